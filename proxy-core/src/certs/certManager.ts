@@ -1,0 +1,112 @@
+import { EventEmitter } from 'node:events';
+import { UserError, errorMessage } from '../errors';
+import { TlsMode } from '../routes/types';
+import { CertStore, StoredCert } from './certStore';
+import { LEAF_RENEW_BEFORE_DAYS, LocalCa } from './localCa';
+
+const DAY = 24 * 3600 * 1000;
+
+/** What an ACME implementation offers the manager; see acme/. */
+export interface AcmeIssuer {
+  /** Obtains (or renews) a certificate for host and stores it in the CertStore. */
+  issue(host: string): Promise<StoredCert>;
+  /** When the certificate should be renewed (ARI or one third of its lifetime left). */
+  renewalTime(cert: StoredCert): Promise<Date> | Date;
+  /** Hosts whose orders are in flight, for the "certificate pending" page. */
+  isPending(host: string): boolean;
+}
+
+/**
+ * Makes sure every routed host has a valid certificate: issues on demand (deduplicated per
+ * host), renews ahead of expiry, and never drops a still-valid certificate on failure.
+ */
+export class CertManager extends EventEmitter {
+  private readonly inFlight = new Map<string, Promise<StoredCert>>();
+  private acme: AcmeIssuer | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly store: CertStore,
+    readonly ca: LocalCa,
+    private readonly log: (line: string) => void,
+  ) {
+    super();
+  }
+
+  setAcmeIssuer(acme: AcmeIssuer | undefined): void {
+    this.acme = acme;
+  }
+
+  get acmeIssuer(): AcmeIssuer | undefined {
+    return this.acme;
+  }
+
+  /** Returns a usable certificate for host, issuing one if there is none or it is due. */
+  ensure(host: string, mode: TlsMode, now = new Date()): Promise<StoredCert> {
+    const existing = this.store.get(host);
+    if (existing && existing.meta.issuer === mode && !this.isDue(existing, now) && existing.meta.hosts.includes(host)) {
+      return Promise.resolve(existing);
+    }
+    return this.issue(host, mode, now);
+  }
+
+  issue(host: string, mode: TlsMode, now = new Date()): Promise<StoredCert> {
+    const running = this.inFlight.get(host);
+    if (running) return running;
+    const job = (async () => {
+      if (mode === 'local') {
+        const leaf = await this.ca.issueLeaf(host, now);
+        return this.store.put(host, leaf.certPem, leaf.keyPem, {
+          issuer: 'local',
+          renewAt: new Date(leaf.notAfter.getTime() - LEAF_RENEW_BEFORE_DAYS * DAY).toISOString(),
+        });
+      }
+      if (!this.acme) {
+        throw new UserError(
+          `Let's Encrypt is not configured for this daemon: start it with --acme-email YOU@EXAMPLE.COM (and --acme-directory for a non-default CA), or set containerHttps.acme.email in the editor.`,
+          'ENOACME',
+        );
+      }
+      return this.acme.issue(host);
+    })().finally(() => this.inFlight.delete(host));
+    this.inFlight.set(host, job);
+    return job;
+  }
+
+  isPending(host: string): boolean {
+    return this.inFlight.has(host) || (this.acme?.isPending(host) ?? false);
+  }
+
+  private isDue(cert: StoredCert, now: Date): boolean {
+    const renewAt = cert.meta.renewAt ? Date.parse(cert.meta.renewAt) : Date.parse(cert.meta.notAfter) - LEAF_RENEW_BEFORE_DAYS * DAY;
+    return now.getTime() >= renewAt;
+  }
+
+  /**
+   * Local certificates are checked on a slow timer; a missed tick only delays renewal, and
+   * 30 days of margin make that harmless. ACME renewals are scheduled by the ACME side.
+   */
+  startRenewals(hosts: () => Array<{ host: string; tls: TlsMode }>, everyMs = 3600_000): void {
+    const tick = async () => {
+      for (const { host, tls } of hosts()) {
+        if (tls !== 'local') continue;
+        const cert = this.store.get(host);
+        if (cert && !this.isDue(cert, new Date())) continue;
+        try {
+          await this.issue(host, 'local');
+          this.log(`renewed local certificate for ${host}`);
+        } catch (err) {
+          this.store.updateMeta(host, { lastError: errorMessage(err), lastErrorAt: new Date().toISOString() });
+          this.log(`renewal of ${host} failed: ${errorMessage(err)}`);
+        }
+      }
+    };
+    this.timer = setInterval(() => void tick(), everyMs);
+    this.timer.unref();
+    void tick();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}

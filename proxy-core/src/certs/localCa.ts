@@ -1,0 +1,163 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as x509 from '@peculiar/x509';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { GeneralName, GeneralSubtree, GeneralSubtrees, NameConstraints, id_ce_nameConstraints } from '@peculiar/asn1-x509';
+import * as selfsigned from 'selfsigned';
+import { ensureDir, readFileIfExists, writeFileAtomic } from '../fsUtil';
+import { hostMatchesSuffix } from '../routes/hostName';
+import { UserError } from '../errors';
+
+x509.cryptoProvider.set(crypto.webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+export const DEFAULT_SUFFIXES = ['localhost', 'test', 'internal', 'home.arpa', 'local'];
+export const DEFAULT_IP_RANGES = ['127.0.0.0/8', '::1/128'];
+
+const ECDSA: crypto.webcrypto.EcKeyGenParams & crypto.webcrypto.EcdsaParams = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+const DAY = 24 * 3600 * 1000;
+export const LEAF_LIFETIME_DAYS = 90;
+export const LEAF_RENEW_BEFORE_DAYS = 30;
+
+export interface CaFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+export interface IssuedLeaf {
+  certPem: string;
+  keyPem: string;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/**
+ * The local certificate authority: an ECDSA P-256 root whose name constraints (RFC 5280 §4.2.1.10)
+ * limit it to internal suffixes, so a leaked key cannot impersonate public sites.
+ */
+export class LocalCa {
+  private constructor(
+    readonly certPem: string,
+    private readonly keyPem: string,
+    readonly permittedSuffixes: string[],
+    readonly files: CaFiles,
+  ) {}
+
+  static async loadOrCreate(dir: string, options: { suffixes?: string[]; now?: Date } = {}): Promise<{ ca: LocalCa; created: boolean }> {
+    const files = { certFile: `${dir}/root.pem`, keyFile: `${dir}/root.key` };
+    const certPem = readFileIfExists(files.certFile);
+    const keyPem = readFileIfExists(files.keyFile);
+    if (certPem && keyPem) {
+      return { ca: new LocalCa(certPem, keyPem, readPermittedDnsNames(certPem), files), created: false };
+    }
+    if (certPem || keyPem) {
+      throw new UserError(
+        `The local CA in ${dir} is incomplete (${certPem ? 'root.key' : 'root.pem'} is missing). Move that folder aside to create a new CA, then trust it again.`,
+        'ECA',
+      );
+    }
+    const suffixes = (options.suffixes?.length ? options.suffixes : DEFAULT_SUFFIXES).map((s) => s.toLowerCase().replace(/^\.|\.$/g, ''));
+    const created = await createRoot(suffixes, options.now ?? new Date());
+    ensureDir(dir);
+    writeFileAtomic(files.keyFile, created.keyPem, 0o600);
+    writeFileAtomic(files.certFile, created.certPem, 0o644);
+    return { ca: new LocalCa(created.certPem, created.keyPem, suffixes, files), created: true };
+  }
+
+  /** True when the CA may sign for this (normalised) host. */
+  permits(host: string): boolean {
+    return this.permittedSuffixes.some((suffix) => hostMatchesSuffix(host, suffix));
+  }
+
+  assertPermits(host: string): void {
+    if (!this.permits(host)) {
+      throw new UserError(
+        `${host} is outside the local CA's allowed names (${this.permittedSuffixes.join(', ')}): browsers would reject it. Use Let's Encrypt for public names (expose ${host} TARGET --acme), or pick a name such as ${host.split('.')[0]}.localhost.`,
+        'ENAMECONSTRAINT',
+      );
+    }
+  }
+
+  async issueLeaf(host: string, now = new Date()): Promise<IssuedLeaf> {
+    this.assertPermits(host);
+    // Backdate a little so a client clock slightly behind ours still accepts the certificate.
+    const notBefore = new Date(now.getTime() - 60_000);
+    const notAfter = new Date(now.getTime() + LEAF_LIFETIME_DAYS * DAY);
+    const pems = await selfsigned.generate([{ name: 'commonName', value: host }], {
+      keyType: 'ec',
+      curve: 'P-256',
+      algorithm: 'sha256', // selfsigned defaults to SHA-1, which browsers refuse
+      notBeforeDate: notBefore,
+      notAfterDate: notAfter,
+      ca: { key: this.keyPem, cert: this.certPem },
+      extensions: [
+        { name: 'basicConstraints', cA: false, critical: true },
+        { name: 'keyUsage', digitalSignature: true, critical: true },
+        { name: 'extKeyUsage', serverAuth: true },
+        { name: 'subjectAltName', altNames: [{ type: 2, value: host }] },
+      ],
+    });
+    return { certPem: pems.cert, keyPem: pems.private, notBefore, notAfter };
+  }
+
+  fingerprint256(): string {
+    return new crypto.X509Certificate(this.certPem).fingerprint256;
+  }
+}
+
+async function createRoot(suffixes: string[], now: Date): Promise<{ certPem: string; keyPem: string }> {
+  const keys = (await crypto.webcrypto.subtle.generateKey(ECDSA, true, ['sign', 'verify'])) as crypto.webcrypto.CryptoKeyPair;
+  const constraints = new NameConstraints({
+    permittedSubtrees: new GeneralSubtrees([
+      ...suffixes.map((dNSName) => new GeneralSubtree({ base: new GeneralName({ dNSName }) })),
+      ...DEFAULT_IP_RANGES.map((iPAddress) => new GeneralSubtree({ base: new GeneralName({ iPAddress }) })),
+    ]),
+  });
+  const serial = crypto.randomBytes(16);
+  serial[0] &= 0x7f;
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial.toString('hex'),
+    name: `CN=Container HTTPS local CA (${osUser()}), O=Container HTTPS development CA`,
+    notBefore: new Date(now.getTime() - 60_000),
+    notAfter: new Date(now.getTime() + 3650 * DAY),
+    signingAlgorithm: ECDSA,
+    keys,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      new x509.Extension(id_ce_nameConstraints, true, AsnConvert.serialize(constraints)),
+    ],
+  });
+  const pkcs8 = Buffer.from(await crypto.webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
+  const keyPem = crypto.createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({ format: 'pem', type: 'pkcs8' }).toString();
+  return { certPem: cert.toString('pem') + '\n', keyPem };
+}
+
+function osUser(): string {
+  try {
+    return `${require('node:os').userInfo().username}@${require('node:os').hostname()}`;
+  } catch {
+    return 'local';
+  }
+}
+
+/** The DNS suffixes a root is constrained to, read from the certificate itself. */
+export function readPermittedDnsNames(certPem: string): string[] {
+  const cert = new x509.X509Certificate(certPem);
+  const ext = cert.getExtension(id_ce_nameConstraints);
+  if (!ext) return [];
+  const nc = AsnConvert.parse(ext.value, NameConstraints);
+  return Array.from(nc.permittedSubtrees ?? []).map((s) => s.base.dNSName).filter((n): n is string => !!n);
+}
+
+export function readPermittedIpRanges(certPem: string): string[] {
+  const cert = new x509.X509Certificate(certPem);
+  const ext = cert.getExtension(id_ce_nameConstraints);
+  if (!ext) return [];
+  const nc = AsnConvert.parse(ext.value, NameConstraints);
+  return Array.from(nc.permittedSubtrees ?? []).map((s) => s.base.iPAddress).filter((n): n is string => !!n);
+}
+
+export function caExists(dir: string): boolean {
+  return fs.existsSync(`${dir}/root.pem`);
+}

@@ -1,0 +1,99 @@
+import * as fs from 'node:fs';
+import { DaemonStatus, RoutesResponse, CertsResponse } from '../control/apiTypes';
+import { ControlClient } from '../control/controlClient';
+import { UserError } from '../errors';
+import { resolveStateDir, statePaths } from '../paths';
+import { RouteView } from '../routes/types';
+import { bool, parseArgs, str } from './args';
+import { waitForRoute } from './probe';
+
+function clientFor(stateDirFlag: string | undefined): ControlClient {
+  return new ControlClient(resolveStateDir(stateDirFlag));
+}
+
+export async function exposeCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { strings: ['state-dir', 'wait'], booleans: ['acme', 'json'] });
+  const [host, target, ...extra] = args.positional;
+  if (!host || !target || extra.length) throw new UserError('Usage: container-https expose HOST TARGET [--acme]   (TARGET: http://127.0.0.1:5000, 5000, or container:NAME[:PORT])', 'EUSAGE');
+  const client = clientFor(str(args, 'state-dir'));
+  const route = await client.request<RouteView>('PUT', `/v1/routes/${encodeURIComponent(host)}`, { target, tls: bool(args, 'acme', false) ? 'acme' : 'local' });
+  const status = await client.request<DaemonStatus>('GET', '/v1/status');
+  const ca = [fs.readFileSync(status.ca.certFile, 'utf8'), ...(route.tls === 'acme' ? extraRoots(status) : [])];
+  const waitMs = Number(str(args, 'wait') ?? 10) * 1000;
+  const connectTo = status.https.bind === '0.0.0.0' || status.https.bind === '::' ? '127.0.0.1' : status.https.bind;
+  const probe = await waitForRoute({ host: route.host, port: status.https.port, connectTo, ca, waitMs });
+  if (bool(args, 'json', false)) process.stdout.write(JSON.stringify({ ...route, answered: probe.ok, probe }, null, 2) + '\n');
+  if (!probe.ok) {
+    throw new UserError(
+      `Route ${route.url} -> ${route.target} was added, but it did not answer within ${waitMs / 1000} s (${probe.error ?? `HTTP ${probe.status}`}). The route stays and serves once the target is up.`,
+      'ENOANSWER',
+    );
+  }
+  if (!bool(args, 'json', false)) process.stdout.write(`${route.url} -> ${route.target} (${route.tls === 'acme' ? "Let's Encrypt" : 'local CA'}, HTTP ${probe.status})\n`);
+  return 0;
+}
+
+/** The ACME test root (--acme-ca-file) verifies ACME certificates in tests against Pebble. */
+function extraRoots(status: DaemonStatus): string[] {
+  const file = (status.acme as { trustFile?: string }).trustFile;
+  return file && fs.existsSync(file) ? [fs.readFileSync(file, 'utf8')] : [];
+}
+
+export async function unexposeCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { strings: ['state-dir'] });
+  const [host, ...extra] = args.positional;
+  if (!host || extra.length) throw new UserError('Usage: container-https unexpose HOST', 'EUSAGE');
+  await clientFor(str(args, 'state-dir')).request('DELETE', `/v1/routes/${encodeURIComponent(host)}`);
+  process.stdout.write(`removed ${host}\n`);
+  return 0;
+}
+
+export async function routesCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { strings: ['state-dir'], booleans: ['json'] });
+  const { routes } = await clientFor(str(args, 'state-dir')).request<RoutesResponse>('GET', '/v1/routes');
+  if (bool(args, 'json', false)) {
+    process.stdout.write(JSON.stringify({ routes }, null, 2) + '\n');
+    return 0;
+  }
+  if (!routes.length) {
+    process.stdout.write('No routes. Add one with: container-https expose app.localhost http://127.0.0.1:5000\n');
+    return 0;
+  }
+  printTable(
+    ['URL', 'TARGET', 'TLS', 'SOURCE', 'STATUS'],
+    routes.map((r) => [r.url, r.target, r.tls, r.source === 'label' ? `label:${r.container}` : r.source, r.status + (r.detail ? ` (${r.detail})` : '')]),
+  );
+  return 0;
+}
+
+export async function certsCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { strings: ['state-dir'], booleans: ['json'] });
+  const { certs } = await clientFor(str(args, 'state-dir')).request<CertsResponse>('GET', '/v1/certs');
+  if (bool(args, 'json', false)) {
+    process.stdout.write(JSON.stringify({ certs }, null, 2) + '\n');
+    return 0;
+  }
+  if (!certs.length) {
+    process.stdout.write('No certificates yet.\n');
+    return 0;
+  }
+  const day = 24 * 3600 * 1000;
+  printTable(
+    ['HOST', 'ISSUER', 'EXPIRES', 'DAYS LEFT', 'RENEWS', 'LAST ERROR'],
+    certs.map((c) => [c.host, c.issuerName, c.notAfter.slice(0, 10), String(Math.floor((Date.parse(c.notAfter) - Date.now()) / day)), c.renewAt?.slice(0, 10) ?? '-', c.lastError ?? '']),
+  );
+  return 0;
+}
+
+export async function caPathCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { strings: ['state-dir'] });
+  const file = statePaths(resolveStateDir(str(args, 'state-dir'))).caCert;
+  if (!fs.existsSync(file)) throw new UserError(`No local CA yet at ${file}: it is created the first time the daemon starts (container-https serve).`, 'ENOCA');
+  process.stdout.write(file + '\n');
+  return 0;
+}
+
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const row of [header, ...rows]) process.stdout.write(row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd() + '\n');
+}

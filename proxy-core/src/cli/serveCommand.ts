@@ -1,0 +1,52 @@
+import { DEFAULT_OPTIONS, DEMO_HOST, Daemon } from '../daemon/daemon';
+import { resolveStateDir } from '../paths';
+import { bool, parseArgs, port, str } from './args';
+
+export const SERVE_USAGE =
+  'serve [--state-dir D] [--https-port 8443] [--http-port 8080 | --no-http] [--bind 127.0.0.1] [--no-docker] [--no-labels] [--demo] [--acme-directory URL] [--acme-email E] [--acme-ca-file PEM] [--acme-challenge http-01|tls-alpn-01] [--backend-timeout SECONDS]';
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, {
+    strings: ['state-dir', 'https-port', 'http-port', 'bind', 'acme-directory', 'acme-email', 'acme-ca-file', 'acme-challenge', 'backend-timeout', 'ca-suffixes'],
+    booleans: ['docker', 'labels', 'demo', 'http'],
+  });
+  const stateDir = resolveStateDir(str(args, 'state-dir'));
+  const httpsPort = port(args, 'https-port', DEFAULT_OPTIONS.httpsPort, true);
+  const challenge = str(args, 'acme-challenge');
+  if (challenge && challenge !== 'http-01' && challenge !== 'tls-alpn-01') {
+    throw new Error(`--acme-challenge must be http-01 or tls-alpn-01, not "${challenge}".`);
+  }
+  const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  const daemon = await Daemon.start({
+    stateDir,
+    httpsPort,
+    httpPort: bool(args, 'http', true) ? port(args, 'http-port', DEFAULT_OPTIONS.httpPort, true) : null,
+    bind: str(args, 'bind') ?? DEFAULT_OPTIONS.bind,
+    docker: bool(args, 'docker', DEFAULT_OPTIONS.docker),
+    labels: bool(args, 'labels', DEFAULT_OPTIONS.labels),
+    demo: bool(args, 'demo', DEFAULT_OPTIONS.demo),
+    acmeDirectory: str(args, 'acme-directory'),
+    acmeEmail: str(args, 'acme-email'),
+    acmeCaFile: str(args, 'acme-ca-file'),
+    acmeChallenge: challenge as 'http-01' | 'tls-alpn-01' | undefined,
+    backendTimeoutMs: Number(str(args, 'backend-timeout') ?? DEFAULT_OPTIONS.backendTimeoutMs / 1000) * 1000,
+    caSuffixes: str(args, 'ca-suffixes')?.split(',').map((s) => s.trim()).filter(Boolean),
+    log,
+  });
+  // One bad request must never take every route down with it: log the bug and keep serving.
+  process.on('uncaughtException', (err) => log(`internal error (please report): ${err.stack ?? err}`));
+  const portSuffix = daemon.options.httpsPort === 443 ? '' : `:${daemon.options.httpsPort}`;
+  if (daemon.options.demo) log(`demo route: https://${DEMO_HOST}${portSuffix}/`);
+  log(`local CA: ${daemon.paths.caCert}`);
+  log(`trust it with: container-https ca trust${str(args, 'state-dir') ? ` --state-dir ${stateDir}` : ''}   (or for Node tools: export NODE_EXTRA_CA_CERTS=${daemon.paths.caCert})`);
+  await new Promise<void>((resolve) => {
+    daemon.onExit = resolve;
+    const stop = (signal: string) => {
+      log(`${signal}: stopping`);
+      void daemon.close().then(resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}

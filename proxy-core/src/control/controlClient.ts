@@ -1,0 +1,98 @@
+import * as http from 'node:http';
+import { UserError } from '../errors';
+import { statePaths } from '../paths';
+import { SseParser } from './sse';
+
+export interface ApiErrorBody {
+  error: { code: string; message: string };
+}
+
+/**
+ * The client side of the control API, shared by the CLI and the editor extension, so both speak
+ * to the daemon the same way.
+ */
+export class ControlClient {
+  readonly socketPath: string;
+
+  constructor(readonly stateDir: string) {
+    this.socketPath = statePaths(stateDir).socket;
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, timeoutMs = 120_000): Promise<T> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise<T>((resolve, reject) => {
+      const req = http.request(
+        {
+          socketPath: this.socketPath,
+          path,
+          method,
+          headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+          timeout: timeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let data: unknown;
+            try {
+              data = text ? JSON.parse(text) : undefined;
+            } catch {
+              return reject(new Error(`The daemon answered ${method} ${path} with something that is not JSON (HTTP ${res.statusCode}).`));
+            }
+            if ((res.statusCode ?? 500) >= 400) {
+              const e = (data as ApiErrorBody | undefined)?.error;
+              return reject(new UserError(e?.message ?? `HTTP ${res.statusCode}`, e?.code ?? 'EAPI', res.statusCode));
+            }
+            resolve(data as T);
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`The daemon did not answer ${method} ${path} within ${Math.round(timeoutMs / 1000)} s.`)));
+      req.on('error', (err: NodeJS.ErrnoException) => reject(this.connectionError(err)));
+      req.end(payload);
+    });
+  }
+
+  /** True when a daemon answers on this state dir's socket. */
+  async isRunning(): Promise<boolean> {
+    try {
+      await this.request('GET', '/v1/status', undefined, 3000);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Subscribes to the daemon's events. Returns a function that unsubscribes. `onClose` fires when
+   * the stream ends (daemon stopped or restarted); reconnecting is the caller's choice.
+   */
+  subscribe(onEvent: (event: string, data: unknown) => void, onClose?: (err?: Error) => void): () => void {
+    const parser = new SseParser(onEvent);
+    let closed = false;
+    const req = http.request({ socketPath: this.socketPath, path: '/v1/events', method: 'GET' }, (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => parser.push(chunk));
+      res.on('end', () => !closed && onClose?.());
+      res.on('error', (err) => !closed && onClose?.(err));
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => !closed && onClose?.(this.connectionError(err)));
+    req.end();
+    return () => {
+      closed = true;
+      req.destroy();
+    };
+  }
+
+  private connectionError(err: NodeJS.ErrnoException): Error {
+    if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
+      return new UserError(
+        `No Container HTTPS daemon is running for state dir ${this.stateDir}. Start one with: container-https serve${this.stateDir ? ` --state-dir ${this.stateDir}` : ''}`,
+        'ENODAEMON',
+        503,
+      );
+    }
+    return err;
+  }
+}

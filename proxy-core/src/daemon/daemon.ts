@@ -1,0 +1,290 @@
+import * as fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { CertManager } from '../certs/certManager';
+import { CertStore } from '../certs/certStore';
+import { LocalCa } from '../certs/localCa';
+import { DaemonStatus, ExposeRequest, RoutesResponse } from '../control/apiTypes';
+import { ControlServer } from '../control/controlServer';
+import { UserError, errorMessage } from '../errors';
+import { ensureDir } from '../fsUtil';
+import { StatePaths, statePaths } from '../paths';
+import { HttpListener } from '../proxy/httpListener';
+import { HttpsProxy } from '../proxy/httpsProxy';
+import { normalizeHost } from '../routes/hostName';
+import { RouteStore } from '../routes/routeStore';
+import { RouteTable } from '../routes/routeTable';
+import { parseTarget } from '../routes/target';
+import { RouteRecord, RouteView, TlsMode } from '../routes/types';
+import { VERSION } from '../version';
+import { acquirePidLock } from './lock';
+import { listenError } from './listenErrors';
+
+export interface DaemonOptions {
+  stateDir: string;
+  /** 0 picks a free port. */
+  httpsPort: number;
+  /** 0 picks a free port; null turns the HTTP listener off. */
+  httpPort: number | null;
+  bind: string;
+  docker: boolean;
+  labels: boolean;
+  demo: boolean;
+  acmeDirectory?: string;
+  acmeEmail?: string;
+  acmeCaFile?: string;
+  acmeChallenge?: 'http-01' | 'tls-alpn-01';
+  backendTimeoutMs: number;
+  /** Suffixes for a CA created by this start (an existing CA keeps its own). */
+  caSuffixes?: string[];
+  log: (line: string) => void;
+}
+
+export const DEFAULT_OPTIONS = {
+  httpsPort: 8443,
+  httpPort: 8080,
+  bind: '127.0.0.1',
+  docker: true,
+  labels: true,
+  demo: false,
+  backendTimeoutMs: 30_000,
+};
+
+export const DEMO_HOST = 'demo.localhost';
+
+/**
+ * One daemon per user and state dir: owns the listeners, the route table, certificates and the
+ * control API, and wires sources (user, labels) → route table → proxy.
+ */
+export class Daemon {
+  readonly paths: StatePaths;
+  readonly table = new RouteTable();
+  readonly control: ControlServer;
+  readonly problems: string[] = [];
+  readonly startedAt = new Date();
+  certs!: CertManager;
+  https!: HttpsProxy;
+  http?: HttpListener;
+  private store!: RouteStore;
+  private releaseLock?: () => void;
+  private readonly closers: Array<() => Promise<void> | void> = [];
+  /** Filled in by the Docker side when discovery is on. */
+  dockerStatus: DaemonStatus['docker'];
+
+  private constructor(readonly options: DaemonOptions) {
+    this.paths = statePaths(options.stateDir);
+    this.control = new ControlServer(this.paths.socket);
+    this.dockerStatus = { enabled: options.docker, labels: options.docker && options.labels, connected: false };
+  }
+
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    const daemon = new Daemon(options);
+    try {
+      await daemon.boot();
+    } catch (err) {
+      await daemon.close().catch(() => undefined);
+      throw err;
+    }
+    return daemon;
+  }
+
+  log(line: string): void {
+    this.options.log(line);
+    this.control.broadcast('log', { line, at: new Date().toISOString() });
+  }
+
+  private async boot(): Promise<void> {
+    const { options, paths } = this;
+    ensureDir(paths.stateDir);
+    fs.chmodSync(paths.stateDir, 0o700);
+    this.releaseLock = acquirePidLock(paths.pidFile, paths.stateDir);
+
+    const { ca, created } = await LocalCa.loadOrCreate(paths.caDir, { suffixes: options.caSuffixes });
+    if (created) this.log(`created local CA ${paths.caCert}`);
+    const certStore = new CertStore(paths.certsDir);
+    this.problems.push(...certStore.loadAll());
+    this.certs = new CertManager(certStore, ca, (l) => this.log(l));
+
+    this.store = new RouteStore(paths.routesFile);
+    const loaded = this.store.load();
+    if (loaded.problem) this.problems.push(loaded.problem);
+    for (const p of this.problems) this.log(`problem: ${p}`);
+    this.table.replaceSource('user', loaded.routes);
+    if (options.demo) {
+      this.table.replaceSource('demo', [{ host: DEMO_HOST, target: 'builtin:demo', tls: 'local', source: 'demo', createdAt: this.startedAt.toISOString() }]);
+    }
+
+    // The certificate served to names we have no route for (the 404 page still needs TLS).
+    const fallback = await ca.issueLeaf('localhost');
+    this.https = new HttpsProxy({
+      table: this.table,
+      contextFor: (name) => this.certs.store.get(name)?.context,
+      defaultCert: { cert: fallback.certPem, key: fallback.keyPem },
+      port: options.httpsPort,
+      bind: options.bind,
+      backendTimeoutMs: options.backendTimeoutMs,
+      log: (l) => this.log(l),
+    });
+    await this.https.listen().catch((err) => {
+      throw listenError(err, 'HTTPS', options.bind, options.httpsPort, '--https-port', 'containerHttps.proxy.httpsPort');
+    });
+    // Port 0 asks the OS for a free port (tests, benchmarks); from here on the real one counts.
+    options.httpsPort = (this.https.server.address() as AddressInfo).port;
+    this.closers.push(() => this.https.close());
+
+    if (options.httpPort !== null) {
+      const httpPort = options.httpPort;
+      this.http = new HttpListener({ table: this.table, port: httpPort, bind: options.bind, httpsPort: options.httpsPort });
+      await this.http.listen().catch((err) => {
+        throw listenError(err, 'HTTP', options.bind, httpPort, '--http-port', 'containerHttps.proxy.httpPort');
+      });
+      options.httpPort = (this.http.server.address() as AddressInfo).port;
+      this.closers.push(() => this.http?.close());
+    }
+
+    // Certificates for every route we restored, before anyone asks.
+    await Promise.all(
+      this.table.list().map((r) =>
+        this.certs.ensure(r.host, r.tls).catch((err) => this.log(`certificate for ${r.host}: ${errorMessage(err)}`)),
+      ),
+    );
+    this.certs.startRenewals(() => this.table.list());
+    this.closers.push(() => this.certs.stop());
+
+    this.registerApi();
+    await this.control.listen();
+    this.closers.push(() => this.control.close());
+
+    this.table.on('changed', () => this.control.broadcast('routes', this.routesView()));
+    this.certs.store.on('changed', () => this.control.broadcast('certs', { certs: this.certs.store.list() }));
+    this.log(`listening on https://${options.bind}:${options.httpsPort}${this.http ? ` and http://${options.bind}:${options.httpPort}` : ''}; control socket ${paths.socket}`);
+  }
+
+  /** Adds or replaces a user route: validates, gets its certificate, then persists it. */
+  async expose(hostInput: string, body: ExposeRequest): Promise<RouteView> {
+    const host = normalizeHost(hostInput);
+    const target = parseTarget(body?.target);
+    const tls: TlsMode = body?.tls === 'acme' ? 'acme' : 'local';
+    if (target.kind === 'container' && !this.options.docker) {
+      throw new UserError(`Container targets need Docker discovery, which is off for this daemon (serve --no-docker). Use an http:// target, or restart serve without --no-docker.`, 'ENODOCKER');
+    }
+    if (tls === 'local') this.certs.ca.assertPermits(host);
+    const record: RouteRecord = { host, target: target.href, tls, source: 'user', createdAt: new Date().toISOString() };
+    this.table.upsert(record);
+    await this.store.save(this.table.recordsOf('user'));
+    try {
+      await this.certs.ensure(host, tls);
+    } catch (err) {
+      // The route stays (it serves as soon as a certificate exists); the caller learns why not yet.
+      this.log(`certificate for ${host}: ${errorMessage(err)}`);
+      throw err;
+    }
+    this.control.broadcast('routes', this.routesView());
+    this.log(`exposed https://${host}:${this.options.httpsPort} -> ${target.href}`);
+    return this.routeView(record);
+  }
+
+  async unexpose(hostInput: string): Promise<{ removed: boolean }> {
+    const host = normalizeHost(hostInput);
+    if (!this.table.remove('user', host)) {
+      const route = this.table.get(host);
+      if (route) {
+        throw new UserError(`${host} comes from ${route.source === 'label' ? `labels on container ${route.container}` : 'the built-in demo'}, not from expose: remove the labels (or stop that container) instead.`, 'ENOTUSER', 409);
+      }
+      throw new UserError(`No route for ${host}. See the routes with: container-https routes`, 'ENOROUTE', 404);
+    }
+    await this.store.save(this.table.recordsOf('user'));
+    this.log(`unexposed ${host}`);
+    return { removed: true };
+  }
+
+  routeView(record: RouteRecord): RouteView {
+    const port = this.options.httpsPort === 443 ? '' : `:${this.options.httpsPort}`;
+    const view: RouteView = { ...record, url: `https://${record.host}${port}/`, status: 'ready' };
+    const cert = this.certs.store.get(record.host);
+    if (!cert || cert.meta.issuer !== record.tls) {
+      view.status = 'pending';
+      view.detail = this.certs.isPending(record.host) ? 'certificate being issued' : 'no certificate yet';
+      if (cert?.meta.lastError) view.detail = cert.meta.lastError;
+      return view;
+    }
+    const resolved = this.table.resolve(record.host)?.resolution;
+    if (resolved?.kind === 'upstream') view.upstream = resolved.upstream.href;
+    if (resolved?.kind === 'unavailable') {
+      view.status = 'unavailable';
+      view.detail = resolved.detail;
+    }
+    return view;
+  }
+
+  routesView(): RoutesResponse {
+    return { routes: this.table.list().map((r) => this.routeView(r)) };
+  }
+
+  status(): DaemonStatus {
+    const { options } = this;
+    return {
+      version: VERSION,
+      pid: process.pid,
+      stateDir: this.paths.stateDir,
+      startedAt: this.startedAt.toISOString(),
+      https: { bind: options.bind, port: options.httpsPort },
+      http: options.httpPort !== null ? { bind: options.bind, port: options.httpPort } : null,
+      ca: { certFile: this.paths.caCert, fingerprint256: this.certs.ca.fingerprint256(), permittedSuffixes: this.certs.ca.permittedSuffixes },
+      docker: this.dockerStatus,
+      acme: { enabled: !!this.certs.acmeIssuer, directory: options.acmeDirectory, email: options.acmeEmail, challenge: options.acmeChallenge },
+      problems: this.problems,
+    };
+  }
+
+  private registerApi(): void {
+    const c = this.control;
+    c.on('GET', '/v1/status', () => this.status());
+    c.on('GET', '/v1/routes', () => this.routesView());
+    c.on('PUT', '/v1/routes/:host', (req) => this.expose(req.params.host, req.body as ExposeRequest));
+    c.on('DELETE', '/v1/routes/:host', (req) => this.unexpose(req.params.host));
+    c.on('GET', '/v1/certs', () => ({ certs: this.certs.store.list() }));
+    c.on('POST', '/v1/certs/:host/renew', async (req) => {
+      const host = normalizeHost(req.params.host);
+      const route = this.table.get(host);
+      if (!route) throw new UserError(`No route for ${host}, so there is no certificate to renew.`, 'ENOROUTE', 404);
+      return (await this.certs.issue(host, route.tls)).meta;
+    });
+    c.on('GET', '/v1/events', (req) => {
+      const stream = c.openStream(req.res);
+      stream.send('status', this.status());
+      stream.send('routes', this.routesView());
+      stream.send('certs', { certs: this.certs.store.list() });
+      return undefined;
+    });
+    c.on('POST', '/v1/shutdown', () => {
+      setTimeout(() => void this.close().then(() => this.emitExit()), 10);
+      return { stopping: true };
+    });
+  }
+
+  /** Set by `serve` so a remote shutdown ends the process. */
+  onExit?: () => void;
+  private emitExit(): void {
+    this.onExit?.();
+  }
+
+  /** Lets other parts of the daemon (Docker, ACME) hook into shutdown. */
+  addCloser(fn: () => Promise<void> | void): void {
+    this.closers.push(fn);
+  }
+
+  private closing?: Promise<void>;
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const fn of this.closers.reverse()) {
+        try {
+          await fn();
+        } catch (err) {
+          this.options.log(`while stopping: ${errorMessage(err)}`);
+        }
+      }
+      this.releaseLock?.();
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,41 @@
+import { RouteRecord } from '../routes/types';
+
+/** Small self-contained HTML pages the proxy answers with itself. No external assets. */
+const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(title)} · Container HTTPS</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;max-width:44rem;margin:3rem auto;padding:0 1rem;color:#222}h1{font-size:1.4rem}code{background:#f3f3f3;padding:.1em .3em;border-radius:3px}table{border-collapse:collapse}td,th{padding:.2rem .8rem .2rem 0;text-align:left}small{color:#777}</style></head>
+<body><h1>${esc(title)}</h1>${body}<p><small>Container HTTPS local proxy</small></p></body></html>\n`;
+}
+
+export function notFoundPage(host: string, routes: RouteRecord[] | undefined, httpsPort: number): string {
+  const list =
+    routes === undefined
+      ? ''
+      : routes.length === 0
+        ? '<p>No routes are configured. Expose one with <code>container-https expose app.localhost http://127.0.0.1:5000</code> or from the editor.</p>'
+        : `<p>Routes served here:</p><table><tr><th>Host</th><th>Target</th></tr>${routes
+            .map((r) => `<tr><td><a href="https://${esc(r.host)}:${httpsPort}/">${esc(r.host)}</a></td><td><code>${esc(r.target)}</code></td></tr>`)
+            .join('')}</table>`;
+  return page('No route for this host', `<p>This proxy has no route for <code>${esc(host || '(no Host header)')}</code>.</p>${list}`);
+}
+
+export function badGatewayPage(host: string, target: string, reason: string): string {
+  return page(
+    'Bad gateway',
+    `<p>The route <code>${esc(host)}</code> points at <code>${esc(target)}</code>, which did not answer: ${esc(reason)}.</p><p>Is the app running and listening on that address? Other routes are unaffected.</p>`,
+  );
+}
+
+export function unavailablePage(host: string, title: string, detail: string): string {
+  return page(title, `<p>Route <code>${esc(host)}</code>: ${esc(detail)}</p><p>This page reloads itself every few seconds.</p><script>setTimeout(()=>location.reload(),3000)</script>`);
+}
+
+export function demoPage(host: string): string {
+  return page(
+    'Container HTTPS works',
+    `<p>You are looking at <code>https://${esc(host)}</code>, served by the Container HTTPS proxy with a certificate from your local CA.</p>
+<p>Next: right-click a container in VS Code and pick <b>Expose over HTTPS…</b>, or run <code>container-https expose app.localhost http://127.0.0.1:5000</code>.</p>`,
+  );
+}

@@ -1,0 +1,32 @@
+/** Route records are plain data: every source produces them, the table merges them. */
+export type RouteSource = 'user' | 'label' | 'demo';
+export type TlsMode = 'local' | 'acme';
+
+export interface RouteRecord {
+  host: string;
+  /** Target as text: http://127.0.0.1:5000, container:web:5000, builtin:demo. */
+  target: string;
+  tls: TlsMode;
+  source: RouteSource;
+  /** For label routes: the container that carried the labels. */
+  container?: string;
+  createdAt: string;
+}
+
+/** Where a request for a host goes right now. */
+export type Upstream = { protocol: 'http:' | 'https:'; hostname: string; port: number; href: string };
+
+export type Resolution =
+  | { kind: 'upstream'; upstream: Upstream; via?: string }
+  | { kind: 'builtin'; name: 'demo' }
+  | { kind: 'unavailable'; status: number; title: string; detail: string };
+
+/** Supplied by the Docker side: turns `container:NAME[:PORT]` into an address or a reason. */
+export type ContainerResolver = (container: string, port: number | undefined) => Resolution;
+
+export interface RouteView extends RouteRecord {
+  url: string;
+  status: 'ready' | 'unavailable' | 'pending';
+  detail?: string;
+  upstream?: string;
+}

@@ -1,0 +1,33 @@
+// Bundles the CLI/daemon and the extension into dist/ with esbuild. Type checking is separate
+// (npm run typecheck) so builds stay fast.
+import * as esbuild from 'esbuild';
+import { readFileSync, existsSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const watch = process.argv.includes('--watch');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'linked',
+  minifySyntax: true,
+  logLevel: 'warning',
+  define: { __VERSION__: JSON.stringify(pkg.version) },
+  // Optional native add-ons of dockerode's ssh transport: not used for unix/tcp sockets.
+  external: ['cpu-features', '*.node'],
+};
+
+const builds = [
+  { ...common, entryPoints: ['proxy-core/src/cli.ts'], outfile: 'dist/cli.js'},
+];
+if (existsSync('extension/main.ts')) {
+  builds.push({ ...common, entryPoints: ['extension/main.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'] });
+}
+
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}

@@ -1,0 +1,63 @@
+// `npm test`: build, bring up the services the tests need (Docker engine, ...), run every
+// test with node's test runner, then the editor suites, and stop what was started.
+// Options: --only SUBSTRING (test files whose path contains it), --no-services.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+process.chdir(root);
+const argv = process.argv.slice(2);
+const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
+  return r.status ?? 1;
+}
+
+function findTests(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const full = join(dir, name);
+    return statSync(full).isDirectory() ? findTests(full) : name.endsWith('.test.js') ? [full] : [];
+  });
+}
+
+if (run('node', ['scripts/build.mjs']) || run('npx', ['tsc', '-p', 'tsconfig.json'])) {
+  console.error('build failed');
+  process.exit(1);
+}
+
+const stops = [];
+let code = 0;
+try {
+  if (!argv.includes('--no-services')) {
+    const { services } = await import('../test/services/index.mjs');
+    for (const service of services) {
+      const { env, stop } = await service.setup();
+      Object.assign(process.env, env);
+      stops.push({ name: service.name, stop });
+    }
+  }
+  // test/extension holds the mocha suite that runs inside a VS Code extension host, not here.
+  const files = findTests('out/test')
+    .filter((f) => !f.includes('/extension/'))
+    .filter((f) => !only || f.includes(only))
+    .sort();
+  console.log(`running ${files.length} test files`);
+  code = run('node', ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files.map((f) => relative(root, f))], { env: process.env });
+  const editorSuites = 'test/e2e/run.mjs';
+  if (!only && existsSync(editorSuites)) code = run('node', [editorSuites], { env: process.env }) || code;
+} catch (err) {
+  console.error(err instanceof Error ? err.message : err);
+  code = 1;
+} finally {
+  for (const { name, stop } of stops.reverse()) {
+    try {
+      await stop();
+    } catch (err) {
+      console.error(`stopping ${name}: ${err.message}`);
+    }
+  }
+}
+process.exit(code);

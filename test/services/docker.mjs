@@ -1,0 +1,55 @@
+// A real Docker engine for the tests: use one that answers, else install Debian's docker.io,
+// start dockerd in the background and stop it afterwards. Also builds the local test images
+// (no registry is reachable here): busybox httpd from Debian's busybox-static.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, copyFileSync, symlinkSync, writeFileSync, rmSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { aptInstall, has, log, missing, waitFor } from './util.mjs';
+
+export const TEST_IMAGE = 'chs-test/busybox:1';
+
+function engineAnswers() {
+  return spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+}
+
+export async function setup() {
+  let started;
+  if (!engineAnswers()) {
+    if (!has('dockerd') && !aptInstall(['docker.io'], { needs: ['dockerd', 'docker'] })) return missing('docker', 'no Docker engine answers and docker.io could not be installed');
+    if (process.getuid?.() !== 0) return missing('docker', 'no Docker engine answers and starting dockerd needs root');
+    log('starting dockerd');
+    const out = openSync(join(tmpdir(), 'chs-dockerd.log'), 'a');
+    started = spawn('dockerd', [], { detached: true, stdio: ['ignore', out, out] });
+    started.unref();
+    if (!(await waitFor(engineAnswers, { timeoutMs: 30000, intervalMs: 250 }))) {
+      try { process.kill(-started.pid); } catch { /* gone */ }
+      return missing('docker', `dockerd did not answer within 30 s (log: ${join(tmpdir(), 'chs-dockerd.log')})`);
+    }
+  }
+  buildTestImages();
+  return {
+    env: { CHS_TEST_IMAGE: TEST_IMAGE },
+    stop: async () => {
+      if (!started) return;
+      log('stopping dockerd');
+      try { process.kill(started.pid, 'SIGTERM'); } catch { /* gone */ }
+      await waitFor(() => !engineAnswers(), { timeoutMs: 15000 });
+    },
+  };
+}
+
+function buildTestImages() {
+  if (spawnSync('docker', ['image', 'inspect', TEST_IMAGE], { stdio: 'ignore' }).status === 0) return;
+  if (!aptInstall(['busybox-static'], { needs: ['/bin/busybox'] })) throw new Error('busybox-static is needed to build the test image');
+  const root = mkdtempSync(join(tmpdir(), 'chs-rootfs-'));
+  for (const d of ['bin', 'www', 'tmp', 'etc']) mkdirSync(join(root, d));
+  copyFileSync('/bin/busybox', join(root, 'bin', 'busybox'));
+  for (const applet of ['sh', 'httpd', 'ls', 'cat', 'echo', 'sleep', 'nc', 'hostname', 'ip', 'ifconfig', 'printf', 'env', 'wget']) symlinkSync('busybox', join(root, 'bin', applet));
+  writeFileSync(join(root, 'www', 'index.html'), 'hello from the test container\n');
+  writeFileSync(join(root, 'etc', 'passwd'), 'root:x:0:0:root:/:/bin/sh\n');
+  log(`building ${TEST_IMAGE} with docker import`);
+  const tar = spawnSync('sh', ['-c', `tar -C ${root} -c . | docker import -c 'CMD ["/bin/httpd","-f","-p","8000","-h","/www"]' -c 'EXPOSE 8000' - ${TEST_IMAGE}`], { stdio: 'inherit' });
+  rmSync(root, { recursive: true, force: true });
+  if (tar.status !== 0) throw new Error(`docker import of ${TEST_IMAGE} failed`);
+}

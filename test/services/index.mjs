@@ -1,0 +1,8 @@
+// The services the test suite needs, set up in order and stopped in reverse. Each module's
+// setup() returns { env, stop }: env is merged into the environment of the test processes.
+// Add a service by adding a module here.
+import * as docker from './docker.mjs';
+
+export const services = [
+  { name: 'docker', setup: docker.setup },
+];

@@ -1,0 +1,68 @@
+import * as http2 from 'node:http2';
+import * as https from 'node:https';
+import type * as tls from 'node:tls';
+
+export interface FetchResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  alpn?: string | false | null;
+  peerCertificate?: tls.PeerCertificate;
+}
+
+/**
+ * An HTTPS/1.1 request to 127.0.0.1:port for `host`, verified against `ca` — the way a browser
+ * that trusts our CA would connect. Never disables verification.
+ */
+export function httpsGet(opts: { host: string; port: number; ca: string | string[]; path?: string; headers?: Record<string, string>; method?: string; agent?: https.Agent | false }): Promise<FetchResult> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host: '127.0.0.1',
+        port: opts.port,
+        servername: opts.host,
+        path: opts.path ?? '/',
+        method: opts.method ?? 'GET',
+        headers: { host: `${opts.host}:${opts.port}`, ...opts.headers },
+        ca: opts.ca,
+        agent: opts.agent ?? false,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (body += d));
+        res.on('end', () => {
+          const socket = res.socket as tls.TLSSocket;
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, alpn: socket.alpnProtocol, peerCertificate: socket.getPeerCertificate?.() });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** An HTTP/2 request (ALPN h2), verified against `ca`. */
+export function h2Get(opts: { host: string; port: number; ca: string | string[]; path?: string }): Promise<FetchResult> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(`https://${opts.host}:${opts.port}`, {
+      ca: opts.ca,
+      servername: opts.host,
+      lookup: (_h, _o, cb) => (cb as unknown as (e: null, a: string, f: number) => void)(null, '127.0.0.1', 4),
+    });
+    session.on('error', reject);
+    const req = session.request({ ':path': opts.path ?? '/', ':method': 'GET' });
+    let body = '';
+    let headers: http2.IncomingHttpHeaders = {};
+    req.setEncoding('utf8');
+    req.on('response', (h) => (headers = h));
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      const alpn = (session.socket as tls.TLSSocket).alpnProtocol;
+      session.close();
+      resolve({ status: Number(headers[':status']), headers, body, alpn });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

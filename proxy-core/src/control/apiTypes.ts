@@ -35,3 +35,26 @@ export type DaemonEvent =
   | { event: 'status'; data: DaemonStatus }
   | { event: 'containers'; data: unknown }
   | { event: 'log'; data: { line: string; at: string } };
+
+/** A container as the editor's tree and the CLI see it (GET /v1/containers, event 'containers'). */
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  image: string;
+  state: 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+  health?: 'starting' | 'healthy' | 'unhealthy';
+  /** Docker's human text, e.g. "Up 3 minutes". */
+  status: string;
+  compose?: { project: string; service: string; workingDir?: string; configFiles?: string };
+  networks: Array<{ name: string; ip?: string; ipv6?: string }>;
+  ports: Array<{ containerPort: number; protocol: 'tcp' | 'udp'; hostIp?: string; hostPort?: number }>;
+  labels: Record<string, string>;
+}
+
+export interface ContainersResponse {
+  /** False when discovery is off or the engine is unreachable; `error` says why. */
+  connected: boolean;
+  endpoint?: string;
+  error?: string;
+  containers: ContainerInfo[];
+}

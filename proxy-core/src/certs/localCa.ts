@@ -3,7 +3,6 @@ import * as fs from 'node:fs';
 import * as x509 from '@peculiar/x509';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { GeneralName, GeneralSubtree, GeneralSubtrees, NameConstraints, id_ce_nameConstraints } from '@peculiar/asn1-x509';
-import * as selfsigned from 'selfsigned';
 import { ensureDir, readFileIfExists, writeFileAtomic } from '../fsUtil';
 import { hostMatchesSuffix } from '../routes/hostName';
 import { UserError } from '../errors';
@@ -77,27 +76,42 @@ export class LocalCa {
     }
   }
 
+  /**
+   * Issues a leaf with @peculiar/x509 rather than selfsigned: selfsigned 5.5 cannot add the
+   * Authority Key Identifier that RFC 5280 requires and strict verifiers (openssl -x509_strict)
+   * reject leaves without.
+   */
   async issueLeaf(host: string, now = new Date()): Promise<IssuedLeaf> {
     this.assertPermits(host);
     // Backdate a little so a client clock slightly behind ours still accepts the certificate.
     const notBefore = new Date(now.getTime() - 60_000);
     const notAfter = new Date(now.getTime() + LEAF_LIFETIME_DAYS * DAY);
-    const pems = await selfsigned.generate([{ name: 'commonName', value: host }], {
-      keyType: 'ec',
-      curve: 'P-256',
-      algorithm: 'sha256', // selfsigned defaults to SHA-1, which browsers refuse
-      notBeforeDate: notBefore,
-      notAfterDate: notAfter,
-      ca: { key: this.keyPem, cert: this.certPem },
+    const signingKey = (this.signingKey ??= importSigningKey(this.keyPem));
+    const root = (this.rootCert ??= new x509.X509Certificate(this.certPem));
+    const keys = (await crypto.webcrypto.subtle.generateKey(ECDSA, true, ['sign', 'verify'])) as crypto.webcrypto.CryptoKeyPair;
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: randomSerial(),
+      subject: `CN=${host}`,
+      issuer: root.subject,
+      notBefore,
+      notAfter,
+      signingAlgorithm: ECDSA,
+      publicKey: keys.publicKey,
+      signingKey: await signingKey,
       extensions: [
-        { name: 'basicConstraints', cA: false, critical: true },
-        { name: 'keyUsage', digitalSignature: true, critical: true },
-        { name: 'extKeyUsage', serverAuth: true },
-        { name: 'subjectAltName', altNames: [{ type: 2, value: host }] },
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
+        new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: host }], false),
+        await x509.AuthorityKeyIdentifierExtension.create(root, false),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       ],
     });
-    return { certPem: pems.cert, keyPem: pems.private, notBefore, notAfter };
+    return { certPem: cert.toString('pem') + '\n', keyPem: await exportKeyPem(keys.privateKey), notBefore, notAfter };
   }
+
+  private signingKey?: Promise<crypto.webcrypto.CryptoKey>;
+  private rootCert?: x509.X509Certificate;
 
   fingerprint256(): string {
     return new crypto.X509Certificate(this.certPem).fingerprint256;
@@ -112,10 +126,8 @@ async function createRoot(suffixes: string[], now: Date): Promise<{ certPem: str
       ...DEFAULT_IP_RANGES.map((iPAddress) => new GeneralSubtree({ base: new GeneralName({ iPAddress }) })),
     ]),
   });
-  const serial = crypto.randomBytes(16);
-  serial[0] &= 0x7f;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial.toString('hex'),
+    serialNumber: randomSerial(),
     name: `CN=Container HTTPS local CA (${osUser()}), O=Container HTTPS development CA`,
     notBefore: new Date(now.getTime() - 60_000),
     notAfter: new Date(now.getTime() + 3650 * DAY),
@@ -128,9 +140,24 @@ async function createRoot(suffixes: string[], now: Date): Promise<{ certPem: str
       new x509.Extension(id_ce_nameConstraints, true, AsnConvert.serialize(constraints)),
     ],
   });
-  const pkcs8 = Buffer.from(await crypto.webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  const keyPem = crypto.createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({ format: 'pem', type: 'pkcs8' }).toString();
-  return { certPem: cert.toString('pem') + '\n', keyPem };
+  return { certPem: cert.toString('pem') + '\n', keyPem: await exportKeyPem(keys.privateKey) };
+}
+
+/** A positive 128-bit serial (RFC 5280 allows up to 20 octets; the top bit keeps it positive). */
+function randomSerial(): string {
+  const serial = crypto.randomBytes(16);
+  serial[0] &= 0x7f;
+  return serial.toString('hex');
+}
+
+async function exportKeyPem(key: crypto.webcrypto.CryptoKey): Promise<string> {
+  const pkcs8 = Buffer.from(await crypto.webcrypto.subtle.exportKey('pkcs8', key));
+  return crypto.createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({ format: 'pem', type: 'pkcs8' }).toString();
+}
+
+function importSigningKey(keyPem: string): Promise<crypto.webcrypto.CryptoKey> {
+  const der = crypto.createPrivateKey(keyPem).export({ format: 'der', type: 'pkcs8' });
+  return crypto.webcrypto.subtle.importKey('pkcs8', der, ECDSA, false, ['sign']);
 }
 
 function osUser(): string {

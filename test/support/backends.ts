@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 
 /** A plain HTTP backend that echoes what it received as JSON, with a WebSocket echo. */
-export async function startEchoBackend(name = 'backend'): Promise<{ port: number; url: string; close: () => Promise<void>; requests: number }> {
-  const state = { requests: 0 };
+export async function startEchoBackend(name = 'backend'): Promise<{ port: number; url: string; close: () => Promise<void>; requests: number; connections: number }> {
+  const state = { requests: 0, connections: 0 };
   const server = http.createServer((req, res) => {
     state.requests++;
     const chunks: Buffer[] = [];
@@ -15,6 +15,7 @@ export async function startEchoBackend(name = 'backend'): Promise<{ port: number
       res.end(body);
     });
   });
+  server.on('connection', () => state.connections++);
   const wss = new WebSocketServer({ server });
   wss.on('connection', (ws, req) => {
     ws.send(`hello ${req.headers.host}`);
@@ -27,6 +28,9 @@ export async function startEchoBackend(name = 'backend'): Promise<{ port: number
     url: `http://127.0.0.1:${port}`,
     get requests() {
       return state.requests;
+    },
+    get connections() {
+      return state.connections;
     },
     close: () =>
       new Promise<void>((r) => {

@@ -29,12 +29,12 @@ export function httpsGet(opts: { host: string; port: number; ca: string | string
       },
       (res) => {
         let body = '';
+        const socket = res.socket as tls.TLSSocket;
+        const alpn = socket.alpnProtocol;
+        const peerCertificate = socket.getPeerCertificate();
         res.setEncoding('utf8');
         res.on('data', (d) => (body += d));
-        res.on('end', () => {
-          const socket = res.socket as tls.TLSSocket;
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, alpn: socket.alpnProtocol, peerCertificate: socket.getPeerCertificate?.() });
-        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, alpn, peerCertificate }));
       },
     );
     req.on('error', reject);
@@ -45,13 +45,9 @@ export function httpsGet(opts: { host: string; port: number; ca: string | string
 /** An HTTP/2 request (ALPN h2), verified against `ca`. */
 export function h2Get(opts: { host: string; port: number; ca: string | string[]; path?: string }): Promise<FetchResult> {
   return new Promise((resolve, reject) => {
-    const session = http2.connect(`https://${opts.host}:${opts.port}`, {
-      ca: opts.ca,
-      servername: opts.host,
-      lookup: (_h, _o, cb) => (cb as unknown as (e: null, a: string, f: number) => void)(null, '127.0.0.1', 4),
-    });
+    const session = http2.connect(`https://127.0.0.1:${opts.port}`, { ca: opts.ca, servername: opts.host });
     session.on('error', reject);
-    const req = session.request({ ':path': opts.path ?? '/', ':method': 'GET' });
+    const req = session.request({ ':path': opts.path ?? '/', ':method': 'GET', ':authority': `${opts.host}:${opts.port}` });
     let body = '';
     let headers: http2.IncomingHttpHeaders = {};
     req.setEncoding('utf8');

@@ -8,7 +8,7 @@ import httpProxy from 'http-proxy';
 import { RouteTable } from '../routes/routeTable';
 import { RouteRecord, Upstream } from '../routes/types';
 import { badGatewayPage, demoPage, notFoundPage, unavailablePage } from './pages';
-import { h2RequestAsH1, isLoopback, requestHost, stripHopByHop } from './requestInfo';
+import { h2RequestAsH1, isLoopback, requestHost, stripHopByHop, stripHopByHopRequest } from './requestInfo';
 
 type AnyRequest = http.IncomingMessage | http2.Http2ServerRequest;
 type AnyResponse = http.ServerResponse | http2.Http2ServerResponse;
@@ -67,8 +67,10 @@ export class HttpsProxy {
     this.server.on('sessionError', () => undefined);
   }
 
-  listen(): Promise<void> {
-    return listen(this.server, this.opts.port, this.opts.bind);
+  async listen(): Promise<void> {
+    await listen(this.server, this.opts.port, this.opts.bind);
+    // Port 0 asked the OS for a free port; headers and pages must name the real one.
+    this.opts.port = (this.server.address() as net.AddressInfo).port;
   }
 
   close(): Promise<void> {
@@ -100,6 +102,7 @@ export class HttpsProxy {
 
   private forward(req: AnyRequest, res: AnyResponse, record: RouteRecord, upstream: Upstream): void {
     if (req.httpVersionMajor === 2) h2RequestAsH1(req);
+    else stripHopByHopRequest(req.headers);
     setForwarded(req.headers, req.socket.remoteAddress, this.opts.port);
     const secure = upstream.protocol === 'https:';
     this.proxy.web(

@@ -33,6 +33,23 @@ export function h2RequestAsH1(req: { headers: IncomingHttpHeaders; url?: string 
   Object.defineProperty(req, 'url', { value: url, writable: true, configurable: true });
 }
 
+/**
+ * Hop-by-hop request headers (RFC 9110 §7.6.1) belong to the client's connection, not ours to
+ * the backend: a client's `Connection: close` forwarded on a pooled keep-alive socket makes the
+ * backend close it under the next request. Transfer-Encoding stays: it frames the body we pipe.
+ */
+export function stripHopByHopRequest(headers: IncomingHttpHeaders): void {
+  const listed = headers.connection;
+  if (listed) for (const name of String(listed).toLowerCase().split(',')) delete headers[name.trim()];
+  delete headers.connection;
+  delete headers['keep-alive'];
+  delete headers['proxy-connection'];
+  delete headers.te;
+  delete headers.trailer;
+  delete headers['http2-settings'];
+  if (headers.upgrade !== undefined) delete headers.upgrade;
+}
+
 /** HTTP/2 forbids connection-specific response headers. */
 export function stripHopByHop(headers: IncomingHttpHeaders): void {
   for (const key of HOP_BY_HOP) delete headers[key];

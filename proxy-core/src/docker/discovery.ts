@@ -1,0 +1,198 @@
+import { EventEmitter } from 'node:events';
+import type { ContainersResponse, DaemonStatus } from '../control/apiTypes';
+import { UserError, errorMessage } from '../errors';
+import type { RouteTable } from '../routes/routeTable';
+import type { ContainerResolver, RouteRecord, TlsMode } from '../routes/types';
+import { ModeledContainer } from './containerModel';
+import { AddressMode, ResolverContext, pickPort, resolveContainer } from './containerResolver';
+import { DockerEndpoint, resolveDockerEndpoint } from './dockerEndpoint';
+import { DockerWatcher } from './dockerWatcher';
+import { HeldRoute, deriveLabelRoutes, sameRecords } from './labelSource';
+import { parseRouteLabels } from './labels';
+
+export interface DiscoveryOptions {
+  /** --docker-host / containerHttps.docker.host; empty resolves like the docker CLI. */
+  host?: string;
+  addressMode: AddressMode;
+  labels: boolean;
+  table: RouteTable;
+  ca: { permits(host: string): boolean; permittedSuffixes: string[] };
+  ensureCert: (host: string, tls: TlsMode) => Promise<unknown>;
+  log: (line: string) => void;
+  backoffMs?: { min: number; max: number };
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The Docker side of the daemon in one object: watches the engine, resolves container targets
+ * for the route table, and (with labels on) feeds the table's 'label' source.
+ * Emits 'status' and 'containers' whenever what clients see changes.
+ */
+export class DockerDiscovery extends EventEmitter {
+  readonly endpoint?: DockerEndpoint;
+  private readonly endpointError?: string;
+  private readonly watcher?: DockerWatcher;
+  private byName = new Map<string, ModeledContainer>();
+  private held: HeldRoute[] = [];
+  private labelProblems = new Map<string, string[]>();
+  private ensured = new Set<string>();
+  readonly resolver: ContainerResolver;
+
+  constructor(private readonly opts: DiscoveryOptions) {
+    super();
+    try {
+      this.endpoint = resolveDockerEndpoint({ override: opts.host, env: opts.env });
+    } catch (err) {
+      this.endpointError = errorMessage(err);
+    }
+    if (this.endpoint) {
+      this.watcher = new DockerWatcher({ endpoint: this.endpoint, log: opts.log, backoffMs: opts.backoffMs });
+      this.watcher.on('changed', () => this.onChanged());
+      this.watcher.on('status', () => {
+        this.emit('status', this.status());
+        this.emit('containers', this.containers());
+        // Routes to containers read "engine unreachable" or recover with the connection.
+        this.opts.table.notifyTargetsChanged();
+      });
+    }
+    this.resolver = (name, port) => resolveContainer(this.context(), this.opts.addressMode, name, port);
+  }
+
+  /** Resolves after the first connection attempt; never rejects (the status says why). */
+  async start(): Promise<void> {
+    if (this.endpointError) this.opts.log(`docker: ${this.endpointError}`);
+    await this.watcher?.start();
+  }
+
+  close(): Promise<void> {
+    return this.watcher?.close() ?? Promise.resolve();
+  }
+
+  status(): DaemonStatus['docker'] {
+    const w = this.watcher?.status;
+    const status: DaemonStatus['docker'] = { enabled: true, labels: this.opts.labels, connected: !!w?.connected, addressMode: this.opts.addressMode };
+    if (this.endpoint) {
+      status.endpoint = this.endpoint.url;
+      status.endpointSource = this.endpoint.source;
+    }
+    const error = this.endpointError ?? w?.error;
+    if (error) status.error = error;
+    const facts = this.watcher?.facts;
+    if (facts) {
+      status.apiVersion = facts.apiVersion;
+      status.address = this.effectiveAddress();
+    }
+    return status;
+  }
+
+  containers(): ContainersResponse {
+    const status = this.status();
+    const containers = [...(this.watcher?.list() ?? [])]
+      .sort((a, b) => (a.info.compose?.project ?? '').localeCompare(b.info.compose?.project ?? '') || a.info.name.localeCompare(b.info.name))
+      .map((c) => {
+        const problems = this.labelProblems.get(c.info.name);
+        return problems ? { ...c.info, problems } : c.info;
+      });
+    const out: ContainersResponse = { connected: status.connected, containers };
+    if (status.endpoint) out.endpoint = status.endpoint;
+    if (status.error) out.error = status.error;
+    return out;
+  }
+
+  /** Label hosts we list but do not serve (outside the local CA's names). */
+  heldRoutes(): HeldRoute[] {
+    return this.held;
+  }
+
+  /** Label problems, one line each, for the daemon's status. */
+  problems(): string[] {
+    return [...this.labelProblems].flatMap(([name, list]) => list.map((p) => `container ${name}: ${p}`));
+  }
+
+  /**
+   * For `expose HOST container:NAME[:PORT]`: the container must exist; the port is the one
+   * given, else its single exposed port. Returns the target to store, with the port filled in.
+   */
+  containerTarget(name: string, port: number | undefined): string {
+    const c = this.find(name);
+    if (!c) {
+      const status = this.status();
+      if (!status.connected) throw new UserError(`Cannot check container "${name}": ${status.error ?? 'the Docker engine is not connected'}`, 'EDOCKER', 503);
+      const names = [...this.byName.keys()].sort();
+      const some = names.slice(0, 12).join(', ') + (names.length > 12 ? ', …' : '');
+      throw new UserError(`No container named "${name}" on ${this.endpoint?.url}.${names.length ? ` Containers: ${some}.` : ' There are no containers.'}`, 'ENOCONTAINER', 404);
+    }
+    const picked = pickPort(c.info, port);
+    if (typeof picked === 'string') throw new UserError(picked, 'EPORT');
+    return `container:${c.info.name}:${picked}`;
+  }
+
+  private find(nameOrId: string): ModeledContainer | undefined {
+    const byName = this.byName.get(nameOrId);
+    if (byName) return byName;
+    if (/^[0-9a-f]{6,64}$/.test(nameOrId)) return this.watcher?.list().find((c) => c.info.id.startsWith(nameOrId));
+    return undefined;
+  }
+
+  private context(): ResolverContext {
+    const w = this.watcher;
+    const facts = w?.facts;
+    const local = this.endpoint?.local ?? true;
+    return {
+      find: (n) => this.find(n),
+      driverOf: (n) => w?.driverOf(n),
+      publishedHost: local ? '127.0.0.1' : (this.endpoint?.modem.host ?? '127.0.0.1'),
+      ipsUnreachable: facts?.ipsUnreachable ?? !local,
+      ipsUnreachableWhy: facts?.why,
+      preferredNetwork: (c) => parseRouteLabels(c.info.labels).network,
+      connected: !!w?.status.connected,
+      endpoint: this.endpoint?.url ?? '(none)',
+      error: this.endpointError ?? w?.status.error,
+    };
+  }
+
+  private effectiveAddress(): 'ip' | 'published' {
+    if (this.opts.addressMode !== 'auto') return this.opts.addressMode;
+    return this.context().ipsUnreachable ? 'published' : 'ip';
+  }
+
+  private onChanged(): void {
+    const all = this.watcher!.list();
+    const byName = new Map<string, ModeledContainer>();
+    for (const c of all) byName.set(c.info.name, c);
+    this.byName = byName;
+    if (this.opts.labels) this.updateLabelRoutes(all);
+    else this.opts.table.notifyTargetsChanged();
+    this.emit('containers', this.containers());
+  }
+
+  private updateLabelRoutes(all: ModeledContainer[]): void {
+    const derived = deriveLabelRoutes(all, { permits: (h) => this.opts.ca.permits(h), suffixes: this.opts.ca.permittedSuffixes });
+    const problemsBefore = JSON.stringify([...this.labelProblems]);
+    this.held = derived.held;
+    this.labelProblems = derived.problems;
+    const current = this.opts.table.recordsOf('label');
+    if (sameRecords(current, derived.records)) {
+      this.opts.table.notifyTargetsChanged();
+    } else {
+      this.opts.table.replaceSource('label', derived.records);
+      this.ensureCerts(derived.records);
+    }
+    if (JSON.stringify([...this.labelProblems]) !== problemsBefore) {
+      for (const line of this.problems()) this.opts.log(`labels: ${line}`);
+      this.emit('status', this.status());
+    }
+  }
+
+  private ensureCerts(records: RouteRecord[]): void {
+    for (const r of records) {
+      const key = `${r.host}|${r.tls}`;
+      if (this.ensured.has(key)) continue;
+      this.ensured.add(key);
+      this.opts.ensureCert(r.host, r.tls).then(() => this.opts.table.notifyTargetsChanged(), (err) => {
+        this.ensured.delete(key);
+        this.opts.log(`certificate for ${r.host} (labels on ${r.container}): ${errorMessage(err)}`);
+      });
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import Docker from 'dockerode';
+import { DockerEndpoint } from './dockerEndpoint';
+
+/** The newest Engine API version this code has been written against. */
+export const CLIENT_API_VERSION = '1.47';
+
+export interface EngineFacts {
+  apiVersion: string;
+  /** Engine version text ("20.10.24", "Docker Desktop 4.x" hosts report theirs, Podman "5.0"). */
+  version: string;
+  /** Docker Desktop (macOS/Windows/Linux VM) or rootless: container IPs are not reachable from here. */
+  ipsUnreachable: boolean;
+  why?: string;
+}
+
+export interface Engine {
+  docker: Docker;
+  facts: EngineFacts;
+}
+
+/**
+ * Connects and negotiates the API version like the docker CLI: ask the engine (unversioned
+ * /version), then use the lower of its version and ours — but never below its minimum, which
+ * Engine 29 raised to 1.44 and which a fixed old client version would fail against.
+ */
+export async function connectEngine(endpoint: DockerEndpoint, timeoutMs = 5000): Promise<Engine> {
+  const probe = new Docker({ ...endpoint.modem, timeout: timeoutMs } as Docker.DockerOptions);
+  let version: { ApiVersion?: string; MinAPIVersion?: string; Version?: string; Os?: string; Components?: Array<{ Name?: string; Version?: string }> };
+  try {
+    version = (await probe.version()) as typeof version;
+  } catch (err) {
+    throw new Error(describeConnectError(endpoint, err));
+  }
+  const apiVersion = negotiate(version.ApiVersion, version.MinAPIVersion);
+  const docker = new Docker({ ...endpoint.modem, version: `v${apiVersion}` } as Docker.DockerOptions);
+  let info: { OperatingSystem?: string; SecurityOptions?: string[]; Name?: string } = {};
+  try {
+    info = (await docker.info()) as typeof info;
+  } catch {
+    // Facts only refine the address choice; the engine answered, so carry on.
+  }
+  const desktop = /Docker Desktop/i.test(info.OperatingSystem ?? '');
+  const rootless = (info.SecurityOptions ?? []).some((o) => /name=rootless/.test(o));
+  const podman = (version.Components ?? []).some((c) => /podman/i.test(c.Name ?? ''));
+  const rootlessPodman = podman && process.getuid?.() !== 0;
+  const notLinuxHost = process.platform !== 'linux';
+  const ipsUnreachable = !endpoint.local || desktop || rootless || rootlessPodman || notLinuxHost;
+  const why = !endpoint.local ? 'the engine is remote' : desktop ? 'Docker Desktop runs containers in a VM' : rootless || rootlessPodman ? 'the engine is rootless' : notLinuxHost ? `this is ${process.platform}, containers run in a VM` : undefined;
+  return { docker, facts: { apiVersion, version: version.Version ?? '', ipsUnreachable, why } };
+}
+
+export function negotiate(server: string | undefined, serverMin: string | undefined): string {
+  if (!server) return CLIENT_API_VERSION;
+  let chosen = compareVersions(server, CLIENT_API_VERSION) < 0 ? server : CLIENT_API_VERSION;
+  if (serverMin && compareVersions(chosen, serverMin) < 0) chosen = serverMin;
+  return chosen;
+}
+
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d) return d;
+  }
+  return 0;
+}
+
+/** Names the endpoint, how it was chosen, and the likely fix. */
+export function describeConnectError(endpoint: DockerEndpoint, err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { statusCode?: number };
+  const where = `Docker engine at ${endpoint.url} (${endpoint.source})`;
+  switch (e?.code) {
+    case 'ENOENT':
+      return `${where} is not reachable: the socket does not exist. Is Docker running? Otherwise set DOCKER_HOST or --docker-host.`;
+    case 'ECONNREFUSED':
+      return `${where} refused the connection. Is Docker running? Otherwise set DOCKER_HOST or --docker-host.`;
+    case 'EACCES':
+      return `${where} is not reachable: permission denied on the socket. Add your user to the "docker" group (then log in again).`;
+    case 'ETIMEDOUT':
+    case 'ESOCKETTIMEDOUT':
+      return `${where} did not answer in time. Check the host and any firewall, or set DOCKER_HOST.`;
+    case 'ENOTFOUND':
+      return `${where} is not reachable: host name not found. Check DOCKER_HOST or the Docker context.`;
+  }
+  const message = e instanceof Error ? e.message : String(err);
+  return `${where} is not reachable: ${message.trim() || 'no answer'}.`;
+}

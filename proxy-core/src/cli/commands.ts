@@ -1,16 +1,10 @@
-import { caPathCommand, certsCommand, exposeCommand, routesCommand, unexposeCommand } from './routeCommands';
+import { certsCommand, exposeCommand, routesCommand, unexposeCommand } from './routeCommands';
+import { CA_USAGE, caCommand } from './caCommands';
 import { SERVE_USAGE, serveCommand } from './serveCommand';
-import { UserError } from '../errors';
 
 export interface Command {
   usage: string;
   run: (argv: string[]) => Promise<number>;
-}
-
-async function caCommand(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'path') return caPathCommand(rest);
-  throw new UserError('Usage: container-https ca path | trust [--dry-run] | untrust', 'EUSAGE');
 }
 
 /** Every CLI command, in the order `help` lists them (design §3). */
@@ -20,7 +14,7 @@ export const COMMANDS: Record<string, Command> = {
   unexpose: { usage: 'unexpose HOST [--state-dir D]', run: unexposeCommand },
   routes: { usage: 'routes [--json] [--state-dir D]', run: routesCommand },
   certs: { usage: 'certs [--json] [--state-dir D]', run: certsCommand },
-  ca: { usage: 'ca path | trust [--nss-db DIR] [--dry-run] | untrust', run: caCommand },
+  ca: { usage: CA_USAGE, run: caCommand },
 };
 
 export function usage(): string {

@@ -16,6 +16,8 @@ import { RouteTable } from '../routes/routeTable';
 import { parseTarget } from '../routes/target';
 import { RouteRecord, RouteView, TlsMode } from '../routes/types';
 import { VERSION } from '../version';
+import { caStatus, verifyAndRecord, watchTrustRecord } from '../trust/caStatus';
+import { daemonEndpoint } from '../trust/checkEndpoint';
 import { acquirePidLock } from './lock';
 import { listenError } from './listenErrors';
 
@@ -243,6 +245,13 @@ export class Daemon {
     c.on('PUT', '/v1/routes/:host', (req) => this.expose(req.params.host, req.body as ExposeRequest));
     c.on('DELETE', '/v1/routes/:host', (req) => this.unexpose(req.params.host));
     c.on('GET', '/v1/certs', () => ({ certs: this.certs.store.list() }));
+    // Trust of the local CA (issue 7): what `ca trust` added and the last verification, live.
+    c.on('GET', '/v1/ca', () => caStatus(this.certs.ca));
+    c.on('POST', '/v1/ca/check', async () => {
+      await verifyAndRecord(this.certs.ca, daemonEndpoint({ https: { bind: this.options.bind, port: this.options.httpsPort } }));
+      return caStatus(this.certs.ca);
+    });
+    this.closers.push(watchTrustRecord(this.paths.caDir, () => c.broadcast('ca', caStatus(this.certs.ca))));
     c.on('POST', '/v1/certs/:host/renew', async (req) => {
       const host = normalizeHost(req.params.host);
       const route = this.table.get(host);
@@ -254,6 +263,7 @@ export class Daemon {
       stream.send('status', this.status());
       stream.send('routes', this.routesView());
       stream.send('certs', { certs: this.certs.store.list() });
+      stream.send('ca', caStatus(this.certs.ca));
       return undefined;
     });
     c.on('POST', '/v1/shutdown', () => {

@@ -1,0 +1,225 @@
+import * as fs from 'node:fs';
+import { LocalCa, readPermittedIpRanges } from '../certs/localCa';
+import { UserError } from '../errors';
+import { resolveStateDir, statePaths } from '../paths';
+import { namesOf, nodeExtraCaCertsLine, verifyAndRecord } from '../trust/caStatus';
+import { openCheckEndpoint } from '../trust/checkEndpoint';
+import { findNssDbs, nssDbAt } from '../trust/nssDbs';
+import { detectPlatform, windowsPathOf, type PlatformInfo } from '../trust/platform';
+import { checkTarget, type StoreCheck } from '../trust/trustCheck';
+import { formatStep, javaKeystoreOf, planTrust, planUntrust, type StoreKind, type TrustPlan } from '../trust/trustPlan';
+import { readTrustRecord, writeTrustRecord } from '../trust/trustRecord';
+import { runPlan } from '../trust/trustRunner';
+import { bool, parseArgs, str, type ParsedArgs } from './args';
+import { caPathCommand } from './routeCommands';
+
+export const CA_USAGE = 'ca path | env | check | trust [--nss-db DIR] [--system|--no-system] [--nss|--no-nss] [--java|--no-java] [--dry-run] | untrust [--dry-run]   [--state-dir D]';
+
+const out = (s: string) => process.stdout.write(s + '\n');
+
+export async function caCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  switch (sub) {
+    case 'path':
+      return caPathCommand(rest);
+    case 'env':
+      return caEnvCommand(rest);
+    case 'trust':
+      return caTrustCommand(rest);
+    case 'untrust':
+      return caUntrustCommand(rest);
+    case 'check':
+      return caCheckCommand(rest);
+    default:
+      throw new UserError(`Usage: container-https ${CA_USAGE}`, 'EUSAGE');
+  }
+}
+
+async function caEnvCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { strings: ['state-dir'] });
+  const file = statePaths(resolveStateDir(str(args, 'state-dir'))).caCert;
+  if (!fs.existsSync(file)) throw new UserError(`No local CA yet at ${file}: it is created the first time the daemon starts (container-https serve).`, 'ENOCA');
+  out(nodeExtraCaCertsLine(file));
+  return 0;
+}
+
+/** Loads the CA, creating it the way the daemon would if `ca trust` comes first. */
+async function loadCa(args: ParsedArgs): Promise<{ ca: LocalCa; stateDir: string }> {
+  const stateDir = resolveStateDir(str(args, 'state-dir'));
+  const { ca, created } = await LocalCa.loadOrCreate(statePaths(stateDir).caDir);
+  if (created) out(`Created the local CA ${ca.files.certFile}`);
+  return { ca, stateDir };
+}
+
+/** --system / --nss / --java pick stores; with none picked, every store; --no-X leaves one out. */
+export function selectStores(args: ParsedArgs): Record<StoreKind, boolean> {
+  const kinds: StoreKind[] = ['system', 'nss', 'java'];
+  const picked = kinds.filter((k) => args.flags[k] === true || (k === 'nss' && str(args, 'nss-db')));
+  const select = {} as Record<StoreKind, boolean>;
+  for (const k of kinds) select[k] = args.flags[k] === false ? false : picked.length ? picked.includes(k) : true;
+  return select;
+}
+
+function printChecks(stores: StoreCheck[]): void {
+  const word = { trusted: 'trusted', 'not-trusted': 'NOT trusted', unknown: 'could not check' } as const;
+  out('Verification:');
+  for (const s of stores) out(`  ${word[s.result].padEnd(15)} ${s.label}\n  ${''.padEnd(15)} ${s.detail}`);
+}
+
+function printPlan(plan: TrustPlan, p: PlatformInfo): void {
+  const verb = plan.action === 'trust' ? 'Add the local CA to' : 'Remove the local CA from';
+  if (!plan.targets.length) out(plan.action === 'trust' ? 'No store to add the local CA to.' : 'Nothing to remove.');
+  for (const t of plan.targets) {
+    out(`${verb} ${t.label}:`);
+    for (const s of t.steps) out(`    ${formatStep(s, p)}${s.admin && p.os !== 'win32' ? '   # needs admin rights' : ''}`);
+  }
+  for (const s of plan.skipped) out(`Skipped ${s.label}: ${s.reason}${s.fix ? `\n    fix: ${s.fix}` : ''}`);
+}
+
+async function caTrustCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { strings: ['state-dir', 'nss-db'], booleans: ['dry-run', 'system', 'nss', 'java'] });
+  if (args.positional.length) throw new UserError(`Usage: container-https ${CA_USAGE}`, 'EUSAGE');
+  const { ca, stateDir } = await loadCa(args);
+  const platform = detectPlatform();
+  const names = namesOf(ca);
+  const caFile = ca.files.certFile;
+  const nssDbArg = str(args, 'nss-db');
+  if (nssDbArg && !fs.existsSync(nssDbArg.replace(/^(sql|dbm):/, ''))) throw new UserError(`--nss-db ${nssDbArg} does not exist. Create an empty database with: certutil -N --empty-password -d sql:${nssDbArg}`, 'ENOENT');
+  const javaHome = platform.javaHome;
+  const java = javaHome ? javaKeystoreOf(javaHome, fs.existsSync) : undefined;
+  const plan = planTrust({
+    platform,
+    caFile,
+    names,
+    select: selectStores(args),
+    nssDbs: nssDbArg ? [nssDbAt(nssDbArg)] : findNssDbs(platform),
+    nssExplicit: !!nssDbArg,
+    wslWindowsCaFile: platform.wsl ? windowsPathOf(caFile) : undefined,
+    java: java && { ...java, writable: isWritable(java.keystore) },
+  });
+  out(`Local CA ${caFile}\n  SHA-256 ${ca.fingerprint256()}\n  only valid for: ${[...ca.permittedSuffixes, ...readPermittedIpRanges(ca.certPem)].join(', ')}`);
+  printPlan(plan, platform);
+  if (bool(args, 'dry-run', false)) {
+    out('(dry run: nothing was changed)');
+    out(`For your own Node scripts: ${nodeExtraCaCertsLine(caFile)}`);
+    return 0;
+  }
+
+  const { endpoint, close } = await openCheckEndpoint(stateDir, ca);
+  try {
+    const ctx = { caPem: ca.certPem, caFile, names, platform, endpoint };
+    // Already there (e.g. a second run): record it, but run nothing and ask for no password.
+    const todo = [];
+    const done = new Set<string>();
+    for (const t of plan.targets) {
+      const before = await checkTarget(t.target, ctx);
+      if (before.result === 'trusted' && t.target.store !== 'linux') {
+        out(`Already trusted: ${t.label}`);
+        done.add(t.id);
+      } else if (before.result === 'trusted' && t.target.store === 'linux' && fs.existsSync(t.target.file)) {
+        out(`Already trusted: ${t.label} (${t.target.file})`);
+        done.add(t.id);
+      } else todo.push(t);
+    }
+    const outcomes = runPlan(todo, { platform, interactive: !!process.stdin.isTTY, echo: out });
+    for (const o of outcomes) if (o.ok) done.add(o.id);
+
+    const { record } = readTrustRecord(statePaths(stateDir).caDir, ca.fingerprint256(), names);
+    const at = new Date().toISOString();
+    for (const t of plan.targets) {
+      if (!done.has(t.id)) continue;
+      record.added = record.added.filter((a) => a.id !== t.id);
+      record.added.push({ id: t.id, label: t.label, at, target: t.target });
+    }
+    writeTrustRecord(statePaths(stateDir).caDir, record);
+
+    const { stores } = await verifyAndRecord(ca, endpoint, platform);
+    printChecks(stores);
+    out(`For your own Node scripts: ${nodeExtraCaCertsLine(caFile)}`);
+
+    const failed = outcomes.filter((o) => !o.ok);
+    for (const f of failed) {
+      if (f.needsAdmin) out(`Not done: ${f.label} needs admin rights. Run in a terminal:\n${f.needsAdmin.map((c) => `    ${c}`).join('\n')}`);
+      else out(`Failed: ${f.label}: ${f.error}`);
+    }
+    const notTrusted = stores.filter((s) => s.result === 'not-trusted' && plan.targets.some((t) => t.id === s.id));
+    if (failed.length || notTrusted.length) {
+      throw new UserError(
+        `The local CA is not trusted everywhere: ${[...failed.map((f) => f.label), ...notTrusted.map((s) => s.label)].filter((v, i, a) => a.indexOf(v) === i).join('; ')} (details above).`,
+        'ETRUST',
+      );
+    }
+    if (!plan.targets.length) throw new UserError('No store was changed: see the skipped stores above for how to fix that.', 'ETRUST');
+    return 0;
+  } finally {
+    await close();
+  }
+}
+
+async function caUntrustCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { strings: ['state-dir'], booleans: ['dry-run'] });
+  if (args.positional.length) throw new UserError(`Usage: container-https ${CA_USAGE}`, 'EUSAGE');
+  const stateDir = resolveStateDir(str(args, 'state-dir'));
+  const caDir = statePaths(stateDir).caDir;
+  if (!fs.existsSync(statePaths(stateDir).caCert)) throw new UserError(`No local CA at ${statePaths(stateDir).caCert}, so nothing to untrust.`, 'ENOCA');
+  const { ca } = await LocalCa.loadOrCreate(caDir);
+  const platform = detectPlatform();
+  const names = namesOf(ca);
+  const { record, problem } = readTrustRecord(caDir, ca.fingerprint256(), names);
+  if (problem) out(`Note: ${problem}`);
+  const plan = planUntrust(
+    record.added.map((a) => a.target),
+    { caFile: ca.files.certFile, names },
+  );
+  printPlan(plan, platform);
+  if (bool(args, 'dry-run', false)) {
+    out('(dry run: nothing was changed)');
+    return 0;
+  }
+  const outcomes = runPlan(plan.targets, { platform, interactive: !!process.stdin.isTTY, echo: out });
+  const removed = new Set(outcomes.filter((o) => o.ok).map((o) => o.id));
+  record.added = record.added.filter((a) => !removed.has(a.id));
+  writeTrustRecord(caDir, record);
+
+  const { endpoint, close } = await openCheckEndpoint(stateDir, ca);
+  try {
+    const { stores } = await verifyAndRecord(ca, endpoint, platform);
+    printChecks(stores);
+  } finally {
+    await close();
+  }
+  const failed = outcomes.filter((o) => !o.ok);
+  for (const f of failed) {
+    if (f.needsAdmin) out(`Not done: ${f.label} needs admin rights. Run in a terminal:\n${f.needsAdmin.map((c) => `    ${c}`).join('\n')}`);
+    else out(`Failed: ${f.label}: ${f.error}`);
+  }
+  if (failed.length) throw new UserError(`Could not remove the local CA from: ${failed.map((f) => f.label).join('; ')} (details above). Run ca untrust again once fixed.`, 'ETRUST');
+  out(plan.targets.length ? 'Removed the local CA from every store ca trust had added it to.' : 'ca trust had added the CA nowhere (ca/trust.json lists nothing).');
+  return 0;
+}
+
+async function caCheckCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { strings: ['state-dir'], booleans: ['json'] });
+  const stateDir = resolveStateDir(str(args, 'state-dir'));
+  if (!fs.existsSync(statePaths(stateDir).caCert)) throw new UserError(`No local CA at ${statePaths(stateDir).caCert} yet: it is created the first time the daemon starts (container-https serve).`, 'ENOCA');
+  const { ca } = await LocalCa.loadOrCreate(statePaths(stateDir).caDir);
+  const { endpoint, close } = await openCheckEndpoint(stateDir, ca);
+  try {
+    const { stores } = await verifyAndRecord(ca, endpoint);
+    if (bool(args, 'json', false)) process.stdout.write(JSON.stringify({ stores }, null, 2) + '\n');
+    else printChecks(stores);
+    if (!stores.some((s) => s.result === 'trusted')) throw new UserError('The local CA is not trusted in any store checked (details above). Trust it with: container-https ca trust', 'ETRUST');
+    return 0;
+  } finally {
+    await close();
+  }
+}
+
+function isWritable(file: string): boolean {
+  try {
+    fs.accessSync(fs.realpathSync(file), fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

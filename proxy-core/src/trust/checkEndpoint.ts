@@ -1,0 +1,39 @@
+import type { AddressInfo } from 'node:net';
+import * as tls from 'node:tls';
+import type { LocalCa } from '../certs/localCa';
+import type { DaemonStatus } from '../control/apiTypes';
+import { ControlClient } from '../control/controlClient';
+import type { CheckEndpoint } from './trustCheck';
+
+/**
+ * Names no route can take over: the proxy serves its own `localhost` leaf for any name without a
+ * route, so a handshake for `localhost` always meets a certificate from our CA.
+ */
+export const CHECK_SERVERNAME = 'localhost';
+
+export function daemonEndpoint(status: Pick<DaemonStatus, 'https'>): CheckEndpoint {
+  const bind = status.https.bind;
+  const connectTo = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
+  return { connectTo, port: status.https.port, servername: CHECK_SERVERNAME, source: 'the running proxy' };
+}
+
+/**
+ * The running proxy of this state dir when there is one; otherwise a short-lived TLS server on
+ * loopback with a fresh leaf from the same CA, so `ca trust` can verify before `serve` ever ran.
+ */
+export async function openCheckEndpoint(stateDir: string, ca: LocalCa): Promise<{ endpoint: CheckEndpoint; close: () => Promise<void> }> {
+  const status = await new ControlClient(stateDir).request<DaemonStatus>('GET', '/v1/status', undefined, 2000).catch(() => undefined);
+  if (status) return { endpoint: daemonEndpoint(status), close: async () => undefined };
+  const leaf = await ca.issueLeaf(CHECK_SERVERNAME);
+  const server = tls.createServer({ cert: leaf.certPem, key: leaf.keyPem }, (socket) => socket.end());
+  server.on('tlsClientError', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    endpoint: { connectTo: '127.0.0.1', port, servername: CHECK_SERVERNAME, source: 'a temporary check server (the proxy is not running)' },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}

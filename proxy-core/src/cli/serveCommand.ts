@@ -1,13 +1,15 @@
 import { DEFAULT_OPTIONS, DEMO_HOST, Daemon } from '../daemon/daemon';
+import { ADDRESS_MODES, AddressMode } from '../docker/containerResolver';
+import { UserError } from '../errors';
 import { resolveStateDir } from '../paths';
 import { bool, parseArgs, port, str } from './args';
 
 export const SERVE_USAGE =
-  'serve [--state-dir D] [--https-port 8443] [--http-port 8080 | --no-http] [--bind 127.0.0.1] [--no-docker] [--no-labels] [--demo] [--acme-directory URL] [--acme-email E] [--acme-ca-file PEM] [--acme-challenge http-01|tls-alpn-01] [--backend-timeout SECONDS]';
+  'serve [--state-dir D] [--https-port 8443] [--http-port 8080 | --no-http] [--bind 127.0.0.1] [--no-docker] [--docker-host URL] [--docker-address auto|ip|published] [--no-labels] [--demo] [--acme-directory URL] [--acme-email E] [--acme-ca-file PEM] [--acme-challenge http-01|tls-alpn-01] [--backend-timeout SECONDS]';
 
 export async function serveCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
-    strings: ['state-dir', 'https-port', 'http-port', 'bind', 'acme-directory', 'acme-email', 'acme-ca-file', 'acme-challenge', 'backend-timeout', 'ca-suffixes'],
+    strings: ['state-dir', 'https-port', 'http-port', 'bind', 'acme-directory', 'acme-email', 'acme-ca-file', 'acme-challenge', 'backend-timeout', 'ca-suffixes', 'docker-host', 'docker-address'],
     booleans: ['docker', 'labels', 'demo', 'http'],
   });
   const stateDir = resolveStateDir(str(args, 'state-dir'));
@@ -15,6 +17,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const challenge = str(args, 'acme-challenge');
   if (challenge && challenge !== 'http-01' && challenge !== 'tls-alpn-01') {
     throw new Error(`--acme-challenge must be http-01 or tls-alpn-01, not "${challenge}".`);
+  }
+  const dockerAddress = str(args, 'docker-address') ?? 'auto';
+  if (!ADDRESS_MODES.includes(dockerAddress as AddressMode)) {
+    throw new UserError(`--docker-address must be auto, ip or published, not "${dockerAddress}".`, 'EUSAGE');
   }
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   const daemon = await Daemon.start({
@@ -24,6 +30,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     bind: str(args, 'bind') ?? DEFAULT_OPTIONS.bind,
     docker: bool(args, 'docker', DEFAULT_OPTIONS.docker),
     labels: bool(args, 'labels', DEFAULT_OPTIONS.labels),
+    dockerHost: str(args, 'docker-host'),
+    dockerAddress: dockerAddress as AddressMode,
     demo: bool(args, 'demo', DEFAULT_OPTIONS.demo),
     acmeDirectory: str(args, 'acme-directory'),
     acmeEmail: str(args, 'acme-email'),

@@ -10,7 +10,20 @@ export interface DaemonStatus {
   https: { bind: string; port: number };
   http: { bind: string; port: number } | null;
   ca: { certFile: string; fingerprint256: string; permittedSuffixes: string[] };
-  docker: { enabled: boolean; labels: boolean; connected: boolean; endpoint?: string; error?: string };
+  docker: {
+    enabled: boolean;
+    labels: boolean;
+    connected: boolean;
+    endpoint?: string;
+    error?: string;
+    /** How the endpoint was chosen: "--docker-host", "DOCKER_HOST", "context NAME", "default socket", "Podman socket". */
+    endpointSource?: string;
+    /** The negotiated Engine API version. */
+    apiVersion?: string;
+    /** The --docker-address setting, and what "auto" means for this engine. */
+    addressMode?: 'auto' | 'ip' | 'published';
+    address?: 'ip' | 'published';
+  };
   acme: { enabled: boolean; directory?: string; email?: string; challenge?: string };
   problems: string[];
 }
@@ -33,7 +46,7 @@ export type DaemonEvent =
   | { event: 'routes'; data: RoutesResponse }
   | { event: 'certs'; data: CertsResponse }
   | { event: 'status'; data: DaemonStatus }
-  | { event: 'containers'; data: unknown }
+  | { event: 'containers'; data: ContainersResponse }
   | { event: 'log'; data: { line: string; at: string } }
   | { event: 'ca'; data: CaStatus };
 
@@ -78,6 +91,8 @@ export interface ContainerInfo {
   networks: Array<{ name: string; ip?: string; ipv6?: string }>;
   ports: Array<{ containerPort: number; protocol: 'tcp' | 'udp'; hostIp?: string; hostPort?: number }>;
   labels: Record<string, string>;
+  /** Routing labels that could not be used (unsupported rule, host claimed twice, bad port). */
+  problems?: string[];
 }
 
 export interface ContainersResponse {

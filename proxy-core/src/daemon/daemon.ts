@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { CertManager } from '../certs/certManager';
 import { CertStore } from '../certs/certStore';
 import { LocalCa } from '../certs/localCa';
-import { DaemonStatus, ExposeRequest, RoutesResponse } from '../control/apiTypes';
+import { ContainersResponse, DaemonStatus, ExposeRequest, RoutesResponse } from '../control/apiTypes';
 import { ControlServer } from '../control/controlServer';
+import { DockerDiscovery } from '../docker/discovery';
+import type { AddressMode } from '../docker/containerResolver';
 import { UserError, errorMessage } from '../errors';
 import { ensureDir } from '../fsUtil';
 import { StatePaths, statePaths } from '../paths';
@@ -30,6 +32,10 @@ export interface DaemonOptions {
   bind: string;
   docker: boolean;
   labels: boolean;
+  /** The engine to watch (else DOCKER_HOST, the current Docker context, the default socket). */
+  dockerHost?: string;
+  /** Container addresses: IP on a reachable network, published host port, or chosen per engine. */
+  dockerAddress?: AddressMode;
   demo: boolean;
   acmeDirectory?: string;
   acmeEmail?: string;
@@ -71,6 +77,7 @@ export class Daemon {
   private readonly closers: Array<() => Promise<void> | void> = [];
   /** Filled in by the Docker side when discovery is on. */
   dockerStatus: DaemonStatus['docker'];
+  docker?: DockerDiscovery;
 
   private constructor(readonly options: DaemonOptions) {
     this.paths = statePaths(options.stateDir);
@@ -152,6 +159,8 @@ export class Daemon {
     this.certs.startRenewals(() => this.table.list());
     this.closers.push(() => this.certs.stop());
 
+    if (options.docker) await this.startDocker();
+
     this.registerApi();
     await this.control.listen();
     this.closers.push(() => this.control.close());
@@ -161,14 +170,38 @@ export class Daemon {
     this.log(`listening on https://${options.bind}:${options.httpsPort}${this.http ? ` and http://${options.bind}:${options.httpPort}` : ''}; control socket ${paths.socket}`);
   }
 
+  /** Docker discovery: container targets resolve from the engine's live model; labels feed the table. */
+  private async startDocker(): Promise<void> {
+    const docker = new DockerDiscovery({
+      host: this.options.dockerHost,
+      addressMode: this.options.dockerAddress ?? 'auto',
+      labels: this.options.labels,
+      table: this.table,
+      ca: this.certs.ca,
+      ensureCert: (host, tls) => this.certs.ensure(host, tls),
+      log: (l) => this.log(l),
+    });
+    this.docker = docker;
+    this.table.setContainerResolver(docker.resolver);
+    docker.on('status', () => {
+      this.dockerStatus = docker.status();
+      this.control.broadcast('status', this.status());
+    });
+    docker.on('containers', (c) => this.control.broadcast('containers', c));
+    this.addCloser(() => docker.close());
+    await docker.start();
+    this.dockerStatus = docker.status();
+  }
+
   /** Adds or replaces a user route: validates, gets its certificate, then persists it. */
   async expose(hostInput: string, body: ExposeRequest): Promise<RouteView> {
     const host = normalizeHost(hostInput);
-    const target = parseTarget(body?.target);
+    let target = parseTarget(body?.target);
     const tls: TlsMode = body?.tls === 'acme' ? 'acme' : 'local';
     if (target.kind === 'container' && !this.options.docker) {
       throw new UserError(`Container targets need Docker discovery, which is off for this daemon (serve --no-docker). Use an http:// target, or restart serve without --no-docker.`, 'ENODOCKER');
     }
+    if (target.kind === 'container' && this.docker) target = parseTarget(this.docker.containerTarget(target.container, target.port));
     if (tls === 'local') this.certs.ca.assertPermits(host);
     const record: RouteRecord = { host, target: target.href, tls, source: 'user', createdAt: new Date().toISOString() };
     this.table.upsert(record);
@@ -210,7 +243,10 @@ export class Daemon {
       return view;
     }
     const resolved = this.table.resolve(record.host)?.resolution;
-    if (resolved?.kind === 'upstream') view.upstream = resolved.upstream.href;
+    if (resolved?.kind === 'upstream') {
+      view.upstream = resolved.upstream.href;
+      if (resolved.via) view.detail = resolved.via;
+    }
     if (resolved?.kind === 'unavailable') {
       view.status = 'unavailable';
       view.detail = resolved.detail;
@@ -219,7 +255,15 @@ export class Daemon {
   }
 
   routesView(): RoutesResponse {
-    return { routes: this.table.list().map((r) => this.routeView(r)) };
+    const routes = this.table.list().map((r) => this.routeView(r));
+    // Label hosts outside the local CA's names are listed, not served, until the user picks ACME or an alias.
+    const held = (this.docker?.heldRoutes() ?? []).filter((h) => !this.table.get(h.record.host));
+    if (held.length) {
+      const port = this.options.httpsPort === 443 ? '' : `:${this.options.httpsPort}`;
+      routes.push(...held.map((h): RouteView => ({ ...h.record, url: `https://${h.record.host}${port}/`, status: 'unavailable', detail: h.detail })));
+      routes.sort((a, b) => a.host.localeCompare(b.host));
+    }
+    return { routes };
   }
 
   status(): DaemonStatus {
@@ -234,7 +278,7 @@ export class Daemon {
       ca: { certFile: this.paths.caCert, fingerprint256: this.certs.ca.fingerprint256(), permittedSuffixes: this.certs.ca.permittedSuffixes },
       docker: this.dockerStatus,
       acme: { enabled: !!this.certs.acmeIssuer, directory: options.acmeDirectory, email: options.acmeEmail, challenge: options.acmeChallenge },
-      problems: this.problems,
+      problems: this.docker ? [...this.problems, ...this.docker.problems()] : this.problems,
     };
   }
 
@@ -245,6 +289,7 @@ export class Daemon {
     c.on('PUT', '/v1/routes/:host', (req) => this.expose(req.params.host, req.body as ExposeRequest));
     c.on('DELETE', '/v1/routes/:host', (req) => this.unexpose(req.params.host));
     c.on('GET', '/v1/certs', () => ({ certs: this.certs.store.list() }));
+    c.on('GET', '/v1/containers', (): ContainersResponse => this.docker?.containers() ?? { connected: false, error: 'Docker discovery is off for this daemon (serve --no-docker).', containers: [] });
     // Trust of the local CA (issue 7): what `ca trust` added and the last verification, live.
     c.on('GET', '/v1/ca', () => caStatus(this.certs.ca));
     c.on('POST', '/v1/ca/check', async () => {
@@ -263,6 +308,7 @@ export class Daemon {
       stream.send('status', this.status());
       stream.send('routes', this.routesView());
       stream.send('certs', { certs: this.certs.store.list() });
+      if (this.docker) stream.send('containers', this.docker.containers());
       stream.send('ca', caStatus(this.certs.ca));
       return undefined;
     });

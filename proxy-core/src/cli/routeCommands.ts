@@ -35,7 +35,7 @@ export async function exposeCommand(argv: string[]): Promise<number> {
 
 /** The ACME test root (--acme-ca-file) verifies ACME certificates in tests against Pebble. */
 function extraRoots(status: DaemonStatus): string[] {
-  const file = (status.acme as { trustFile?: string }).trustFile;
+  const file = status.acme.trustFile;
   return file && fs.existsSync(file) ? [fs.readFileSync(file, 'utf8')] : [];
 }
 

@@ -5,19 +5,22 @@ import { resolveStateDir } from '../paths';
 import { bool, parseArgs, port, str } from './args';
 
 export const SERVE_USAGE =
-  'serve [--state-dir D] [--https-port 8443] [--http-port 8080 | --no-http] [--bind 127.0.0.1] [--no-docker] [--docker-host URL] [--docker-address auto|ip|published] [--no-labels] [--demo] [--acme-directory URL] [--acme-email E] [--acme-ca-file PEM] [--acme-challenge http-01|tls-alpn-01] [--backend-timeout SECONDS]';
+  'serve [--state-dir D] [--https-port 8443] [--http-port 8080 | --no-http] [--bind 127.0.0.1] [--no-docker] [--docker-host URL] [--docker-address auto|ip|published] [--no-labels] [--demo] [--acme-directory URL] [--acme-email E] [--acme-ca-file PEM] [--acme-challenge http-01|tls-alpn-01|dns-01] [--acme-agree-tos] [--acme-eab-kid ID --acme-eab-hmac KEY] [--acme-dns-hook CMD] [--backend-timeout SECONDS]';
 
 export async function serveCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
-    strings: ['state-dir', 'https-port', 'http-port', 'bind', 'acme-directory', 'acme-email', 'acme-ca-file', 'acme-challenge', 'backend-timeout', 'ca-suffixes', 'docker-host', 'docker-address'],
-    booleans: ['docker', 'labels', 'demo', 'http'],
+    strings: ['state-dir', 'https-port', 'http-port', 'bind', 'acme-directory', 'acme-email', 'acme-ca-file', 'acme-challenge', 'acme-eab-kid', 'acme-eab-hmac', 'acme-dns-hook', 'backend-timeout', 'ca-suffixes', 'docker-host', 'docker-address'],
+    booleans: ['docker', 'labels', 'demo', 'http', 'acme-agree-tos'],
   });
   const stateDir = resolveStateDir(str(args, 'state-dir'));
   const httpsPort = port(args, 'https-port', DEFAULT_OPTIONS.httpsPort, true);
   const challenge = str(args, 'acme-challenge');
-  if (challenge && challenge !== 'http-01' && challenge !== 'tls-alpn-01') {
-    throw new Error(`--acme-challenge must be http-01 or tls-alpn-01, not "${challenge}".`);
+  if (challenge && challenge !== 'http-01' && challenge !== 'tls-alpn-01' && challenge !== 'dns-01') {
+    throw new UserError(`--acme-challenge must be http-01, tls-alpn-01 or dns-01, not "${challenge}".`, 'EUSAGE');
   }
+  const eabKid = str(args, 'acme-eab-kid');
+  const eabHmac = str(args, 'acme-eab-hmac');
+  if (!eabKid !== !eabHmac) throw new UserError('External Account Binding needs both --acme-eab-kid and --acme-eab-hmac.', 'EUSAGE');
   const dockerAddress = str(args, 'docker-address') ?? 'auto';
   if (!ADDRESS_MODES.includes(dockerAddress as AddressMode)) {
     throw new UserError(`--docker-address must be auto, ip or published, not "${dockerAddress}".`, 'EUSAGE');
@@ -36,7 +39,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
     acmeDirectory: str(args, 'acme-directory'),
     acmeEmail: str(args, 'acme-email'),
     acmeCaFile: str(args, 'acme-ca-file'),
-    acmeChallenge: challenge as 'http-01' | 'tls-alpn-01' | undefined,
+    acmeChallenge: challenge as 'http-01' | 'tls-alpn-01' | 'dns-01' | undefined,
+    acmeAgreeTos: bool(args, 'acme-agree-tos', false),
+    acmeEab: eabKid && eabHmac ? { kid: eabKid, hmacKey: eabHmac } : undefined,
+    acmeDnsHook: str(args, 'acme-dns-hook'),
     backendTimeoutMs: Number(str(args, 'backend-timeout') ?? DEFAULT_OPTIONS.backendTimeoutMs / 1000) * 1000,
     caSuffixes: str(args, 'ca-suffixes')?.split(',').map((s) => s.trim()).filter(Boolean),
     log,

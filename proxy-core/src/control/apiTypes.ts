@@ -1,3 +1,4 @@
+import type { AcmeStatus } from '../acme/acmeSetup';
 import type { CertMeta } from '../certs/certStore';
 import type { RouteView } from '../routes/types';
 
@@ -24,7 +25,8 @@ export interface DaemonStatus {
     addressMode?: 'auto' | 'ip' | 'published';
     address?: 'ip' | 'published';
   };
-  acme: { enabled: boolean; directory?: string; email?: string; challenge?: string };
+  /** ACME (Let's Encrypt) settings and renewal schedule; see AcmeStatus. */
+  acme: AcmeStatus;
   problems: string[];
 }
 

@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { AcmeService } from '../acme/acmeSetup';
+import type { RetryPolicy } from '../acme/renewalScheduler';
 import { CertManager } from '../certs/certManager';
 import { CertStore } from '../certs/certStore';
 import { LocalCa } from '../certs/localCa';
@@ -40,7 +42,15 @@ export interface DaemonOptions {
   acmeDirectory?: string;
   acmeEmail?: string;
   acmeCaFile?: string;
-  acmeChallenge?: 'http-01' | 'tls-alpn-01';
+  acmeChallenge?: 'http-01' | 'tls-alpn-01' | 'dns-01';
+  /** The CA's terms of service accepted (recorded per directory in the account file). */
+  acmeAgreeTos?: boolean;
+  /** External Account Binding for CAs that require it. */
+  acmeEab?: { kid: string; hmacKey: string };
+  /** DNS-01 hook command (called with present|cleanup FQDN VALUE). */
+  acmeDnsHook?: string;
+  /** Failure backoff of ACME orders; the default respects Let's Encrypt's limits (tests shorten it). */
+  acmeRetry?: RetryPolicy;
   backendTimeoutMs: number;
   /** Suffixes for a CA created by this start (an existing CA keeps its own). */
   caSuffixes?: string[];
@@ -72,6 +82,8 @@ export class Daemon {
   certs!: CertManager;
   https!: HttpsProxy;
   http?: HttpListener;
+  /** Set when ACME is configured (--acme-email or --acme-directory). */
+  acme?: AcmeService;
   private store!: RouteStore;
   private releaseLock?: () => void;
   private readonly closers: Array<() => Promise<void> | void> = [];
@@ -126,7 +138,8 @@ export class Daemon {
     const fallback = await ca.issueLeaf('localhost');
     this.https = new HttpsProxy({
       table: this.table,
-      contextFor: (name) => this.certs.store.get(name)?.context,
+      // A pending TLS-ALPN-01 challenge answers for its name first (only for those few seconds).
+      contextFor: (name) => this.acme?.challenges.contextFor(name) ?? this.certs.store.get(name)?.context,
       defaultCert: { cert: fallback.certPem, key: fallback.keyPem },
       port: options.httpsPort,
       bind: options.bind,
@@ -150,14 +163,26 @@ export class Daemon {
       this.closers.push(() => this.http?.close());
     }
 
-    // Certificates for every route we restored, before anyone asks.
+    if (options.acmeEmail || options.acmeDirectory) {
+      this.acme = new AcmeService(
+        { directory: options.acmeDirectory, email: options.acmeEmail, caFile: options.acmeCaFile, challenge: options.acmeChallenge, agreeTos: options.acmeAgreeTos, eab: options.acmeEab, dnsHook: options.acmeDnsHook, retry: options.acmeRetry },
+        { accountDir: paths.acmeDir, certs: this.certs, table: this.table, http: this.http, httpsServer: this.https.server, log: (l) => this.log(l) },
+      );
+      for (const p of this.acme.problems) this.log(`problem: ${p}`);
+      this.problems.push(...this.acme.problems);
+      this.closers.push(() => this.acme?.stop());
+    }
+
+    // Certificates for every route we restored, before anyone asks. ACME orders take seconds
+    // and need the network, so the renewal scheduler runs them without holding up the start.
     await Promise.all(
-      this.table.list().map((r) =>
+      this.table.list().filter((r) => r.tls === 'local' || !this.acme).map((r) =>
         this.certs.ensure(r.host, r.tls).catch((err) => this.log(`certificate for ${r.host}: ${errorMessage(err)}`)),
       ),
     );
     this.certs.startRenewals(() => this.table.list());
     this.closers.push(() => this.certs.stop());
+    this.acme?.start();
 
     if (options.docker) await this.startDocker();
 
@@ -277,7 +302,7 @@ export class Daemon {
       http: options.httpPort !== null ? { bind: options.bind, port: options.httpPort } : null,
       ca: { certFile: this.paths.caCert, fingerprint256: this.certs.ca.fingerprint256(), permittedSuffixes: this.certs.ca.permittedSuffixes },
       docker: this.dockerStatus,
-      acme: { enabled: !!this.certs.acmeIssuer, directory: options.acmeDirectory, email: options.acmeEmail, challenge: options.acmeChallenge },
+      acme: this.acme?.status() ?? { enabled: false, directory: options.acmeDirectory, email: options.acmeEmail, challenge: options.acmeChallenge },
       problems: this.docker ? [...this.problems, ...this.docker.problems()] : this.problems,
     };
   }

@@ -1,0 +1,121 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as tls from 'node:tls';
+import type { CertManager } from '../certs/certManager';
+import { UserError } from '../errors';
+import type { HttpListener } from '../proxy/httpListener';
+import type { RouteTable } from '../routes/routeTable';
+import { AcmeAccount } from './acmeAccount';
+import { configureAcmeHttp } from './acmeHttp';
+import { AcmeOrderIssuer } from './acmeIssuer';
+import { ChallengeResponder, ChallengeType, installAlpnCallback } from './challenges';
+import { resolveDirectoryUrl } from './directoryUrl';
+import { pendingResponder } from './pendingPage';
+import { RenewalScheduler, RetryPolicy, ScheduleEntry } from './renewalScheduler';
+
+export interface AcmeSettings {
+  directory?: string;
+  email?: string;
+  caFile?: string;
+  challenge?: ChallengeType;
+  agreeTos?: boolean;
+  eab?: { kid: string; hmacKey: string };
+  dnsHook?: string;
+  /** Failure backoff; the default suits Let's Encrypt's limits (tests shorten it). */
+  retry?: RetryPolicy;
+}
+
+/** The ACME part of DaemonStatus. */
+export interface AcmeStatus {
+  enabled: boolean;
+  directory?: string;
+  email?: string;
+  challenge?: string;
+  /** The extra root (--acme-ca-file) ACME certificates chain to, e.g. Pebble's in tests. */
+  trustFile?: string;
+  accountFile?: string;
+  accountUrl?: string;
+  termsOfServiceAgreed?: boolean;
+  /** Whether the directory offers ACME Renewal Information (RFC 9773). */
+  renewalInfo?: boolean;
+  /** Per host: next renewal or retry, why, failures, last error. */
+  schedule?: ScheduleEntry[];
+  /** Durations of the most recent issuances. */
+  recentIssuances?: Array<{ host: string; ms: number; at: string }>;
+}
+
+/** Everything ACME in a running daemon, built from its settings and wired to its listeners. */
+export class AcmeService {
+  readonly challenges: ChallengeResponder;
+  readonly issuer: AcmeOrderIssuer;
+  readonly scheduler: RenewalScheduler;
+  readonly account: AcmeAccount;
+  readonly problems: string[] = [];
+  private readonly trustFile?: string;
+
+  constructor(
+    private readonly settings: AcmeSettings,
+    deps: { accountDir: string; certs: CertManager; table: RouteTable; http?: HttpListener; httpsServer: tls.Server; log: (line: string) => void },
+  ) {
+    const directoryUrl = resolveDirectoryUrl(settings.directory);
+    const challenge = settings.challenge ?? (settings.dnsHook ? 'dns-01' : 'http-01');
+    if (challenge === 'dns-01' && !settings.dnsHook) throw new UserError('--acme-challenge dns-01 needs --acme-dns-hook CMD (a command that publishes the TXT record).', 'EUSAGE');
+    if (challenge === 'http-01' && !deps.http) throw new UserError('--acme-challenge http-01 needs the HTTP listener: drop --no-http, or use --acme-challenge tls-alpn-01.', 'EUSAGE');
+    let extraCaPem: string | undefined;
+    if (settings.caFile) {
+      this.trustFile = path.resolve(settings.caFile);
+      try {
+        extraCaPem = fs.readFileSync(this.trustFile, 'utf8');
+      } catch (err) {
+        throw new UserError(`--acme-ca-file ${this.trustFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`, 'EUSAGE');
+      }
+    }
+    configureAcmeHttp(extraCaPem);
+    this.account = new AcmeAccount(deps.accountDir, { directoryUrl, email: settings.email, agreeTos: !!settings.agreeTos, eab: settings.eab });
+    const problem = this.account.load();
+    if (problem) this.problems.push(problem);
+    this.challenges = new ChallengeResponder(settings.dnsHook);
+    this.issuer = new AcmeOrderIssuer({ directoryUrl, challenge, account: this.account, store: deps.certs.store, challenges: this.challenges, extraCaPem, log: deps.log });
+    deps.certs.setAcmeIssuer(this.issuer);
+    this.scheduler = new RenewalScheduler({
+      hosts: () => deps.table.list().filter((r) => r.tls === 'acme').map((r) => r.host),
+      store: deps.certs.store,
+      plan: (cert) => this.issuer.renewalPlan(cert),
+      renew: (host) => deps.certs.issue(host, 'acme'),
+      log: deps.log,
+      retry: settings.retry,
+    });
+    // Challenges first: the pending page and the HTTPS redirect must never shadow a token.
+    deps.http?.addResponder(this.challenges.httpResponder);
+    deps.http?.addResponder(
+      pendingResponder(deps.table, deps.certs.store, (h) => deps.certs.isPending(h), (h) => this.scheduler.schedule().find((e) => e.host === h)?.lastError, this.issuer.caName),
+    );
+    if (challenge === 'tls-alpn-01') installAlpnCallback(deps.httpsServer, this.challenges.alpnCallback);
+    deps.table.on('changed', () => this.scheduler.sync());
+  }
+
+  /** Starts ordering and renewing for the ACME routes already in the table. */
+  start(): void {
+    this.scheduler.sync();
+  }
+
+  stop(): void {
+    this.scheduler.stop();
+  }
+
+  status(): AcmeStatus {
+    return {
+      enabled: true,
+      directory: this.issuer.opts.directoryUrl,
+      email: this.settings.email,
+      challenge: this.issuer.opts.challenge,
+      trustFile: this.trustFile,
+      accountFile: this.account.file,
+      accountUrl: this.account.url,
+      termsOfServiceAgreed: this.account.termsAgreed,
+      renewalInfo: this.issuer.offersAri,
+      schedule: this.scheduler.schedule(),
+      recentIssuances: this.issuer.timings.slice(-10),
+    };
+  }
+}

@@ -1,0 +1,92 @@
+import * as vscode from 'vscode';
+import { defaultStateDir } from '../proxy-core/src/paths';
+
+export const SECTION = 'containerHttps';
+
+/** Settings that change how the daemon is started: a change needs a proxy restart to apply. */
+const DAEMON_KEYS = ['proxy.httpsPort', 'proxy.httpPort', 'proxy.bindAddress', 'stateDir', 'acme.email', 'acme.directory', 'acme.challenge', 'docker.host', 'docker.labels'];
+
+/** A typed, read-on-demand view of the containerHttps.* settings (design §8). */
+export class Config implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<{ daemon: boolean; stateDir: boolean }>();
+  /** Fires when one of our settings changes; `daemon` says whether the proxy needs a restart. */
+  readonly onDidChange = this.changed.event;
+  private readonly sub: vscode.Disposable;
+
+  constructor() {
+    this.sub = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(SECTION)) return;
+      this.changed.fire({
+        daemon: DAEMON_KEYS.some((k) => e.affectsConfiguration(`${SECTION}.${k}`)),
+        stateDir: e.affectsConfiguration(`${SECTION}.stateDir`),
+      });
+    });
+  }
+
+  private get cfg(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration(SECTION);
+  }
+
+  get httpsPort(): number {
+    return this.cfg.get<number>('proxy.httpsPort', 8443);
+  }
+  get httpPort(): number {
+    return this.cfg.get<number>('proxy.httpPort', 8080);
+  }
+  get bindAddress(): string {
+    return this.cfg.get<string>('proxy.bindAddress', '127.0.0.1') || '127.0.0.1';
+  }
+  get keepRunning(): boolean {
+    return this.cfg.get<boolean>('proxy.keepRunning', false);
+  }
+  /** The setting, else $CONTAINER_HTTPS_STATE_DIR, else the platform default (design §2). */
+  get stateDir(): string {
+    const configured = this.cfg.get<string>('stateDir', '').trim();
+    return configured ? expandHome(configured) : defaultStateDir();
+  }
+  get hostSuffix(): string {
+    return (this.cfg.get<string>('hostSuffix', 'localhost') || 'localhost').replace(/^\.+|\.+$/g, '');
+  }
+  get acmeEmail(): string {
+    return this.cfg.get<string>('acme.email', '').trim();
+  }
+  get acmeDirectory(): string {
+    return this.cfg.get<string>('acme.directory', '').trim();
+  }
+  get acmeChallenge(): 'http-01' | 'tls-alpn-01' {
+    return this.cfg.get<string>('acme.challenge', 'http-01') === 'tls-alpn-01' ? 'tls-alpn-01' : 'http-01';
+  }
+  /** Empty means: as the docker CLI would (DOCKER_HOST, then the default socket). */
+  get dockerHost(): string {
+    return this.cfg.get<string>('docker.host', '').trim();
+  }
+  get dockerLabels(): boolean {
+    return this.cfg.get<boolean>('docker.labels', true);
+  }
+
+  /** `container-https serve` flags for the current settings. */
+  serveArgs(): string[] {
+    const args = ['serve', '--state-dir', this.stateDir, '--https-port', String(this.httpsPort), '--http-port', String(this.httpPort), '--bind', this.bindAddress];
+    if (this.dockerHost) args.push('--docker-host', this.dockerHost);
+    if (!this.dockerLabels) args.push('--no-labels');
+    if (this.acmeEmail) args.push('--acme-email', this.acmeEmail);
+    if (this.acmeDirectory) args.push('--acme-directory', this.acmeDirectory);
+    if (this.acmeEmail || this.acmeDirectory) args.push('--acme-challenge', this.acmeChallenge);
+    return args;
+  }
+
+  /** Extra environment for the daemon (none today; flags carry the settings). */
+  serveEnv(): Record<string, string> {
+    return {};
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.changed.dispose();
+  }
+}
+
+function expandHome(p: string): string {
+  if (p === '~' || p.startsWith('~/')) return (process.env.HOME ?? '') + p.slice(1);
+  return p;
+}

@@ -1,0 +1,71 @@
+import * as vscode from 'vscode';
+import type { CertMeta } from '../proxy-core/src/certs/certStore';
+import type { ContainerInfo, ContainersResponse, DaemonStatus } from '../proxy-core/src/control/apiTypes';
+import type { RouteView } from '../proxy-core/src/routes/types';
+
+/**
+ * Whether the system trusts our CA. The daemon answers GET /v1/ca with a trust check where it
+ * can; until then (older daemon, or the check has not run) the editor shows "not verified".
+ */
+export type CaTrust = { state: 'trusted' } | { state: 'untrusted'; detail?: string } | { state: 'unknown'; detail?: string };
+
+export type Connection = { state: 'connecting' } | { state: 'connected' } | { state: 'failed'; error: string };
+
+/**
+ * What the daemon told us, as plain data, updated from the control API's events. The tree and
+ * the status bar render this; nothing here talks to the daemon.
+ */
+export class ProxyState implements vscode.Disposable {
+  connection: Connection = { state: 'connecting' };
+  status?: DaemonStatus;
+  routes: RouteView[] = [];
+  certs: CertMeta[] = [];
+  containers: ContainersResponse = { connected: false, containers: [] };
+  /** False until the first containers answer arrives (the tree shows nothing rather than "unreachable"). */
+  containersKnown = false;
+  caTrust: CaTrust = { state: 'unknown' };
+
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+
+  update(patch: Partial<Pick<ProxyState, 'connection' | 'status' | 'routes' | 'certs' | 'containers' | 'caTrust'>>): void {
+    Object.assign(this, patch);
+    if (patch.containers) this.containersKnown = true;
+    this.changed.fire();
+  }
+
+  /** Routes whose traffic goes to this container: exposed from the editor/CLI, or by its labels. */
+  routesFor(container: ContainerInfo): RouteView[] {
+    return this.routes.filter((r) => {
+      if (r.source === 'label') return r.container === container.name || r.container === container.id;
+      const m = /^container:([^:]+)(?::(\d+))?$/.exec(r.target);
+      return !!m && (m[1] === container.name || container.id.startsWith(m[1]));
+    });
+  }
+
+  /** Routes for one port of a container (a route without a port counts for the first port). */
+  routesForPort(container: ContainerInfo, port: number): RouteView[] {
+    const first = container.ports[0]?.containerPort;
+    return this.routesFor(container).filter((r) => {
+      const m = /:(\d+)$/.exec(r.target.replace(/^container:[^:]+/, ''));
+      return m ? Number(m[1]) === port : port === first;
+    });
+  }
+
+  certFor(host: string): CertMeta | undefined {
+    return this.certs.find((c) => c.host === host);
+  }
+
+  route(host: string): RouteView | undefined {
+    return this.routes.find((r) => r.host === host);
+  }
+
+  /** Suffixes the local CA may issue for; everything else needs ACME. */
+  get localSuffixes(): string[] {
+    return this.status?.ca.permittedSuffixes ?? [];
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

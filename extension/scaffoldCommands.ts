@@ -1,0 +1,166 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { parseDocument } from 'yaml';
+import { errorMessage } from '../proxy-core/src/errors';
+import { addLabelsToCompose, generateTraefikToml, migrateComposeLabels, migrateTraefikV1 } from '../proxy-core/src/scaffold/index';
+import type { CmdFactory } from './commands';
+import type { Ctx } from './ctx';
+import { hostLabel } from './exposeFlow';
+
+/**
+ * The production path (design §9) from the palette: proxy-core's generators do the work; these
+ * commands only ask, show and write — never without the user seeing the change.
+ */
+const COMPOSE_GLOB = '**/{docker-compose,compose}*.{yml,yaml}';
+
+const scaffoldTraefik: CmdFactory = (ctx) => async () => {
+  const folder = await pickFolder();
+  if (!folder) return;
+  const email = await vscode.window.showInputBox({
+    title: 'Scaffold traefik.toml (1/3)',
+    prompt: "E-mail for Let's Encrypt (expiry notices)",
+    value: ctx.config.acmeEmail,
+    ignoreFocusOut: true,
+    validateInput: (v) => (/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v.trim()) ? undefined : 'An e-mail address such as you@example.com'),
+  });
+  if (!email) return;
+  const network = await vscode.window.showInputBox({ title: 'Scaffold traefik.toml (2/3)', prompt: 'Docker network Traefik reaches your containers on', value: 'web', ignoreFocusOut: true });
+  if (network === undefined) return;
+  const challenge = await vscode.window.showQuickPick(
+    [
+      { label: 'HTTP-01', description: 'port 80 reaches Traefik (most setups)', value: 'http' as const },
+      { label: 'TLS-ALPN-01', description: 'only port 443 reaches Traefik', value: 'tls' as const },
+    ],
+    { title: 'Scaffold traefik.toml (3/3)', placeHolder: "How Let's Encrypt checks you control the name" },
+  );
+  if (!challenge) return;
+  let text: string;
+  try {
+    text = generateTraefikToml({ email: email.trim(), network: network.trim() || undefined, challenge: challenge.value, dashboard: 'loopback' });
+  } catch (err) {
+    return void vscode.window.showErrorMessage(`Could not generate traefik.toml: ${errorMessage(err)}`);
+  }
+  const target = vscode.Uri.joinPath(folder.uri, 'traefik.toml');
+  return writeShowingChange(target, text, 'Scaffold traefik.toml');
+};
+
+const addTraefikLabels: CmdFactory = () => async (arg) => {
+  const file = arg instanceof vscode.Uri ? arg : await pickFile(COMPOSE_GLOB, 'Add Traefik labels: which compose file?');
+  if (!file) return;
+  const doc = await vscode.workspace.openTextDocument(file);
+  const text = doc.getText();
+  let services: string[];
+  try {
+    const parsed = parseDocument(text);
+    if (parsed.errors.length) throw new Error(parsed.errors[0].message);
+    services = Object.keys((parsed.toJS() as { services?: Record<string, unknown> })?.services ?? {});
+  } catch (err) {
+    return void vscode.window.showErrorMessage(`${path.basename(file.fsPath)} is not valid YAML: ${errorMessage(err)}. Fix it, then try again.`);
+  }
+  if (!services.length) return void vscode.window.showErrorMessage(`${path.basename(file.fsPath)} has no services.`);
+  const service = services.length === 1 ? services[0] : await vscode.window.showQuickPick(services, { title: 'Add Traefik labels (1/3)', placeHolder: 'Which service?' });
+  if (!service) return;
+  const suggested = `${hostLabel(service)}.example.com`;
+  const hosts = await vscode.window.showInputBox({
+    title: 'Add Traefik labels (2/3)',
+    prompt: 'Public host name(s), comma-separated; they must point at the production server',
+    value: suggested,
+    valueSelection: [hostLabel(service).length + 1, suggested.length],
+    ignoreFocusOut: true,
+    validateInput: (v) => (v.split(',').every((h) => /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(h.trim())) ? undefined : 'Host names such as app.example.com, separated by commas'),
+  });
+  if (!hosts) return;
+  const port = await vscode.window.showInputBox({
+    title: 'Add Traefik labels (3/3)',
+    prompt: 'Port the app listens on inside the container (empty: let Traefik use the one exposed port)',
+    value: '',
+    ignoreFocusOut: true,
+    validateInput: (v) => (!v || (/^\d+$/.test(v) && +v > 0 && +v < 65536) ? undefined : 'A port number, or empty'),
+  });
+  if (port === undefined) return;
+  let result: { text: string; changed: boolean };
+  try {
+    result = addLabelsToCompose(text, { service, hosts: hosts.split(',').map((h) => h.trim()), port: port ? Number(port) : undefined });
+  } catch (err) {
+    return void vscode.window.showErrorMessage(`Could not add labels to ${path.basename(file.fsPath)}: ${errorMessage(err)}`);
+  }
+  if (!result.changed) return void vscode.window.showInformationMessage(`${service} already has these Traefik labels.`);
+  // needsConfirmation opens the refactor preview: the user sees the diff, applies, and can undo.
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(file, new vscode.Range(doc.positionAt(0), doc.positionAt(text.length)), result.text, { needsConfirmation: true, label: `Traefik labels for ${service}` });
+  return vscode.workspace.applyEdit(edit);
+};
+
+const migrateV1: CmdFactory = (ctx: Ctx) => async (arg) => {
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const looksRight = (u?: vscode.Uri) => !!u && /\.(toml|ya?ml)$/i.test(u.fsPath);
+  const file = arg instanceof vscode.Uri ? arg : looksRight(active) ? active : await pickFile('**/{traefik*.toml,docker-compose*.{yml,yaml},compose*.{yml,yaml}}', 'Migrate which Traefik v1 file?');
+  if (!file) return;
+  const doc = await vscode.workspace.openTextDocument(file);
+  let out: string;
+  let unmapped: Array<{ key: string; reason: string }>;
+  try {
+    const r = file.fsPath.toLowerCase().endsWith('.toml') ? migrateTraefikV1(doc.getText()) : migrateComposeLabels(doc.getText());
+    out = 'toml' in r ? r.toml : r.text;
+    unmapped = r.unmapped;
+  } catch (err) {
+    return void vscode.window.showErrorMessage(`Could not migrate ${path.basename(file.fsPath)}: ${errorMessage(err)}`);
+  }
+  const result = await vscode.workspace.openTextDocument({ content: out, language: doc.languageId });
+  await vscode.window.showTextDocument(result, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+  if (unmapped.length) {
+    ctx.log.warn(`migrating ${file.fsPath}: ${unmapped.length} item(s) not mapped`);
+    for (const u of unmapped) ctx.log.warn(`  ${u.key}: ${u.reason}`);
+    void vscode.window.showWarningMessage(`Migrated with ${unmapped.length} item(s) that need a look (${unmapped.map((u) => u.key).slice(0, 3).join(', ')}${unmapped.length > 3 ? ', …' : ''}).`, 'Show Details').then((p) => p && ctx.log.show());
+  }
+  return result;
+};
+
+async function pickFolder(): Promise<vscode.WorkspaceFolder | undefined> {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.length <= 1) {
+    if (!folders.length) void vscode.window.showErrorMessage('Open a folder first: the file is written into the workspace.');
+    return folders[0];
+  }
+  return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Write traefik.toml into which folder?' });
+}
+
+async function pickFile(glob: string, placeHolder: string): Promise<vscode.Uri | undefined> {
+  const files = await vscode.workspace.findFiles(glob, '**/node_modules/**', 50);
+  if (files.length === 1) return files[0];
+  if (!files.length) {
+    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Use this file' });
+    return picked?.[0];
+  }
+  const pick = await vscode.window.showQuickPick(
+    files.map((f) => ({ label: vscode.workspace.asRelativePath(f), uri: f })),
+    { placeHolder },
+  );
+  return pick?.uri;
+}
+
+/** New file: created through a WorkspaceEdit (undoable). Existing file: a diff preview first. */
+async function writeShowingChange(target: vscode.Uri, text: string, label: string): Promise<boolean> {
+  const edit = new vscode.WorkspaceEdit();
+  let exists = true;
+  try {
+    await vscode.workspace.fs.stat(target);
+  } catch {
+    exists = false;
+  }
+  if (!exists) {
+    edit.createFile(target, { contents: Buffer.from(text, 'utf8') });
+    const ok = await vscode.workspace.applyEdit(edit);
+    if (ok) await vscode.window.showTextDocument(target);
+    return ok;
+  }
+  const doc = await vscode.workspace.openTextDocument(target);
+  edit.replace(target, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), text, { needsConfirmation: true, label });
+  return vscode.workspace.applyEdit(edit);
+}
+
+export const SCAFFOLD_COMMANDS: Record<string, CmdFactory> = {
+  'containerHttps.scaffoldTraefik': scaffoldTraefik,
+  'containerHttps.addTraefikLabels': addTraefikLabels,
+  'containerHttps.migrateTraefikV1': migrateV1,
+};

@@ -2,7 +2,11 @@
 // setup() returns { env, stop }: env is merged into the environment of the test processes.
 // Add a service by adding a module here.
 import * as docker from './docker.mjs';
+import * as chromium from './chromium.mjs';
+import * as pebble from './pebble.mjs';
 
 export const services = [
   { name: 'docker', setup: docker.setup },
+  { name: 'chromium', setup: chromium.setup },
+  { name: 'pebble', setup: pebble.setup },
 ];

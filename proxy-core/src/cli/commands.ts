@@ -1,6 +1,7 @@
 import { certsCommand, exposeCommand, routesCommand, unexposeCommand } from './routeCommands';
 import { CA_USAGE, caCommand } from './caCommands';
 import { SERVE_USAGE, serveCommand } from './serveCommand';
+import { MIGRATE_USAGE, SCAFFOLD_USAGE, migrateCommand, scaffoldCommand } from './scaffoldCommands';
 
 export interface Command {
   usage: string;
@@ -15,6 +16,8 @@ export const COMMANDS: Record<string, Command> = {
   routes: { usage: 'routes [--json] [--state-dir D]', run: routesCommand },
   certs: { usage: 'certs [--json] [--state-dir D]', run: certsCommand },
   ca: { usage: CA_USAGE, run: caCommand },
+  scaffold: { usage: SCAFFOLD_USAGE, run: scaffoldCommand },
+  migrate: { usage: MIGRATE_USAGE, run: migrateCommand },
 };
 
 export function usage(): string {

@@ -1,0 +1,100 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import * as tls from 'node:tls';
+import { CertsResponse, DaemonStatus } from '../../proxy-core/src/control/apiTypes';
+import { startEchoBackend } from '../support/backends';
+import { cliAsync, spawnServe } from '../support/daemon';
+import { serviceMissing } from '../support/env';
+import { httpsGet } from '../support/https';
+import { Pebble, startPebble } from './pebble';
+
+const skip = serviceMissing('pebble');
+
+/** The daemon as a user runs it, pointed at our Pebble, listening where Pebble validates. */
+function serveArgs(pebble: Pebble, challenge: 'http-01' | 'tls-alpn-01'): string[] {
+  return [
+    '--no-docker',
+    '--acme-directory', pebble.directoryUrl,
+    '--acme-ca-file', pebble.trustFile,
+    '--acme-email', 'dev@example.com',
+    '--acme-agree-tos',
+    '--acme-challenge', challenge,
+    '--https-port', String(pebble.tlsPort),
+    '--http-port', String(pebble.httpPort),
+  ];
+}
+
+function plainGet(port: number, host: string, path: string): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path, headers: { host }, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      })
+      .on('error', reject);
+  });
+}
+
+describe('ACME issuance through the daemon and CLI, validated by a real Pebble', { skip }, () => {
+  let pebble: Pebble;
+  let backend: Awaited<ReturnType<typeof startEchoBackend>>;
+
+  before(async () => {
+    pebble = await startPebble();
+    backend = await startEchoBackend('acme-backend');
+  });
+  after(async () => {
+    await backend?.close();
+    await pebble?.stop();
+  });
+
+  for (const challenge of ['http-01', 'tls-alpn-01'] as const) {
+    test(`${challenge}: expose --acme gets a certificate that chains to Pebble's root and the route serves it`, async (t) => {
+      const serve = await spawnServe(serveArgs(pebble, challenge));
+      try {
+        const host = `${challenge.replace(/-/g, '')}.example.com`;
+        const started = Date.now();
+        const r = await cliAsync(['expose', host, backend.url, '--acme', '--state-dir', serve.stateDir]);
+        const ms = Date.now() - started;
+        assert.equal(r.code, 0, `expose failed: ${r.stderr}\n${serve.output()}`);
+        assert.match(r.stdout, new RegExp(`https://${host.replace(/\./g, '\\.')}:${pebble.tlsPort}/ -> ${backend.url}`));
+        t.diagnostic(`${challenge}: expose --acme (order, validation, finalize, download, probe) took ${ms} ms`);
+
+        // Verified against Pebble's issuing root alone: the chain the daemon serves is complete.
+        const res = await httpsGet({ host, port: pebble.tlsPort, ca: pebble.rootPem });
+        assert.equal(res.status, 200);
+        assert.equal(JSON.parse(res.body).name, 'acme-backend');
+        const peer = res.peerCertificate as tls.PeerCertificate;
+        assert.match(peer.subjectaltname ?? '', new RegExp(`DNS:${host}`));
+        assert.match(String(peer.issuer.CN), /Pebble/i);
+
+        const certs = JSON.parse((await cliAsync(['certs', '--json', '--state-dir', serve.stateDir])).stdout) as CertsResponse;
+        const meta = certs.certs.find((c) => c.host === host);
+        assert.ok(meta, JSON.stringify(certs));
+        assert.equal(meta.issuer, 'acme');
+        assert.deepEqual(meta.hosts, [host]);
+        assert.equal(meta.directory, pebble.directoryUrl);
+        assert.match(meta.issuerName, /Pebble/i);
+        assert.ok(meta.renewAt && Date.parse(meta.renewAt) < Date.parse(meta.notAfter), 'a renewal time before expiry');
+        assert.equal(meta.lastError, undefined);
+
+        const status = serve.status as DaemonStatus;
+        assert.equal(status.acme.enabled, true);
+        assert.equal(status.acme.trustFile, pebble.trustFile);
+        assert.equal(status.acme.challenge, challenge);
+
+        // The HTTP listener: only live tokens come from the challenge path; the rest redirects.
+        const unknown = await plainGet(pebble.httpPort, host, '/.well-known/acme-challenge/not-a-token');
+        assert.equal(unknown.status, 404);
+        const redirect = await plainGet(pebble.httpPort, host, '/page?x=1');
+        assert.equal(redirect.status, 308);
+        assert.equal(redirect.headers.location, `https://${host}:${pebble.tlsPort}/page?x=1`);
+      } finally {
+        await serve.stop();
+      }
+    });
+  }
+});

@@ -1,0 +1,471 @@
+// Proxy benchmark: our daemon (dist/cli.js serve) against nginx and Caddy from Debian's
+// packages, side by side in one run, all three in front of the same backend with the same
+// ECDSA P-256 certificate (issued by our local CA), over loopback with TLS 1.3.
+//
+//   node test/bench/proxy.bench.mjs [--rounds 3] [--duration 10] [--connections 32]
+//                                   [--expose-runs 15] [--only ours,caddy,nginx] [--json FILE]
+//
+// Measures: HTTP/1.1 keep-alive requests/s and p50/p99 latency (wrk), HTTP/2 requests/s (h2load),
+// and the time from `container-https expose` to the first successful HTTPS response. Prints a
+// table of medians over the rounds and the ratios ours/caddy and ours/nginx.
+//
+// Backend: one nginx worker answering `return 200` with a small static body, so it is never the
+// bottleneck (it serves ~5x what any of the proxies pass through here) and costs the proxies
+// under test as little CPU as possible.
+//
+// It starts everything it needs with its own temp config, pid and log files on free ports and
+// stops exactly those processes at the end; system services are never touched.
+import { spawn, spawnSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const CLI = process.env.CHS_BENCH_CLI ?? path.join(ROOT, 'dist', 'cli.js');
+const HOST = 'bench.localhost';
+const BODY = 'hello from the benchmark backend\n';
+
+const opts = parseOptions(process.argv.slice(2));
+const children = new Set();
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'chs-bench-'));
+
+function parseOptions(argv) {
+  const o = { rounds: 3, duration: 10, warmup: 3, connections: 32, h2Streams: 10, exposeRuns: 15, only: ['ours', 'caddy', 'nginx'], json: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    if (flag === '--rounds') o.rounds = Number(value), i++;
+    else if (flag === '--duration') o.duration = Number(value), i++;
+    else if (flag === '--warmup') o.warmup = Number(value), i++;
+    else if (flag === '--connections') o.connections = Number(value), i++;
+    else if (flag === '--streams') o.h2Streams = Number(value), i++;
+    else if (flag === '--expose-runs') o.exposeRuns = Number(value), i++;
+    else if (flag === '--only') o.only = value.split(','), i++;
+    else if (flag === '--json') o.json = value, i++;
+    else throw new Error(`unknown option ${flag}`);
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tools and processes
+
+function has(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+function ensureTools() {
+  const wanted = { nginx: 'nginx-light', caddy: 'caddy', wrk: 'wrk', h2load: 'nghttp2-client' };
+  const missing = Object.entries(wanted).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg);
+  if (!missing.length) return;
+  console.log(`installing ${missing.join(' ')} (apt-get)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
+  const r = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+  if (r.status !== 0) throw new Error(`apt-get install ${missing.join(' ')} failed; install them and run again.`);
+  // Debian starts packaged services on install; we only ever run our own instances.
+  for (const svc of ['nginx', 'caddy']) if (missing.some((p) => p.startsWith(svc))) console.log(`note: the package may have started the system ${svc} service; this benchmark leaves it alone`);
+}
+
+function start(name, cmd, args, env = {}) {
+  const log = fs.openSync(path.join(tmp, `${name}.log`), 'a');
+  const child = spawn(cmd, args, { stdio: ['ignore', log, log], env: { ...process.env, ...env } });
+  child.benchName = name;
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
+async function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(t);
+}
+
+async function stopAll() {
+  await Promise.all([...children].map(stop));
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function logOf(name) {
+  try {
+    return fs.readFileSync(path.join(tmp, `${name}.log`), 'utf8').trim().split('\n').slice(-15).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+async function waitFor(what, name, fn, ms = 15000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const ok = await fn().catch(() => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not come up within ${ms / 1000} s:\n${logOf(name)}`);
+    await sleep(30);
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** One verified HTTPS request (TLS checked against our CA); resolves to status and the leaf's fingerprint. */
+function httpsGet(port, ca, host = HOST) {
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port, servername: host, headers: { host: `${host}:${port}` }, ca, agent: false, timeout: 5000 }, (res) => {
+      const fingerprint = res.socket.getPeerCertificate().fingerprint256;
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode, fingerprint }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The contestants
+
+function nginxCommonHttp() {
+  const t = (n) => path.join(tmp, `nginx-${n}`);
+  return `access_log off;
+  client_body_temp_path ${t('body')}; proxy_temp_path ${t('proxy')}; fastcgi_temp_path ${t('fastcgi')};
+  uwsgi_temp_path ${t('uwsgi')}; scgi_temp_path ${t('scgi')};
+  keepalive_requests 1000000; keepalive_timeout 120s;`;
+}
+
+async function startBackend() {
+  const port = await freePort();
+  const conf = path.join(tmp, 'backend.conf');
+  fs.writeFileSync(
+    conf,
+    `worker_processes 1; daemon off; pid ${tmp}/backend.pid; error_log ${tmp}/backend.err warn;
+events { worker_connections 4096; }
+http { ${nginxCommonHttp()}
+  server { listen 127.0.0.1:${port}; location / { default_type text/plain; return 200 ${JSON.stringify(BODY)}; } }
+}
+`,
+  );
+  start('backend', 'nginx', ['-p', tmp, '-e', `${tmp}/backend.err`, '-c', conf]);
+  await waitFor('backend nginx', 'backend', () => httpGetOk(port));
+  return port;
+}
+
+function httpGetOk(port) {
+  return new Promise((resolve) => {
+    http.get({ host: '127.0.0.1', port, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    }).on('error', () => resolve(false));
+  });
+}
+
+async function startOurs(backendPort) {
+  const port = await freePort();
+  const stateDir = path.join(tmp, 'state');
+  start('ours', process.execPath, [CLI, 'serve', '--state-dir', stateDir, '--https-port', String(port), '--no-http', '--no-docker', '--bind', '127.0.0.1']);
+  await waitFor('container-https serve', 'ours', async () => /listening on https:/.test(logOf('ours')));
+  const r = cli(['expose', HOST, `http://127.0.0.1:${backendPort}`, '--state-dir', stateDir]);
+  if (r.status !== 0) throw new Error(`expose failed: ${r.stderr || r.stdout}`);
+  const ca = fs.readFileSync(path.join(stateDir, 'ca', 'root.pem'), 'utf8');
+  return { port, stateDir, ca, cert: path.join(stateDir, 'certs', `${HOST}.pem`), key: path.join(stateDir, 'certs', `${HOST}.key`) };
+}
+
+function cli(args) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60000 });
+}
+
+function nginxVersion() {
+  const out = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr;
+  const [maj, min, patch] = (out.match(/nginx\/(\d+)\.(\d+)\.(\d+)/) ?? [0, 0, 0, 0]).slice(1).map(Number);
+  return { text: `${maj}.${min}.${patch}`, h2Directive: maj > 1 || min > 25 || (min === 25 && patch >= 1) };
+}
+
+async function startNginx(backendPort, certs) {
+  const port = await freePort();
+  const { h2Directive } = nginxVersion();
+  const conf = path.join(tmp, 'nginx.conf');
+  fs.writeFileSync(
+    conf,
+    `worker_processes 1; daemon off; pid ${tmp}/nginx.pid; error_log ${tmp}/nginx.err warn;
+events { worker_connections 4096; }
+http { ${nginxCommonHttp()}
+  upstream backend { server 127.0.0.1:${backendPort}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port} ssl${h2Directive ? '' : ' http2'}; ${h2Directive ? 'http2 on;' : ''}
+    server_name ${HOST};
+    ssl_certificate ${certs.cert}; ssl_certificate_key ${certs.key};
+    ssl_protocols TLSv1.3; ssl_session_cache shared:SSL:1m;
+    location / {
+      proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_set_header Host $http_host; proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_set_header X-Forwarded-Proto https; proxy_set_header X-Forwarded-Host $http_host;
+      proxy_set_header X-Forwarded-Port $server_port;
+    }
+  }
+}
+`,
+  );
+  start('nginx', 'nginx', ['-p', tmp, '-e', `${tmp}/nginx.err`, '-c', conf]);
+  await waitFor('nginx', 'nginx', async () => (await httpsGet(port, certs.ca)).status === 200);
+  return { port };
+}
+
+async function startCaddy(backendPort, certs) {
+  const port = await freePort();
+  const conf = path.join(tmp, 'Caddyfile');
+  fs.writeFileSync(
+    conf,
+    `{
+	admin off
+	auto_https off
+	storage file_system ${tmp}/caddy-data
+	servers {
+		protocols h1 h2
+	}
+}
+https://${HOST}:${port} {
+	bind 127.0.0.1
+	tls ${certs.cert} ${certs.key} {
+		protocols tls1.3
+	}
+	reverse_proxy 127.0.0.1:${backendPort}
+}
+`,
+  );
+  const home = path.join(tmp, 'caddy-home');
+  fs.mkdirSync(home, { recursive: true });
+  start('caddy', 'caddy', ['run', '--config', conf, '--adapter', 'caddyfile'], { HOME: home, XDG_DATA_HOME: home, XDG_CONFIG_HOME: home });
+  await waitFor('caddy', 'caddy', async () => (await httpsGet(port, certs.ca)).status === 200);
+  return { port };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load generators. wrk takes the host from the URL for DNS, SNI and Host; *.localhost does not
+// resolve through this machine's /etc/hosts, so wrk runs in a private mount namespace that sees
+// a hosts file mapping the bench host to 127.0.0.1 (h2load has --connect-to instead).
+
+let wrapForHosts;
+function hostsWrapper() {
+  if (wrapForHosts) return wrapForHosts;
+  const hosts = path.join(tmp, 'hosts');
+  fs.writeFileSync(hosts, `127.0.0.1 localhost ${HOST}\n`);
+  if (spawnSync('unshare', ['-m', 'true'], { stdio: 'ignore' }).status !== 0) {
+    throw new Error('wrk needs bench.localhost to resolve to 127.0.0.1; `unshare -m` (to give it a private /etc/hosts) is not available here. Run as root or add the name to /etc/hosts.');
+  }
+  wrapForHosts = (cmd, args) => ['unshare', ['-m', 'sh', '-c', `mount --bind ${hosts} /etc/hosts && exec "$0" "$@"`, cmd, ...args]];
+  return wrapForHosts;
+}
+
+function run(cmd, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out}`))));
+  });
+}
+
+function toMs(value, unit) {
+  return Number(value) * ({ us: 0.001, ms: 1, s: 1000, m: 60000 }[unit] ?? NaN);
+}
+
+async function wrk(port, seconds) {
+  const [cmd, args] = hostsWrapper()('wrk', ['-t1', `-c${opts.connections}`, `-d${seconds}s`, '--latency', `https://${HOST}:${port}/`]);
+  const out = await run(cmd, args);
+  const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1]);
+  const pct = (p) => {
+    const m = out.match(new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)`, 'm'));
+    return m ? toMs(m[1], m[2]) : NaN;
+  };
+  const errors = out.match(/Non-2xx or 3xx responses: (\d+)|Socket errors: .*/g);
+  if (errors) throw new Error(`wrk against port ${port} saw errors: ${errors.join('; ')}`);
+  return { rps, p50: pct(50), p99: pct(99) };
+}
+
+async function h2load(port, seconds) {
+  const out = await run('h2load', [
+    '-t1', `-c${opts.connections}`, `-m${opts.h2Streams}`, `-D${seconds}`, `--warm-up-time=${Math.min(opts.warmup, 2)}`,
+    `--connect-to=127.0.0.1:${port}`, `https://${HOST}:${port}/`,
+  ]);
+  if (!/Application protocol: h2/.test(out)) throw new Error(`h2load did not negotiate h2 with port ${port}:\n${out}`);
+  const failed = Number(out.match(/(\d+) failed/)?.[1] ?? 0);
+  // Status counts include the warm-up; any 3xx-5xx at all is a failure.
+  const codes = out.match(/status codes: \d+ 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/);
+  const non2xx = codes ? Number(codes[1]) + Number(codes[2]) + Number(codes[3]) : NaN;
+  if (failed || non2xx !== 0) throw new Error(`h2load against port ${port}: ${failed} failed, ${non2xx} not 2xx:\n${out}`);
+  const rps = Number(out.match(/finished in [\d.]+\w+, ([\d.]+) req\/s/)?.[1]);
+  const mean = out.match(/time for request:\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)/);
+  return { rps, mean: mean ? toMs(mean[1], mean[2]) : NaN };
+}
+
+// ---------------------------------------------------------------------------------------------
+// expose → first response
+
+/**
+ * Two views: the CLI as a user runs it (node start-up + PUT + its own verified probe), and the
+ * daemon's part alone (PUT over the control socket until a verified HTTPS request answers 200).
+ */
+async function exposeTimes(ours, backendPort) {
+  const cliMs = [];
+  const apiMs = [];
+  const socketPath = path.join(ours.stateDir, 'control.sock');
+  for (let i = 0; i < opts.exposeRuns; i++) {
+    const host = `e${i}-${crypto.randomBytes(3).toString('hex')}.localhost`;
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [CLI, 'expose', host, `http://127.0.0.1:${backendPort}`, '--state-dir', ours.stateDir], { encoding: 'utf8' });
+    const t1 = performance.now();
+    if (r.status !== 0) throw new Error(`expose ${host} failed: ${r.stderr}`);
+    if ((await httpsGet(ours.port, ours.ca, host)).status !== 200) throw new Error(`${host} did not answer 200 after expose`);
+    cliMs.push(t1 - t0);
+
+    const host2 = `a${i}-${crypto.randomBytes(3).toString('hex')}.localhost`;
+    const t2 = performance.now();
+    await controlPut(socketPath, `/v1/routes/${host2}`, { target: `http://127.0.0.1:${backendPort}` });
+    for (;;) {
+      const res = await httpsGet(ours.port, ours.ca, host2).catch(() => undefined);
+      if (res?.status === 200) break;
+    }
+    apiMs.push(performance.now() - t2);
+  }
+  const nodeStart = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    spawnSync(process.execPath, ['-e', '0']);
+    nodeStart.push(performance.now() - t0);
+  }
+  return { cli: median(cliMs), api: median(apiMs), nodeStart: median(nodeStart), cliAll: cliMs, apiAll: apiMs };
+}
+
+function controlPut(socketPath, urlPath, body) {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath, path: urlPath, method: 'PUT', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => (res.statusCode < 300 ? resolve(JSON.parse(text)) : reject(new Error(`PUT ${urlPath}: ${res.statusCode} ${text}`))));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function median(xs) {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+
+function printTable(results) {
+  const rows = [['proxy', 'h1 req/s', 'h1 p50 ms', 'h1 p99 ms', 'h2 req/s', 'h2 mean ms']];
+  for (const [name, r] of Object.entries(results)) rows.push([name, fmt(r.h1.rps), fmt(r.h1.p50, 2), fmt(r.h1.p99, 2), fmt(r.h2.rps), fmt(r.h2.mean, 2)]);
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  for (const row of rows) console.log(row.map((c, i) => (i ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  '));
+}
+
+async function main() {
+  ensureTools();
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run node scripts/build.mjs first (npm run bench does).`);
+  console.log(`proxy benchmark: ${opts.rounds} rounds × ${opts.duration}s, ${opts.connections} connections (h2: ×${opts.h2Streams} streams), loopback, TLS 1.3, ECDSA P-256`);
+  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}; node ${process.version}; nginx ${nginxVersion().text}; ${spawnSync('caddy', ['version'], { encoding: 'utf8' }).stdout.trim().split(' ')[0]}; load at start ${load()}`);
+
+  const backendPort = await startBackend();
+  const ours = await startOurs(backendPort);
+  const certs = { cert: ours.cert, key: ours.key, ca: ours.ca };
+  const fronts = { ours: { port: ours.port } };
+  if (opts.only.includes('nginx')) fronts.nginx = await startNginx(backendPort, certs);
+  if (opts.only.includes('caddy')) fronts.caddy = await startCaddy(backendPort, certs);
+  if (!opts.only.includes('ours')) delete fronts.ours;
+
+  // Same certificate everywhere, verified against our CA.
+  const prints = new Set();
+  for (const f of Object.values(fronts)) prints.add((await httpsGet(f.port, ours.ca)).fingerprint);
+  if (prints.size !== 1) throw new Error('the proxies do not serve the same certificate');
+
+  const samples = Object.fromEntries(Object.keys(fronts).map((n) => [n, { h1: [], h2: [] }]));
+  const names = Object.keys(fronts);
+  for (let round = 0; round < opts.rounds; round++) {
+    // Rotate the order so no proxy always runs first (or right after the busiest).
+    const order = names.map((_, i) => names[(i + round) % names.length]);
+    for (const name of order) {
+      const { port } = fronts[name];
+      await wrk(port, opts.warmup);
+      const h1 = await wrk(port, opts.duration);
+      const h2 = await h2load(port, opts.duration);
+      samples[name].h1.push(h1);
+      samples[name].h2.push(h2);
+      console.log(`round ${round + 1} ${name.padEnd(5)}  h1 ${fmt(h1.rps)} req/s p50 ${fmt(h1.p50, 2)} ms p99 ${fmt(h1.p99, 2)} ms | h2 ${fmt(h2.rps)} req/s mean ${fmt(h2.mean, 2)} ms | load ${load()}`);
+    }
+  }
+
+  const results = {};
+  for (const [name, s] of Object.entries(samples)) {
+    results[name] = {
+      h1: { rps: median(s.h1.map((x) => x.rps)), p50: median(s.h1.map((x) => x.p50)), p99: median(s.h1.map((x) => x.p99)) },
+      h2: { rps: median(s.h2.map((x) => x.rps)), mean: median(s.h2.map((x) => x.mean)) },
+    };
+  }
+
+  const expose = fronts.ours && opts.exposeRuns > 0 ? await exposeTimes(ours, backendPort) : undefined;
+
+  console.log(`\nmedians of ${opts.rounds} rounds (load at end ${load()}):`);
+  printTable(results);
+  const checks = [];
+  if (results.ours) {
+    for (const other of ['caddy', 'nginx']) {
+      if (!results[other]) continue;
+      const h1 = results.ours.h1.rps / results[other].h1.rps;
+      const h2 = results.ours.h2.rps / results[other].h2.rps;
+      const p99 = results.ours.h1.p99 / results[other].h1.p99;
+      console.log(`ours/${other}: h1 throughput ${h1.toFixed(2)}, h1 p99 ${p99.toFixed(2)} (lower is better), h2 throughput ${h2.toFixed(2)}`);
+    }
+    if (results.caddy) checks.push([`h1 throughput ours/caddy >= 1.0`, results.ours.h1.rps / results.caddy.h1.rps >= 1.0]);
+    if (results.nginx) checks.push([`h1 throughput ours/nginx >= 0.6`, results.ours.h1.rps / results.nginx.h1.rps >= 0.6]);
+    if (results.caddy) checks.push([`h1 p99 ours <= caddy`, results.ours.h1.p99 <= results.caddy.h1.p99]);
+  }
+  if (expose) {
+    console.log(`expose → first HTTPS 200, median of ${opts.exposeRuns}: CLI ${fmt(expose.cli, 1)} ms (includes ~${fmt(expose.nodeStart, 1)} ms to start node itself); daemon part (PUT → verified 200) ${fmt(expose.api, 1)} ms`);
+    checks.push([`expose → first response < 100 ms (CLI, end to end)`, expose.cli < 100]);
+  }
+  for (const [what, ok] of checks) console.log(`${ok ? 'PASS' : 'MISS'}  ${what}`);
+  if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ at: new Date().toISOString(), opts, results, samples, expose, load: os.loadavg() }, null, 2));
+}
+
+let code = 0;
+const onSignal = () => void stopAll().then(() => process.exit(130));
+process.once('SIGINT', onSignal);
+process.once('SIGTERM', onSignal);
+try {
+  await main();
+} catch (err) {
+  console.error(`benchmark failed: ${err.message}`);
+  code = 1;
+} finally {
+  await stopAll();
+  if (code === 0) fs.rmSync(tmp, { recursive: true, force: true });
+  else console.error(`logs kept in ${tmp}`);
+}
+process.exit(code);

@@ -18,7 +18,7 @@ export interface AcmeDirectory {
  */
 export function checkDirectory(url: string, extraCaPem?: string, timeoutMs = 10_000): Promise<AcmeDirectory> {
   return new Promise((resolve, reject) => {
-    const fail = (why: string) => reject(new AcmeIssueError(`The ACME directory ${url} ${why}.`));
+    const fail = (why: string) => reject(new AcmeIssueError(`The ACME directory ${url} ${why}${why.endsWith('?') ? '' : '.'}`));
     const req = https.get(url, { ca: trustedRoots(extraCaPem), timeout: timeoutMs, headers: { accept: 'application/json' } }, (res) => {
       let body = '';
       res.setEncoding('utf8');

@@ -137,9 +137,10 @@ export function treeItemFor(node: Node, state: ProxyState): vscode.TreeItem {
     const hasPorts = c.ports.some((p) => p.protocol === 'tcp');
     const item = new vscode.TreeItem(c.name, hasPorts ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `container:${c.id}`;
-    item.iconPath = stateIcon(c);
     const url = urlOf(routes);
-    item.description = url ? `🔒 ${url}` : c.image;
+    // Exposed and serving: a lock in the running colour; otherwise the state is what matters.
+    item.iconPath = url && c.state === 'running' && c.health !== 'unhealthy' ? new vscode.ThemeIcon('lock', new vscode.ThemeColor('debugIcon.startForeground')) : stateIcon(c);
+    item.description = url ? (c.state === 'running' ? url : `${url} (${c.state})`) : c.image;
     item.contextValue = routes.length ? 'container.exposed' : 'container';
     item.tooltip = containerTooltip(c, routes, state);
     item.accessibilityInformation = { label: `${c.name}, ${c.state}${url ? `, exposed at ${url}` : ''}` };

@@ -76,14 +76,15 @@ describe('Container HTTPS in a VS Code workbench', function () {
     const res = await httpsGetVerified(route.host, port, caFile);
     assert.equal(res.authorized, true);
     assert.equal(res.status, 200);
-    assert.match(res.body, /hello from the test container/);
+    assert.match(res.body, /^hello/);
     assert.match(res.issuer, /Container HTTPS/i);
     const item = await waitFor('the tree item to show the URL', api.tree.onDidChangeTreeData, () => {
       const n = containerNode();
       const i = n && api.tree.getTreeItem(n);
       return i?.contextValue === 'container.exposed' ? i : undefined;
     });
-    assert.equal(item.description, `🔒 ${route.url.replace(/\/$/, '')}`);
+    assert.equal(item.description, route.url.replace(/\/$/, ''));
+    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'lock');
   });
 
   it('the status bar model counts the host and lists it in the tooltip', async function () {

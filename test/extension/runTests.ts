@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runTests } from '@vscode/test-electron';
+import { testSettings } from './testSettings';
 
 /**
  * For machines that can download VS Code desktop: `node out/test/extension/runTests.js` runs the
@@ -27,16 +28,6 @@ async function main(): Promise<void> {
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-}
-
-/** Settings every editor test run uses (also written by test/e2e/run.mjs). */
-export function testSettings(stateDir: string): Record<string, unknown> {
-  return {
-    'workbench.startupEditor': 'none',
-    'containerHttps.stateDir': stateDir,
-    'containerHttps.proxy.httpsPort': 0,
-    'containerHttps.proxy.httpPort': 0,
-  };
 }
 
 if (require.main === module) {

@@ -1,0 +1,122 @@
+// Shared pieces of the editor test harness: temp dirs, the daemon a workbench started, a test
+// container with compose labels, and a headless Chromium.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+const require = createRequire(import.meta.url);
+
+export function log(msg) {
+  process.stderr.write(`[e2e] ${msg}\n`);
+}
+
+export function tempDir(prefix) {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function statePaths(stateDir) {
+  return require(join(ROOT, 'out/proxy-core/src/paths.js')).statePaths(stateDir);
+}
+
+/** One JSON request to the daemon's control socket; undefined when none answers. */
+export function control(stateDir, method, path, timeoutMs = 5000) {
+  const socketPath = statePaths(stateDir).socket;
+  return new Promise((resolve) => {
+    const req = request({ socketPath, path, method, timeout: timeoutMs }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(text));
+        } catch {
+          resolve(undefined);
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+    req.end();
+  });
+}
+
+/** Stops the daemon a workbench started in this state dir (it is detached, so it outlives the server). */
+export async function stopDaemon(stateDir) {
+  const paths = statePaths(stateDir);
+  const status = await control(stateDir, 'GET', '/v1/status');
+  await control(stateDir, 'POST', '/v1/shutdown');
+  const pid = status?.pid ?? Number(existsSync(paths.pidFile) ? readFileSync(paths.pidFile, 'utf8').trim() : NaN);
+  if (!pid) return;
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline && alive(pid)) await sleep(100);
+  if (alive(pid)) {
+    log(`daemon ${pid} did not stop; killing it`);
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export function uniqueName(prefix) {
+  return `${prefix}-${randomBytes(3).toString('hex')}`;
+}
+
+/** A running test container that looks like service `web` of compose project `project`. */
+export function startComposeContainer(project, image = process.env.CHS_TEST_IMAGE || 'chs-test/busybox:1') {
+  const name = `${project}-web-1`;
+  const r = spawnSync('docker', ['run', '-d', '--name', name, '--label', `com.docker.compose.project=${project}`, '--label', 'com.docker.compose.service=web', '--label', 'com.docker.compose.container-number=1', '--expose', '8000', image], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`docker run ${image} failed: ${r.stderr.trim()}`);
+  return { name, remove: () => spawnSync('docker', ['rm', '-f', name], { stdio: 'ignore' }) };
+}
+
+/** GET https://host:port/ via 127.0.0.1, trusting only our CA (no verification bypass). */
+export function fetchVerified(host, port, caFile) {
+  return new Promise((resolve, reject) => {
+    const req = httpsGet({ host: '127.0.0.1', port, servername: host, path: '/', headers: { host: `${host}:${port}` }, ca: readFileSync(caFile, 'utf8'), agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode, body, authorized: res.socket.authorized, issuer: res.socket.getPeerCertificate()?.issuer?.CN }));
+    });
+    req.on('error', reject);
+  });
+}
+
+export async function launchBrowser() {
+  const { chromium } = await import('playwright-core');
+  const profile = tempDir('chs-chromium-');
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close().catch(() => undefined);
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Settings every editor test workbench uses: its own state dir and free ports. */
+export function testSettings(stateDir) {
+  return require(join(ROOT, 'out/test/extension/testSettings.js')).testSettings(stateDir);
+}

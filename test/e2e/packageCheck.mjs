@@ -1,0 +1,39 @@
+// Package check: `vsce package` works offline and the .vsix holds the bundles, media, README,
+// CHANGELOG, LICENSE and the manifest — no sources, tests, maps or node_modules.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { join } from 'node:path';
+import { ROOT } from './lib.mjs';
+
+const ALLOWED = [
+  /^\[Content_Types\]\.xml$/,
+  /^extension\.vsixmanifest$/,
+  /^extension\/package\.json$/,
+  /^extension\/readme\.md$/,
+  /^extension\/changelog\.md$/,
+  /^extension\/LICENSE\.txt$/,
+  /^extension\/dist\/(cli|extension)\.js$/,
+  /^extension\/media\/[\w.-]+\.(svg|png)$/,
+];
+const REQUIRED = ['extension/package.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/dist/extension.js', 'extension/dist/cli.js', 'extension/media/container-https.svg'];
+
+/** Builds the .vsix into `dir`; returns its path and the problems found (empty = pass). */
+export function packageCheck(dir) {
+  const vsix = join(dir, 'container-https.vsix');
+  // README links are relative (no public repository URL yet), so vsce must not try to rewrite them.
+  const r = spawnSync('npx', ['--no-install', 'vsce', 'package', '--no-dependencies', '--no-rewrite-relative-links', '--allow-missing-repository', '--out', vsix], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, npm_config_offline: 'true' } });
+  if (r.status !== 0) return { vsix, problems: [`vsce package failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')}`] };
+  const list = spawnSync('unzip', ['-Z1', vsix], { encoding: 'utf8' });
+  if (list.status !== 0) return { vsix, problems: [`cannot list ${vsix}: ${list.stderr}`] };
+  const files = list.stdout.split('\n').filter(Boolean);
+  const problems = [
+    ...files.filter((f) => !ALLOWED.some((re) => re.test(f))).map((f) => `unexpected file in the .vsix: ${f}`),
+    ...REQUIRED.filter((f) => !files.includes(f)).map((f) => `missing from the .vsix: ${f}`),
+  ];
+  // The bundle must not need node_modules at runtime: it may require only node built-ins and vscode.
+  const bundle = readFileSync(join(ROOT, 'dist/extension.js'), 'utf8');
+  const outside = [...new Set([...bundle.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]))].filter((m) => m !== 'vscode' && !isBuiltin(m));
+  if (outside.length) problems.push(`dist/extension.js requires modules outside the bundle: ${outside.join(', ')}`);
+  return { vsix, files, problems };
+}

@@ -1,0 +1,95 @@
+// The editor's tests, run by scripts/test.mjs after the node tests (or alone: node test/e2e/run.mjs
+// after `node scripts/build.mjs && npx tsc -p tsconfig.json`, with a Docker engine running):
+//   1. package check (vsce, offline; contents of the .vsix),
+//   2. the mocha suite in test/extension inside a real workbench (code-server, Node extension host),
+//   3. the UI end to end with Playwright + Chromium.
+// code-server is installed once per machine outside the project (see codeServer.mjs). Everything
+// started here is stopped here. Prints `editor: N passed, M failed` and exits non-zero on failure.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureCodeServer } from './codeServer.mjs';
+import { ROOT, log, tempDir } from './lib.mjs';
+import { packageCheck } from './packageCheck.mjs';
+import { runUiExpose } from './uiExpose.mjs';
+import { runWorkbenchSuite } from './workbenchSuite.mjs';
+
+const isCI = process.env.CI === 'true' || process.env.CI === '1';
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const pass = (what) => (passed++, console.log(`  ✔ ${what}`));
+const fail = (what, why) => (failed++, console.log(`  ✖ ${what}\n      ${String(why).split('\n').join('\n      ')}`));
+const skip = (what, why) => (skipped++, console.log(`  - ${what} (skipped: ${why})`));
+
+process.chdir(ROOT);
+if (!existsSync(join(ROOT, 'out/test/extension/index.js')) || !existsSync(join(ROOT, 'dist/extension.js'))) {
+  if (spawnSync('node', ['scripts/build.mjs'], { stdio: 'inherit' }).status || spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' }).status) {
+    console.log('editor: 0 passed, 1 failed (build)');
+    process.exit(1);
+  }
+}
+
+console.log('editor tests');
+const tmp = tempDir('chs-editor-');
+try {
+  const pkg = packageCheck(tmp);
+  if (pkg.problems.length) fail('package: vsce package and .vsix contents', pkg.problems.join('\n'));
+  else pass(`package: .vsix holds exactly ${pkg.files.length} files (dist bundles, media, README, CHANGELOG, LICENSE, manifest)`);
+
+  const noDocker = process.env.CHS_TEST_NO_DOCKER;
+  const noChromium = !existsSync(process.env.CHROMIUM_PATH || '/usr/bin/chromium') && !aptInstall(['chromium']);
+  const missing = noDocker ? `no Docker engine: ${noDocker}` : noChromium ? 'Chromium is not installed (apt-get install -y chromium)' : undefined;
+  let bin;
+  if (!missing) {
+    try {
+      bin = ensureCodeServer().bin;
+    } catch (err) {
+      fail('install code-server', err.message);
+    }
+  }
+  if (missing && isCI) fail('editor workbench tests', missing);
+  else if (missing) {
+    skip('workbench suite', missing);
+    skip('UI end to end', missing);
+  } else if (bin) {
+    if (pkg.problems.length) {
+      fail('workbench suite', 'needs the .vsix');
+    } else {
+      const extensionDir = join(tmp, 'unpacked');
+      mkdirSync(extensionDir);
+      spawnSync('unzip', ['-q', pkg.vsix, 'extension/*', '-d', extensionDir]);
+      const t0 = Date.now();
+      try {
+        const results = await runWorkbenchSuite({ bin, extensionDir: join(extensionDir, 'extension') });
+        for (const t of results.tests) {
+          if (t.state === 'passed') pass(`workbench: ${t.title}`);
+          else if (t.state === 'pending') skip(`workbench: ${t.title}`, 'pending');
+          else fail(`workbench: ${t.title}`, t.error);
+        }
+        if (results.failed && !results.tests.some((t) => t.state === 'failed')) fail('workbench suite', 'the workbench reported a failure outside a test (see the browser console log)');
+        log(`workbench suite: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      } catch (err) {
+        fail('workbench suite', err.stack ?? err);
+      }
+      try {
+        const { wallS } = await runUiExpose({ bin, vsix: pkg.vsix });
+        pass(`ui: right-click → Expose over HTTPS… → notification, $(lock) 1, URL verified against our CA (${wallS.toFixed(1)} s wall time)`);
+      } catch (err) {
+        fail('ui: right-click → Expose over HTTPS…', err.stack ?? err);
+      }
+    }
+  }
+} catch (err) {
+  fail('editor harness', err.stack ?? err);
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+console.log(`editor: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed ? 1 : 0);
+
+function aptInstall(packages) {
+  if (process.getuid?.() !== 0) return false;
+  log(`apt-get install ${packages.join(' ')}`);
+  return spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...packages], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
+}

@@ -1,0 +1,98 @@
+// The UI end to end, as a user does it: open the Container HTTPS view in a real workbench
+// (code-server + Chromium), right-click the container → Expose over HTTPS…, accept the
+// suggested name, see the notification and `$(lock) 1` in the status bar, then load the URL
+// with TLS verified against our CA. Saves docs/images/editor.png.
+import assert from 'node:assert/strict';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { startCodeServer } from './codeServer.mjs';
+import { ROOT, control, fetchVerified, launchBrowser, log, sleep, startComposeContainer, statePaths, stopDaemon, tempDir, testSettings, uniqueName } from './lib.mjs';
+
+export async function runUiExpose({ bin, vsix }) {
+  const started = Date.now();
+  const tmp = tempDir('chs-ui-');
+  const stateDir = join(tmp, 'state');
+  const workspace = join(tmp, 'workspace');
+  const extensionsDir = join(tmp, 'extensions');
+  mkdirSync(workspace);
+  const project = uniqueName('chs-ui');
+  let container;
+  let server;
+  let browser;
+  try {
+    container = startComposeContainer(project);
+    await installVsix(bin, vsix, extensionsDir);
+    server = await startCodeServer({ bin, extensionsDir, userSettings: testSettings(stateDir), folder: workspace });
+    browser = await launchBrowser();
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+
+    await page.locator('#workbench\\.parts\\.activitybar a.action-label[aria-label^="Container HTTPS"]').click({ timeout: 60_000 });
+    const item = page.getByRole('tree', { name: 'Containers' }).getByRole('treeitem').filter({ hasText: container.name });
+    await item.waitFor({ timeout: 60_000 });
+    await item.click({ button: 'right' });
+    const menuItem = page.getByRole('menuitem', { name: 'Expose over HTTPS…' });
+    await menuItem.hover();
+    await sleep(250); // the context menu ignores a click that arrives before it settles
+    await menuItem.click();
+
+    const input = page.locator('.quick-input-widget input.input');
+    await input.waitFor({ timeout: 30_000 });
+    const host = `${container.name}.localhost`;
+    assert.equal(await input.inputValue(), host, 'the host name is prefilled');
+    await input.press('Enter');
+
+    const toast = page.locator('.notification-toast').filter({ hasText: `https://${host}:` });
+    await toast.waitFor({ timeout: 60_000 });
+    assert.match(await toast.innerText(), /Open in Browser/);
+
+    const status = page.locator('#workbench\\.parts\\.statusbar .statusbar-item').filter({ has: page.locator('.codicon-lock') });
+    await status.filter({ hasText: /^\s*1\b/ }).waitFor({ timeout: 30_000 });
+    const statusText = (await status.first().innerText()).trim();
+    assert.match(statusText, /^1\b/, `status bar reads lock + 1, got "${statusText}"`);
+
+    const daemon = await control(stateDir, 'GET', '/v1/status');
+    assert.ok(daemon, 'the extension started a daemon in the test state dir');
+    const res = await fetchVerified(host, daemon.https.port, statePaths(stateDir).caCert);
+    assert.equal(res.authorized, true);
+    assert.equal(res.status, 200);
+    assert.match(res.body, /^hello/);
+
+    // The tree shows the URL once the route event reached it (live, no refresh).
+    await item.filter({ hasText: `https://${host}` }).waitFor({ timeout: 30_000 });
+    await widenSideBar(page);
+    mkdirSync(join(ROOT, 'docs', 'images'), { recursive: true });
+    await item.hover();
+    await page.screenshot({ path: join(ROOT, 'docs', 'images', 'editor.png') });
+    const wallS = (Date.now() - started) / 1000;
+    log(`ui: right-click expose of ${host} verified over HTTPS; status bar "${statusText.replace(/\s+/g, ' ')}"; wall time ${wallS.toFixed(1)} s (fresh server, install, browser, clicks, screenshot)`);
+    return { wallS, host };
+  } finally {
+    await browser?.close();
+    await server?.stop();
+    await stopDaemon(stateDir).catch(() => undefined);
+    container?.remove();
+    if (!process.env.CHS_E2E_KEEP) rmSync(tmp, { recursive: true, force: true });
+    else log(`kept ${tmp}`);
+  }
+}
+
+/** Drags the side bar's edge so the URLs in the tree are readable in the screenshot. */
+async function widenSideBar(page) {
+  const box = await page.locator('#workbench\\.parts\\.sidebar').boundingBox();
+  if (!box) return;
+  const x = box.x + box.width;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x - 1, y);
+  await page.mouse.down();
+  await page.mouse.move(x + 260, y, { steps: 5 });
+  await page.mouse.up();
+}
+
+async function installVsix(bin, vsix, extensionsDir) {
+  const { spawnSync } = await import('node:child_process');
+  const home = tempDir('chs-cs-install-home-');
+  const r = spawnSync(process.execPath, [bin, '--extensions-dir', extensionsDir, '--install-extension', vsix], { encoding: 'utf8', env: { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share') } });
+  rmSync(home, { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(`code-server --install-extension failed: ${r.stderr || r.stdout}`);
+}

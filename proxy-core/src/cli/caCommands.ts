@@ -51,10 +51,13 @@ async function loadCa(args: ParsedArgs): Promise<{ ca: LocalCa; stateDir: string
   return { ca, stateDir };
 }
 
-/** --system / --nss / --java pick stores; with none picked, every store; --no-X leaves one out. */
+/**
+ * --system / --nss / --java pick stores; with none picked, every store; --no-X leaves one out.
+ * --nss-db only replaces NSS discovery (it does not turn the other stores off: --no-system does).
+ */
 export function selectStores(args: ParsedArgs): Record<StoreKind, boolean> {
   const kinds: StoreKind[] = ['system', 'nss', 'java'];
-  const picked = kinds.filter((k) => args.flags[k] === true || (k === 'nss' && str(args, 'nss-db')));
+  const picked = kinds.filter((k) => args.flags[k] === true);
   const select = {} as Record<StoreKind, boolean>;
   for (const k of kinds) select[k] = args.flags[k] === false ? false : picked.length ? picked.includes(k) : true;
   return select;
@@ -176,13 +179,28 @@ async function caUntrustCommand(argv: string[]): Promise<number> {
     out('(dry run: nothing was changed)');
     return 0;
   }
-  const outcomes = runPlan(plan.targets, { platform, interactive: !!process.stdin.isTTY, echo: out });
-  const removed = new Set(outcomes.filter((o) => o.ok).map((o) => o.id));
-  record.added = record.added.filter((a) => !removed.has(a.id));
-  writeTrustRecord(caDir, record);
-
   const { endpoint, close } = await openCheckEndpoint(stateDir, ca);
+  let outcomes;
   try {
+    // Already gone (removed by hand, or a profile deleted): nothing to run, just forget it.
+    const removed = new Set<string>();
+    const todo = [];
+    for (const t of plan.targets) {
+      const gone =
+        t.target.store === 'linux'
+          ? !fs.existsSync(t.target.file)
+          : t.target.store === 'nss' && !fs.existsSync(t.target.dir)
+            ? true
+            : (await checkTarget(t.target, { caPem: ca.certPem, caFile: ca.files.certFile, names, platform, endpoint })).result === 'not-trusted';
+      if (gone) {
+        out(`Already removed: ${t.label}`);
+        removed.add(t.id);
+      } else todo.push(t);
+    }
+    outcomes = runPlan(todo, { platform, interactive: !!process.stdin.isTTY, echo: out });
+    for (const o of outcomes) if (o.ok) removed.add(o.id);
+    record.added = record.added.filter((a) => !removed.has(a.id));
+    writeTrustRecord(caDir, record);
     const { stores } = await verifyAndRecord(ca, endpoint, platform);
     printChecks(stores);
   } finally {

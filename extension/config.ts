@@ -2,9 +2,11 @@ import * as vscode from 'vscode';
 import { defaultStateDir } from '../proxy-core/src/paths';
 
 export const SECTION = 'containerHttps';
+/** How long the proxy outlives the last window when keepRunning is off (covers a window reload). */
+export const IDLE_EXIT_SECONDS = 60;
 
 /** Settings that change how the daemon is started: a change needs a proxy restart to apply. */
-const DAEMON_KEYS = ['proxy.httpsPort', 'proxy.httpPort', 'proxy.bindAddress', 'stateDir', 'acme.email', 'acme.directory', 'acme.challenge', 'docker.host', 'docker.labels'];
+const DAEMON_KEYS = ['proxy.keepRunning', 'proxy.httpsPort', 'proxy.httpPort', 'proxy.bindAddress', 'stateDir', 'acme.email', 'acme.directory', 'acme.challenge', 'docker.host', 'docker.labels'];
 
 /** A typed, read-on-demand view of the containerHttps.* settings (design §8). */
 export class Config implements vscode.Disposable {
@@ -64,6 +66,12 @@ export class Config implements vscode.Disposable {
     return this.cfg.get<boolean>('docker.labels', true);
   }
 
+  /**
+   * Set when the user accepted the ACME CA's terms of service in this session; the daemon then
+   * records the agreement in the account file, so later starts need no flag.
+   */
+  agreedToAcmeTerms = false;
+
   /** `container-https serve` flags for the current settings. */
   serveArgs(): string[] {
     const args = ['serve', '--state-dir', this.stateDir, '--https-port', String(this.httpsPort), '--http-port', String(this.httpPort), '--bind', this.bindAddress];
@@ -72,6 +80,9 @@ export class Config implements vscode.Disposable {
     if (this.acmeEmail) args.push('--acme-email', this.acmeEmail);
     if (this.acmeDirectory) args.push('--acme-directory', this.acmeDirectory);
     if (this.acmeEmail || this.acmeDirectory) args.push('--acme-challenge', this.acmeChallenge);
+    if (this.agreedToAcmeTerms) args.push('--acme-agree-tos');
+    // Shared by every window; the last window to go starts the clock (see keepRunning).
+    if (!this.keepRunning) args.push('--exit-when-idle', String(IDLE_EXIT_SECONDS));
     return args;
   }
 

@@ -127,6 +127,8 @@ async function exposeAndReport(ctx: Ctx, host: string, target: string, what: str
     );
   } catch (err) {
     const message = errorMessage(err);
+    const terms = /terms of service \((\S+?)\)/.exec(message);
+    if (terms && !ctx.config.agreedToAcmeTerms && (await acceptTerms(ctx, terms[1]))) return exposeAndReport(ctx, host, target, what);
     ctx.log.error(`expose ${host}: ${message}`);
     void vscode.window.showErrorMessage(`Could not expose ${what} as ${host}: ${message}`, 'Show Log').then((p) => p && ctx.log.show());
     return undefined;
@@ -138,4 +140,25 @@ async function exposeAndReport(ctx: Ctx, host: string, target: string, what: str
     if (pick === 'Copy URL') await vscode.env.clipboard.writeText(url);
   });
   return route;
+}
+
+/** The ACME CA wants its terms accepted before the first order: ask, then restart the proxy agreeing. */
+async function acceptTerms(ctx: Ctx, url: string): Promise<boolean> {
+  for (;;) {
+    const pick = await vscode.window.showWarningMessage(
+      `The certificate authority asks you to accept its terms of service before it issues certificates.`,
+      { modal: true, detail: url },
+      'Open Terms',
+      'Accept',
+    );
+    if (pick === 'Open Terms') {
+      await vscode.env.openExternal(vscode.Uri.parse(url));
+      continue;
+    }
+    if (pick !== 'Accept') return false;
+    ctx.config.agreedToAcmeTerms = true;
+    ctx.log.info(`accepted the ACME terms of service ${url}; restarting the proxy with --acme-agree-tos`);
+    await ctx.restart();
+    return true;
+  }
 }

@@ -5,11 +5,11 @@ import { resolveStateDir } from '../paths';
 import { bool, parseArgs, port, str } from './args';
 
 export const SERVE_USAGE =
-  'serve [--state-dir D] [--https-port 8443] [--http-port 8080 | --no-http] [--bind 127.0.0.1] [--no-docker] [--docker-host URL] [--docker-address auto|ip|published] [--no-labels] [--demo] [--acme-directory URL] [--acme-email E] [--acme-ca-file PEM] [--acme-challenge http-01|tls-alpn-01|dns-01] [--acme-agree-tos] [--acme-eab-kid ID --acme-eab-hmac KEY] [--acme-dns-hook CMD] [--backend-timeout SECONDS]';
+  'serve [--state-dir D] [--https-port 8443] [--http-port 8080 | --no-http] [--bind 127.0.0.1] [--no-docker] [--docker-host URL] [--docker-address auto|ip|published] [--no-labels] [--demo] [--acme-directory URL] [--acme-email E] [--acme-ca-file PEM] [--acme-challenge http-01|tls-alpn-01|dns-01] [--acme-agree-tos] [--acme-eab-kid ID --acme-eab-hmac KEY] [--acme-dns-hook CMD] [--backend-timeout SECONDS] [--exit-when-idle SECONDS]';
 
 export async function serveCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
-    strings: ['state-dir', 'https-port', 'http-port', 'bind', 'acme-directory', 'acme-email', 'acme-ca-file', 'acme-challenge', 'acme-eab-kid', 'acme-eab-hmac', 'acme-dns-hook', 'backend-timeout', 'ca-suffixes', 'docker-host', 'docker-address'],
+    strings: ['state-dir', 'https-port', 'http-port', 'bind', 'acme-directory', 'acme-email', 'acme-ca-file', 'acme-challenge', 'acme-eab-kid', 'acme-eab-hmac', 'acme-dns-hook', 'backend-timeout', 'ca-suffixes', 'docker-host', 'docker-address', 'exit-when-idle'],
     booleans: ['docker', 'labels', 'demo', 'http', 'acme-agree-tos'],
   });
   const stateDir = resolveStateDir(str(args, 'state-dir'));
@@ -45,6 +45,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     acmeDnsHook: str(args, 'acme-dns-hook'),
     backendTimeoutMs: Number(str(args, 'backend-timeout') ?? DEFAULT_OPTIONS.backendTimeoutMs / 1000) * 1000,
     caSuffixes: str(args, 'ca-suffixes')?.split(',').map((s) => s.trim()).filter(Boolean),
+    exitWhenIdleMs: idleSeconds(str(args, 'exit-when-idle')),
     log,
   });
   // One bad request must never take every route down with it: log the bug and keep serving.
@@ -63,4 +64,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   return 0;
+}
+
+function idleSeconds(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new UserError(`--exit-when-idle must be a number of seconds, not "${text}".`, 'EUSAGE');
+  return Number(text) * 1000;
 }

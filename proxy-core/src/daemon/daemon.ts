@@ -54,6 +54,11 @@ export interface DaemonOptions {
   backendTimeoutMs: number;
   /** Suffixes for a CA created by this start (an existing CA keeps its own). */
   caSuffixes?: string[];
+  /**
+   * Stop once no client has listened to GET /v1/events for this long (the editor starts the
+   * daemon with it unless containerHttps.proxy.keepRunning is on). Undefined: run until stopped.
+   */
+  exitWhenIdleMs?: number;
   log: (line: string) => void;
 }
 
@@ -188,6 +193,8 @@ export class Daemon {
 
     this.registerApi();
     await this.control.listen();
+    this.armIdleExit(); // a window that started us but died before connecting must not leave us running
+    this.closers.push(() => clearTimeout(this.idleTimer));
     this.closers.push(() => this.control.close());
 
     this.table.on('changed', () => this.control.broadcast('routes', this.routesView()));
@@ -330,6 +337,7 @@ export class Daemon {
     });
     c.on('GET', '/v1/events', (req) => {
       const stream = c.openStream(req.res);
+      this.trackEventClient(req.res);
       stream.send('status', this.status());
       stream.send('routes', this.routesView());
       stream.send('certs', { certs: this.certs.store.list() });
@@ -341,6 +349,31 @@ export class Daemon {
       setTimeout(() => void this.close().then(() => this.emitExit()), 10);
       return { stopping: true };
     });
+  }
+
+  private eventClients = 0;
+  private idleTimer?: NodeJS.Timeout;
+
+  /** Counts event listeners (editor windows) for exitWhenIdleMs: the last one out starts the clock. */
+  private trackEventClient(res: import('node:http').ServerResponse): void {
+    this.eventClients++;
+    clearTimeout(this.idleTimer);
+    res.on('close', () => {
+      this.eventClients--;
+      this.armIdleExit();
+    });
+  }
+
+  private armIdleExit(): void {
+    const ms = this.options.exitWhenIdleMs;
+    if (ms === undefined || this.eventClients > 0) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.eventClients > 0) return;
+      this.log(`no editor window has used the proxy for ${Math.round(ms / 1000)} s: stopping (routes are kept in routes.json)`);
+      void this.close().then(() => this.emitExit());
+    }, ms);
+    this.idleTimer.unref?.();
   }
 
   /** Set by `serve` so a remote shutdown ends the process. */

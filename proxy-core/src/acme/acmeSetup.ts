@@ -84,6 +84,7 @@ export class AcmeService {
       renew: (host) => deps.certs.issue(host, 'acme'),
       log: deps.log,
       retry: settings.retry,
+      directory: directoryUrl,
     });
     // Challenges first: the pending page and the HTTPS redirect must never shadow a token.
     deps.http?.addResponder(this.challenges.httpResponder);

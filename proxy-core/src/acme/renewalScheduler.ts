@@ -27,12 +27,19 @@ export interface RenewalSchedulerOptions {
   renew: (host: string) => Promise<StoredCert>;
   log: (line: string) => void;
   retry?: RetryPolicy;
+  /** The configured directory: a certificate from another one (staging → production) is replaced. */
+  directory?: string;
 }
 
 /** What the scheduler decided for one host, for status and tests. */
+/** issued: a first certificate; renewed: a replacement; failed: an attempt that did not work. */
+export type ScheduleEvent = 'scheduled' | 'issued' | 'renewed' | 'failed';
+
 export interface ScheduleEntry {
   host: string;
   next: string;
+  /** How long the scheduler waits until `next` (from `at` in the history). */
+  delayMs?: number;
   reason: string;
   failures: number;
   lastError?: string;
@@ -49,7 +56,7 @@ export class RenewalScheduler {
   private readonly entries = new Map<string, ScheduleEntry>();
   private readonly busy = new Set<string>();
   private stopped = false;
-  readonly history: Array<ScheduleEntry & { at: string; event: 'scheduled' | 'renewed' | 'failed' }> = [];
+  readonly history: Array<ScheduleEntry & { at: string; event: ScheduleEvent }> = [];
   private readonly retry: RetryPolicy;
 
   constructor(private readonly opts: RenewalSchedulerOptions) {
@@ -95,6 +102,10 @@ export class RenewalScheduler {
         await this.attempt(host, 'no certificate from the ACME CA yet');
         return;
       }
+      if (this.opts.directory && cert.meta.directory && cert.meta.directory !== this.opts.directory) {
+        await this.attempt(host, `the certificate came from ${cert.meta.directory}, the daemon now uses ${this.opts.directory}`);
+        return;
+      }
       const plan = await this.opts.plan(cert);
       const now = Date.now();
       // A CA that keeps suggesting "now" for fresh certificates must not make us loop.
@@ -117,10 +128,11 @@ export class RenewalScheduler {
 
   private async attempt(host: string, why: string): Promise<void> {
     this.opts.log(`ACME: ordering a certificate for ${host}: ${why}`);
+    const had = this.opts.store.get(host)?.meta.issuer === 'acme';
     try {
       await this.opts.renew(host);
       this.failures.delete(host);
-      this.record({ host, next: '', reason: why, failures: 0 }, 'renewed');
+      this.record({ host, next: '', reason: why, failures: 0 }, had ? 'renewed' : 'issued');
       this.busy.delete(host);
       await this.check(host);
     } catch (err) {
@@ -137,7 +149,7 @@ export class RenewalScheduler {
       if (cert) this.opts.store.updateMeta(host, { lastError: message, lastErrorAt: new Date().toISOString(), renewAt: next });
       const basis = serverWait !== undefined && serverWait >= backoff ? 'the CA\'s Retry-After' : `backoff after ${n} failure${n > 1 ? 's' : ''}`;
       this.opts.log(`ACME: ${host}: ${message} — next attempt ${next} (${basis})${cert ? `; still serving the certificate valid until ${cert.meta.notAfter}` : ''}`);
-      this.arm(host, delay, { host, next, reason: basis, failures: n, lastError: message }, 'failed', true);
+      this.arm(host, delay, { host, next, delayMs: delay, reason: basis, failures: n, lastError: message }, 'failed', true);
     }
   }
 
@@ -168,8 +180,8 @@ export class RenewalScheduler {
     }
   }
 
-  private record(entry: ScheduleEntry, event: 'scheduled' | 'renewed' | 'failed'): void {
-    if (event !== 'renewed') this.entries.set(entry.host, entry);
+  private record(entry: ScheduleEntry, event: ScheduleEvent): void {
+    if (event === 'scheduled' || event === 'failed') this.entries.set(entry.host, entry);
     this.history.push({ ...entry, at: new Date().toISOString(), event });
     if (this.history.length > 200) this.history.shift();
   }

@@ -110,4 +110,22 @@ describe('trust in a real browser (headless Chromium, fresh NSS database)', { sk
       await browser.close();
     }
   });
+
+  test('without --nss-db: a Chromium that never started gets ~/.pki/nssdb created and trusted', async () => {
+    const home = tempDir('chs-home-');
+    const trust = cli(['ca', 'trust', '--no-system', '--state-dir', serve.stateDir], cliEnv(home));
+    assert.equal(trust.code, 0, trust.stdout + trust.stderr);
+    const db = path.join(home, '.pki', 'nssdb');
+    assert.match(trust.stdout, new RegExp(`\\$ mkdir -p -m 0700 ${db}\n\\$ certutil -N --empty-password -d sql:${db}\n\\$ certutil -A -d sql:${db} -t C,,`));
+    const browser = await launchChromium(home);
+    try {
+      const r = await browser.load(`https://app.localhost:${port}/`);
+      assert.equal(r.ok, true, `should load, got ${r.error}`);
+      assert.equal(r.securityState, 'secure');
+    } finally {
+      await browser.close();
+    }
+    const untrust = cli(['ca', 'untrust', '--state-dir', serve.stateDir], cliEnv(home));
+    assert.equal(untrust.code, 0, untrust.stdout + untrust.stderr);
+  });
 });

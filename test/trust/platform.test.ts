@@ -57,6 +57,12 @@ describe('NSS database discovery', () => {
     fs.rmSync(home, { recursive: true, force: true });
   });
 
+  test('Chrome/Chromium installed but never started: ~/.pki/nssdb is planned for creation', () => {
+    const home = tempDir('chs-nsshome-');
+    assert.deepEqual(findNssDbs({ os: 'linux', home, tools: { chromium: true } }), [{ dir: path.join(home, '.pki', 'nssdb'), owner: 'Chrome/Chromium', format: 'sql', create: true }]);
+    assert.deepEqual(findNssDbs({ os: 'linux', home, tools: {} }), [], 'no Chrome-family browser: nothing to create');
+  });
+
   test('Firefox profile roots on macOS and Windows', () => {
     assert.deepEqual(firefoxProfileRoots({ os: 'darwin', home: '/Users/ann' }), ['/Users/ann/Library/Application Support/Firefox/Profiles']);
     assert.deepEqual(firefoxProfileRoots({ os: 'win32', home: 'C:\\Users\\ann' }, { APPDATA: 'C:\\Users\\ann\\AppData\\Roaming' }), [path.join('C:\\Users\\ann\\AppData\\Roaming', 'Mozilla', 'Firefox', 'Profiles')]);

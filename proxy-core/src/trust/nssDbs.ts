@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { PlatformInfo } from './platform';
+import { CHROME_FAMILY, type PlatformInfo } from './platform';
 
 /** An NSS certificate database a browser reads: Chrome/Chromium's shared one or a Firefox profile. */
 export interface NssDb {
@@ -9,6 +9,8 @@ export interface NssDb {
   owner: string;
   /** 'sql' for cert9.db (every NSS since 2017), 'dbm' for an old cert8.db. */
   format: 'sql' | 'dbm';
+  /** Does not exist yet: `ca trust` creates it (an empty sql database, as Chrome would). */
+  create?: boolean;
 }
 
 /** Where Firefox keeps profiles, per install kind (deb/tarball, snap, flatpak, macOS, Windows). */
@@ -43,16 +45,19 @@ function formatOf(dir: string): NssDb['format'] | undefined {
 }
 
 /**
- * Every NSS database that exists for this user. Chrome's ~/.pki/nssdb is included even when it
- * does not exist yet on Linux (Chrome creates it on first start, and `certutil -N` can too), so a
- * fresh machine still gets its browser trust.
+ * Every NSS database that exists for this user. When a Chrome-family browser is installed but
+ * has never started, ~/.pki/nssdb does not exist yet: it is returned with `create`, so trust works
+ * from the browser's first start instead of needing a second `ca trust`.
  */
-export function findNssDbs(info: Pick<PlatformInfo, 'os' | 'home'>, env: NodeJS.ProcessEnv = process.env): NssDb[] {
+export function findNssDbs(info: Pick<PlatformInfo, 'os' | 'home'> & { tools?: Record<string, boolean> }, env: NodeJS.ProcessEnv = process.env): NssDb[] {
   const out: NssDb[] = [];
   for (const { dir, owner } of chromiumNssDirs(info)) {
     const format = formatOf(dir);
     if (format) out.push({ dir, owner, format });
   }
+  const chromeInstalled = CHROME_FAMILY.some((b) => info.tools?.[b]);
+  const shared = chromiumNssDirs(info)[0];
+  if (shared && chromeInstalled && !out.some((d) => d.dir === shared.dir)) out.unshift({ ...shared, format: 'sql', create: true });
   for (const root of firefoxProfileRoots(info, env)) {
     let entries: string[] = [];
     try {

@@ -62,7 +62,17 @@ export const TRUST_TOOLS = [
   'powershell.exe',
   'wslpath',
   'sudo',
+  // Browsers that read ~/.pki/nssdb on Linux: when one is installed, that database is worth
+  // creating even before the browser's first start.
+  'chromium',
+  'chromium-browser',
+  'google-chrome',
+  'google-chrome-stable',
+  'brave-browser',
+  'microsoft-edge',
 ] as const;
+
+export const CHROME_FAMILY = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'brave-browser', 'microsoft-edge'];
 
 function onPath(cmd: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform): boolean {
   const dirs = (env.PATH ?? env.Path ?? '').split(platform === 'win32' ? ';' : ':').filter(Boolean);

@@ -17,7 +17,7 @@ export type TrustTarget =
   | { kind: 'system'; store: 'macos'; keychain: 'login' | 'system'; keychainFile: string }
   | { kind: 'system'; store: 'windows' }
   | { kind: 'system'; store: 'wsl-windows'; windowsFile: string; via: 'certutil.exe' | 'powershell.exe' }
-  | { kind: 'nss'; store: 'nss'; dir: string; format: 'sql' | 'dbm'; owner: string }
+  | { kind: 'nss'; store: 'nss'; dir: string; format: 'sql' | 'dbm'; owner: string; create?: boolean }
   | { kind: 'java'; store: 'java'; keytool: string; keystore: string; admin: boolean };
 
 export interface TrustStep {
@@ -212,7 +212,7 @@ export function planTrust(input: PlanInput): TrustPlan {
       const fix = certutilInstallCommand(p);
       skipped.push({ kind: 'nss', label: `NSS (${input.nssDbs.map((d) => d.owner).join(', ')})`, reason: 'certutil is not installed', fix });
     } else {
-      for (const db of input.nssDbs) targets.push({ kind: 'nss', store: 'nss', dir: db.dir, format: db.format, owner: db.owner });
+      for (const db of input.nssDbs) targets.push({ kind: 'nss', store: 'nss', dir: db.dir, format: db.format, owner: db.owner, ...(db.create ? { create: true } : {}) });
     }
   }
 
@@ -251,7 +251,15 @@ export function trustSteps(t: TrustTarget, { caFile, names }: Pick<PlanInput, 'c
         ? [{ argv: ['certutil.exe', '-user', '-addstore', 'Root', t.windowsFile], admin: false }]
         : [{ argv: ['powershell.exe', '-NoProfile', '-NonInteractive', '-Command', `Import-Certificate -FilePath '${psQuote(t.windowsFile)}' -CertStoreLocation Cert:\\CurrentUser\\Root | Out-Null`], admin: false }];
     case 'nss':
-      return [{ argv: ['certutil', '-A', '-d', `${t.format}:${t.dir}`, '-t', 'C,,', '-n', names.nickname, '-i', caFile], admin: false }];
+      return [
+        ...(t.create
+          ? [
+              { argv: ['mkdir', '-p', '-m', '0700', t.dir], admin: false },
+              { argv: ['certutil', '-N', '--empty-password', '-d', `sql:${t.dir}`], admin: false },
+            ]
+          : []),
+        { argv: ['certutil', '-A', '-d', `${t.format}:${t.dir}`, '-t', 'C,,', '-n', names.nickname, '-i', caFile], admin: false },
+      ];
     case 'java':
       return [{ argv: [t.keytool, '-importcert', '-noprompt', '-trustcacerts', '-alias', names.nickname, '-file', caFile, '-keystore', t.keystore, '-storepass', 'changeit'], admin: t.admin }];
   }

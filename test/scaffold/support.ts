@@ -91,10 +91,13 @@ export function labelsAsDynamic(labels: string[] | Array<[string, string]>): Rec
     const p = property(schema, segs[segs.length - 1]);
     if (!p) throw new Error(`label ${key}: "${segs[segs.length - 1]}" is not a known key here`);
     const t = resolve(p.schema)?.type;
-    node[p.name] = t === 'array' ? value.split(',') : t === 'integer' || t === 'number' ? Number(value) : t === 'boolean' ? value === 'true' : value;
+    // `key=true` on an option group turns it on with its defaults (Traefik's label parser does this).
+    node[p.name] = t === 'object' && value === 'true' ? {} : t === 'array' ? value.split(',') : t === 'integer' || t === 'number' ? Number(value) : t === 'boolean' ? value === 'true' : value;
   }
   // Routers without a service get the container's only one, as the Docker provider links them
   // (it creates one named after the container when labels define none).
+  // A router without a rule gets the provider's defaultRule for the container.
+  for (const router of Object.values<any>(root.http?.routers ?? {})) router.rule ??= 'Host(`container.example.com`)';
   for (const router of Object.values<any>(root.http?.routers ?? {})) {
     if (router.service) continue;
     root.http.services ??= {};

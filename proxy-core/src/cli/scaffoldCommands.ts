@@ -57,6 +57,8 @@ function readInput(file: string): string {
 /** Refuses to replace a file unless --force; reports what it wrote on stderr (stdout stays data). */
 function writeNew(file: string, text: string, force: boolean): void {
   if (fs.existsSync(file) && !force) throw new UserError(`${file} already exists; nothing was written. Add --force to replace it.`, 'EEXIST');
+  // Project directories, not state: readable like the rest of the project (fsUtil would make them 0700).
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o755 });
   writeFileAtomic(file, text, 0o644);
   process.stderr.write(`wrote ${file}\n`);
 }

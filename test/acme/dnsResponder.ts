@@ -1,4 +1,6 @@
 import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 /**
  * A tiny authoritative DNS server for Pebble's -dnsserver: every A query answers 127.0.0.1,
@@ -8,6 +10,8 @@ import * as dgram from 'node:dgram';
 export interface DnsResponder {
   port: number;
   txt: Map<string, string[]>;
+  /** A directory where a DNS-01 hook (a child process) drops files named after the TXT name. */
+  txtDir?: string;
   queries: Array<{ name: string; type: number }>;
   close: () => Promise<void>;
 }
@@ -26,7 +30,9 @@ export async function startDnsResponder(): Promise<DnsResponder> {
     const answers: Buffer[] = [];
     if (q.type === A) answers.push(record(A, Buffer.from([127, 0, 0, 1])));
     if (q.type === TXT) {
-      for (const value of txt.get(q.name.toLowerCase().replace(/\.$/, '')) ?? []) {
+      const name = q.name.toLowerCase().replace(/\.$/, '');
+      const fromFile = responder.txtDir ? readLines(path.join(responder.txtDir, name)) : [];
+      for (const value of [...(txt.get(name) ?? []), ...fromFile]) {
         const v = Buffer.from(value);
         answers.push(record(TXT, Buffer.concat([Buffer.from([v.length]), v])));
       }
@@ -39,12 +45,21 @@ export async function startDnsResponder(): Promise<DnsResponder> {
     socket.send(Buffer.concat([header, msg.subarray(12, q.end), ...answers]), rinfo.port, rinfo.address);
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  return {
+  const responder: DnsResponder = {
     port: socket.address().port,
     txt,
     queries,
     close: () => new Promise((resolve) => socket.close(() => resolve())),
   };
+  return responder;
+}
+
+function readLines(file: string): string[] {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
 }
 
 function parseQuestion(msg: Buffer): { name: string; type: number; end: number } | undefined {

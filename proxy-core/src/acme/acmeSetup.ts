@@ -89,10 +89,15 @@ export class AcmeService {
     // Challenges first: the pending page and the HTTPS redirect must never shadow a token.
     deps.http?.addResponder(this.challenges.httpResponder);
     deps.http?.addResponder(
-      pendingResponder(deps.table, deps.certs.store, (h) => deps.certs.isPending(h), (h) => this.scheduler.schedule().find((e) => e.host === h)?.lastError, this.issuer.caName),
+      pendingResponder(deps.table, deps.certs.store, (h) => deps.certs.isPending(h), (h) => this.lastError(h), this.issuer.caName),
     );
     if (challenge === 'tls-alpn-01') installAlpnCallback(deps.httpsServer, this.challenges.alpnCallback);
     deps.table.on('changed', () => this.scheduler.sync());
+  }
+
+  /** Why the last order for host failed, when no certificate exists to carry the error. */
+  lastError(host: string): string | undefined {
+    return this.scheduler.schedule().find((e) => e.host === host)?.lastError;
   }
 
   /** Starts ordering and renewing for the ACME routes already in the table. */

@@ -271,7 +271,8 @@ export class Daemon {
     if (!cert || cert.meta.issuer !== record.tls) {
       view.status = 'pending';
       view.detail = this.certs.isPending(record.host) ? 'certificate being issued' : 'no certificate yet';
-      if (cert?.meta.lastError) view.detail = cert.meta.lastError;
+      const lastError = cert?.meta.lastError ?? this.acme?.lastError(record.host);
+      if (lastError) view.detail = lastError;
       return view;
     }
     const resolved = this.table.resolve(record.host)?.resolution;

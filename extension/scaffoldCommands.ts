@@ -41,10 +41,10 @@ const scaffoldTraefik: CmdFactory = (ctx) => async () => {
     return void vscode.window.showErrorMessage(`Could not generate traefik.toml: ${errorMessage(err)}`);
   }
   const target = vscode.Uri.joinPath(folder.uri, 'traefik.toml');
-  return writeShowingChange(target, text, 'Scaffold traefik.toml');
+  return writeShowingChange(ctx, target, text, 'Scaffold traefik.toml');
 };
 
-const addTraefikLabels: CmdFactory = () => async (arg) => {
+const addTraefikLabels: CmdFactory = (ctx) => async (arg) => {
   const file = arg instanceof vscode.Uri ? arg : await pickFile(COMPOSE_GLOB, 'Add Traefik labels: which compose file?');
   if (!file) return;
   const doc = await vscode.workspace.openTextDocument(file);
@@ -85,11 +85,46 @@ const addTraefikLabels: CmdFactory = () => async (arg) => {
     return void vscode.window.showErrorMessage(`Could not add labels to ${path.basename(file.fsPath)}: ${errorMessage(err)}`);
   }
   if (!result.changed) return void vscode.window.showInformationMessage(`${service} already has these Traefik labels.`);
-  // needsConfirmation opens the refactor preview: the user sees the diff, applies, and can undo.
-  const edit = new vscode.WorkspaceEdit();
-  edit.replace(file, new vscode.Range(doc.positionAt(0), doc.positionAt(text.length)), result.text, { needsConfirmation: true, label: `Traefik labels for ${service}` });
-  return vscode.workspace.applyEdit(edit);
+  return applyShowingDiff(ctx, doc, result.text, `Traefik labels for ${service}`);
 };
+
+/**
+ * Applies a whole-document change as an edit (unsaved, undoable with Ctrl+Z) and opens a diff of
+ * before ↔ after, so nothing lands on disk without the user seeing it and saving it.
+ */
+async function applyShowingDiff(ctx: Ctx, doc: vscode.TextDocument, newText: string, label: string): Promise<boolean> {
+  const before = originals(ctx).remember(doc.uri, doc.getText());
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(doc.uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), newText, { needsConfirmation: false, label });
+  if (!(await vscode.workspace.applyEdit(edit))) return false;
+  await vscode.commands.executeCommand('vscode.diff', before, doc.uri, `${path.basename(doc.uri.fsPath)}: ${label} (unsaved)`);
+  void vscode.window.showInformationMessage(`${label}: review the change, then save the file. Undo (Ctrl+Z) reverts it.`, 'Save').then((p) => p && doc.save());
+  return true;
+}
+
+/** Read-only "before" documents for the diffs above. */
+class Originals implements vscode.TextDocumentContentProvider {
+  static readonly scheme = 'container-https-original';
+  private readonly texts = new Map<string, string>();
+  remember(uri: vscode.Uri, text: string): vscode.Uri {
+    const key = vscode.Uri.from({ scheme: Originals.scheme, path: uri.path, query: String(Date.now()) });
+    this.texts.set(key.toString(), text);
+    return key;
+  }
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? '';
+  }
+}
+
+let originalsProvider: Originals | undefined;
+function originals(ctx: Ctx): Originals {
+  if (!originalsProvider) {
+    const provider = new Originals();
+    ctx.push(vscode.workspace.registerTextDocumentContentProvider(Originals.scheme, provider), { dispose: () => (originalsProvider = undefined) });
+    originalsProvider = provider;
+  }
+  return originalsProvider;
+}
 
 const migrateV1: CmdFactory = (ctx: Ctx) => async (arg) => {
   const active = vscode.window.activeTextEditor?.document.uri;
@@ -140,7 +175,7 @@ async function pickFile(glob: string, placeHolder: string): Promise<vscode.Uri |
 }
 
 /** New file: created through a WorkspaceEdit (undoable). Existing file: a diff preview first. */
-async function writeShowingChange(target: vscode.Uri, text: string, label: string): Promise<boolean> {
+async function writeShowingChange(ctx: Ctx, target: vscode.Uri, text: string, label: string): Promise<boolean> {
   const edit = new vscode.WorkspaceEdit();
   let exists = true;
   try {
@@ -154,9 +189,7 @@ async function writeShowingChange(target: vscode.Uri, text: string, label: strin
     if (ok) await vscode.window.showTextDocument(target);
     return ok;
   }
-  const doc = await vscode.workspace.openTextDocument(target);
-  edit.replace(target, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), text, { needsConfirmation: true, label });
-  return vscode.workspace.applyEdit(edit);
+  return applyShowingDiff(ctx, await vscode.workspace.openTextDocument(target), text, label);
 }
 
 export const SCAFFOLD_COMMANDS: Record<string, CmdFactory> = {

@@ -39,11 +39,15 @@ export function waitFor<T>(what: string, onChange: vscode.Event<unknown>, check:
  * prefilled host name, the single port), as a user pressing Enter would.
  */
 export async function runAcceptingDefaults<T>(command: string, ...args: unknown[]): Promise<T> {
+  return runAccepting<T>(['workbench.action.acceptSelectedQuickOpenItem'], command, ...args);
+}
+
+async function runAccepting<T>(accept: string[], command: string, ...args: unknown[]): Promise<T> {
   let done = false;
   const result = Promise.resolve(vscode.commands.executeCommand<T>(command, ...args)).finally(() => (done = true));
   while (!done) {
     await new Promise((r) => setTimeout(r, 200));
-    if (!done) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    for (const a of accept) if (!done) await Promise.resolve(vscode.commands.executeCommand(a)).catch(() => undefined);
   }
   return result;
 }

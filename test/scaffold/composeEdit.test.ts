@@ -176,6 +176,16 @@ describe('scaffold: adding labels to a compose file', () => {
     assert.deepEqual(labelsOf(text, 'app'), [['traefik.enable', 'true'], ['com.example.stack', 'prod']]);
   });
 
+  it('CRLF line ends stay CRLF, in edited and added lines alike', () => {
+    for (const src of [LIST_FORM, MAP_FORM, PARTIAL, NO_LABELS_FLUSH_SEQUENCES, ANCHORS]) {
+      const crlf = src.replace(/\n/g, '\r\n');
+      const service = 'app';
+      const { text } = addLabelsToCompose(crlf, { ...OPTS, service });
+      assert.doesNotMatch(text, /[^\r]\n/, 'a bare LF crept in');
+      assert.deepEqual(labelsOf(text, service), labelsOf(addLabelsToCompose(src, { ...OPTS, service }).text, service));
+    }
+  });
+
   it('flow-style labels are edited too', () => {
     const src = 'services:\n  app:\n    image: app\n    labels: ["com.example.a=1"]\n';
     const { text } = addLabelsToCompose(src, OPTS);

@@ -129,9 +129,16 @@ function lineStart(text: string, offset: number): number {
   return text.lastIndexOf('\n', offset - 1) + 1;
 }
 
+/** Where the line holding `offset` ends, before its "\r\n" or "\n". */
 function lineEnd(text: string, offset: number): number {
   const i = text.indexOf('\n', offset);
-  return i === -1 ? text.length : i;
+  if (i === -1) return text.length;
+  return text[i - 1] === '\r' ? i - 1 : i;
+}
+
+/** Files written on Windows keep their CRLF line ends in the lines we add. */
+function eolOf(text: string): string {
+  return text.includes('\r\n') ? '\r\n' : '\n';
 }
 
 /** A scalar written like its neighbours: same quoting where it still reads back the same. */
@@ -214,6 +221,7 @@ function spliceItems(
   newValue: (item: Item, pair: LabelPair) => string,
 ): string | undefined {
   if (!items.length) return undefined;
+  const eol = eolOf(text);
   const edits: Insert[] = [];
   const wantedKeys = new Set(wanted.map(([k]) => k.toLowerCase()));
   const kept = new Set<Item>();
@@ -237,9 +245,9 @@ function spliceItems(
     const from = anchor ? items.indexOf(anchor) + 1 : 0;
     const to = next ? items.indexOf(next) : items.length;
     const dropped = items.slice(from, to).find((it) => !kept.has(it));
-    if (dropped) edits.push({ at: dropped.start, remove: 0, text: lines.map((l) => l + '\n').join('') });
-    else if (anchor) edits.push({ at: anchor.end, remove: 0, text: lines.map((l) => '\n' + l).join('') });
-    else edits.push({ at: items[0].start, remove: 0, text: lines.map((l) => l + '\n').join('') });
+    if (dropped) edits.push({ at: dropped.start, remove: 0, text: lines.map((l) => l + eol).join('') });
+    else if (anchor) edits.push({ at: anchor.end, remove: 0, text: lines.map((l) => eol + l).join('') });
+    else edits.push({ at: items[0].start, remove: 0, text: lines.map((l) => l + eol).join('') });
     pending = [];
   };
   for (const pair of wanted) {
@@ -256,7 +264,7 @@ function spliceItems(
   flush(undefined);
   // Dropped items lose their whole lines.
   for (const it of items) {
-    if (!kept.has(it)) edits.push({ at: it.start, remove: Math.min(it.end + 1, text.length) - it.start, text: '' });
+    if (!kept.has(it)) edits.push({ at: it.start, remove: Math.min(it.end + eol.length, text.length) - it.start, text: '' });
   }
   return applyInserts(text, edits);
 }
@@ -288,7 +296,8 @@ function insertLabelsBlock(text: string, doc: Doc, map: YAML.YAMLMap, wanted: La
   const lines = useMap
     ? wanted.map(([k, v]) => `${indent}  ${renderScalar(k)}: ${renderScalar(v)}`)
     : wanted.map(([k, v]) => `${indent}${seqIndent}- ${renderScalar(`${k}=${v}`, listQuoteStyle(doc))}`);
-  return text.slice(0, at) + `\n${indent}labels:\n` + lines.join('\n') + text.slice(at);
+  const eol = eolOf(text);
+  return text.slice(0, at) + `${eol}${indent}labels:${eol}` + lines.join(eol) + text.slice(at);
 }
 
 /** Labels in map form elsewhere in the file mean the user writes them that way. */
@@ -337,7 +346,8 @@ function rebuild(text: string, doc: Doc, service: string, wanted: LabelPair[], w
   if (YAML.isCollection(inherited) && !inherited.flow) node.flow = false;
   if (YAML.isCollection(current) && current.flow) node.flow = true;
   map.set('labels', node);
-  return doc.toString({ lineWidth: 0, indentSeq: sequenceIndent(text) !== '' });
+  const out = doc.toString({ lineWidth: 0, indentSeq: sequenceIndent(text) !== '' });
+  return eolOf(text) === '\r\n' ? out.replace(/\r?\n/g, '\r\n') : out;
 }
 
 function inheritedLabels(doc: Doc, map: YAML.YAMLMap): YAML.Node | undefined {

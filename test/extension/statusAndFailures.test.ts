@@ -1,0 +1,65 @@
+import * as assert from 'node:assert/strict';
+import * as net from 'node:net';
+import * as vscode from 'vscode';
+import { ProxyState } from '../../extension/proxyState';
+import { statusModel } from '../../extension/statusBar';
+import type { CertMeta } from '../../proxy-core/src/certs/certStore';
+import type { RouteView } from '../../proxy-core/src/routes/types';
+import { activateExtension, waitFor } from './helpers';
+
+const DAY = 24 * 3600 * 1000;
+
+function route(host: string, tls: 'local' | 'acme' = 'local'): RouteView {
+  return { host, target: 'http://127.0.0.1:5000', tls, source: 'user', createdAt: new Date().toISOString(), url: `https://${host}:8443/`, status: 'ready' };
+}
+function cert(host: string, notAfter: Date, extra: Partial<CertMeta> = {}): CertMeta {
+  return { host, issuer: 'local', issuerName: 'Container HTTPS local CA', hosts: [host], notBefore: new Date().toISOString(), notAfter: notAfter.toISOString(), fingerprint256: 'AA', ...extra };
+}
+
+describe('Container HTTPS status bar and start failures', function () {
+  it('status model: healthy hosts are `$(lock) N` without warnings once the CA is trusted', function () {
+    const s = new ProxyState();
+    s.update({ connection: { state: 'connected' }, routes: [route('a.localhost'), route('b.localhost')], certs: [cert('a.localhost', new Date(Date.now() + 80 * DAY)), cert('b.localhost', new Date(Date.now() + 80 * DAY))], caTrust: { state: 'trusted' } });
+    const m = statusModel(s);
+    assert.equal(m.text, '$(lock) 2');
+    assert.deepEqual(m.warnings, []);
+    assert.match(m.tooltip, /a\.localhost[\s\S]*b\.localhost/);
+    s.dispose();
+  });
+
+  it('status model: warns for an untrusted CA, a certificate expiring within 7 days, and a failed ACME order', function () {
+    const s = new ProxyState();
+    s.update({ connection: { state: 'connected' }, routes: [route('soon.localhost')], certs: [cert('soon.localhost', new Date(Date.now() + 3 * DAY))], caTrust: { state: 'trusted' } });
+    assert.match(statusModel(s).text, /^\$\(lock\) 1 \$\(warning\) cert expiring$/);
+    s.update({ routes: [route('app.example.com', 'acme')], certs: [cert('app.example.com', new Date(Date.now() + 60 * DAY), { issuer: 'acme', lastError: 'urn:ietf:params:acme:error:connection' })] });
+    assert.match(statusModel(s).text, /ACME failed/);
+    assert.match(statusModel(s).tooltip, /ACME order failed/);
+    s.update({ routes: [], certs: [], caTrust: { state: 'untrusted', detail: 'not trusted in NSS' } });
+    const m = statusModel(s);
+    assert.equal(m.text, '$(lock) 0 $(warning) CA not trusted');
+    assert.match(m.warnings[0], /Trust Local CA/);
+    s.dispose();
+  });
+
+  it('a port already in use gives one clear message naming the setting, and the proxy comes back once fixed', async function () {
+    const api = await activateExtension();
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const busy = (blocker.address() as net.AddressInfo).port;
+    const cfg = vscode.workspace.getConfiguration('containerHttps');
+    try {
+      await cfg.update('proxy.httpsPort', busy, vscode.ConfigurationTarget.Global);
+      assert.equal(await vscode.commands.executeCommand('containerHttps.restartProxy'), false);
+      const failed = await waitFor('the failed state', api.ctx.state.onDidChange, () => (api.ctx.state.connection.state === 'failed' ? api.ctx.state.connection : undefined));
+      assert.match(failed.error, new RegExp(`Port ${busy} .*already in use.*containerHttps\\.proxy\\.httpsPort`));
+      assert.doesNotMatch(failed.error, /\n\s+at /, 'no stack trace');
+      assert.equal(api.tree.docker().state, 'noproxy');
+      assert.match(statusModel(api.ctx.state).text, /\$\(error\)/);
+    } finally {
+      await cfg.update('proxy.httpsPort', 0, vscode.ConfigurationTarget.Global);
+      blocker.close();
+    }
+    assert.equal(await vscode.commands.executeCommand('containerHttps.restartProxy'), true);
+    assert.equal(api.ctx.state.connection.state, 'connected');
+  });
+});

@@ -110,6 +110,31 @@ delayBeforeCheck = 30
     }
   });
 
+  it('v1.5+ [api] on the traefik entry point: the dashboard moves to loopback, its public address and auth are reported', () => {
+    const { toml, unmapped } = migrateTraefikV1(`
+debug = false
+logLevel = "ERROR"
+[entryPoints]
+  [entryPoints.http]
+  address = ":80"
+  [entryPoints.traefik]
+  address = ":9090"
+    [entryPoints.traefik.auth.basic]
+    users = ["admin:$apr1$xyz"]
+[retry]
+[api]
+entryPoint = "traefik"
+dashboard = true
+`);
+    const cfg = staticConfig(toml);
+    assert.equal(cfg.log.level, 'ERROR');
+    assert.equal(cfg.entryPoints.traefik.address, '127.0.0.1:9090');
+    assert.deepEqual(cfg.api, { dashboard: true, insecure: true });
+    assert.equal(cfg.entryPoints.web.asDefault, true, 'routers stay off the dashboard entry point');
+    const keys = unmapped.map((u) => u.key);
+    assert.deepEqual(keys.sort(), ['[api] entryPoint', 'entryPoints.traefik.auth', 'retry'].sort());
+  });
+
   it('swarm mode moves to providers.swarm', () => {
     const cfg = staticConfig(migrateTraefikV1('[docker]\nendpoint = "tcp://manager:2375"\nswarmMode = true\nswarmModeRefreshSeconds = 30\n').toml);
     assert.deepEqual(cfg.providers.swarm, { endpoint: 'tcp://manager:2375', refreshSeconds: '30s' });
@@ -130,6 +155,7 @@ describe('migrate: v1 labels', () => {
     ['Host:a.com;PathPrefixStrip:/api', 'Host(`a.com`) && PathPrefix(`/api`)', ['r-stripprefix']],
     ['Host:a.com;Method:GET,POST', 'Host(`a.com`) && (Method(`GET`) || Method(`POST`))', []],
     ['Headers:X-Env,prod', 'Header(`X-Env`, `prod`)', []],
+    ['Host:${DOMAIN},www.${DOMAIN}', 'Host(`${DOMAIN}`) || Host(`www.${DOMAIN}`)', []],
   ];
   for (const [v1, v3, middlewares] of rules) {
     it(`rule ${v1} → ${v3}`, () => {
@@ -176,6 +202,14 @@ describe('migrate: v1 labels', () => {
       validateLabels(m.labels);
     });
   }
+
+  it('a rule that is wholly a compose variable is moved as it is, and reported', () => {
+    for (const v of ['${RULE}', '$RULE']) {
+      const m = migrateLabelPairs([['traefik.frontend.rule', v]], 'web');
+      assert.equal(Object.fromEntries(m.labels)['traefik.http.routers.web.rule'], v);
+      assert.match(m.unmapped[0].reason, /variable/);
+    }
+  });
 
   it('weight and tags are reported and left in place', () => {
     const m = migrateLabelPairs([['traefik.weight', '10'], ['traefik.tags', 'a'], ['traefik.frontend.rule', 'Host:a.com']], 'web');

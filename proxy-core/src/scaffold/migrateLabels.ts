@@ -139,7 +139,9 @@ export function migrateLabelPairs(labels: LabelPair[], service: string, opts: La
     for (const [rest, value] of pairs) {
       const k = rest.toLowerCase();
       if (k === 'frontend.rule') {
-        if (value.includes('${') || /^\$[A-Za-z_]/.test(value)) {
+        // A whole rule from a compose variable cannot be translated here; a variable inside
+        // one (Host:${DOMAIN}) can, and compose fills it in between the backticks.
+        if (/^\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$/.test(value.trim())) {
           router('rule', value);
           unmapped(rest, `the value comes from a variable at deploy time: set it to v3 syntax, e.g. Host(\`myhost.example.com\`) instead of Host:myhost.example.com`);
         } else {

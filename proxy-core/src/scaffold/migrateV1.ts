@@ -126,7 +126,8 @@ export function migrateTraefikV1(tomlText: string, what = 'The Traefik v1 config
   const out: Record<string, unknown> = {};
 
   // ---- logs and globals
-  const level = str(v1.take('logLevel')) ?? (bool(v1.take('debug')) ? 'DEBUG' : undefined);
+  const debug = bool(v1.take('debug')); // v1's shorthand for logLevel = "DEBUG"
+  const level = str(v1.take('logLevel')) ?? (debug ? 'DEBUG' : undefined);
   set(out, 'log.level', level?.toUpperCase());
   set(out, 'log.filePath', str(v1.take('traefikLogsFile')) ?? str(v1.take('traefikLog.filePath')));
   set(out, 'log.format', str(v1.take('traefikLog.format')));
@@ -140,6 +141,7 @@ export function migrateTraefikV1(tomlText: string, what = 'The Traefik v1 config
   const idle = v1.take('maxIdleConnsPerHost');
   set(out, 'serversTransport.maxIdleConnsPerHost', idle === undefined ? undefined : Number(idle));
   set(out, 'serversTransport.rootCAs', list(v1.take('rootCAs')));
+  v1.report('retry', 'retries are a retry middleware on the routers now (traefik.http.middlewares.<m>.retry.attempts)');
   v1.report('graceTimeOut', 'now per entry point: entryPoints.<name>.transport.lifeCycle.graceTimeOut');
 
   // ---- entry points

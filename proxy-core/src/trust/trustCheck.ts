@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as tls from 'node:tls';
@@ -25,7 +25,13 @@ export interface CheckEndpoint {
   source: string;
 }
 
-export type RunFn = (argv: string[]) => { code: number; stdout: string; stderr: string };
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+/** Runs a checking tool. Asynchronous so a check inside the daemon never stalls the proxy. */
+export type RunFn = (argv: string[]) => Promise<RunResult>;
 
 export interface CheckContext {
   caPem: string;
@@ -36,10 +42,15 @@ export interface CheckContext {
   run?: RunFn;
 }
 
-const defaultRun: RunFn = (argv) => {
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 30_000 });
-  return { code: r.error ? -1 : (r.status ?? -1), stdout: r.stdout ?? '', stderr: r.error ? r.error.message : (r.stderr ?? '') };
-};
+const defaultRun: RunFn = (argv) =>
+  new Promise((resolve) => {
+    execFile(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = (err as { code?: unknown } | null)?.code;
+      // A number is the tool's exit code; a string (ENOENT, ...) means it could not run at all.
+      if (err && typeof code !== 'number') resolve({ code: -1, stdout: stdout ?? '', stderr: err.message });
+      else resolve({ code: err ? (code as number) : 0, stdout: stdout ?? '', stderr: stderr ?? '' });
+    });
+  });
 
 /** Where each Linux family keeps the bundle that OpenSSL, curl, Python and Go read. */
 export const SYSTEM_BUNDLES = [
@@ -109,7 +120,7 @@ function derOf(pem: string): Buffer {
 export async function checkTarget(t: TrustTarget, ctx: CheckContext): Promise<StoreCheck> {
   const run = ctx.run ?? defaultRun;
   const base = { id: targetId(t), kind: t.kind, label: targetLabel(t) };
-  const ran = (argv: string[], r: ReturnType<RunFn>) => `${argv.join(' ')} → exit ${r.code}${r.code !== 0 && r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`;
+  const ran = (argv: string[], r: RunResult) => `${argv.join(' ')} → exit ${r.code}${r.code !== 0 && r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`;
   switch (t.store) {
     case 'linux': {
       const sys = await checkSystemStore(ctx);
@@ -118,12 +129,12 @@ export async function checkTarget(t: TrustTarget, ctx: CheckContext): Promise<St
     case 'nss': {
       const db = `${t.format}:${t.dir}`;
       const pemArgv = ['certutil', '-L', '-d', db, '-n', ctx.names.nickname, '-a'];
-      const pem = run(pemArgv);
+      const pem = await run(pemArgv);
       if (pem.code === -1) return { ...base, result: 'unknown', detail: `certutil could not run: ${pem.stderr}` };
       if (pem.code !== 0) return { ...base, result: 'not-trusted', detail: ran(pemArgv, pem) };
       const ours = pem.stdout.includes('BEGIN CERTIFICATE') && derOf(pem.stdout).equals(derOf(ctx.caPem));
       if (!ours) return { ...base, result: 'not-trusted', detail: `${ctx.names.nickname} in ${db} is a different certificate` };
-      const list = run(['certutil', '-L', '-d', db]);
+      const list = await run(['certutil', '-L', '-d', db]);
       const line = list.stdout.split('\n').find((l) => l.startsWith(ctx.names.nickname + ' ') || l.startsWith(ctx.names.nickname + '\t'));
       const flags = line?.trim().split(/\s+/).pop() ?? '';
       const sslFlags = flags.split(',')[0] ?? '';
@@ -133,25 +144,25 @@ export async function checkTarget(t: TrustTarget, ctx: CheckContext): Promise<St
     }
     case 'java': {
       const argv = [t.keytool, '-list', '-alias', ctx.names.nickname, '-keystore', t.keystore, '-storepass', 'changeit'];
-      const r = run(argv);
+      const r = await run(argv);
       if (r.code === -1) return { ...base, result: 'unknown', detail: `keytool could not run: ${r.stderr}` };
       return { ...base, result: r.code === 0 ? 'trusted' : 'not-trusted', detail: ran(argv.slice(0, -2), r) };
     }
     case 'macos': {
       const fileArgv = ['security', 'verify-cert', '-c', ctx.caFile, '-p', 'basic'];
-      const r = run(fileArgv);
+      const r = await run(fileArgv);
       if (r.code === -1) return { ...base, result: 'unknown', detail: `security could not run: ${r.stderr}` };
       return { ...base, result: r.code === 0 ? 'trusted' : 'not-trusted', detail: ran(fileArgv, r) };
     }
     case 'windows': {
       const argv = ['certutil', '-user', '-verifystore', 'Root', ctx.names.sha1];
-      const r = run(argv);
+      const r = await run(argv);
       if (r.code === -1) return { ...base, result: 'unknown', detail: `certutil could not run: ${r.stderr}` };
       return { ...base, result: r.code === 0 ? 'trusted' : 'not-trusted', detail: ran(argv, r) };
     }
     case 'wsl-windows': {
       const argv = ['powershell.exe', '-NoProfile', '-NonInteractive', '-Command', `Test-Path Cert:\\CurrentUser\\Root\\${ctx.names.sha1}`];
-      const r = run(argv);
+      const r = await run(argv);
       if (r.code !== 0) return { ...base, result: 'unknown', detail: ran(argv, r) };
       return { ...base, result: /True/i.test(r.stdout) ? 'trusted' : 'not-trusted', detail: `Cert:\\CurrentUser\\Root\\${ctx.names.sha1}: ${r.stdout.trim()}` };
     }

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- parsed Traefik and compose configs are checked against the schemas and by value, not by a TypeScript type */
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { LE_STAGING, TraefikTomlOptions, generateDashboardConfig, generateTraefikToml } from '../../proxy-core/src/scaffold';

@@ -89,12 +89,26 @@ describe('ca CLI without a running proxy', { skip }, () => {
     const stateDir = tempDir();
     const r = cli(['ca', 'trust', '--dry-run', '--nss-db', nssDb, '--state-dir', stateDir], cliEnv(home));
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /Created the local CA/);
+    assert.match(r.stderr, /Created the local CA/);
     assert.match(r.stdout, /certutil -A -d sql:\S+ -t C,, -n container-https-local-ca-[0-9a-f]{12} -i \S+/);
     assert.match(r.stdout, /install -m 0644 \S+root\.pem \/usr\/local\/share\/ca-certificates\/container-https-[0-9a-f]{12}\.crt/);
     assert.match(r.stdout, /\(dry run: nothing was changed\)/);
     assert.equal(fs.existsSync(path.join(stateDir, 'ca', 'trust.json')), false);
     assert.doesNotMatch(execFileSync('certutil', ['-L', '-d', `sql:${nssDb}`], { encoding: 'utf8' }), /container-https/);
+  });
+
+  test('--dry-run --json: the plan as data, for the editor to show before running it', () => {
+    const { home, nssDb } = freshNssHome();
+    const stateDir = tempDir();
+    const r = cli(['ca', 'trust', '--dry-run', '--json', '--nss-db', nssDb, '--state-dir', stateDir], cliEnv(home));
+    assert.equal(r.code, 0, r.stderr);
+    const plan = JSON.parse(r.stdout);
+    assert.equal(plan.caFile, path.join(stateDir, 'ca', 'root.pem'));
+    assert.deepEqual(plan.targets.map((t: { kind: string }) => t.kind), ['system', 'nss']);
+    assert.equal(plan.targets[0].commands[0].admin, true);
+    assert.deepEqual(plan.targets[1].commands[0].argv.slice(0, 5), ['certutil', '-A', '-d', `sql:${nssDb}`, '-t']);
+    assert.equal(plan.nodeExtraCaCerts, `export NODE_EXTRA_CA_CERTS=${plan.caFile}`);
+    assert.equal(fs.existsSync(path.join(stateDir, 'ca', 'trust.json')), false);
   });
 
   test('trust verifies against a temporary TLS server from the same CA; env prints the Node line', () => {

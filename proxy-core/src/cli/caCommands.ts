@@ -13,7 +13,7 @@ import { runPlan } from '../trust/trustRunner';
 import { bool, parseArgs, str, type ParsedArgs } from './args';
 import { caPathCommand } from './routeCommands';
 
-export const CA_USAGE = 'ca path | env | check | trust [--nss-db DIR] [--system|--no-system] [--nss|--no-nss] [--java|--no-java] [--dry-run] | untrust [--dry-run]   [--state-dir D]';
+export const CA_USAGE = 'ca path | env | check | trust [--nss-db DIR] [--system|--no-system] [--nss|--no-nss] [--java|--no-java] [--dry-run [--json]] | untrust [--dry-run]   [--state-dir D]';
 
 const out = (s: string) => process.stdout.write(s + '\n');
 
@@ -47,7 +47,8 @@ async function caEnvCommand(argv: string[]): Promise<number> {
 async function loadCa(args: ParsedArgs): Promise<{ ca: LocalCa; stateDir: string }> {
   const stateDir = resolveStateDir(str(args, 'state-dir'));
   const { ca, created } = await LocalCa.loadOrCreate(statePaths(stateDir).caDir);
-  if (created) out(`Created the local CA ${ca.files.certFile}`);
+  // stderr, so `--dry-run --json` stays parseable on a first run.
+  if (created) process.stderr.write(`Created the local CA ${ca.files.certFile}\n`);
   return { ca, stateDir };
 }
 
@@ -69,6 +70,17 @@ function printChecks(stores: StoreCheck[]): void {
   for (const s of stores) out(`  ${word[s.result].padEnd(15)} ${s.label}\n  ${''.padEnd(15)} ${s.detail}`);
 }
 
+/** `ca trust --dry-run --json`: the plan for a client (the editor) to show before running it in a terminal. */
+function planJson(plan: TrustPlan, p: PlatformInfo, caFile: string, fingerprint256: string) {
+  return {
+    caFile,
+    fingerprint256,
+    targets: plan.targets.map((t) => ({ id: t.id, kind: t.target.kind, label: t.label, commands: t.steps.map((s) => ({ command: formatStep(s, p), argv: s.argv, admin: s.admin })) })),
+    skipped: plan.skipped,
+    nodeExtraCaCerts: nodeExtraCaCertsLine(caFile),
+  };
+}
+
 function printPlan(plan: TrustPlan, p: PlatformInfo): void {
   const verb = plan.action === 'trust' ? 'Add the local CA to' : 'Remove the local CA from';
   if (!plan.targets.length) out(plan.action === 'trust' ? 'No store to add the local CA to.' : 'Nothing to remove.');
@@ -80,7 +92,8 @@ function printPlan(plan: TrustPlan, p: PlatformInfo): void {
 }
 
 async function caTrustCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { strings: ['state-dir', 'nss-db'], booleans: ['dry-run', 'system', 'nss', 'java'] });
+  const args = parseArgs(argv, { strings: ['state-dir', 'nss-db'], booleans: ['dry-run', 'system', 'nss', 'java', 'json'] });
+  if (bool(args, 'json', false) && !bool(args, 'dry-run', false)) throw new UserError('--json goes with --dry-run (it prints the plan); the result of a real run is in GET /v1/ca and ca check --json.', 'EUSAGE');
   if (args.positional.length) throw new UserError(`Usage: container-https ${CA_USAGE}`, 'EUSAGE');
   const { ca, stateDir } = await loadCa(args);
   const platform = detectPlatform();
@@ -100,6 +113,10 @@ async function caTrustCommand(argv: string[]): Promise<number> {
     wslWindowsCaFile: platform.wsl ? windowsPathOf(caFile) : undefined,
     java: java && { ...java, writable: isWritable(java.keystore) },
   });
+  if (bool(args, 'json', false)) {
+    process.stdout.write(JSON.stringify(planJson(plan, platform, caFile, ca.fingerprint256()), null, 2) + '\n');
+    return 0;
+  }
   out(`Local CA ${caFile}\n  SHA-256 ${ca.fingerprint256()}\n  only valid for: ${[...ca.permittedSuffixes, ...readPermittedIpRanges(ca.certPem)].join(', ')}`);
   printPlan(plan, platform);
   if (bool(args, 'dry-run', false)) {

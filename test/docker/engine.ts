@@ -45,7 +45,7 @@ export class Scratch {
     };
     if (opts.cmd) create.Cmd = opts.cmd;
     if (opts.network && opts.ip) create.NetworkingConfig = { EndpointsConfig: { [opts.network]: { IPAMConfig: { IPv4Address: opts.ip } } } };
-    if (opts.healthcheck) create.Healthcheck = { Test: ['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:8000/'], Interval: 1e9, Timeout: 1e9, Retries: 3, StartPeriod: 0 };
+    if (opts.healthcheck) create.Healthcheck = { Test: ['CMD-SHELL', 'wget -q -O /dev/null http://127.0.0.1:8000/'], Interval: 1e9, Timeout: 1e9, Retries: 3, StartPeriod: 0 };
     const c = await this.docker.createContainer(create);
     this.containers.push(c.id);
     if (opts.start !== false) await c.start();

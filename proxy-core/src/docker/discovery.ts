@@ -113,7 +113,7 @@ export class DockerDiscovery extends EventEmitter {
    * For `expose HOST container:NAME[:PORT]`: the container must exist; the port is the one
    * given, else its single exposed port. Returns the target to store, with the port filled in.
    */
-  containerTarget(name: string, port: number | undefined): string {
+  async containerTarget(name: string, port: number | undefined): Promise<string> {
     const c = this.find(name);
     if (!c) {
       const status = this.status();
@@ -122,7 +122,13 @@ export class DockerDiscovery extends EventEmitter {
       const some = names.slice(0, 12).join(', ') + (names.length > 12 ? ', …' : '');
       throw new UserError(`No container named "${name}" on ${this.endpoint?.url}.${names.length ? ` Containers: ${some}.` : ' There are no containers.'}`, 'ENOCONTAINER', 404);
     }
-    const picked = pickPort(c.info, port);
+    if (port !== undefined) return `container:${c.info.name}:${port}`;
+    // The list API reports ports only for running containers, and the model may be one event
+    // behind; the container's config has the ports its image and run options expose.
+    const exposed = (await this.watcher?.exposedPorts(c.info.id).catch(() => undefined)) ?? [];
+    const ports = [...c.info.ports.filter((p) => p.protocol === 'tcp').map((p) => p.containerPort), ...exposed];
+    const unique = [...new Set(ports)].map((containerPort) => ({ containerPort, protocol: 'tcp' as const }));
+    const picked = pickPort({ ...c.info, ports: unique }, undefined);
     if (typeof picked === 'string') throw new UserError(picked, 'EPORT');
     return `container:${c.info.name}:${picked}`;
   }

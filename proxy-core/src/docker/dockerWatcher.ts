@@ -74,6 +74,15 @@ export class DockerWatcher extends EventEmitter {
     return this.containers.get(id);
   }
 
+  /** TCP ports from the container's configuration (exposed by the image or at create). */
+  async exposedPorts(id: string): Promise<number[]> {
+    if (!this.engine) return [];
+    const inspect = (await this.engine.docker.getContainer(id).inspect()) as { Config?: { ExposedPorts?: Record<string, unknown> | null } };
+    return Object.keys(inspect.Config?.ExposedPorts ?? {})
+      .filter((k) => k.endsWith('/tcp'))
+      .map((k) => Number(k.split('/')[0]));
+  }
+
   driverOf(network: string): string | undefined {
     return this.networkDrivers.get(network);
   }

@@ -1,8 +1,6 @@
 import { DEFAULT_OPTIONS, DEMO_HOST, Daemon } from '../daemon/daemon';
 import { ADDRESS_MODES, AddressMode } from '../docker/containerResolver';
 import { UserError } from '../errors';
-import { ADDRESS_MODES, AddressMode } from '../docker/containerResolver';
-import { UserError } from '../errors';
 import { resolveStateDir } from '../paths';
 import { bool, parseArgs, port, str } from './args';
 
@@ -11,7 +9,7 @@ export const SERVE_USAGE =
 
 export async function serveCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
-    strings: ['state-dir', 'https-port', 'http-port', 'bind', 'acme-directory', 'acme-email', 'acme-ca-file', 'acme-challenge', 'acme-eab-kid', 'acme-eab-hmac', 'acme-dns-hook', 'backend-timeout', 'ca-suffixes', 'docker-host', 'docker-address', 'docker-host', 'docker-address', 'exit-when-idle'],
+    strings: ['state-dir', 'https-port', 'http-port', 'bind', 'acme-directory', 'acme-email', 'acme-ca-file', 'acme-challenge', 'acme-eab-kid', 'acme-eab-hmac', 'acme-dns-hook', 'backend-timeout', 'ca-suffixes', 'docker-host', 'docker-address', 'exit-when-idle'],
     booleans: ['docker', 'labels', 'demo', 'http', 'acme-agree-tos'],
   });
   const stateDir = resolveStateDir(str(args, 'state-dir'));
@@ -27,10 +25,6 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (!ADDRESS_MODES.includes(dockerAddress as AddressMode)) {
     throw new UserError(`--docker-address must be auto, ip or published, not "${dockerAddress}".`, 'EUSAGE');
   }
-  const dockerAddress = str(args, 'docker-address') ?? 'auto';
-  if (!ADDRESS_MODES.includes(dockerAddress as AddressMode)) {
-    throw new UserError(`--docker-address must be auto, ip or published, not "${dockerAddress}".`, 'EUSAGE');
-  }
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   const daemon = await Daemon.start({
     stateDir,
@@ -39,8 +33,6 @@ export async function serveCommand(argv: string[]): Promise<number> {
     bind: str(args, 'bind') ?? DEFAULT_OPTIONS.bind,
     docker: bool(args, 'docker', DEFAULT_OPTIONS.docker),
     labels: bool(args, 'labels', DEFAULT_OPTIONS.labels),
-    dockerHost: str(args, 'docker-host'),
-    dockerAddress: dockerAddress as AddressMode,
     dockerHost: str(args, 'docker-host'),
     dockerAddress: dockerAddress as AddressMode,
     demo: bool(args, 'demo', DEFAULT_OPTIONS.demo),

@@ -9,8 +9,6 @@ import { ContainersResponse, DaemonStatus, ExposeRequest, RoutesResponse } from 
 import { ControlServer } from '../control/controlServer';
 import { DockerDiscovery } from '../docker/discovery';
 import type { AddressMode } from '../docker/containerResolver';
-import { DockerDiscovery } from '../docker/discovery';
-import type { AddressMode } from '../docker/containerResolver';
 import { UserError, errorMessage } from '../errors';
 import { ensureDir } from '../fsUtil';
 import { StatePaths, statePaths } from '../paths';
@@ -36,10 +34,6 @@ export interface DaemonOptions {
   bind: string;
   docker: boolean;
   labels: boolean;
-  /** The engine to watch (else DOCKER_HOST, the current Docker context, the default socket). */
-  dockerHost?: string;
-  /** Container addresses: IP on a reachable network, published host port, or chosen per engine. */
-  dockerAddress?: AddressMode;
   /** The engine to watch (else DOCKER_HOST, the current Docker context, the default socket). */
   dockerHost?: string;
   /** Container addresses: IP on a reachable network, published host port, or chosen per engine. */
@@ -100,7 +94,6 @@ export class Daemon {
   private readonly closers: Array<() => Promise<void> | void> = [];
   /** Filled in by the Docker side when discovery is on. */
   dockerStatus: DaemonStatus['docker'];
-  docker?: DockerDiscovery;
   docker?: DockerDiscovery;
 
   private constructor(readonly options: DaemonOptions) {
@@ -198,8 +191,6 @@ export class Daemon {
 
     if (options.docker) await this.startDocker();
 
-    if (options.docker) await this.startDocker();
-
     this.registerApi();
     await this.control.listen();
     this.armIdleExit(); // a window that started us but died before connecting must not leave us running
@@ -234,29 +225,6 @@ export class Daemon {
     this.dockerStatus = docker.status();
   }
 
-  /** Docker discovery: container targets resolve from the engine's live model; labels feed the table. */
-  private async startDocker(): Promise<void> {
-    const docker = new DockerDiscovery({
-      host: this.options.dockerHost,
-      addressMode: this.options.dockerAddress ?? 'auto',
-      labels: this.options.labels,
-      table: this.table,
-      ca: this.certs.ca,
-      ensureCert: (host, tls) => this.certs.ensure(host, tls),
-      log: (l) => this.log(l),
-    });
-    this.docker = docker;
-    this.table.setContainerResolver(docker.resolver);
-    docker.on('status', () => {
-      this.dockerStatus = docker.status();
-      this.control.broadcast('status', this.status());
-    });
-    docker.on('containers', (c) => this.control.broadcast('containers', c));
-    this.addCloser(() => docker.close());
-    await docker.start();
-    this.dockerStatus = docker.status();
-  }
-
   /** Adds or replaces a user route: validates, gets its certificate, then persists it. */
   async expose(hostInput: string, body: ExposeRequest): Promise<RouteView> {
     const host = normalizeHost(hostInput);
@@ -265,7 +233,6 @@ export class Daemon {
     if (target.kind === 'container' && !this.options.docker) {
       throw new UserError(`Container targets need Docker discovery, which is off for this daemon (serve --no-docker). Use an http:// target, or restart serve without --no-docker.`, 'ENODOCKER');
     }
-    if (target.kind === 'container' && this.docker) target = parseTarget(await this.docker.containerTarget(target.container, target.port));
     if (target.kind === 'container' && this.docker) target = parseTarget(this.docker.containerTarget(target.container, target.port));
     if (tls === 'local') this.certs.ca.assertPermits(host);
     const record: RouteRecord = { host, target: target.href, tls, source: 'user', createdAt: new Date().toISOString() };
@@ -356,7 +323,6 @@ export class Daemon {
     c.on('DELETE', '/v1/routes/:host', (req) => this.unexpose(req.params.host));
     c.on('GET', '/v1/certs', () => ({ certs: this.certs.store.list() }));
     c.on('GET', '/v1/containers', (): ContainersResponse => this.docker?.containers() ?? { connected: false, error: 'Docker discovery is off for this daemon (serve --no-docker).', containers: [] });
-    c.on('GET', '/v1/containers', (): ContainersResponse => this.docker?.containers() ?? { connected: false, error: 'Docker discovery is off for this daemon (serve --no-docker).', containers: [] });
     // Trust of the local CA (issue 7): what `ca trust` added and the last verification, live.
     c.on('GET', '/v1/ca', () => caStatus(this.certs.ca));
     c.on('POST', '/v1/ca/check', async () => {
@@ -376,7 +342,6 @@ export class Daemon {
       stream.send('status', this.status());
       stream.send('routes', this.routesView());
       stream.send('certs', { certs: this.certs.store.list() });
-      if (this.docker) stream.send('containers', this.docker.containers());
       if (this.docker) stream.send('containers', this.docker.containers());
       stream.send('ca', caStatus(this.certs.ca));
       return undefined;

@@ -233,7 +233,7 @@ export class Daemon {
     if (target.kind === 'container' && !this.options.docker) {
       throw new UserError(`Container targets need Docker discovery, which is off for this daemon (serve --no-docker). Use an http:// target, or restart serve without --no-docker.`, 'ENODOCKER');
     }
-    if (target.kind === 'container' && this.docker) target = parseTarget(this.docker.containerTarget(target.container, target.port));
+    if (target.kind === 'container' && this.docker) target = parseTarget(await this.docker.containerTarget(target.container, target.port));
     if (tls === 'local') this.certs.ca.assertPermits(host);
     const record: RouteRecord = { host, target: target.href, tls, source: 'user', createdAt: new Date().toISOString() };
     this.table.upsert(record);

@@ -1,0 +1,192 @@
+// Docker discovery benchmark against the real engine:
+//   1. time from `docker start` (the API call) to the container's label route answering over
+//      HTTPS through `container-https serve` (dist/cli.js), verified against its CA — target < 250 ms;
+//   2. time to list and model N running containers (default 200) — target < 1 s.
+//
+//   node test/bench/docker.bench.mjs [--runs 15] [--containers 200] [--json FILE]
+//
+// It creates its containers from the test image (chs-test/busybox:1, built by the test
+// services) with a unique name prefix and removes exactly those at the end.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const require = createRequire(import.meta.url);
+const Docker = require(path.join(ROOT, 'node_modules', 'dockerode'));
+const esbuild = require(path.join(ROOT, 'node_modules', 'esbuild'));
+const CLI = process.env.CHS_BENCH_CLI ?? path.join(ROOT, 'dist', 'cli.js');
+const IMAGE = process.env.CHS_TEST_IMAGE ?? 'chs-test/busybox:1';
+
+const opts = { runs: 15, containers: 200, json: undefined };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i += 2) {
+  if (argv[i] === '--runs') opts.runs = Number(argv[i + 1]);
+  else if (argv[i] === '--containers') opts.containers = Number(argv[i + 1]);
+  else if (argv[i] === '--json') opts.json = argv[i + 1];
+  else throw new Error(`unknown option ${argv[i]}`);
+}
+
+const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+const prefix = `chs-bench-${randomBytes(3).toString('hex')}`;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'chs-bench-docker-'));
+const created = [];
+let serve;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
+
+function control(stateDir, method, p) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath: path.join(stateDir, 'control.sock'), path: p, method }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body)) : reject(new Error(`${p}: ${res.statusCode} ${body}`))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function startServe() {
+  const stateDir = path.join(tmp, 'state');
+  let output = '';
+  serve = spawn(process.execPath, [CLI, 'serve', '--state-dir', stateDir, '--https-port', '0', '--no-http'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  serve.stdout.on('data', (d) => (output += d));
+  serve.stderr.on('data', (d) => (output += d));
+  for (let i = 0; i < 300; i++) {
+    const status = await control(stateDir, 'GET', '/v1/status').catch(() => undefined);
+    if (status) {
+      if (!status.docker.connected) throw new Error(`serve is not connected to Docker: ${status.docker.error}`);
+      return { stateDir, port: status.https.port, ca: fs.readFileSync(path.join(stateDir, 'ca', 'root.pem'), 'utf8') };
+    }
+    if (serve.exitCode !== null) break;
+    await sleep(50);
+  }
+  throw new Error(`serve did not start: ${output}`);
+}
+
+function get(agent, host, port) {
+  return new Promise((resolve) => {
+    const req = https.request({ host: '127.0.0.1', port, servername: host, path: '/', headers: { host: `${host}:${port}` }, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+}
+
+async function until(what, check, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(5);
+  }
+  throw new Error(`timed out: ${what}`);
+}
+
+async function startToHttps() {
+  const { stateDir, port, ca } = await startServe();
+  const host = `${prefix}.localhost`;
+  const c = await docker.createContainer({ name: `${prefix}-start`, Image: IMAGE, Labels: { 'container-https.host': host, 'container-https.port': '8000' } });
+  created.push(c.id);
+  // The route and its certificate exist before the first start (created container → 503).
+  await until('label route with certificate', async () => (await control(stateDir, 'GET', '/v1/certs')).certs.some((x) => x.hosts?.includes(host) || x.host === host));
+  const agent = new https.Agent({ keepAlive: true, ca, maxSockets: 1 });
+  await until('503 before start', async () => (await get(agent, host, port)) === 503);
+  const times = [];
+  for (let i = 0; i < opts.runs; i++) {
+    const t0 = performance.now();
+    await c.start();
+    await until('route answers 200', async () => (await get(agent, host, port)) === 200);
+    times.push(performance.now() - t0);
+    await c.stop({ t: 0 });
+    await until('503 after stop', async () => (await get(agent, host, port)) === 503);
+  }
+  agent.destroy();
+  serve.kill('SIGTERM');
+  await new Promise((r) => serve.once('exit', r));
+  serve = undefined;
+  return times;
+}
+
+async function listAndModel() {
+  // The watcher and model exactly as the daemon runs them, bundled from source.
+  const out = path.join(tmp, 'watcher.cjs');
+  await esbuild.build({ entryPoints: [path.join(ROOT, 'proxy-core/src/docker/dockerWatcher.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'warning', external: ['cpu-features', '*.node'] });
+  const { DockerWatcher } = require(out);
+
+  process.stdout.write(`creating and starting ${opts.containers} containers `);
+  const tCreate = performance.now();
+  const queue = Array.from({ length: opts.containers }, (_, i) => i);
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+        const c = await docker.createContainer({ name: `${prefix}-n${i}`, Image: IMAGE, Labels: { 'com.docker.compose.project': prefix, 'com.docker.compose.service': `s${i % 10}`, 'container-https.host': `n${i}.${prefix}.localhost` } });
+        created.push(c.id);
+        await c.start();
+        if (i % 20 === 0) process.stdout.write('.');
+      }
+    }),
+  );
+  console.log(` ${((performance.now() - tCreate) / 1000).toFixed(1)} s`);
+  const running = (await docker.listContainers({ filters: { name: [prefix] } })).length;
+
+  const endpoint = { url: 'unix:///var/run/docker.sock', source: 'bench', local: true, modem: { socketPath: '/var/run/docker.sock', host: undefined, port: undefined, protocol: 'http' } };
+  const connectListModel = [];
+  for (let i = 0; i < 5; i++) {
+    const w = new DockerWatcher({ endpoint, log: () => undefined });
+    const t0 = performance.now();
+    await w.start();
+    connectListModel.push(performance.now() - t0);
+    if (!w.status.connected) throw new Error(w.status.error);
+    const mine = w.list().filter((c) => c.info.compose?.project === prefix && c.info.state === 'running').length;
+    if (mine !== opts.containers) throw new Error(`modelled ${mine} of ${opts.containers} containers`);
+    await w.close();
+  }
+  return { running, connectListModel };
+}
+
+async function cleanup() {
+  if (serve && serve.exitCode === null) serve.kill('SIGTERM');
+  const ids = created.splice(0);
+  const queue = [...ids];
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    for (let id = queue.shift(); id; id = queue.shift()) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+  }));
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+
+let code = 0;
+try {
+  const version = await docker.version();
+  console.log(`engine ${version.Version}, API ${version.ApiVersion}; ${os.cpus().length} CPUs`);
+  const start = await startToHttps();
+  const { running, connectListModel } = await listAndModel();
+  const rows = [
+    ['docker start -> HTTPS 200 (label route)', `${opts.runs} runs`, median(start), pct(start, 90), Math.max(...start), 250],
+    [`connect + list + model ${opts.containers} running`, `5 runs, ${running} of ours running`, median(connectListModel), pct(connectListModel, 90), Math.max(...connectListModel), 1000],
+  ];
+  console.log('\n| measurement | runs | median ms | p90 ms | max ms | target ms | |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const [name, runs, med, p90, max, target] of rows) {
+    console.log(`| ${name} | ${runs} | ${med.toFixed(1)} | ${p90.toFixed(1)} | ${max.toFixed(1)} | < ${target} | ${med < target ? 'ok' : 'MISSED'} |`);
+  }
+  if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ start, connectListModel, containers: opts.containers }, null, 2));
+} catch (err) {
+  console.error(err instanceof Error ? err.stack : err);
+  code = 1;
+} finally {
+  await cleanup();
+}
+process.exit(code);

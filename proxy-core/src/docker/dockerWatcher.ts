@@ -167,7 +167,33 @@ export class DockerWatcher extends EventEmitter {
     }
     const id = ev.Actor?.ID ?? ev.id;
     if (!id) return;
-    if (CONTAINER_ACTIONS.has(action) || action.startsWith('health_status')) this.markDirty(id);
+    if (!CONTAINER_ACTIONS.has(action) && !action.startsWith('health_status')) return;
+    this.applyAtOnce(id, action, ev.Actor?.Attributes ?? {});
+    this.markDirty(id);
+  }
+
+  /**
+   * A container that stops must stop being routed now, not after the re-read: a request sent
+   * to an address that just vanished waits for the backend timeout instead of getting the 503.
+   */
+  private applyAtOnce(id: string, action: string, attributes: Record<string, string>): void {
+    const c = this.containers.get(id);
+    if (!c) return;
+    let state: ModeledContainer['info']['state'] | undefined;
+    let status = c.info.status;
+    if (action === 'die') {
+      state = 'exited';
+      status = `Exited (${attributes.exitCode ?? '?'}) just now`;
+    } else if (action === 'pause') {
+      state = 'paused';
+    } else if (action === 'destroy') {
+      this.containers.delete(id);
+      this.emit('changed', [id]);
+      return;
+    }
+    if (!state || c.info.state === state) return;
+    this.containers.set(id, { ...c, info: { ...c.info, state, status } });
+    this.emit('changed', [id]);
   }
 
   private markDirty(id: string): void {

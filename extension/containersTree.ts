@@ -11,7 +11,9 @@ export const DOCKER_CONTEXT_KEY = 'containerHttps.docker';
 export type ProjectNode = { kind: 'project'; name: string; containers: ContainerInfo[] };
 export type ContainerNode = { kind: 'container'; container: ContainerInfo };
 export type PortNode = { kind: 'port'; container: ContainerInfo; port: ContainerInfo['ports'][number] };
-export type Node = ProjectNode | ContainerNode | PortNode;
+/** A row explaining why there is nothing to show, with the fix one click away. */
+export type NoticeNode = { kind: 'notice'; id: string; icon: string; color?: string; label: string; description?: string; tooltip?: string; command?: vscode.Command };
+export type Node = ProjectNode | ContainerNode | PortNode | NoticeNode;
 
 /** What the welcome view and tests read: whether Docker answered and, if not, why. */
 export interface DockerView {
@@ -39,8 +41,9 @@ export class ContainersTree implements vscode.TreeDataProvider<Node>, vscode.Dis
   private render(): void {
     const docker = this.docker();
     void vscode.commands.executeCommand('setContext', DOCKER_CONTEXT_KEY, docker.state);
-    this.view.message =
-      docker.state === 'unreachable' ? `Docker is unreachable at ${docker.endpoint ?? 'the default endpoint'}: ${docker.error ?? 'no answer'}` : docker.state === 'noproxy' ? docker.error : undefined;
+    // A tree message would hide the welcome view (and its buttons), so the proxy's failure goes
+    // in the header instead; Docker's failure is rendered as rows (see dockerNotice).
+    this.view.description = docker.state === 'noproxy' ? 'proxy not running' : docker.state === 'unreachable' ? 'Docker unreachable' : undefined;
     const exposed = this.ctx.state.routes.length;
     this.view.badge = exposed ? { value: exposed, tooltip: `${exposed} HTTPS host${exposed === 1 ? '' : 's'}` } : undefined;
     this.changed.fire(undefined);
@@ -48,7 +51,7 @@ export class ContainersTree implements vscode.TreeDataProvider<Node>, vscode.Dis
 
   docker(): DockerView {
     const s = this.ctx.state;
-    if (s.connection.state === 'failed') return { state: 'noproxy', error: `The proxy is not running: ${s.connection.error}` };
+    if (s.connection.state === 'failed') return { state: 'noproxy', error: s.connection.error };
     if (s.connection.state === 'connecting' || !s.containersKnown) return { state: 'connecting' };
     const c = s.containers;
     if (c.connected) return { state: 'connected', endpoint: c.endpoint };
@@ -59,7 +62,10 @@ export class ContainersTree implements vscode.TreeDataProvider<Node>, vscode.Dis
   getChildren(node?: Node): Node[] {
     const s = this.ctx.state;
     if (!node) {
-      if (this.docker().state !== 'connected') return [];
+      const docker = this.docker();
+      if (docker.state === 'unreachable') return dockerNotice(docker);
+      if (docker.state === 'noproxy') return proxyNotice(docker.error ?? 'unknown error');
+      if (docker.state !== 'connected') return [];
       return groupByProject(s.containers.containers);
     }
     if (node.kind === 'project') return node.containers.map((container) => ({ kind: 'container', container }));
@@ -87,6 +93,32 @@ export class ContainersTree implements vscode.TreeDataProvider<Node>, vscode.Dis
   dispose(): void {
     for (const d of this.subs) d.dispose();
   }
+}
+
+/**
+ * Docker unreachable: the endpoint tried, the error, Retry and Open Settings. (Welcome views
+ * only take static text, and these details are not static.)
+ */
+export function dockerNotice(docker: DockerView): NoticeNode[] {
+  const endpoint = docker.endpoint ?? 'the default endpoint';
+  const error = docker.error ?? 'no answer';
+  return [
+    { kind: 'notice', id: 'notice:docker', icon: 'debug-disconnect', color: 'problemsWarningIcon.foreground', label: 'Docker is unreachable', description: endpoint, tooltip: `Docker is unreachable at ${endpoint}:\n${error}` },
+    { kind: 'notice', id: 'notice:error', icon: 'error', color: 'problemsErrorIcon.foreground', label: error, tooltip: error },
+    { kind: 'notice', id: 'notice:retry', icon: 'refresh', label: 'Retry', command: { command: 'containerHttps.refresh', title: 'Retry' } },
+    { kind: 'notice', id: 'notice:settings', icon: 'settings-gear', label: 'Open Settings', description: 'containerHttps.docker.host', command: { command: 'workbench.action.openSettings', title: 'Open Settings', arguments: ['containerHttps.docker'] } },
+  ];
+}
+
+/** The proxy could not start: its one-line reason (which names the setting to change) and the fixes. */
+export function proxyNotice(error: string): NoticeNode[] {
+  return [
+    { kind: 'notice', id: 'notice:proxy', icon: 'error', color: 'problemsErrorIcon.foreground', label: 'The proxy is not running', tooltip: error },
+    { kind: 'notice', id: 'notice:proxy-error', icon: 'blank', label: error, tooltip: error },
+    { kind: 'notice', id: 'notice:restart', icon: 'debug-restart', label: 'Restart Proxy', command: { command: 'containerHttps.restartProxy', title: 'Restart Proxy' } },
+    { kind: 'notice', id: 'notice:log', icon: 'output', label: 'Show Proxy Log', command: { command: 'containerHttps.showLog', title: 'Show Proxy Log' } },
+    { kind: 'notice', id: 'notice:proxy-settings', icon: 'settings-gear', label: 'Open Settings', command: { command: 'workbench.action.openSettings', title: 'Open Settings', arguments: ['containerHttps.proxy'] } },
+  ];
 }
 
 function groupByProject(containers: ContainerInfo[]): Node[] {
@@ -122,6 +154,16 @@ function urlOf(routes: RouteView[]): string | undefined {
 }
 
 export function treeItemFor(node: Node, state: ProxyState): vscode.TreeItem {
+  if (node.kind === 'notice') {
+    const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+    item.id = node.id;
+    item.iconPath = new vscode.ThemeIcon(node.icon, node.color ? new vscode.ThemeColor(node.color) : undefined);
+    item.description = node.description;
+    item.tooltip = node.tooltip;
+    item.command = node.command;
+    item.contextValue = 'notice';
+    return item;
+  }
   if (node.kind === 'project') {
     const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `project:${node.name}`;

@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync, rmSync, copyFileSync, openSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
+import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 
 export const CODE_SERVER_VERSION = '4.100.3'; // VS Code 1.100.3, the newest that runs on Node 20
@@ -79,7 +80,7 @@ export async function startCodeServer({ bin, extensionsDir, userSettings = {}, f
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`code-server exited with ${child.exitCode}; log: ${logFile}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = await healthy(`${url}/healthz`);
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`code-server did not answer within 30 s; log: ${logFile}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -94,6 +95,17 @@ export async function startCodeServer({ bin, extensionsDir, userSettings = {}, f
     rmSync(home, { recursive: true, force: true });
   };
   return { url, port, logFile, home, stop };
+}
+
+function healthy(url) {
+  return new Promise((resolve) => {
+    const req = httpGet(url, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.setTimeout(2000, () => req.destroy());
+  });
 }
 
 export async function freePort() {

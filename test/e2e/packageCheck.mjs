@@ -22,8 +22,11 @@ const REQUIRED = ['extension/package.json', 'extension/readme.md', 'extension/ch
 export function packageCheck(dir) {
   const vsix = join(dir, 'container-https.vsix');
   // README links are relative (no public repository URL yet), so vsce must not try to rewrite them.
-  const r = spawnSync('npx', ['--no-install', 'vsce', 'package', '--no-dependencies', '--no-rewrite-relative-links', '--allow-missing-repository', '--out', vsix], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, npm_config_offline: 'true' } });
-  if (r.status !== 0) return { vsix, problems: [`vsce package failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')}`] };
+  const vsce = () => spawnSync('npx', ['--no-install', 'vsce', 'package', '--no-dependencies', '--no-rewrite-relative-links', '--allow-missing-repository', '--out', vsix], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, npm_config_offline: 'true' } });
+  let r = vsce();
+  // A build running at the same moment (dist/ being rewritten) can make one attempt fail.
+  if (r.status !== 0) r = vsce();
+  if (r.status !== 0) return { vsix, problems: [`vsce package failed: ${(r.stderr + r.stdout).trim().split('\n').slice(0, 12).join('\n')}`] };
   const list = spawnSync('unzip', ['-Z1', vsix], { encoding: 'utf8' });
   if (list.status !== 0) return { vsix, problems: [`cannot list ${vsix}: ${list.stderr}`] };
   const files = list.stdout.split('\n').filter(Boolean);

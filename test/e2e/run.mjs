@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ensureCodeServer } from './codeServer.mjs';
 import { ROOT, log, tempDir } from './lib.mjs';
 import { packageCheck } from './packageCheck.mjs';
-import { runUiExpose } from './uiExpose.mjs';
+import { runUiDockerUnreachable, runUiExpose } from './uiExpose.mjs';
 import { runWorkbenchSuite } from './workbenchSuite.mjs';
 
 const isCI = process.env.CI === 'true' || process.env.CI === '1';
@@ -77,6 +77,12 @@ try {
         pass(`ui: right-click → Expose over HTTPS… → notification, $(lock) 1, URL verified against our CA (${wallS.toFixed(1)} s wall time)`);
       } catch (err) {
         fail('ui: right-click → Expose over HTTPS…', err.stack ?? err);
+      }
+      try {
+        await runUiDockerUnreachable({ bin, vsix: pkg.vsix });
+        pass('ui: Docker unreachable shows the endpoint, the error, Retry and Open Settings (which opens the Docker settings)');
+      } catch (err) {
+        fail('ui: Docker unreachable', err.stack ?? err);
       }
     }
   }

@@ -96,3 +96,41 @@ async function installVsix(bin, vsix, extensionsDir) {
   rmSync(home, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`code-server --install-extension failed: ${r.stderr || r.stdout}`);
 }
+
+/** Docker unreachable, as the user sees it: the endpoint, the error, and Retry / Open Settings rows. */
+export async function runUiDockerUnreachable({ bin, vsix }) {
+  const tmp = tempDir('chs-ui-nodocker-');
+  const stateDir = join(tmp, 'state');
+  const workspace = join(tmp, 'workspace');
+  const extensionsDir = join(tmp, 'extensions');
+  mkdirSync(workspace);
+  const dead = `unix://${join(tmp, 'no-docker.sock')}`;
+  let server;
+  let browser;
+  try {
+    await installVsix(bin, vsix, extensionsDir);
+    server = await startCodeServer({ bin, extensionsDir, userSettings: { ...testSettings(stateDir), 'containerHttps.docker.host': dead }, folder: workspace });
+    browser = await launchBrowser();
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('#workbench\\.parts\\.activitybar a.action-label[aria-label^="Container HTTPS"]').click({ timeout: 60_000 });
+    const tree = page.getByRole('tree', { name: 'Containers' });
+    const first = tree.getByRole('treeitem').filter({ hasText: 'Docker is unreachable' });
+    await first.waitFor({ timeout: 60_000 });
+    assert.match(await first.innerText(), new RegExp(dead.slice(0, 30).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
+    await tree.getByRole('treeitem').filter({ hasText: 'Retry' }).waitFor();
+    const openSettings = tree.getByRole('treeitem').filter({ hasText: 'Open Settings' });
+    await openSettings.hover();
+    await sleep(250); // as with menus, a click on a row that is still settling can be dropped
+    await openSettings.click();
+    // Open Settings lands on the Docker settings, showing the endpoint that failed.
+    await page.locator('.settings-editor').waitFor({ timeout: 30_000 });
+    await page.locator('.settings-editor').getByText('Docker: Host').waitFor({ timeout: 30_000 });
+  } finally {
+    await browser?.close();
+    await server?.stop();
+    await stopDaemon(stateDir).catch(() => undefined);
+    if (!process.env.CHS_E2E_KEEP) rmSync(tmp, { recursive: true, force: true });
+    else log(`kept ${tmp}`);
+  }
+}

@@ -124,7 +124,7 @@ describe('Container HTTPS in a VS Code workbench', function () {
     assert.equal(api.tree.getTreeItem(containerNode()!).contextValue, 'container');
   });
 
-  it('shows the welcome state with endpoint and error when Docker is unreachable', async function () {
+  it('shows the endpoint, the error, Retry and Open Settings when Docker is unreachable', async function () {
     const dead = `unix://${path.join(os.tmpdir(), `chs-no-docker-${run}.sock`)}`;
     await vscode.workspace.getConfiguration('containerHttps').update('docker.host', dead, vscode.ConfigurationTarget.Global);
     assert.equal(await vscode.commands.executeCommand('containerHttps.restartProxy'), true);
@@ -134,8 +134,15 @@ describe('Container HTTPS in a VS Code workbench', function () {
     });
     assert.match(view.endpoint ?? '', /chs-no-docker/);
     assert.ok(view.error, 'the error is shown');
-    assert.deepEqual(api.tree.getChildren(), []);
-    assert.match(api.tree.view.message ?? '', /Docker is unreachable at .*chs-no-docker/);
+    const rows = api.tree.getChildren().map((n) => api.tree.getTreeItem(n));
+    assert.deepEqual(
+      rows.map((r) => r.label),
+      ['Docker is unreachable', view.error, 'Retry', 'Open Settings'],
+    );
+    assert.match(String(rows[0].description), /chs-no-docker/);
+    assert.equal(rows[2].command?.command, 'containerHttps.refresh');
+    assert.equal(rows[3].command?.command, 'workbench.action.openSettings');
+    assert.equal(api.tree.view.description, 'Docker unreachable');
     // Back to the real engine for whatever runs next.
     await vscode.workspace.getConfiguration('containerHttps').update('docker.host', undefined, vscode.ConfigurationTarget.Global);
     assert.equal(await vscode.commands.executeCommand('containerHttps.restartProxy'), true);

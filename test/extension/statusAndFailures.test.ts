@@ -54,6 +54,8 @@ describe('Container HTTPS status bar and start failures', function () {
       assert.match(failed.error, new RegExp(`Port ${busy} .*already in use.*containerHttps\\.proxy\\.httpsPort`));
       assert.doesNotMatch(failed.error, /\n\s+at /, 'no stack trace');
       assert.equal(api.tree.docker().state, 'noproxy');
+      const rows = api.tree.getChildren().map((n) => api.tree.getTreeItem(n).label);
+      assert.deepEqual(rows, ['The proxy is not running', failed.error, 'Restart Proxy', 'Show Proxy Log', 'Open Settings']);
       assert.match(statusModel(api.ctx.state).text, /\$\(error\)/);
     } finally {
       await cfg.update('proxy.httpsPort', 0, vscode.ConfigurationTarget.Global);

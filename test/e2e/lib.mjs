@@ -80,9 +80,20 @@ export function uniqueName(prefix) {
 /** A running test container that looks like service `web` of compose project `project`. */
 export function startComposeContainer(project, image = process.env.CHS_TEST_IMAGE || 'chs-test/busybox:1') {
   const name = `${project}-web-1`;
-  const r = spawnSync('docker', ['run', '-d', '--name', name, '--label', `com.docker.compose.project=${project}`, '--label', 'com.docker.compose.service=web', '--label', 'com.docker.compose.container-number=1', '--expose', '8000', image], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`docker run ${image} failed: ${r.stderr.trim()}`);
-  return { name, remove: () => spawnSync('docker', ['rm', '-f', name], { stdio: 'ignore' }) };
+  // Its own network, as compose gives each project (and independent of the default bridge).
+  const network = `${project}_default`;
+  const n = spawnSync('docker', ['network', 'create', '--label', `com.docker.compose.project=${project}`, network], { encoding: 'utf8' });
+  if (n.status !== 0) throw new Error(`docker network create failed: ${n.stderr.trim()}`);
+  const r = spawnSync('docker', ['run', '-d', '--name', name, '--network', network, '--label', `com.docker.compose.project=${project}`, '--label', 'com.docker.compose.service=web', '--label', 'com.docker.compose.container-number=1', '--expose', '8000', image], { encoding: 'utf8' });
+  const remove = () => {
+    spawnSync('docker', ['rm', '-f', name], { stdio: 'ignore' });
+    spawnSync('docker', ['network', 'rm', network], { stdio: 'ignore' });
+  };
+  if (r.status !== 0) {
+    remove();
+    throw new Error(`docker run ${image} failed: ${r.stderr.trim()}`);
+  }
+  return { name, remove };
 }
 
 /** GET https://host:port/ via 127.0.0.1, trusting only our CA (no verification bypass). */

@@ -22,15 +22,19 @@ describe('Container HTTPS in a VS Code workbench', function () {
   const project = `chs-ext-${run}`;
   const name = `${project}-web-1`;
   let container: Docker.Container;
+  let network: Docker.Network | undefined;
   let api: ContainerHttpsApi;
   let exposed: RouteView;
 
   before(async function () {
     await docker.ping().catch(() => this.skip()); // the harness fails the run under CI when Docker is missing
+    // Its own network, as compose gives each project (and independent of the default bridge).
+    network = await docker.createNetwork({ Name: `${project}_default`, Labels: { 'com.docker.compose.project': project } });
     container = await docker.createContainer({
       name,
       Image: IMAGE,
       ExposedPorts: { '8000/tcp': {} },
+      HostConfig: { NetworkMode: `${project}_default` },
       Labels: { 'com.docker.compose.project': project, 'com.docker.compose.service': 'web', 'com.docker.compose.container-number': '1' },
     });
     await container.start();
@@ -41,6 +45,7 @@ describe('Container HTTPS in a VS Code workbench', function () {
 
   after(async function () {
     await container?.remove({ force: true }).catch(() => undefined);
+    await network?.remove().catch(() => undefined);
     await vscode.workspace.getConfiguration('containerHttps').update('docker.host', undefined, vscode.ConfigurationTarget.Global);
   });
 

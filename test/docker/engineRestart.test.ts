@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -14,15 +15,29 @@ import { IMAGE, until } from './engine';
 
 /**
  * A second, private dockerd that this test starts, restarts and stops itself — the shared engine
- * other tests use is never touched. It has its own data root, exec root, socket, config file and
- * containerd namespace, and no bridge or iptables rules; its container uses the host network.
+ * other tests use is never touched. It has its own data root, exec root, socket, config file,
+ * containerd namespace and bridge, and no iptables rules; its container uses the host network.
+ *
+ * Never `--bridge none`: a dockerd started that way deletes the host's docker0 interface,
+ * which the shared engine needs. A bridge of our own keeps docker0 alone.
  */
 class PrivateEngine {
   readonly dir = fs.mkdtempSync('/tmp/chs-dkr-');
   readonly socket = path.join(this.dir, 'docker.sock');
+  readonly bridge = `chs${randomBytes(3).toString('hex')}`;
   private child?: ChildProcess;
+  private bridgeUp = false;
+
+  private makeBridge(): void {
+    if (this.bridgeUp) return;
+    const subnet = `10.${240 + Math.floor(Math.random() * 10)}.${Math.floor(Math.random() * 256)}`;
+    const r = spawnSync('sh', ['-c', `ip link add name ${this.bridge} type bridge && ip addr add ${subnet}.1/24 dev ${this.bridge} && ip link set ${this.bridge} up`], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`creating bridge ${this.bridge}: ${r.stderr}`);
+    this.bridgeUp = true;
+  }
 
   async start(): Promise<void> {
+    this.makeBridge();
     fs.writeFileSync(path.join(this.dir, 'daemon.json'), '{}');
     const log = fs.openSync(path.join(this.dir, 'dockerd.log'), 'a');
     this.child = spawn(
@@ -33,9 +48,10 @@ class PrivateEngine {
         '--pidfile', path.join(this.dir, 'dockerd.pid'),
         '--host', `unix://${this.socket}`,
         '--config-file', path.join(this.dir, 'daemon.json'),
-        '--bridge', 'none',
+        '--bridge', this.bridge,
         '--iptables=false',
         '--ip-masq=false',
+        '--ip-forward=false',
         '--containerd-namespace', 'chs-private',
         '--containerd-plugins-namespace', 'chs-private-plugins',
       ],
@@ -63,6 +79,7 @@ class PrivateEngine {
     // dockerd leaves its default netns bind-mounted under the exec root.
     spawnSync('umount', [path.join(this.dir, 'exec', 'netns', 'default')], { stdio: 'ignore' });
     fs.rmSync(this.dir, { recursive: true, force: true });
+    if (this.bridgeUp) spawnSync('ip', ['link', 'del', this.bridge], { stdio: 'ignore' });
   }
 
   log(): string {
@@ -79,6 +96,12 @@ function freePort(): Promise<number> {
   });
 }
 
+/** The shared engine's bridge, by interface index: it must be the same one after this test. */
+function docker0(): string | undefined {
+  const r = spawnSync('ip', ['-o', 'link', 'show', 'docker0'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.split(':')[0] : undefined;
+}
+
 const cannot = serviceMissing('docker') ?? (process.getuid?.() !== 0 ? 'starting a private dockerd needs root' : spawnSync('sh', ['-c', 'command -v dockerd']).status !== 0 ? 'dockerd is not installed' : undefined);
 
 describe('engine restart under a running daemon (a real dockerd restart: a private engine this test starts itself)', { skip: cannot }, () => {
@@ -86,6 +109,7 @@ describe('engine restart under a running daemon (a real dockerd restart: a priva
   let daemon: Daemon;
   let ca: string;
   let started = false;
+  const bridgeBefore = docker0();
 
   before(async () => {
     await engine.start();
@@ -97,6 +121,7 @@ describe('engine restart under a running daemon (a real dockerd restart: a priva
   after(async () => {
     await daemon?.close();
     if (started) await engine.remove();
+    assert.equal(docker0(), bridgeBefore, "the shared engine's docker0 bridge is untouched");
   });
 
   it('reports the engine gone, reconnects when it is back, and the restarted container serves again', async () => {

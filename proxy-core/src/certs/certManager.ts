@@ -61,16 +61,20 @@ export class CertManager extends EventEmitter {
           renewAt: new Date(leaf.notAfter.getTime() - LEAF_RENEW_BEFORE_DAYS * DAY).toISOString(),
         });
       }
-      if (!this.acme) {
-        throw new UserError(
-          `Let's Encrypt is not configured for this daemon: start it with --acme-email YOU@EXAMPLE.COM (and --acme-directory for a non-default CA), or set containerHttps.acme.email in the editor.`,
-          'ENOACME',
-        );
-      }
-      return this.acme.issue(host);
+      return this.assertAcmeConfigured().issue(host);
     })().finally(() => this.inFlight.delete(host));
     this.inFlight.set(host, job);
     return job;
+  }
+
+  assertAcmeConfigured(): AcmeIssuer {
+    if (!this.acme) {
+      throw new UserError(
+        `Let's Encrypt is not configured for this daemon: start it with --acme-email YOU@EXAMPLE.COM (and --acme-directory for a non-default CA), or set containerHttps.acme.email in the editor.`,
+        'ENOACME',
+      );
+    }
+    return this.acme;
   }
 
   isPending(host: string): boolean {

@@ -235,6 +235,8 @@ export class Daemon {
     }
     if (target.kind === 'container' && this.docker) target = parseTarget(await this.docker.containerTarget(target.container, target.port));
     if (tls === 'local') this.certs.ca.assertPermits(host);
+    // Refuse before storing anything: a route that can never get a certificate is not a route.
+    if (tls === 'acme') this.certs.assertAcmeConfigured();
     const record: RouteRecord = { host, target: target.href, tls, source: 'user', createdAt: new Date().toISOString() };
     this.table.upsert(record);
     await this.store.save(this.table.recordsOf('user'));

@@ -23,6 +23,9 @@ function findTests(dir) {
   });
 }
 
+// A fresh checkout: install the locked dependencies first, so `npm test` is the only command.
+if (!existsSync('node_modules/.package-lock.json') && run('npm', ['ci'])) process.exit(1);
+
 if (run('node', ['scripts/build.mjs'])) {
   console.error('build failed');
   process.exit(1);
@@ -30,6 +33,7 @@ if (run('node', ['scripts/build.mjs'])) {
 // tsc still emits on type errors: run the tests anyway (one engineer's half-typed file should not
 // hide everyone's results), but a type error fails the run at the end.
 const typeErrors = run('npx', ['tsc', '-p', 'tsconfig.json']) !== 0;
+const lintErrors = !only && run('npx', ['eslint', '.']) !== 0;
 
 const stops = [];
 let code = 0;
@@ -63,8 +67,8 @@ try {
     }
   }
 }
-if (typeErrors) {
-  console.error('type check failed (see tsc output above)');
+if (typeErrors || lintErrors) {
+  console.error(`${typeErrors ? 'type check' : 'lint'} failed (see its output above)`);
   code ||= 1;
 }
 process.exit(code);

@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as x509 from '@peculiar/x509';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { GeneralName, GeneralSubtree, GeneralSubtrees, NameConstraints, id_ce_nameConstraints } from '@peculiar/asn1-x509';
@@ -160,9 +161,10 @@ function importSigningKey(keyPem: string): Promise<crypto.webcrypto.CryptoKey> {
   return crypto.webcrypto.subtle.importKey('pkcs8', der, ECDSA, false, ['sign']);
 }
 
+// The user and machine in the CA's name tell several CAs in one trust store apart (as mkcert does).
 function osUser(): string {
   try {
-    return `${require('node:os').userInfo().username}@${require('node:os').hostname()}`;
+    return `${os.userInfo().username}@${os.hostname()}`;
   } catch {
     return 'local';
   }

@@ -3,7 +3,7 @@
 //      HTTPS through `container-https serve` (dist/cli.js), verified against its CA — target < 250 ms;
 //   2. time to list and model N running containers (default 200) — target < 1 s.
 //
-//   node test/bench/docker.bench.mjs [--runs 15] [--containers 200] [--json FILE]
+//   node test/bench/docker.bench.mjs [--runs 15] [--containers 200 | 0 to skip] [--json FILE]
 //
 // It creates its containers from the test image (chs-test/busybox:1, built by the test
 // services) with a unique name prefix and removes exactly those at the end.
@@ -103,9 +103,11 @@ async function startToHttps() {
   const agent = new https.Agent({ keepAlive: true, ca, maxSockets: 1 });
   await until('503 before start', async () => (await get(agent, host, port)) === 503);
   const times = [];
+  const api = [];
   for (let i = 0; i < opts.runs; i++) {
     const t0 = performance.now();
     await c.start();
+    api.push(performance.now() - t0);
     await until('route answers 200', async () => (await get(agent, host, port)) === 200);
     times.push(performance.now() - t0);
     await c.stop({ t: 0 });
@@ -115,7 +117,7 @@ async function startToHttps() {
   serve.kill('SIGTERM');
   await new Promise((r) => serve.once('exit', r));
   serve = undefined;
-  return times;
+  return { times, api };
 }
 
 async function listAndModel() {
@@ -171,18 +173,24 @@ let code = 0;
 try {
   const version = await docker.version();
   console.log(`engine ${version.Version}, API ${version.ApiVersion}; ${os.cpus().length} CPUs`);
-  const start = await startToHttps();
-  const { running, connectListModel } = await listAndModel();
+  const { times: start, api } = await startToHttps();
   const rows = [
     ['docker start -> HTTPS 200 (label route)', `${opts.runs} runs`, median(start), pct(start, 90), Math.max(...start), 250],
-    [`connect + list + model ${opts.containers} running`, `5 runs, ${running} of ours running`, median(connectListModel), pct(connectListModel, 90), Math.max(...connectListModel), 1000],
+    ['  of which the engine\'s start API call', `${opts.runs} runs`, median(api), pct(api, 90), Math.max(...api), undefined],
   ];
+  let connectListModel = [];
+  if (opts.containers > 0) {
+    const listed = await listAndModel();
+    connectListModel = listed.connectListModel;
+    rows.push([`connect + list + model ${opts.containers} running`, `5 runs, ${listed.running} of ours running`, median(connectListModel), pct(connectListModel, 90), Math.max(...connectListModel), 1000]);
+  }
   console.log('\n| measurement | runs | median ms | p90 ms | max ms | target ms | |');
   console.log('|---|---|---|---|---|---|---|');
   for (const [name, runs, med, p90, max, target] of rows) {
-    console.log(`| ${name} | ${runs} | ${med.toFixed(1)} | ${p90.toFixed(1)} | ${max.toFixed(1)} | < ${target} | ${med < target ? 'ok' : 'MISSED'} |`);
+    const verdict = target === undefined ? '' : med < target ? 'ok' : 'MISSED';
+    console.log(`| ${name} | ${runs} | ${med.toFixed(1)} | ${p90.toFixed(1)} | ${max.toFixed(1)} | ${target === undefined ? '' : `< ${target}`} | ${verdict} |`);
   }
-  if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ start, connectListModel, containers: opts.containers }, null, 2));
+  if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ start, api, connectListModel, containers: opts.containers }, null, 2));
 } catch (err) {
   console.error(err instanceof Error ? err.stack : err);
   code = 1;

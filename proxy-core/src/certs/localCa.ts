@@ -170,21 +170,19 @@ function osUser(): string {
   }
 }
 
+function permittedSubtrees(certPem: string): GeneralName[] {
+  const ext = new x509.X509Certificate(certPem).getExtension(id_ce_nameConstraints);
+  if (!ext) return [];
+  return Array.from(AsnConvert.parse(ext.value, NameConstraints).permittedSubtrees ?? []).map((s) => s.base);
+}
+
 /** The DNS suffixes a root is constrained to, read from the certificate itself. */
 export function readPermittedDnsNames(certPem: string): string[] {
-  const cert = new x509.X509Certificate(certPem);
-  const ext = cert.getExtension(id_ce_nameConstraints);
-  if (!ext) return [];
-  const nc = AsnConvert.parse(ext.value, NameConstraints);
-  return Array.from(nc.permittedSubtrees ?? []).map((s) => s.base.dNSName).filter((n): n is string => !!n);
+  return permittedSubtrees(certPem).map((n) => n.dNSName).filter((n): n is string => !!n);
 }
 
 export function readPermittedIpRanges(certPem: string): string[] {
-  const cert = new x509.X509Certificate(certPem);
-  const ext = cert.getExtension(id_ce_nameConstraints);
-  if (!ext) return [];
-  const nc = AsnConvert.parse(ext.value, NameConstraints);
-  return Array.from(nc.permittedSubtrees ?? []).map((s) => s.base.iPAddress).filter((n): n is string => !!n);
+  return permittedSubtrees(certPem).map((n) => n.iPAddress).filter((n): n is string => !!n);
 }
 
 export function caExists(dir: string): boolean {

@@ -8,7 +8,6 @@ import { AddressMode, ResolverContext, pickPort, resolveContainer } from './cont
 import { DockerEndpoint, resolveDockerEndpoint } from './dockerEndpoint';
 import { DockerWatcher } from './dockerWatcher';
 import { HeldRoute, deriveLabelRoutes, sameRecords } from './labelSource';
-import { parseRouteLabels } from './labels';
 
 export interface DiscoveryOptions {
   /** --docker-host / containerHttps.docker.host; empty resolves like the docker CLI. */
@@ -150,7 +149,8 @@ export class DockerDiscovery extends EventEmitter {
       publishedHost: local ? '127.0.0.1' : (this.endpoint?.modem.host ?? '127.0.0.1'),
       ipsUnreachable: facts?.ipsUnreachable ?? !local,
       ipsUnreachableWhy: facts?.why,
-      preferredNetwork: (c) => parseRouteLabels(c.info.labels).network,
+      // Read straight from the labels: this runs on every proxied request.
+      preferredNetwork: (c) => c.info.labels['container-https.network'] || c.info.labels['traefik.docker.network'] || undefined,
       connected: !!w?.status.connected,
       endpoint: this.endpoint?.url ?? '(none)',
       error: this.endpointError ?? w?.status.error,

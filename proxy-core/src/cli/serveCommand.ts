@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { DEFAULT_OPTIONS, DEMO_HOST, Daemon } from '../daemon/daemon';
 import { ADDRESS_MODES, AddressMode } from '../docker/containerResolver';
 import { UserError } from '../errors';
@@ -53,7 +54,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const portSuffix = daemon.options.httpsPort === 443 ? '' : `:${daemon.options.httpsPort}`;
   if (daemon.options.demo) log(`demo route: https://${DEMO_HOST}${portSuffix}/`);
   log(`local CA: ${daemon.paths.caCert}`);
-  log(`trust it with: container-https ca trust${str(args, 'state-dir') ? ` --state-dir ${stateDir}` : ''}   (or for Node tools: export NODE_EXTRA_CA_CERTS=${daemon.paths.caCert})`);
+  log(`trust it with: ${selfCommand()} ca trust${str(args, 'state-dir') ? ` --state-dir ${stateDir}` : ''}   (or for Node tools: export NODE_EXTRA_CA_CERTS=${daemon.paths.caCert})`);
   await new Promise<void>((resolve) => {
     daemon.onExit = resolve;
     const stop = (signal: string) => {
@@ -70,4 +71,12 @@ function idleSeconds(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text)) throw new UserError(`--exit-when-idle must be a number of seconds, not "${text}".`, 'EUSAGE');
   return Number(text) * 1000;
+}
+
+/** How the user invoked us, so printed commands can be pasted as they are (npm start runs dist/cli.js). */
+function selfCommand(): string {
+  const script = process.argv[1] ?? '';
+  if (path.basename(script) === 'container-https') return 'container-https';
+  const rel = path.relative(process.cwd(), script);
+  return `node ${rel.startsWith('..') ? script : rel}`;
 }

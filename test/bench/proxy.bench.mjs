@@ -36,16 +36,13 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'chs-bench-'));
 
 function parseOptions(argv) {
   const o = { rounds: 3, duration: 10, warmup: 3, connections: 32, h2Streams: 10, exposeRuns: 15, only: ['ours', 'caddy', 'nginx'], json: undefined };
-  for (let i = 0; i < argv.length; i++) {
+  const numeric = { '--rounds': 'rounds', '--duration': 'duration', '--warmup': 'warmup', '--connections': 'connections', '--streams': 'h2Streams', '--expose-runs': 'exposeRuns' };
+  for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
-    if (flag === '--rounds') o.rounds = Number(value), i++;
-    else if (flag === '--duration') o.duration = Number(value), i++;
-    else if (flag === '--warmup') o.warmup = Number(value), i++;
-    else if (flag === '--connections') o.connections = Number(value), i++;
-    else if (flag === '--streams') o.h2Streams = Number(value), i++;
-    else if (flag === '--expose-runs') o.exposeRuns = Number(value), i++;
-    else if (flag === '--only') o.only = value.split(','), i++;
-    else if (flag === '--json') o.json = value, i++;
+    if (value === undefined) throw new Error(`${flag} needs a value`);
+    if (numeric[flag]) o[numeric[flag]] = Number(value);
+    else if (flag === '--only') o.only = value.split(',');
+    else if (flag === '--json') o.json = value;
     else throw new Error(`unknown option ${flag}`);
   }
   return o;

@@ -1,6 +1,5 @@
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
-import * as https from 'node:https';
 import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type * as tls from 'node:tls';
@@ -8,7 +7,8 @@ import httpProxy from 'http-proxy';
 import { RouteTable } from '../routes/routeTable';
 import { RouteRecord, Upstream } from '../routes/types';
 import { badGatewayPage, demoPage, notFoundPage, unavailablePage } from './pages';
-import { h2RequestAsH1, isLoopback, requestHost, stripHopByHop, stripHopByHopRequest } from './requestInfo';
+import { ForwardFailure, HttpForwarder } from './httpForwarder';
+import { h2HeadersAsH1, isLoopback, requestHasBody, requestHost, stripHopByHopRequest } from './requestInfo';
 
 type AnyRequest = http.IncomingMessage | http2.Http2ServerRequest;
 type AnyResponse = http.ServerResponse | http2.Http2ServerResponse;
@@ -24,33 +24,20 @@ export interface HttpsProxyOptions {
   log: (line: string) => void;
 }
 
-// Keep-alive pools to backends: a local dev proxy talks to a handful of upstreams, so LIFO
-// reuse keeps the hot sockets warm.
-const agentOptions = { keepAlive: true, maxSockets: 256, maxFreeSockets: 256, scheduling: 'lifo' as const };
-
 /**
  * The HTTPS listener: HTTP/2 and HTTP/1.1 by ALPN, SNI certificates, WebSocket upgrades, and
  * every request handled by a short list of passes: route lookup → headers → forward.
+ * HTTP requests go through HttpForwarder (keep-alive pools), WebSocket upgrades through
+ * http-proxy.
  */
 export class HttpsProxy {
   readonly server: http2.Http2SecureServer;
   private readonly proxy: httpProxy;
-  private readonly httpAgent = new http.Agent(agentOptions);
-  private readonly httpsAgent = new https.Agent(agentOptions);
-  private readonly timedOut = new WeakSet<object>();
+  private readonly forwarder: HttpForwarder;
 
   constructor(private readonly opts: HttpsProxyOptions) {
     this.proxy = httpProxy.createProxyServer({ xfwd: false, ws: true, proxyTimeout: opts.backendTimeoutMs });
-    this.proxy.on('proxyReq', (proxyReq) => {
-      proxyReq.on('timeout', () => this.timedOut.add(proxyReq));
-    });
-    this.proxy.on('proxyRes', (proxyRes, req) => {
-      if (req.httpVersionMajor === 2) {
-        stripHopByHop(proxyRes.headers);
-        // HTTP/2 has no reason phrase; setting one only prints a deprecation warning.
-        proxyRes.statusMessage = '';
-      }
-    });
+    this.forwarder = new HttpForwarder(opts.backendTimeoutMs);
     this.server = http2.createSecureServer(
       {
         allowHTTP1: true,
@@ -74,8 +61,7 @@ export class HttpsProxy {
   }
 
   close(): Promise<void> {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    void this.forwarder.close();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       // Idle HTTP/1 keep-alive and HTTP/2 sessions would otherwise hold close() open.
@@ -101,26 +87,30 @@ export class HttpsProxy {
   }
 
   private forward(req: AnyRequest, res: AnyResponse, record: RouteRecord, upstream: Upstream): void {
-    if (req.httpVersionMajor === 2) h2RequestAsH1(req);
-    else stripHopByHopRequest(req.headers);
-    setForwarded(req.headers, req.socket.remoteAddress, this.opts.port);
-    const secure = upstream.protocol === 'https:';
-    this.proxy.web(
-      req as http.IncomingMessage,
-      res as http.ServerResponse,
-      { target: upstream.href, agent: secure ? this.httpsAgent : this.httpAgent },
-      (err: NodeJS.ErrnoException, _req, _res) => this.backendFailed(res, record, upstream, err),
-    );
+    const hasBody = requestHasBody(req as http.IncomingMessage);
+    let headers: http.IncomingHttpHeaders;
+    if (req.httpVersionMajor === 2) headers = h2HeadersAsH1(req.headers);
+    else stripHopByHopRequest((headers = req.headers));
+    setForwarded(headers, req.socket.remoteAddress, this.opts.port);
+    try {
+      this.forwarder.forward(req, res, headers, hasBody, upstream, (f) => this.backendFailed(req, res, record, upstream, f));
+    } catch (err) {
+      // The upstream client refuses requests it cannot encode (say, an invalid header value).
+      this.backendFailed(req, res, record, upstream, { err: err as NodeJS.ErrnoException, headersSent: res.headersSent });
+    }
   }
 
-  private backendFailed(res: AnyResponse, record: RouteRecord, upstream: Upstream, err: NodeJS.ErrnoException): void {
-    const reason = err.code === 'ECONNREFUSED' ? 'connection refused' : err.code === 'ECONNRESET' ? 'the backend timed out or reset the connection' : err.message;
+  private backendFailed(req: AnyRequest, res: AnyResponse, record: RouteRecord, upstream: Upstream, { err, headersSent }: ForwardFailure): void {
+    // The client went away first: nobody is left to tell.
+    if (err.code === 'UND_ERR_ABORTED' || res.destroyed) return;
+    const { status, reason } = describeFailure(err, this.opts.backendTimeoutMs);
     this.opts.log(`route ${record.host} -> ${upstream.href}: ${reason}`);
-    if (res.headersSent) {
+    if (headersSent || res.headersSent) {
+      // Half a response cannot become an error page: cut the connection so the client sees it failed.
       res.destroy?.();
       return;
     }
-    const status = err.code === 'ECONNRESET' || err.code === 'ETIMEDOUT' ? 504 : 502;
+    if (!req.readableEnded) req.resume();
     sendHtml(res, status, badGatewayPage(record.host, `${record.target}${record.target === upstream.href ? '' : ` (${upstream.href})`}`, reason));
   }
 
@@ -144,6 +134,23 @@ export class HttpsProxy {
       this.opts.log(`websocket ${host} -> ${upstream.href}: ${err.message}`);
       socket.destroy();
     });
+  }
+}
+
+/** Status and wording for an upstream failure: 504 when it did not answer in time, else 502. */
+function describeFailure(err: NodeJS.ErrnoException, timeoutMs: number): { status: number; reason: string } {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return { status: 502, reason: 'connection refused' };
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'ETIMEDOUT':
+      return { status: 504, reason: `the backend timed out (no answer within ${timeoutMs / 1000} s)` };
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return { status: 502, reason: 'the backend closed the connection without answering' };
+    default:
+      return { status: 502, reason: err.message };
   }
 }
 

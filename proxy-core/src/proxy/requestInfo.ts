@@ -16,41 +16,60 @@ export function isLoopback(address: string | undefined): boolean {
   return !!address && (address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.'));
 }
 
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'http2-settings'];
-
 /**
- * HTTP/2 requests carry pseudo-headers (:path, :authority…) that Node's HTTP/1 client rejects,
- * and Http2ServerRequest derives `url` from :path. Gives the request HTTP/1.1-shaped `headers`
- * and a fixed `url` as own properties, shadowing the compat getters, without copying the body.
+ * HTTP/2 requests carry pseudo-headers (:path, :authority…) that an HTTP/1.1 upstream must not
+ * see. Returns HTTP/1.1-shaped headers (a copy: the compat layer's object stays intact), with
+ * `host` from :authority. Everything else an h2 client may send is already free of hop-by-hop
+ * headers (RFC 9113 §8.2.2), apart from `te: trailers`, which is dropped.
  */
-export function h2RequestAsH1(req: { headers: IncomingHttpHeaders; url?: string }): void {
-  const source = req.headers;
+export function h2HeadersAsH1(source: IncomingHttpHeaders): IncomingHttpHeaders {
   const headers: IncomingHttpHeaders = {};
-  for (const key in source) if (key.charCodeAt(0) !== 58 /* ':' */) headers[key] = source[key];
+  for (const key in source) if (key.charCodeAt(0) !== 58 /* ':' */ && key !== 'te') headers[key] = source[key];
   if (!headers.host && source[':authority']) headers.host = source[':authority'] as string;
-  const url = req.url;
-  Object.defineProperty(req, 'headers', { value: headers, writable: true, configurable: true });
-  Object.defineProperty(req, 'url', { value: url, writable: true, configurable: true });
+  return headers;
 }
 
 /**
  * Hop-by-hop request headers (RFC 9110 §7.6.1) belong to the client's connection, not ours to
  * the backend: a client's `Connection: close` forwarded on a pooled keep-alive socket makes the
- * backend close it under the next request. Transfer-Encoding stays: it frames the body we pipe.
+ * backend close it under the next request. Transfer-Encoding goes too: the upstream client frames
+ * the body itself (chunked unless Content-Length is known). Expect goes because the server has
+ * already answered 100-continue to the client.
  */
 export function stripHopByHopRequest(headers: IncomingHttpHeaders): void {
   const listed = headers.connection;
-  if (listed) for (const name of String(listed).toLowerCase().split(',')) delete headers[name.trim()];
-  delete headers.connection;
-  delete headers['keep-alive'];
-  delete headers['proxy-connection'];
-  delete headers.te;
-  delete headers.trailer;
-  delete headers['http2-settings'];
+  if (listed !== undefined) {
+    for (const name of String(listed).toLowerCase().split(',')) delete headers[name.trim()];
+    delete headers.connection;
+  }
+  if (headers['keep-alive'] !== undefined) delete headers['keep-alive'];
+  if (headers['proxy-connection'] !== undefined) delete headers['proxy-connection'];
+  if (headers['transfer-encoding'] !== undefined) delete headers['transfer-encoding'];
+  if (headers.te !== undefined) delete headers.te;
+  if (headers.trailer !== undefined) delete headers.trailer;
   if (headers.upgrade !== undefined) delete headers.upgrade;
+  if (headers.expect !== undefined) delete headers.expect;
+  if (headers['http2-settings'] !== undefined) delete headers['http2-settings'];
 }
 
-/** HTTP/2 forbids connection-specific response headers. */
-export function stripHopByHop(headers: IncomingHttpHeaders): void {
-  for (const key of HOP_BY_HOP) delete headers[key];
+/**
+ * Whether the client sent a body to forward: HTTP/1.1 by Content-Length > 0 or Transfer-Encoding
+ * (read before stripHopByHopRequest removes it); HTTP/2 when HEADERS did not end the stream.
+ */
+export function requestHasBody(req: { headers: IncomingHttpHeaders; httpVersionMajor: number; stream?: { endAfterHeaders: boolean } }): boolean {
+  const length = req.headers['content-length'];
+  if (length !== undefined) return length !== '0';
+  if (req.httpVersionMajor === 2) return !req.stream?.endAfterHeaders;
+  return req.headers['transfer-encoding'] !== undefined;
+}
+
+const HOP_BY_HOP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'http2-settings']);
+
+/**
+ * Response headers that describe the upstream connection, not the response: our server writes
+ * its own framing and connection headers (and HTTP/2 forbids these outright). `listed` are the
+ * names the upstream's Connection header declared hop-by-hop.
+ */
+export function isHopByHopResponseHeader(lowerName: string, listed: string[] | undefined): boolean {
+  return HOP_BY_HOP_RESPONSE.has(lowerName) || (listed !== undefined && listed.includes(lowerName));
 }

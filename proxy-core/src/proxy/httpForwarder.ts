@@ -1,0 +1,152 @@
+import type * as http from 'node:http';
+import type * as http2 from 'node:http2';
+import type { Readable } from 'node:stream';
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { Upstream } from '../routes/types';
+import { isHopByHopResponseHeader } from './requestInfo';
+
+type AnyRequest = http.IncomingMessage | http2.Http2ServerRequest;
+type AnyResponse = http.ServerResponse | http2.Http2ServerResponse;
+
+export interface ForwardFailure {
+  err: NodeJS.ErrnoException;
+  /** True once the response has started: the client then gets a cut connection, not a page. */
+  headersSent: boolean;
+}
+
+/**
+ * Forwards HTTP requests to upstreams over keep-alive connection pools (undici, Node's own HTTP
+ * client, whose llhttp-based dispatcher costs about half the CPU per request of http.request +
+ * http-proxy; see docs/performance.md). One pool per upstream origin.
+ */
+export class HttpForwarder {
+  private readonly pools = new Map<string, Pool>();
+
+  constructor(private readonly timeoutMs: number) {}
+
+  /**
+   * Sends `req` (headers already prepared for the upstream, HTTP/1.1-shaped) and streams the
+   * answer into `res`; `onFailure` runs at most once, when the upstream cannot be used.
+   */
+  forward(req: AnyRequest, res: AnyResponse, headers: http.IncomingHttpHeaders, hasBody: boolean, upstream: Upstream, onFailure: (f: ForwardFailure) => void): void {
+    this.pool(upstream).dispatch(
+      { path: req.url || '/', method: (req.method || 'GET') as Dispatcher.HttpMethod, headers, body: hasBody ? (req as Readable) : null },
+      new ResponseRelay(res, req.httpVersionMajor === 2, onFailure),
+    );
+  }
+
+  close(): Promise<void> {
+    const all = [...this.pools.values()].map((p) => p.destroy().catch(() => undefined));
+    this.pools.clear();
+    return Promise.all(all).then(() => undefined);
+  }
+
+  private pool(upstream: Upstream): Pool {
+    let pool = this.pools.get(upstream.href);
+    if (!pool) {
+      pool = new Pool(upstream.href, {
+        connections: 256,
+        // The 504 page is for a backend that does not answer. Once it has answered, a quiet
+        // body (long polling, server-sent events from dev servers) is legitimate: no body timeout.
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: 0,
+        connectTimeout: this.timeoutMs,
+        // Backends' own Keep-Alive hints are honoured; this is the default when they give none.
+        keepAliveTimeout: 4000,
+      });
+      this.pools.set(upstream.href, pool);
+    }
+    return pool;
+  }
+}
+
+/** undici's callbacks for one request, writing status, headers and body into our response. */
+class ResponseRelay implements Dispatcher.DispatchHandlers {
+  private abort?: (err?: Error) => void;
+  private resume?: () => void;
+  private failed = false;
+
+  constructor(
+    private readonly res: AnyResponse,
+    private readonly h2: boolean,
+    private readonly onFailure: (f: ForwardFailure) => void,
+  ) {}
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abort = abort;
+    // A client that goes away mid-request must not keep the upstream request (and socket) busy.
+    this.res.once('close', () => {
+      if (!this.res.writableFinished) this.abort?.();
+    });
+  }
+
+  onHeaders(status: number, rawHeaders: Buffer[] | string[] | null, resume: () => void): boolean {
+    if (status < 200) return true; // 1xx (e.g. 103 Early Hints) are not relayed.
+    this.resume = resume;
+    const res = this.res;
+    if (this.h2) (res as http2.Http2ServerResponse).writeHead(status, h2Headers(rawHeaders ?? []));
+    else (res as http.ServerResponse).writeHead(status, h1Headers(rawHeaders ?? []));
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    const ok = (this.res as http.ServerResponse).write(chunk);
+    if (!ok) this.res.once('drain', this.resume!);
+    return ok;
+  }
+
+  onComplete(): void {
+    this.res.end();
+  }
+
+  onError(err: Error): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.onFailure({ err: err as NodeJS.ErrnoException, headersSent: this.res.headersSent });
+  }
+}
+
+/** Raw upstream headers → a flat [name, value, …] list for HTTP/1.1, duplicates and case kept. */
+function h1Headers(raw: Array<Buffer | string>): string[] {
+  const out: string[] = [];
+  const listed = connectionListed(raw);
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toString('latin1');
+    if (isHopByHopResponseHeader(name.toLowerCase(), listed)) continue;
+    out.push(name, raw[i + 1].toString('latin1'));
+  }
+  return out;
+}
+
+/** HTTP/2 wants lower-case names and one entry per name (arrays for repeats, e.g. set-cookie). */
+function h2Headers(raw: Array<Buffer | string>): http2.OutgoingHttpHeaders {
+  const out: http2.OutgoingHttpHeaders = {};
+  const listed = connectionListed(raw);
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toString('latin1').toLowerCase();
+    if (isHopByHopResponseHeader(name, listed)) continue;
+    const value = raw[i + 1].toString('latin1');
+    const seen = out[name];
+    if (seen === undefined) out[name] = value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else out[name] = [String(seen), value];
+  }
+  return out;
+}
+
+/** Names the upstream listed in its Connection header (hop-by-hop by declaration). */
+function connectionListed(raw: Array<Buffer | string>): string[] | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length === 10 && name.toString('latin1').toLowerCase() === 'connection') {
+      return raw[i + 1]
+        .toString('latin1')
+        .toLowerCase()
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s && s !== 'close' && s !== 'keep-alive');
+    }
+  }
+  return undefined;
+}

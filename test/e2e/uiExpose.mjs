@@ -4,9 +4,22 @@
 // with TLS verified against our CA. Saves docs/images/editor.png.
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCodeServer } from './codeServer.mjs';
 import { ROOT, control, fetchVerified, launchBrowser, log, sleep, startComposeContainer, statePaths, stopDaemon, tempDir, testSettings, uniqueName } from './lib.mjs';
+
+/** On failure, a screenshot of the workbench as it was, kept in the temp dir for diagnosis. */
+async function withFailureShot(page, fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    const shot = join(tmpdir(), `chs-ui-failure-${Date.now()}.png`);
+    await page?.screenshot({ path: shot }).catch(() => undefined);
+    err.message += ` (screenshot: ${shot})`;
+    throw err;
+  }
+}
 
 export async function runUiExpose({ bin, vsix }) {
   const started = Date.now();
@@ -25,48 +38,50 @@ export async function runUiExpose({ bin, vsix }) {
     server = await startCodeServer({ bin, extensionsDir, userSettings: testSettings(stateDir), folder: workspace });
     browser = await launchBrowser();
     const page = await browser.context.newPage();
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    return await withFailureShot(page, async () => {
+      await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
 
-    await page.locator('#workbench\\.parts\\.activitybar a.action-label[aria-label^="Container HTTPS"]').click({ timeout: 60_000 });
-    const item = page.getByRole('tree', { name: 'Containers' }).getByRole('treeitem').filter({ hasText: container.name });
-    await item.waitFor({ timeout: 60_000 });
-    await item.click({ button: 'right' });
-    const menuItem = page.getByRole('menuitem', { name: 'Expose over HTTPS…' });
-    await menuItem.hover();
-    await sleep(250); // the context menu ignores a click that arrives before it settles
-    await menuItem.click();
+      await page.locator('#workbench\\.parts\\.activitybar a.action-label[aria-label^="Container HTTPS"]').click({ timeout: 60_000 });
+      const item = page.getByRole('tree', { name: 'Containers' }).getByRole('treeitem').filter({ hasText: container.name });
+      await item.waitFor({ timeout: 60_000 });
+      await item.click({ button: 'right' });
+      const menuItem = page.getByRole('menuitem', { name: 'Expose over HTTPS…' });
+      await menuItem.hover();
+      await sleep(250); // the context menu ignores a click that arrives before it settles
+      await menuItem.click();
 
-    const input = page.locator('.quick-input-widget input.input');
-    await input.waitFor({ timeout: 30_000 });
-    const host = `${container.name}.localhost`;
-    assert.equal(await input.inputValue(), host, 'the host name is prefilled');
-    await input.press('Enter');
+      const input = page.locator('.quick-input-widget input.input');
+      await input.waitFor({ timeout: 30_000 });
+      const host = `${container.name}.localhost`;
+      assert.equal(await input.inputValue(), host, 'the host name is prefilled');
+      await input.press('Enter');
 
-    const toast = page.locator('.notification-toast').filter({ hasText: `https://${host}:` });
-    await toast.waitFor({ timeout: 60_000 });
-    assert.match(await toast.innerText(), /Open in Browser/);
+      const toast = page.locator('.notification-toast').filter({ hasText: `https://${host}:` });
+      await toast.waitFor({ timeout: 60_000 });
+      assert.match(await toast.innerText(), /Open in Browser/);
 
-    const status = page.locator('#workbench\\.parts\\.statusbar .statusbar-item').filter({ has: page.locator('.codicon-lock') });
-    await status.filter({ hasText: /^\s*1\b/ }).waitFor({ timeout: 30_000 });
-    const statusText = (await status.first().innerText()).trim();
-    assert.match(statusText, /^1\b/, `status bar reads lock + 1, got "${statusText}"`);
+      const status = page.locator('#workbench\\.parts\\.statusbar .statusbar-item').filter({ has: page.locator('.codicon-lock') });
+      await status.filter({ hasText: /^\s*1\b/ }).waitFor({ timeout: 30_000 });
+      const statusText = (await status.first().innerText()).trim();
+      assert.match(statusText, /^1\b/, `status bar reads lock + 1, got "${statusText}"`);
 
-    const daemon = await control(stateDir, 'GET', '/v1/status');
-    assert.ok(daemon, 'the extension started a daemon in the test state dir');
-    const res = await fetchVerified(host, daemon.https.port, statePaths(stateDir).caCert);
-    assert.equal(res.authorized, true);
-    assert.equal(res.status, 200);
-    assert.match(res.body, /^hello/);
+      const daemon = await control(stateDir, 'GET', '/v1/status');
+      assert.ok(daemon, 'the extension started a daemon in the test state dir');
+      const res = await fetchVerified(host, daemon.https.port, statePaths(stateDir).caCert);
+      assert.equal(res.authorized, true);
+      assert.equal(res.status, 200);
+      assert.match(res.body, /^hello/);
 
-    // The tree shows the URL once the route event reached it (live, no refresh).
-    await item.filter({ hasText: `https://${host}` }).waitFor({ timeout: 30_000 });
-    await widenSideBar(page);
-    mkdirSync(join(ROOT, 'docs', 'images'), { recursive: true });
-    await item.hover();
-    await page.screenshot({ path: join(ROOT, 'docs', 'images', 'editor.png') });
-    const wallS = (Date.now() - started) / 1000;
-    log(`ui: right-click expose of ${host} verified over HTTPS; status bar "${statusText.replace(/\s+/g, ' ')}"; wall time ${wallS.toFixed(1)} s (fresh server, install, browser, clicks, screenshot)`);
-    return { wallS, host };
+      // The tree shows the URL once the route event reached it (live, no refresh).
+      await item.filter({ hasText: `https://${host}` }).waitFor({ timeout: 30_000 });
+      await widenSideBar(page);
+      mkdirSync(join(ROOT, 'docs', 'images'), { recursive: true });
+      await item.hover();
+      await page.screenshot({ path: join(ROOT, 'docs', 'images', 'editor.png') });
+      const wallS = (Date.now() - started) / 1000;
+      log(`ui: right-click expose of ${host} verified over HTTPS; status bar "${statusText.replace(/\s+/g, ' ')}"; wall time ${wallS.toFixed(1)} s (fresh server, install, browser, clicks, screenshot)`);
+      return { wallS, host };
+    });
   } finally {
     await browser?.close();
     await server?.stop();
@@ -112,20 +127,22 @@ export async function runUiDockerUnreachable({ bin, vsix }) {
     server = await startCodeServer({ bin, extensionsDir, userSettings: { ...testSettings(stateDir), 'containerHttps.docker.host': dead }, folder: workspace });
     browser = await launchBrowser();
     const page = await browser.context.newPage();
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
-    await page.locator('#workbench\\.parts\\.activitybar a.action-label[aria-label^="Container HTTPS"]').click({ timeout: 60_000 });
-    const tree = page.getByRole('tree', { name: 'Containers' });
-    const first = tree.getByRole('treeitem').filter({ hasText: 'Docker is unreachable' });
-    await first.waitFor({ timeout: 60_000 });
-    assert.match(await first.innerText(), new RegExp(dead.slice(0, 30).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
-    await tree.getByRole('treeitem').filter({ hasText: 'Retry' }).waitFor();
-    const openSettings = tree.getByRole('treeitem').filter({ hasText: 'Open Settings' });
-    await openSettings.hover();
-    await sleep(250); // as with menus, a click on a row that is still settling can be dropped
-    await openSettings.click();
-    // Open Settings lands on the Docker settings, showing the endpoint that failed.
-    await page.locator('.settings-editor').waitFor({ timeout: 30_000 });
-    await page.locator('.settings-editor').getByText('Docker: Host').waitFor({ timeout: 30_000 });
+    await withFailureShot(page, async () => {
+      await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+      await page.locator('#workbench\\.parts\\.activitybar a.action-label[aria-label^="Container HTTPS"]').click({ timeout: 60_000 });
+      const tree = page.getByRole('tree', { name: 'Containers' });
+      const first = tree.getByRole('treeitem').filter({ hasText: 'Docker is unreachable' });
+      await first.waitFor({ timeout: 60_000 });
+      assert.match(await first.innerText(), new RegExp(dead.slice(0, 30).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
+      await tree.getByRole('treeitem').filter({ hasText: 'Retry' }).waitFor();
+      const openSettings = tree.getByRole('treeitem').filter({ hasText: 'Open Settings' });
+      await openSettings.hover();
+      await sleep(250); // as with menus, a click on a row that is still settling can be dropped
+      await openSettings.click();
+      // Open Settings lands on the Docker settings, showing the endpoint that failed.
+      await page.locator('.settings-editor').waitFor({ timeout: 30_000 });
+      await page.locator('.settings-editor').getByText('Docker: Host').waitFor({ timeout: 30_000 });
+    });
   } finally {
     await browser?.close();
     await server?.stop();

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as tls from 'node:tls';
 import { CertsResponse, DaemonStatus } from '../../proxy-core/src/control/apiTypes';
+import { ControlClient } from '../../proxy-core/src/control/controlClient';
 import { startEchoBackend } from '../support/backends';
 import { cliAsync, spawnServe } from '../support/daemon';
 import { serviceMissing } from '../support/env';
@@ -85,6 +86,12 @@ describe('ACME issuance through the daemon and CLI, validated by a real Pebble',
         assert.equal(status.acme.enabled, true);
         assert.equal(status.acme.trustFile, pebble.trustFile);
         assert.equal(status.acme.challenge, challenge);
+
+        // The daemon's own measure of the order (directory check → certificate stored).
+        const live = await new ControlClient(serve.stateDir).request<DaemonStatus>('GET', '/v1/status');
+        const timing = live.acme.recentIssuances?.find((i) => i.host === host);
+        assert.ok(timing, JSON.stringify(live.acme));
+        t.diagnostic(`${challenge}: daemon-side issuance ${timing.ms} ms; schedule: ${JSON.stringify(live.acme.schedule?.find((e) => e.host === host))}`);
 
         // The HTTP listener: only live tokens come from the challenge path; the rest redirects.
         const unknown = await plainGet(pebble.httpPort, host, '/.well-known/acme-challenge/not-a-token');

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { ContainerInfo } from '../proxy-core/src/control/apiTypes';
 import type { RouteView } from '../proxy-core/src/routes/types';
 import type { Ctx } from './ctx';
-import type { ProxyState } from './proxyState';
+import { tcpPorts, type ProxyState } from './proxyState';
 
 export const VIEW_ID = 'containerHttps.containers';
 /** Context key the welcome view keys on: connecting | connected | unreachable | disabled | noproxy. */
@@ -69,7 +69,7 @@ export class ContainersTree implements vscode.TreeDataProvider<Node>, vscode.Dis
       return groupByProject(s.containers.containers);
     }
     if (node.kind === 'project') return node.containers.map((container) => ({ kind: 'container', container }));
-    if (node.kind === 'container') return node.container.ports.filter((p) => p.protocol === 'tcp').map((port) => ({ kind: 'port', container: node.container, port }));
+    if (node.kind === 'container') return tcpPorts(node.container).map((port) => ({ kind: 'port', container: node.container, port }));
     return [];
   }
 
@@ -176,7 +176,7 @@ export function treeItemFor(node: Node, state: ProxyState): vscode.TreeItem {
   if (node.kind === 'container') {
     const c = node.container;
     const routes = state.routesFor(c);
-    const hasPorts = c.ports.some((p) => p.protocol === 'tcp');
+    const hasPorts = tcpPorts(c).length > 0;
     const item = new vscode.TreeItem(c.name, hasPorts ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `container:${c.id}`;
     const url = urlOf(routes);

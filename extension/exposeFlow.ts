@@ -4,6 +4,7 @@ import { errorMessage } from '../proxy-core/src/errors';
 import { hostMatchesSuffix, normalizeHost } from '../proxy-core/src/routes/hostName';
 import type { RouteView } from '../proxy-core/src/routes/types';
 import type { Ctx } from './ctx';
+import { tcpPorts } from './proxyState';
 
 export interface ExposeTarget {
   container: ContainerInfo;
@@ -71,7 +72,7 @@ export async function exposeLocalPort(ctx: Ctx): Promise<RouteView | undefined> 
 }
 
 async function pickPort(ctx: Ctx, container: ContainerInfo): Promise<number | undefined> {
-  const ports = [...new Set(container.ports.filter((p) => p.protocol === 'tcp').map((p) => p.containerPort))];
+  const ports = tcpPorts(container).map((p) => p.containerPort);
   if (ports.length === 1) return ports[0];
   const key = `containerHttps.port.${container.compose ? `${container.compose.project}/${container.compose.service}` : container.name}`;
   if (ports.length === 0) {

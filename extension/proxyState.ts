@@ -45,7 +45,7 @@ export class ProxyState implements vscode.Disposable {
 
   /** Routes for one port of a container (a route without a port counts for the first port). */
   routesForPort(container: ContainerInfo, port: number): RouteView[] {
-    const first = container.ports[0]?.containerPort;
+    const first = tcpPorts(container)[0]?.containerPort;
     return this.routesFor(container).filter((r) => {
       const m = /:(\d+)$/.exec(r.target.replace(/^container:[^:]+/, ''));
       return m ? Number(m[1]) === port : port === first;
@@ -68,4 +68,18 @@ export class ProxyState implements vscode.Disposable {
   dispose(): void {
     this.changed.dispose();
   }
+}
+
+/**
+ * One row per container port: Docker lists a port once per host binding (0.0.0.0 and ::), and
+ * tree ids must be unique. The IPv4 binding is shown when there is one.
+ */
+export function tcpPorts(c: ContainerInfo): ContainerInfo['ports'] {
+  const byPort = new Map<number, ContainerInfo['ports'][number]>();
+  for (const p of c.ports) {
+    if (p.protocol !== 'tcp') continue;
+    const seen = byPort.get(p.containerPort);
+    if (!seen || (!seen.hostPort && p.hostPort) || (seen.hostIp?.includes(':') && p.hostIp && !p.hostIp.includes(':'))) byPort.set(p.containerPort, p);
+  }
+  return [...byPort.values()].sort((a, b) => a.containerPort - b.containerPort);
 }

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as vscode from 'vscode';
-import { ProxyState } from '../../extension/proxyState';
+import { ProxyState, tcpPorts } from '../../extension/proxyState';
 import { statusModel } from '../../extension/statusBar';
 import type { CertMeta } from '../../proxy-core/src/certs/certStore';
 import type { RouteView } from '../../proxy-core/src/routes/types';
@@ -39,6 +39,19 @@ describe('Container HTTPS status bar and start failures', function () {
     assert.equal(m.text, '$(lock) 0 $(warning) CA not trusted');
     assert.match(m.warnings[0], /Trust Local CA/);
     s.dispose();
+  });
+
+  it('tree model: one port row per container port, though Docker lists a binding per address family', function () {
+    const ports = tcpPorts({
+      id: 'x', name: 'x', image: 'i', state: 'running', status: 'Up', networks: [], labels: {},
+      ports: [
+        { containerPort: 8000, protocol: 'tcp', hostIp: '::', hostPort: 49153 },
+        { containerPort: 8000, protocol: 'tcp', hostIp: '0.0.0.0', hostPort: 49153 },
+        { containerPort: 53, protocol: 'udp' },
+        { containerPort: 443, protocol: 'tcp' },
+      ],
+    });
+    assert.deepEqual(ports.map((p) => [p.containerPort, p.hostIp]), [[443, undefined], [8000, '0.0.0.0']]);
   });
 
   it('a port already in use gives one clear message naming the setting, and the proxy comes back once fixed', async function () {

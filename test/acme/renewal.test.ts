@@ -6,6 +6,8 @@ import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import type * as tls from 'node:tls';
+import { CertsResponse, RoutesResponse } from '../../proxy-core/src/control/apiTypes';
+import { ControlClient } from '../../proxy-core/src/control/controlClient';
 import { Daemon } from '../../proxy-core/src/daemon/daemon';
 import { startEchoBackend } from '../support/backends';
 import { startDaemon } from '../support/daemon';
@@ -119,7 +121,10 @@ describe('ACME renewal at one third of the lifetime left (Pebble 2.4 has no ARI)
   });
 
   test('challenge listener down: the renewal fails with a clear error, backs off, keeps the old certificate, recovers', async (t) => {
-    const { daemon } = await acmeDaemon(pebble);
+    const { daemon, stateDir } = await acmeDaemon(pebble);
+    // What the editor sees: the control API's live events.
+    const events: Array<{ event: string; data: unknown }> = [];
+    const unsubscribe = new ControlClient(stateDir).subscribe((event, data) => events.push({ event, data }));
     try {
       const host = 'down.example.com';
       await daemon.expose(host, { target: backend.url, tls: 'acme' });
@@ -136,6 +141,13 @@ describe('ACME renewal at one third of the lifetime left (Pebble 2.4 has no ARI)
       const served = await httpsGet({ host, port: pebble.tlsPort, ca: pebble.rootPem });
       assert.equal(served.status, 200);
       assert.equal(served.peerCertificate?.fingerprint256, first.fingerprint256);
+      const certsEvent = events.find((e) => e.event === 'certs' && (e.data as CertsResponse).certs.some((c) => c.host === host && c.lastError));
+      assert.ok(certsEvent, `an SSE certs event carried the error: ${JSON.stringify(events.map((e) => e.event))}`);
+      const cert = (certsEvent.data as CertsResponse).certs.find((c) => c.host === host)!;
+      assert.equal(cert.issuer, 'acme');
+      assert.deepEqual(cert.hosts, [host]);
+      assert.ok(cert.notAfter && cert.renewAt);
+      assert.ok(events.some((e) => e.event === 'routes' && (e.data as RoutesResponse).routes.some((r) => r.host === host)), 'routes were re-sent after the failure');
 
       const again = await waitForEvent(daemon, host, (e) => e.event === 'failed' && e.failures === 2);
       assert.equal(again.reason, 'backoff after 2 failures');
@@ -150,6 +162,7 @@ describe('ACME renewal at one third of the lifetime left (Pebble 2.4 has no ARI)
       assert.equal(renewed.lastError, undefined);
       t.diagnostic(`scheduler for ${host}:\n${describeHistory(daemon, host)}`);
     } finally {
+      unsubscribe();
       await daemon.close();
     }
   });

@@ -33,6 +33,8 @@ export interface AccountSettings {
 export class AcmeAccount {
   readonly file: string;
   private data: AccountFile | undefined;
+  /** Orders for several names may start at once; only one of them may create the account. */
+  private creating: Promise<unknown> = Promise.resolve();
 
   constructor(
     accountDir: string,
@@ -68,7 +70,13 @@ export class AcmeAccount {
   }
 
   /** A client bound to this account, creating the key and the account at the CA if needed. */
-  async client(directory: AcmeDirectory, backoff: { backoffAttempts: number; backoffMin: number; backoffMax: number }): Promise<acme.Client> {
+  client(directory: AcmeDirectory, backoff: { backoffAttempts: number; backoffMin: number; backoffMax: number }): Promise<acme.Client> {
+    const next = this.creating.then(() => this.clientNow(directory, backoff));
+    this.creating = next.catch(() => undefined);
+    return next;
+  }
+
+  private async clientNow(directory: AcmeDirectory, backoff: { backoffAttempts: number; backoffMin: number; backoffMax: number }): Promise<acme.Client> {
     const { directoryUrl, email, eab } = this.settings;
     const tos = directory.meta?.termsOfService;
     if (!this.data?.url) {

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tls from 'node:tls';
@@ -44,8 +45,11 @@ export interface AcmeStatus {
   recentIssuances?: Array<{ host: string; ms: number; at: string }>;
 }
 
-/** Everything ACME in a running daemon, built from its settings and wired to its listeners. */
-export class AcmeService {
+/**
+ * Everything ACME in a running daemon, built from its settings and wired to its listeners.
+ * Emits 'changed' when the renewal schedule changes (an order failed, a retry was planned).
+ */
+export class AcmeService extends EventEmitter {
   readonly challenges: ChallengeResponder;
   readonly issuer: AcmeOrderIssuer;
   readonly scheduler: RenewalScheduler;
@@ -57,6 +61,7 @@ export class AcmeService {
     private readonly settings: AcmeSettings,
     deps: { accountDir: string; certs: CertManager; table: RouteTable; http?: HttpListener; httpsServer: tls.Server; log: (line: string) => void },
   ) {
+    super();
     const directoryUrl = resolveDirectoryUrl(settings.directory);
     const challenge = settings.challenge ?? (settings.dnsHook ? 'dns-01' : 'http-01');
     if (challenge === 'dns-01' && !settings.dnsHook) throw new UserError('--acme-challenge dns-01 needs --acme-dns-hook CMD (a command that publishes the TXT record).', 'EUSAGE');
@@ -85,6 +90,7 @@ export class AcmeService {
       log: deps.log,
       retry: settings.retry,
       directory: directoryUrl,
+      onEvent: () => this.emit('changed'),
     });
     // Challenges first: the pending page and the HTTPS redirect must never shadow a token.
     deps.http?.addResponder(this.challenges.httpResponder);

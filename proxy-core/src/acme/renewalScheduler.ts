@@ -26,6 +26,8 @@ export interface RenewalSchedulerOptions {
   /** Issues (deduplicated with any order already running for the host). */
   renew: (host: string) => Promise<StoredCert>;
   log: (line: string) => void;
+  /** Called after every recorded event, so clients can be told (SSE). */
+  onEvent?: (entry: ScheduleEntry, event: ScheduleEvent) => void;
   retry?: RetryPolicy;
   /** The configured directory: a certificate from another one (staging → production) is replaced. */
   directory?: string;
@@ -184,5 +186,6 @@ export class RenewalScheduler {
     if (event === 'scheduled' || event === 'failed') this.entries.set(entry.host, entry);
     this.history.push({ ...entry, at: new Date().toISOString(), event });
     if (this.history.length > 200) this.history.shift();
+    this.opts.onEvent?.(entry, event);
   }
 }

@@ -199,6 +199,11 @@ export class Daemon {
 
     this.table.on('changed', () => this.control.broadcast('routes', this.routesView()));
     this.certs.store.on('changed', () => this.control.broadcast('certs', { certs: this.certs.store.list() }));
+    // ACME orders retried in the background: routes carry the last error, status the schedule.
+    this.acme?.on('changed', () => {
+      this.control.broadcast('routes', this.routesView());
+      this.control.broadcast('status', this.status());
+    });
     this.log(`listening on https://${options.bind}:${options.httpsPort}${this.http ? ` and http://${options.bind}:${options.httpPort}` : ''}; control socket ${paths.socket}`);
   }
 

@@ -4,6 +4,7 @@
 //
 //   node test/bench/proxy.bench.mjs [--rounds 3] [--duration 10] [--connections 32]
 //                                   [--expose-runs 15] [--only ours,caddy,nginx] [--json FILE]
+//                                   [--compare LABEL=PATH/TO/cli.js]   (another build of ours, side by side)
 //
 // Measures: HTTP/1.1 keep-alive requests/s and p50/p99 latency (wrk), HTTP/2 requests/s (h2load),
 // and the time from `container-https expose` to the first successful HTTPS response. Prints a
@@ -35,7 +36,7 @@ const children = new Set();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'chs-bench-'));
 
 function parseOptions(argv) {
-  const o = { rounds: 3, duration: 10, warmup: 3, connections: 32, h2Streams: 10, exposeRuns: 15, only: ['ours', 'caddy', 'nginx'], json: undefined };
+  const o = { rounds: 3, duration: 10, warmup: 3, connections: 32, h2Streams: 10, exposeRuns: 15, only: ['ours', 'caddy', 'nginx'], json: undefined, compare: [] };
   const numeric = { '--rounds': 'rounds', '--duration': 'duration', '--warmup': 'warmup', '--connections': 'connections', '--streams': 'h2Streams', '--expose-runs': 'exposeRuns' };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
@@ -43,6 +44,7 @@ function parseOptions(argv) {
     if (numeric[flag]) o[numeric[flag]] = Number(value);
     else if (flag === '--only') o.only = value.split(',');
     else if (flag === '--json') o.json = value;
+    else if (flag === '--compare') o.compare.push(value.split('='));
     else throw new Error(`unknown option ${flag}`);
   }
   return o;
@@ -175,12 +177,27 @@ function httpGetOk(port) {
 async function startOurs(backendPort) {
   const port = await freePort();
   const stateDir = path.join(tmp, 'state');
-  start('ours', process.execPath, [CLI, 'serve', '--state-dir', stateDir, '--https-port', String(port), '--no-http', '--no-docker', '--bind', '127.0.0.1']);
-  await waitFor('container-https serve', 'ours', async () => /listening on https:/.test(logOf('ours')));
+  await serve('ours', CLI, stateDir, port);
   const r = cli(['expose', HOST, `http://127.0.0.1:${backendPort}`, '--state-dir', stateDir]);
   if (r.status !== 0) throw new Error(`expose failed: ${r.stderr || r.stdout}`);
   const ca = fs.readFileSync(path.join(stateDir, 'ca', 'root.pem'), 'utf8');
   return { port, stateDir, ca, cert: path.join(stateDir, 'certs', `${HOST}.pem`), key: path.join(stateDir, 'certs', `${HOST}.key`) };
+}
+
+async function serve(name, cliPath, stateDir, port) {
+  start(name, process.execPath, [cliPath, 'serve', '--state-dir', stateDir, '--https-port', String(port), '--no-http', '--no-docker', '--bind', '127.0.0.1']);
+  await waitFor(`container-https serve (${name})`, name, async () => /listening on https:/.test(logOf(name)));
+}
+
+/** Another build of ours on a copy of the state dir: same CA, same certificate, same route. */
+async function startOtherBuild(name, cliPath, ours) {
+  if (!fs.existsSync(cliPath)) throw new Error(`--compare ${name}=${cliPath}: no such file`);
+  const port = await freePort();
+  const stateDir = path.join(tmp, `state-${name}`);
+  fs.mkdirSync(stateDir, { mode: 0o700 });
+  for (const part of ['ca', 'certs', 'routes.json']) fs.cpSync(path.join(ours.stateDir, part), path.join(stateDir, part), { recursive: true });
+  await serve(name, cliPath, stateDir, port);
+  return { port };
 }
 
 function cli(args) {
@@ -395,6 +412,7 @@ async function main() {
   const fronts = { ours: { port: ours.port } };
   if (opts.only.includes('nginx')) fronts.nginx = await startNginx(backendPort, certs);
   if (opts.only.includes('caddy')) fronts.caddy = await startCaddy(backendPort, certs);
+  for (const [name, cliPath] of opts.compare) fronts[name] = await startOtherBuild(name, cliPath, ours);
   if (!opts.only.includes('ours')) delete fronts.ours;
 
   // Same certificate everywhere, verified against our CA.
@@ -414,7 +432,7 @@ async function main() {
       const h2 = await h2load(port, opts.duration);
       samples[name].h1.push(h1);
       samples[name].h2.push(h2);
-      console.log(`round ${round + 1} ${name.padEnd(5)}  h1 ${fmt(h1.rps)} req/s p50 ${fmt(h1.p50, 2)} ms p99 ${fmt(h1.p99, 2)} ms | h2 ${fmt(h2.rps)} req/s mean ${fmt(h2.mean, 2)} ms | load ${load()}`);
+      console.log(`round ${round + 1} ${name.padEnd(6)}  h1 ${fmt(h1.rps)} req/s p50 ${fmt(h1.p50, 2)} ms p99 ${fmt(h1.p99, 2)} ms | h2 ${fmt(h2.rps)} req/s mean ${fmt(h2.mean, 2)} ms | load ${load()}`);
     }
   }
 
@@ -431,14 +449,16 @@ async function main() {
   console.log(`\nmedians of ${opts.rounds} rounds (load at end ${load()}):`);
   printTable(results);
   const checks = [];
-  if (results.ours) {
+  for (const mine of ['ours', ...opts.compare.map(([name]) => name)]) {
     for (const other of ['caddy', 'nginx']) {
-      if (!results[other]) continue;
-      const h1 = results.ours.h1.rps / results[other].h1.rps;
-      const h2 = results.ours.h2.rps / results[other].h2.rps;
-      const p99 = results.ours.h1.p99 / results[other].h1.p99;
-      console.log(`ours/${other}: h1 throughput ${h1.toFixed(2)}, h1 p99 ${p99.toFixed(2)} (lower is better), h2 throughput ${h2.toFixed(2)}`);
+      if (!results[mine] || !results[other]) continue;
+      const h1 = results[mine].h1.rps / results[other].h1.rps;
+      const h2 = results[mine].h2.rps / results[other].h2.rps;
+      const p99 = results[mine].h1.p99 / results[other].h1.p99;
+      console.log(`${mine}/${other}: h1 throughput ${h1.toFixed(2)}, h1 p99 ${p99.toFixed(2)} (lower is better), h2 throughput ${h2.toFixed(2)}`);
     }
+  }
+  if (results.ours) {
     if (results.caddy) checks.push([`h1 throughput ours/caddy >= 1.0`, results.ours.h1.rps / results.caddy.h1.rps >= 1.0]);
     if (results.nginx) checks.push([`h1 throughput ours/nginx >= 0.6`, results.ours.h1.rps / results.nginx.h1.rps >= 0.6]);
     if (results.caddy) checks.push([`h1 p99 ours <= caddy`, results.ours.h1.p99 <= results.caddy.h1.p99]);

@@ -20,11 +20,12 @@ export function isLoopback(address: string | undefined): boolean {
  * HTTP/2 requests carry pseudo-headers (:path, :authority…) that an HTTP/1.1 upstream must not
  * see. Returns HTTP/1.1-shaped headers (a copy: the compat layer's object stays intact), with
  * `host` from :authority. Everything else an h2 client may send is already free of hop-by-hop
- * headers (RFC 9113 §8.2.2), apart from `te: trailers`, which is dropped.
+ * headers (RFC 9113 §8.2.2), apart from `te: trailers`, which is dropped, and Expect, which the
+ * server has already answered.
  */
 export function h2HeadersAsH1(source: IncomingHttpHeaders): IncomingHttpHeaders {
   const headers: IncomingHttpHeaders = {};
-  for (const key in source) if (key.charCodeAt(0) !== 58 /* ':' */ && key !== 'te') headers[key] = source[key];
+  for (const key in source) if (key.charCodeAt(0) !== 58 /* ':' */ && key !== 'te' && key !== 'expect') headers[key] = source[key];
   if (!headers.host && source[':authority']) headers.host = source[':authority'] as string;
   return headers;
 }

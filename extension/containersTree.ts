@@ -38,8 +38,18 @@ export class ContainersTree implements vscode.TreeDataProvider<Node>, vscode.Dis
     this.render();
   }
 
+  private lastRendered?: string;
+
+  /**
+   * Re-renders only when what the tree shows changed: the daemon sends status and certificate
+   * events often, and a refresh under the pointer can swallow a click on a row.
+   */
   private render(): void {
     const docker = this.docker();
+    const s = this.ctx.state;
+    const shown = JSON.stringify([docker, docker.state === 'connected' ? s.containers.containers : null, s.routes.map((r) => [r.host, r.target, r.url, r.status, r.container]), s.certs.map((c) => [c.host, c.notAfter, c.issuerName])]);
+    if (shown === this.lastRendered) return;
+    this.lastRendered = shown;
     void vscode.commands.executeCommand('setContext', DOCKER_CONTEXT_KEY, docker.state);
     // A tree message would hide the welcome view (and its buttons), so the proxy's failure goes
     // in the header instead; Docker's failure is rendered as rows (see dockerNotice).

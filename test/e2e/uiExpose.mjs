@@ -16,7 +16,7 @@ async function withFailureShot(page, fn) {
   } catch (err) {
     const shot = join(tmpdir(), `chs-ui-failure-${Date.now()}.png`);
     await page?.screenshot({ path: shot }).catch(() => undefined);
-    err.message += ` (screenshot: ${shot})`;
+    log(`UI test failed; screenshot of the workbench: ${shot}`);
     throw err;
   }
 }

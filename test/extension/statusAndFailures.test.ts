@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as vscode from 'vscode';
+import { attachOrStart } from '../../extension/daemonLauncher';
 import { ProxyState, tcpPorts } from '../../extension/proxyState';
 import { statusModel } from '../../extension/statusBar';
 import type { CertMeta } from '../../proxy-core/src/certs/certStore';
@@ -52,6 +53,17 @@ describe('Container HTTPS status bar and start failures', function () {
       ],
     });
     assert.deepEqual(ports.map((p) => [p.containerPort, p.hostIp]), [[443, undefined], [8000, '0.0.0.0']]);
+  });
+
+  it('another window attaches to the running proxy instead of starting a second one', async function () {
+    const api = await activateExtension();
+    await api.ctx.api();
+    const running = api.ctx.state.status!;
+    const lines: string[] = [];
+    const other = await attachOrStart({ stateDir: api.ctx.config.stateDir, cliPath: api.ctx.cliPath, args: api.ctx.config.serveArgs(), env: {}, log: (l) => lines.push(l) });
+    assert.equal(other.started, false);
+    assert.equal(other.status.pid, running.pid);
+    assert.deepEqual(lines, [], 'nothing was started');
   });
 
   it('a port already in use gives one clear message naming the setting, and the proxy comes back once fixed', async function () {

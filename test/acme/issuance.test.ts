@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
+import * as http2 from 'node:http2';
 import * as tls from 'node:tls';
 import { CertsResponse, DaemonStatus } from '../../proxy-core/src/control/apiTypes';
 import { ControlClient } from '../../proxy-core/src/control/controlClient';
@@ -24,6 +25,36 @@ function serveArgs(pebble: Pebble, challenge: 'http-01' | 'tls-alpn-01'): string
     '--https-port', String(pebble.tlsPort),
     '--http-port', String(pebble.httpPort),
   ];
+}
+
+/** HTTP/2 by ALPN, verified against ca: the listener still negotiates h2 with our ALPN callback. */
+function h2Alpn(host: string, port: number, ca: string): Promise<{ status: number; alpn: string | false | null }> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(`https://127.0.0.1:${port}`, { ca, servername: host });
+    session.on('error', reject);
+    const req = session.request({ ':path': '/', ':authority': `${host}:${port}` });
+    req.on('response', (h) => {
+      const alpn = (session.socket as tls.TLSSocket).alpnProtocol;
+      req.resume();
+      req.on('end', () => {
+        session.close();
+        resolve({ status: Number(h[':status']), alpn });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A TLS handshake offering only acme-tls/1, as a CA validating TLS-ALPN-01 does. */
+function acmeTlsHandshake(host: string, port: number, ca: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, servername: host, ALPNProtocols: ['acme-tls/1'], ca }, () => {
+      resolve(`connected with ${socket.alpnProtocol}`);
+      socket.end();
+    });
+    socket.on('error', (err) => resolve(`refused: ${err.message}`));
+  });
 }
 
 function plainGet(port: number, host: string, path: string): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
@@ -92,6 +123,11 @@ describe('ACME issuance through the daemon and CLI, validated by a real Pebble',
         const timing = live.acme.recentIssuances?.find((i) => i.host === host);
         assert.ok(timing, JSON.stringify(live.acme));
         t.diagnostic(`${challenge}: daemon-side issuance ${timing.ms} ms; schedule: ${JSON.stringify(live.acme.schedule?.find((e) => e.host === host))}`);
+
+        const h2 = await h2Alpn(host, pebble.tlsPort, pebble.rootPem);
+        assert.deepEqual(h2, { status: 200, alpn: 'h2' });
+        // No validation in flight: nobody gets an acme-tls/1 connection (the CA's probe is not a backdoor).
+        assert.match(await acmeTlsHandshake(host, pebble.tlsPort, pebble.rootPem), /refused: .*no application protocol/);
 
         // The HTTP listener: only live tokens come from the challenge path; the rest redirects.
         const unknown = await plainGet(pebble.httpPort, host, '/.well-known/acme-challenge/not-a-token');

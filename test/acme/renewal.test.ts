@@ -223,7 +223,8 @@ describe('ACME renewal by ARI (RFC 9773) against a renewalInfo endpoint the test
   });
 
   test('renews inside the suggested window (long before one third of the lifetime), then follows the next window', async (t) => {
-    const { daemon } = await acmeDaemon(pebble, `${frontUrl}/dir`);
+    const { daemon, stateDir } = await acmeDaemon(pebble, `${frontUrl}/dir`);
+    let restarted: Daemon | undefined;
     try {
       const host = 'ari.example.com';
       await daemon.expose(host, { target: backend.url, tls: 'acme' });
@@ -246,8 +247,18 @@ describe('ACME renewal by ARI (RFC 9773) against a renewalInfo endpoint the test
       assert.ok(Date.parse(next.next) >= window.start.getTime() && Date.parse(next.next) <= window.end.getTime(), `${next.next} inside ${window.start.toISOString()}–${window.end.toISOString()}`);
       assert.equal(daemon.certs.store.get(host)!.meta.renewAt, next.next);
       t.diagnostic(`scheduler for ${host}:\n${describeHistory(daemon, host)}`);
+
+      // After a restart (certificate from disk, nothing ordered yet) the plan still comes from ARI.
+      await daemon.close();
+      const askedBefore = asked.length;
+      restarted = (await startDaemon({ stateDir, httpsPort: pebble.tlsPort, httpPort: pebble.httpPort, acmeDirectory: `${frontUrl}/dir`, acmeCaFile: pebble.trustFile })).daemon;
+      const replanned = await waitForEvent(restarted, host, (e) => e.event === 'scheduled');
+      assert.match(replanned.reason, /^ARI window/);
+      assert.equal(asked[askedBefore], secondId);
+      assert.ok(!restarted.acme!.scheduler.history.some((e) => e.event === 'renewed' || e.event === 'issued'), 'no order after the restart');
     } finally {
       await daemon.close();
+      await restarted?.close();
     }
   });
 });

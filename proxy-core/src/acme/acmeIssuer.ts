@@ -79,8 +79,18 @@ export class AcmeOrderIssuer implements AcmeIssuer {
   /** ARI where the directory offers renewalInfo, else one third of the lifetime left. */
   async renewalPlan(cert: StoredCert, now = new Date()): Promise<RenewalPlan> {
     const fallback = lifetimePlan(cert.meta.notBefore, cert.meta.notAfter);
+    if (cert.meta.issuer !== 'acme') return fallback;
+    if (!this.directory) {
+      // After a restart nothing has been ordered yet; ARI support is only known from the directory.
+      try {
+        await this.refreshDirectory();
+      } catch (err) {
+        this.opts.log(`ACME: ${(err as Error).message} Planning ${cert.meta.host} by its lifetime for now.`);
+        return { ...fallback, recheckAt: new Date(now.getTime() + 3600_000) };
+      }
+    }
     const renewalInfo = this.directory?.renewalInfo;
-    if (!renewalInfo || cert.meta.issuer !== 'acme') return fallback;
+    if (!renewalInfo) return fallback;
     try {
       const info = await fetchRenewalInfo(renewalInfo, cert.certPem, this.opts.extraCaPem, now.getTime());
       const windowKey = `${cert.meta.fingerprint256}|${info.start.toISOString()}|${info.end.toISOString()}`;

@@ -16,11 +16,19 @@ export function runDnsHook(command: string, action: 'present' | 'cleanup', domai
     const child =
       process.platform === 'win32'
         ? spawn(`${command} ${action} ${fqdn} ${value}`, { shell: true, stdio: ['ignore', 'pipe', 'pipe'], env: hookEnv(action, domain, fqdn, value) })
-        : spawn('/bin/sh', ['-c', `${command} "$@"`, 'acme-dns-hook', action, fqdn, value], { stdio: ['ignore', 'pipe', 'pipe'], env: hookEnv(action, domain, fqdn, value) });
+        : spawn('/bin/sh', ['-c', `${command} "$@"`, 'acme-dns-hook', action, fqdn, value], { stdio: ['ignore', 'pipe', 'pipe'], env: hookEnv(action, domain, fqdn, value), detached: true });
     let output = '';
     child.stdout.on('data', (d) => (output = (output + d).slice(-2000)));
     child.stderr.on('data', (d) => (output = (output + d).slice(-2000)));
-    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    // A hook that hangs is stopped with everything it started (its process group).
+    const timer = setTimeout(() => {
+      try {
+        if (process.platform !== 'win32' && child.pid) process.kill(-child.pid, 'SIGTERM');
+        else child.kill('SIGTERM');
+      } catch {
+        child.kill('SIGTERM');
+      }
+    }, timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
       reject(new AcmeIssueError(`The DNS hook (--acme-dns-hook) could not be started: ${err.message}.`));
@@ -28,7 +36,7 @@ export function runDnsHook(command: string, action: 'present' | 'cleanup', domai
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) return resolve();
-      const last = output.trim().split('\n').pop() ?? '';
+      const last = (output.trim().split('\n').pop() ?? '').replace(/\.$/, '');
       const how = signal ? `was stopped (${signal}${signal === 'SIGTERM' ? `, after ${timeoutMs / 1000} s` : ''})` : `exited with ${code}`;
       reject(new AcmeIssueError(`The DNS hook "${command} ${action} ${fqdn} …" ${how}${last ? `: ${last}` : ''}.`));
     });

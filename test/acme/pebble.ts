@@ -30,6 +30,8 @@ export interface PebbleOptions {
   /** certificateValidityPeriod in seconds (Pebble's default is 5 years). */
   validitySeconds?: number;
   domainBlocklist?: string[];
+  /** Require External Account Binding with these key ids → base64url HMAC keys. */
+  eab?: Record<string, string>;
 }
 
 export async function freePort(): Promise<number> {
@@ -64,7 +66,8 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<Pebble> {
       httpPort,
       tlsPort,
       ocspResponderURL: '',
-      externalAccountBindingRequired: false,
+      externalAccountBindingRequired: !!opts.eab,
+      ...(opts.eab ? { externalAccountMACKeys: opts.eab } : {}),
       ...(opts.validitySeconds ? { certificateValidityPeriod: opts.validitySeconds } : {}),
       ...(opts.domainBlocklist ? { domainBlocklist: opts.domainBlocklist } : {}),
     },

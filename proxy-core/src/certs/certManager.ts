@@ -42,12 +42,13 @@ export class CertManager extends EventEmitter {
   }
 
   /** Returns a usable certificate for host, issuing one if there is none or it is due. */
+  /** `now` only decides whether the current certificate is due; a new one is always issued for the real clock. */
   ensure(host: string, mode: TlsMode, now = new Date()): Promise<StoredCert> {
     const existing = this.store.get(host);
     if (existing && existing.meta.issuer === mode && !this.isDue(existing, now) && existing.meta.hosts.includes(host)) {
       return Promise.resolve(existing);
     }
-    return this.issue(host, mode, now);
+    return this.issue(host, mode);
   }
 
   issue(host: string, mode: TlsMode, now = new Date()): Promise<StoredCert> {

@@ -1,7 +1,7 @@
 // The UI end to end, as a user does it: open the Container HTTPS view in a real workbench
 // (code-server + Chromium), right-click the container → Expose over HTTPS…, accept the
 // suggested name, see the notification and `$(lock) 1` in the status bar, then load the URL
-// with TLS verified against our CA. Saves docs/images/editor.png.
+// with TLS verified against our CA. Saves test-results/editor.png (docs/images/ with CHS_UPDATE_SCREENSHOT=1).
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,9 +75,12 @@ export async function runUiExpose({ bin, vsix }) {
       // The tree shows the URL once the route event reached it (live, no refresh).
       await item.filter({ hasText: `https://${host}` }).waitFor({ timeout: 30_000 });
       await widenSideBar(page);
-      mkdirSync(join(ROOT, 'docs', 'images'), { recursive: true });
+      // Every run keeps its screenshot in test-results/; the README's copy changes only on request
+      // (CHS_UPDATE_SCREENSHOT=1), so a test run never leaves the work tree modified.
+      const shotDir = process.env.CHS_UPDATE_SCREENSHOT === '1' ? join(ROOT, 'docs', 'images') : join(ROOT, 'test-results');
+      mkdirSync(shotDir, { recursive: true });
       await item.hover();
-      await page.screenshot({ path: join(ROOT, 'docs', 'images', 'editor.png') });
+      await page.screenshot({ path: join(shotDir, 'editor.png') });
       const wallS = (Date.now() - started) / 1000;
       log(`ui: right-click expose of ${host} verified over HTTPS; status bar "${statusText.replace(/\s+/g, ' ')}"; wall time ${wallS.toFixed(1)} s (fresh server, install, browser, clicks, screenshot)`);
       return { wallS, host };

@@ -47,6 +47,8 @@ async function startEdgeBackend(seen: Seen): Promise<{ url: string; close: () =>
           if (!res.writableFinished) seen.closedEarly++;
         });
       }
+      case '/slow':
+        return void setTimeout(() => res.end('slow'), 100);
       case '/close':
         res.writeHead(200, { connection: 'close' });
         return void res.end('closing');
@@ -63,6 +65,9 @@ async function startEdgeBackend(seen: Seen): Promise<{ url: string; close: () =>
       }
     }
   });
+  // Like nginx's default: idle keep-alive sockets stay long, so a stalled pooled socket is not
+  // rescued by the backend closing it.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -181,6 +186,28 @@ describe('HTTP forwarding edge cases (HTTP/1.1 and HTTP/2)', () => {
       assert.equal((await get('/json')).status, 200);
     });
   }
+
+  // The timeout only turns a wedged pool (a hang) into a failure; it asserts nothing about speed.
+  test('clients that leave while their requests wait for a free upstream connection do not wedge the pool', { timeout: 30_000 }, async () => {
+    // More concurrent streams than the pool has connections, then the client vanishes: the
+    // queued requests must be dropped when their turn comes, not stall their connections forever.
+    for (let round = 0; round < 2; round++) {
+      const session = http2.connect(`https://127.0.0.1:${port}`, { ca, servername: 'edge.localhost' });
+      session.on('error', () => undefined);
+      await new Promise<void>((resolve) => session.once('connect', () => resolve()));
+      session.setLocalWindowSize(1 << 20);
+      for (let i = 0; i < 300; i++) {
+        const stream = session.request({ ':path': '/slow', ':authority': `edge.localhost:${port}` });
+        stream.on('error', () => undefined);
+        stream.end();
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      session.destroy();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const res = await httpsGet({ host: 'edge.localhost', port, ca, path: '/json' });
+    assert.equal(res.status, 200);
+  });
 
   test('a client that goes away mid-response ends the upstream request too', async () => {
     const before = seen.closedEarly;

@@ -65,20 +65,26 @@ export class HttpForwarder {
 class ResponseRelay implements Dispatcher.DispatchHandlers {
   private abort?: (err?: Error) => void;
   private resume?: () => void;
-  private failed = false;
+  private done = false;
+  private clientGone = false;
 
   constructor(
     private readonly res: AnyResponse,
     private readonly h2: boolean,
     private readonly onFailure: (f: ForwardFailure) => void,
-  ) {}
+  ) {
+    // A client that goes away must not keep the upstream request (and its pooled socket) busy:
+    // a response paused for a reader that is gone would otherwise never resume. The request may
+    // still be queued for a free connection when that happens, hence the listener from the start.
+    res.once('close', () => {
+      this.clientGone = true;
+      if (!this.done) this.abort?.();
+    });
+  }
 
   onConnect(abort: (err?: Error) => void): void {
     this.abort = abort;
-    // A client that goes away mid-request must not keep the upstream request (and socket) busy.
-    this.res.once('close', () => {
-      if (!this.res.writableFinished) this.abort?.();
-    });
+    if (this.clientGone) abort();
   }
 
   onHeaders(status: number, rawHeaders: Buffer[] | string[] | null, resume: () => void): boolean {
@@ -91,18 +97,20 @@ class ResponseRelay implements Dispatcher.DispatchHandlers {
   }
 
   onData(chunk: Buffer): boolean {
+    if (this.clientGone) return false; // abort() is already on its way
     const ok = (this.res as http.ServerResponse).write(chunk);
     if (!ok) this.res.once('drain', this.resume!);
     return ok;
   }
 
   onComplete(): void {
+    this.done = true;
     this.res.end();
   }
 
   onError(err: Error): void {
-    if (this.failed) return;
-    this.failed = true;
+    if (this.done) return;
+    this.done = true;
     this.onFailure({ err: err as NodeJS.ErrnoException, headersSent: this.res.headersSent });
   }
 }

@@ -22,6 +22,7 @@ import { RouteRecord, RouteView, TlsMode } from '../routes/types';
 import { VERSION } from '../version';
 import { caStatus, verifyAndRecord, watchTrustRecord } from '../trust/caStatus';
 import { daemonEndpoint } from '../trust/checkEndpoint';
+import { IdleExit } from './idleExit';
 import { acquirePidLock } from './lock';
 import { listenError } from './listenErrors';
 
@@ -96,8 +97,14 @@ export class Daemon {
   dockerStatus: DaemonStatus['docker'];
   docker?: DockerDiscovery;
 
+  private readonly idleExit: IdleExit;
+
   private constructor(readonly options: DaemonOptions) {
     this.paths = statePaths(options.stateDir);
+    this.idleExit = new IdleExit(options.exitWhenIdleMs, (ms) => {
+      this.log(`no editor window has used the proxy for ${Math.round(ms / 1000)} s: stopping (routes are kept in routes.json)`);
+      void this.close().then(() => this.emitExit());
+    });
     this.control = new ControlServer(this.paths.socket);
     this.dockerStatus = { enabled: options.docker, labels: options.docker && options.labels, connected: false };
   }
@@ -193,8 +200,8 @@ export class Daemon {
 
     this.registerApi();
     await this.control.listen();
-    this.armIdleExit(); // a window that started us but died before connecting must not leave us running
-    this.closers.push(() => clearTimeout(this.idleTimer));
+    this.idleExit.arm();
+    this.closers.push(() => this.idleExit.stop());
     this.closers.push(() => this.control.close());
 
     this.table.on('changed', () => this.control.broadcast('routes', this.routesView()));
@@ -345,7 +352,7 @@ export class Daemon {
     });
     c.on('GET', '/v1/events', (req) => {
       const stream = c.openStream(req.res);
-      this.trackEventClient(req.res);
+      this.idleExit.track(req.res);
       stream.send('status', this.status());
       stream.send('routes', this.routesView());
       stream.send('certs', { certs: this.certs.store.list() });
@@ -357,31 +364,6 @@ export class Daemon {
       setTimeout(() => void this.close().then(() => this.emitExit()), 10);
       return { stopping: true };
     });
-  }
-
-  private eventClients = 0;
-  private idleTimer?: NodeJS.Timeout;
-
-  /** Counts event listeners (editor windows) for exitWhenIdleMs: the last one out starts the clock. */
-  private trackEventClient(res: import('node:http').ServerResponse): void {
-    this.eventClients++;
-    clearTimeout(this.idleTimer);
-    res.on('close', () => {
-      this.eventClients--;
-      this.armIdleExit();
-    });
-  }
-
-  private armIdleExit(): void {
-    const ms = this.options.exitWhenIdleMs;
-    if (ms === undefined || this.eventClients > 0) return;
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
-      if (this.eventClients > 0) return;
-      this.log(`no editor window has used the proxy for ${Math.round(ms / 1000)} s: stopping (routes are kept in routes.json)`);
-      void this.close().then(() => this.emitExit());
-    }, ms);
-    this.idleTimer.unref?.();
   }
 
   /** Set by `serve` so a remote shutdown ends the process. */

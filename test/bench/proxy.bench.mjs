@@ -160,9 +160,9 @@ http { ${nginxCommonHttp()}
 }
 `,
   );
-  start('backend', 'nginx', ['-p', tmp, '-e', `${tmp}/backend.err`, '-c', conf]);
+  const { pid } = start('backend', 'nginx', ['-p', tmp, '-e', `${tmp}/backend.err`, '-c', conf]);
   await waitFor('backend nginx', 'backend', () => httpGetOk(port));
-  return port;
+  return { port, pid };
 }
 
 function httpGetOk(port) {
@@ -177,16 +177,17 @@ function httpGetOk(port) {
 async function startOurs(backendPort) {
   const port = await freePort();
   const stateDir = path.join(tmp, 'state');
-  await serve('ours', CLI, stateDir, port);
+  const { pid } = await serve('ours', CLI, stateDir, port);
   const r = cli(['expose', HOST, `http://127.0.0.1:${backendPort}`, '--state-dir', stateDir]);
   if (r.status !== 0) throw new Error(`expose failed: ${r.stderr || r.stdout}`);
   const ca = fs.readFileSync(path.join(stateDir, 'ca', 'root.pem'), 'utf8');
-  return { port, stateDir, ca, cert: path.join(stateDir, 'certs', `${HOST}.pem`), key: path.join(stateDir, 'certs', `${HOST}.key`) };
+  return { port, pid, stateDir, ca, cert: path.join(stateDir, 'certs', `${HOST}.pem`), key: path.join(stateDir, 'certs', `${HOST}.key`) };
 }
 
 async function serve(name, cliPath, stateDir, port) {
-  start(name, process.execPath, [cliPath, 'serve', '--state-dir', stateDir, '--https-port', String(port), '--no-http', '--no-docker', '--bind', '127.0.0.1']);
+  const child = start(name, process.execPath, [cliPath, 'serve', '--state-dir', stateDir, '--https-port', String(port), '--no-http', '--no-docker', '--bind', '127.0.0.1']);
   await waitFor(`container-https serve (${name})`, name, async () => /listening on https:/.test(logOf(name)));
+  return child;
 }
 
 /** Another build of ours on a copy of the state dir: same CA, same certificate, same route. */
@@ -196,8 +197,8 @@ async function startOtherBuild(name, cliPath, ours) {
   const stateDir = path.join(tmp, `state-${name}`);
   fs.mkdirSync(stateDir, { mode: 0o700 });
   for (const part of ['ca', 'certs', 'routes.json']) fs.cpSync(path.join(ours.stateDir, part), path.join(stateDir, part), { recursive: true });
-  await serve(name, cliPath, stateDir, port);
-  return { port };
+  const { pid } = await serve(name, cliPath, stateDir, port);
+  return { port, pid };
 }
 
 function cli(args) {
@@ -235,9 +236,9 @@ http { ${nginxCommonHttp()}
 }
 `,
   );
-  start('nginx', 'nginx', ['-p', tmp, '-e', `${tmp}/nginx.err`, '-c', conf]);
+  const { pid } = start('nginx', 'nginx', ['-p', tmp, '-e', `${tmp}/nginx.err`, '-c', conf]);
   await waitFor('nginx', 'nginx', async () => (await httpsGet(port, certs.ca)).status === 200);
-  return { port };
+  return { port, pid };
 }
 
 async function startCaddy(backendPort, certs) {
@@ -264,9 +265,9 @@ https://${HOST}:${port} {
   );
   const home = path.join(tmp, 'caddy-home');
   fs.mkdirSync(home, { recursive: true });
-  start('caddy', 'caddy', ['run', '--config', conf, '--adapter', 'caddyfile'], { HOME: home, XDG_DATA_HOME: home, XDG_CONFIG_HOME: home });
+  const { pid } = start('caddy', 'caddy', ['run', '--config', conf, '--adapter', 'caddyfile'], { HOME: home, XDG_DATA_HOME: home, XDG_CONFIG_HOME: home });
   await waitFor('caddy', 'caddy', async () => (await httpsGet(port, certs.ca)).status === 200);
-  return { port };
+  return { port, pid };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -301,17 +302,46 @@ function toMs(value, unit) {
   return Number(value) * ({ us: 0.001, ms: 1, s: 1000, m: 60000 }[unit] ?? NaN);
 }
 
-async function wrk(port, seconds) {
+/**
+ * CPU seconds (user + system) used so far by a process and its descendants (nginx's worker,
+ * Go's threads are in the process itself), from /proc. Linux only; NaN elsewhere.
+ */
+function cpuSeconds(pid) {
+  const tick = 100; // USER_HZ on Linux
+  let total = 0;
+  const visit = (p) => {
+    const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    total += (Number(fields[11]) + Number(fields[12])) / tick;
+    for (const task of fs.readdirSync(`/proc/${p}/task`)) {
+      const children = fs.readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').trim();
+      for (const c of children ? children.split(' ') : []) visit(c);
+    }
+  };
+  try {
+    visit(pid);
+    return total;
+  } catch {
+    return NaN;
+  }
+}
+
+async function wrk(port, seconds, pids = []) {
+  const before = pids.map(cpuSeconds);
   const [cmd, args] = hostsWrapper()('wrk', ['-t1', `-c${opts.connections}`, `-d${seconds}s`, '--latency', `https://${HOST}:${port}/`]);
   const out = await run(cmd, args);
+  const cpu = pids.map((p, i) => cpuSeconds(p) - before[i]);
   const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1]);
+  const requests = Number(out.match(/(\d+) requests in/)?.[1]);
+  // CPU microseconds per request of each process tree in `pids` (the proxy, the backend).
+  const usPerReq = cpu.map((c) => (c * 1e6) / requests);
   const pct = (p) => {
     const m = out.match(new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)`, 'm'));
     return m ? toMs(m[1], m[2]) : NaN;
   };
   const errors = out.match(/Non-2xx or 3xx responses: (\d+)|Socket errors: .*/g);
   if (errors) throw new Error(`wrk against port ${port} saw errors: ${errors.join('; ')}`);
-  return { rps, p50: pct(50), p99: pct(99) };
+  return { rps, p50: pct(50), p99: pct(99), usPerReq };
 }
 
 async function h2load(port, seconds) {
@@ -396,8 +426,8 @@ const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 
 function printTable(results) {
-  const rows = [['proxy', 'h1 req/s', 'h1 p50 ms', 'h1 p99 ms', 'h2 req/s', 'h2 mean ms']];
-  for (const [name, r] of Object.entries(results)) rows.push([name, fmt(r.h1.rps), fmt(r.h1.p50, 2), fmt(r.h1.p99, 2), fmt(r.h2.rps), fmt(r.h2.mean, 2)]);
+  const rows = [['proxy', 'h1 req/s', 'h1 p50 ms', 'h1 p99 ms', 'h1 CPU µs/req', 'h2 req/s', 'h2 mean ms']];
+  for (const [name, r] of Object.entries(results)) rows.push([name, fmt(r.h1.rps), fmt(r.h1.p50, 2), fmt(r.h1.p99, 2), fmt(r.h1.cpu, 1), fmt(r.h2.rps), fmt(r.h2.mean, 2)]);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   for (const row of rows) console.log(row.map((c, i) => (i ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  '));
 }
@@ -408,10 +438,11 @@ async function main() {
   console.log(`proxy benchmark: ${opts.rounds} rounds × ${opts.duration}s, ${opts.connections} connections (h2: ×${opts.h2Streams} streams), loopback, TLS 1.3, ECDSA P-256`);
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}; node ${process.version}; nginx ${nginxVersion().text}; ${spawnSync('caddy', ['version'], { encoding: 'utf8' }).stdout.trim().split(' ')[0]}; load at start ${load()}`);
 
-  const backendPort = await startBackend();
+  const backend = await startBackend();
+  const backendPort = backend.port;
   const ours = await startOurs(backendPort);
   const certs = { cert: ours.cert, key: ours.key, ca: ours.ca };
-  const fronts = { ours: { port: ours.port } };
+  const fronts = { ours: { port: ours.port, pid: ours.pid } };
   if (opts.only.includes('nginx')) fronts.nginx = await startNginx(backendPort, certs);
   if (opts.only.includes('caddy')) fronts.caddy = await startCaddy(backendPort, certs);
   for (const [name, cliPath] of opts.compare) fronts[name] = await startOtherBuild(name, cliPath, ours);
@@ -428,20 +459,20 @@ async function main() {
     // Rotate the order so no proxy always runs first (or right after the busiest).
     const order = names.map((_, i) => names[(i + round) % names.length]);
     for (const name of order) {
-      const { port } = fronts[name];
+      const { port, pid } = fronts[name];
       await wrk(port, opts.warmup);
-      const h1 = await wrk(port, opts.duration);
+      const h1 = await wrk(port, opts.duration, [pid, backend.pid]);
       const h2 = await h2load(port, opts.duration);
       samples[name].h1.push(h1);
       samples[name].h2.push(h2);
-      console.log(`round ${round + 1} ${name.padEnd(6)}  h1 ${fmt(h1.rps)} req/s p50 ${fmt(h1.p50, 2)} ms p99 ${fmt(h1.p99, 2)} ms | h2 ${fmt(h2.rps)} req/s mean ${fmt(h2.mean, 2)} ms | load ${load()}`);
+      console.log(`round ${round + 1} ${name.padEnd(6)}  h1 ${fmt(h1.rps)} req/s p50 ${fmt(h1.p50, 2)} ms p99 ${fmt(h1.p99, 2)} ms cpu ${fmt(h1.usPerReq[0], 1)} µs/req | h2 ${fmt(h2.rps)} req/s mean ${fmt(h2.mean, 2)} ms | load ${load()}`);
     }
   }
 
   const results = {};
   for (const [name, s] of Object.entries(samples)) {
     results[name] = {
-      h1: { rps: median(s.h1.map((x) => x.rps)), p50: median(s.h1.map((x) => x.p50)), p99: median(s.h1.map((x) => x.p99)) },
+      h1: { rps: median(s.h1.map((x) => x.rps)), p50: median(s.h1.map((x) => x.p50)), p99: median(s.h1.map((x) => x.p99)), cpu: median(s.h1.map((x) => x.usPerReq[0])), backendCpu: median(s.h1.map((x) => x.usPerReq[1])) },
       h2: { rps: median(s.h2.map((x) => x.rps)), mean: median(s.h2.map((x) => x.mean)) },
     };
   }

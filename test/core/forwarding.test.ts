@@ -5,6 +5,7 @@ import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Daemon } from '../../proxy-core/src/daemon/daemon';
+import { HttpForwarder } from '../../proxy-core/src/proxy/httpForwarder';
 import { startDaemon } from '../support/daemon';
 import { httpsGet } from '../support/https';
 
@@ -226,4 +227,36 @@ describe('HTTP forwarding edge cases (HTTP/1.1 and HTTP/2)', () => {
     assert.equal(seen.closedEarly, before + 1);
     assert.equal((await httpsGet({ host: 'edge.localhost', port, ca, path: '/json' })).status, 200);
   });
+});
+
+test('upstream pools that served nothing for a sweep interval and hold no connections are dropped', async () => {
+  const seen: Seen = { closedEarly: 0 };
+  const backend = await startEdgeBackend(seen);
+  const port = Number(new URL(backend.url).port);
+  const forwarder = new HttpForwarder(5000, 3_600_000);
+  // A plain HTTP front: the forwarder does not care which server the request came from.
+  const front = http.createServer((req, res) =>
+    forwarder.forward(req, res, { host: 'pool.localhost' }, false, { protocol: 'http:', hostname: '127.0.0.1', port, href: backend.url }, () => res.destroy()),
+  );
+  await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+  try {
+    const status = await new Promise<number>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: (front.address() as AddressInfo).port, path: '/json', agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      }).on('error', reject);
+    });
+    assert.equal(status, 200);
+    forwarder.sweep();
+    assert.equal(forwarder.poolCount, 1, 'used since the last sweep: kept');
+    await backend.close(); // drops the pooled keep-alive connection
+    for (let i = 0; i < 100 && forwarder.poolCount > 0; i++) {
+      forwarder.sweep();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(forwarder.poolCount, 0);
+  } finally {
+    front.close();
+    await forwarder.close();
+  }
 });

@@ -21,9 +21,18 @@ export interface ForwardFailure {
  * http-proxy; see docs/performance.md). One pool per upstream origin.
  */
 export class HttpForwarder {
-  private readonly pools = new Map<string, Pool>();
+  private readonly pools = new Map<string, { pool: Pool; used: boolean }>();
+  private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(
+    private readonly timeoutMs: number,
+    sweepEveryMs = 60_000,
+  ) {
+    // Upstreams come and go (a restarted container gets a new address): pools that served
+    // nothing for a whole sweep interval and hold no connections are dropped.
+    this.sweeper = setInterval(() => this.sweep(), sweepEveryMs);
+    this.sweeper.unref();
+  }
 
   /**
    * Sends `req` (headers already prepared for the upstream, HTTP/1.1-shaped) and streams the
@@ -37,26 +46,43 @@ export class HttpForwarder {
   }
 
   close(): Promise<void> {
-    const all = [...this.pools.values()].map((p) => p.destroy().catch(() => undefined));
+    clearInterval(this.sweeper);
+    const all = [...this.pools.values()].map(({ pool }) => pool.destroy().catch(() => undefined));
     this.pools.clear();
     return Promise.all(all).then(() => undefined);
   }
 
-  private pool(upstream: Upstream): Pool {
-    let pool = this.pools.get(upstream.href);
-    if (!pool) {
-      pool = new Pool(upstream.href, {
-        connections: 256,
-        // The 504 page is for a backend that does not answer. Once it has answered, a quiet
-        // body (long polling, server-sent events from dev servers) is legitimate: no body timeout.
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: 0,
-        connectTimeout: this.timeoutMs,
-        // Backends' own Keep-Alive hints are honoured; this is the default when they give none.
-        keepAliveTimeout: 4000,
-      });
-      this.pools.set(upstream.href, pool);
+  /** How many upstream pools are kept (for tests). */
+  get poolCount(): number {
+    return this.pools.size;
+  }
+
+  sweep(): void {
+    for (const [href, entry] of this.pools) {
+      if (!entry.used && entry.pool.stats.size === 0 && entry.pool.stats.connected === 0) {
+        this.pools.delete(href);
+        void entry.pool.destroy().catch(() => undefined);
+      } else entry.used = false;
     }
+  }
+
+  private pool(upstream: Upstream): Pool {
+    const entry = this.pools.get(upstream.href);
+    if (entry) {
+      entry.used = true;
+      return entry.pool;
+    }
+    const pool = new Pool(upstream.href, {
+      connections: 256,
+      // The 504 page is for a backend that does not answer. Once it has answered, a quiet body
+      // (long polling, server-sent events from dev servers) is legitimate: no body timeout.
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: 0,
+      connectTimeout: this.timeoutMs,
+      // Backends' own Keep-Alive hints are honoured; this is the default when they give none.
+      keepAliveTimeout: 4000,
+    });
+    this.pools.set(upstream.href, { pool, used: true });
     return pool;
   }
 }

@@ -19,8 +19,24 @@ const common = {
   external: ['cpu-features', '*.node'],
 };
 
+// The CLI is split: dist/cli.js holds the client commands (expose, routes, …) and loads the heavy
+// commands from bundles of their own, named here. Each dynamic `import('./<module>')` in
+// proxy-core/src/cli/commands.ts becomes `require('./<bundle>.js')` at run time.
+const lazyCommands = { serveCommand: 'serve', caCommands: 'ca', scaffoldCommands: 'scaffold' };
+const lazyFilter = new RegExp(`^\\./(${Object.keys(lazyCommands).join('|')})$`);
+const splitCommands = {
+  name: 'split-commands',
+  setup(build) {
+    build.onResolve({ filter: lazyFilter }, (args) => {
+      if (args.kind !== 'dynamic-import' || !args.importer.endsWith('commands.ts')) return undefined;
+      return { path: `./${lazyCommands[args.path.slice(2)]}.js`, external: true };
+    });
+  },
+};
+
 const builds = [
-  { ...common, entryPoints: ['proxy-core/src/cli.ts'], outfile: 'dist/cli.js'},
+  { ...common, entryPoints: ['proxy-core/src/cli.ts'], outfile: 'dist/cli.js', plugins: [splitCommands] },
+  ...Object.entries(lazyCommands).map(([module, bundle]) => ({ ...common, entryPoints: [`proxy-core/src/cli/${module}.ts`], outfile: `dist/${bundle}.js` })),
 ];
 if (existsSync('extension/main.ts')) {
   builds.push({ ...common, entryPoints: ['extension/main.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'] });

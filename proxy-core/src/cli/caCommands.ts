@@ -12,8 +12,8 @@ import { readTrustRecord, writeTrustRecord } from '../trust/trustRecord';
 import { runPlan } from '../trust/trustRunner';
 import { bool, parseArgs, str, type ParsedArgs } from './args';
 import { caPathCommand } from './routeCommands';
+import { CA_USAGE } from './usage';
 
-export const CA_USAGE = 'ca path | env | check | trust [--nss-db DIR] [--system|--no-system] [--nss|--no-nss] [--java|--no-java] [--dry-run [--json]] | untrust [--dry-run]   [--state-dir D]';
 
 const out = (s: string) => process.stdout.write(s + '\n');
 

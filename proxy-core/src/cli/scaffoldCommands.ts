@@ -15,6 +15,7 @@ import {
 } from '../scaffold';
 import { unifiedDiff } from '../scaffold/lineDiff';
 import { ParsedArgs, bool, parseArgs, port, str } from './args';
+import { SCAFFOLD_USAGE, MIGRATE_USAGE } from './usage';
 
 /**
  * `scaffold` and `migrate` (design §3): files in, text out. Nothing is written unless asked
@@ -22,12 +23,6 @@ import { ParsedArgs, bool, parseArgs, port, str } from './args';
  * the compose file being edited), and a failure leaves every input file as it was.
  */
 
-export const SCAFFOLD_USAGE = [
-  'scaffold traefik [--email E] [--network N] [--challenge http|tls] [--staging] [--dashboard off|loopback|basic-auth] [--dashboard-host H] [--dashboard-user USER:HASH] [--log-level L] [--out FILE [--force]]',
-  'scaffold labels  --service S --host H [--host H2] [--port P] [--network N] [--compose FILE [--write | --print | --out FILE [--force]]]',
-  'scaffold stack   --email E --service S --host H [--host H2] [--port P] [--image I] [--network N] [--challenge http|tls] [--staging] [--dashboard ...] [--dir DIR [--force]]',
-].join('\n  container-https ');
-export const MIGRATE_USAGE = 'migrate  FILE [--out FILE [--force]] [--no-cert-resolver]   # Traefik v1 traefik.toml or compose labels -> v3; unmapped keys on stderr';
 
 /** Repeatable flags (`--host a --host b`, or `--host a,b`): taken out before the strict parser sees them. */
 function takeRepeated(argv: string[], name: string): { values: string[]; rest: string[] } {

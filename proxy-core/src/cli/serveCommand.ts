@@ -5,8 +5,6 @@ import { UserError } from '../errors';
 import { resolveStateDir } from '../paths';
 import { bool, parseArgs, port, str } from './args';
 
-export const SERVE_USAGE =
-  'serve [--state-dir D] [--https-port 8443] [--http-port 8080 | --no-http] [--bind 127.0.0.1] [--no-docker] [--docker-host URL] [--docker-address auto|ip|published] [--no-labels] [--demo] [--acme-directory URL] [--acme-email E] [--acme-ca-file PEM] [--acme-challenge http-01|tls-alpn-01|dns-01] [--acme-agree-tos] [--acme-eab-kid ID --acme-eab-hmac KEY] [--acme-dns-hook CMD] [--backend-timeout SECONDS] [--exit-when-idle SECONDS]';
 
 export async function serveCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {

@@ -34,7 +34,9 @@ export async function setup() {
       if (!started) return;
       log('stopping dockerd');
       try { process.kill(started.pid, 'SIGTERM'); } catch { /* gone */ }
-      await waitFor(() => !engineAnswers(), { timeoutMs: 15000 });
+      // Wait for the process itself, not just the socket: it still unmounts and stops containerd after.
+      const gone = () => { try { process.kill(started.pid, 0); return false; } catch { return true; } };
+      if (!(await waitFor(gone, { timeoutMs: 20000 }))) log(`dockerd (pid ${started.pid}) still running 20 s after SIGTERM`);
     },
   };
 }

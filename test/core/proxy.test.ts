@@ -87,6 +87,17 @@ describe('the HTTPS proxy', () => {
     assert.equal(headers['x-forwarded-port'], String(port));
   });
 
+  test('no certificate is made for names the CA may not sign: the default certificate is served', async () => {
+    const cert = await new Promise<tls.PeerCertificate>((resolve, reject) => {
+      const socket = tls.connect({ host: '127.0.0.1', port, servername: 'www.example.com', ca, checkServerIdentity: () => undefined }, () => {
+        resolve(socket.getPeerCertificate());
+        socket.end();
+      });
+      socket.on('error', reject);
+    });
+    assert.equal(cert.subjectaltname, 'DNS:localhost');
+  });
+
   test('SNI picks the right certificate among several hosts', async () => {
     for (const host of ['a.localhost', 'b.test', 'dead.localhost']) {
       const cert = await new Promise<tls.PeerCertificate>((resolve, reject) => {
@@ -135,8 +146,10 @@ describe('the HTTPS proxy', () => {
     assert.deepEqual(messages, [`hello a.localhost:${port}`, 'echo:ping']);
   });
 
-  test('unknown host: 404 page that lists the routes (loopback client)', async () => {
-    const res = await httpsGet({ host: 'localhost', port, ca });
+  test('unknown host: 404 page that lists the routes (loopback client), with a valid certificate for a typo the CA may sign', async () => {
+    const res = await httpsGet({ host: 'tpyo.localhost', port, ca });
+    assert.equal(res.peerCertificate?.subjectaltname, 'DNS:tpyo.localhost');
+    assert.equal(daemon.certs.store.get('tpyo.localhost'), undefined, 'kept in memory, not stored');
     assert.equal(res.status, 404);
     assert.match(res.body, /No route for this host/);
     assert.match(res.body, /a\.localhost/);

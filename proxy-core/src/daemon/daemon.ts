@@ -4,6 +4,7 @@ import { AcmeService } from '../acme/acmeSetup';
 import type { RetryPolicy } from '../acme/renewalScheduler';
 import { CertManager } from '../certs/certManager';
 import { CertStore } from '../certs/certStore';
+import { FallbackCerts } from '../certs/fallbackCerts';
 import { LocalCa } from '../certs/localCa';
 import { ContainersResponse, DaemonStatus, ExposeRequest, RoutesResponse } from '../control/apiTypes';
 import { ControlServer } from '../control/controlServer';
@@ -148,10 +149,12 @@ export class Daemon {
 
     // The certificate served to names we have no route for (the 404 page still needs TLS).
     const fallback = await ca.issueLeaf('localhost');
+    const fallbackCerts = new FallbackCerts(ca);
     this.https = new HttpsProxy({
       table: this.table,
       // A pending TLS-ALPN-01 challenge answers for its name first (only for those few seconds).
       contextFor: (name) => this.acme?.challenges.contextFor(name) ?? this.certs.store.get(name)?.context,
+      fallbackContextFor: (name) => fallbackCerts.contextFor(name),
       defaultCert: { cert: fallback.certPem, key: fallback.keyPem },
       port: options.httpsPort,
       bind: options.bind,

@@ -17,6 +17,8 @@ export interface HttpsProxyOptions {
   table: RouteTable;
   /** Picks the TLS context for a server name (SNI); undefined falls back to the default. */
   contextFor: (servername: string) => tls.SecureContext | undefined;
+  /** For names with no certificate: one made on the fly (the 404 page), else the default. */
+  fallbackContextFor?: (servername: string) => Promise<tls.SecureContext | undefined>;
   defaultCert: { cert: string; key: string };
   port: number;
   bind: string;
@@ -44,7 +46,12 @@ export class HttpsProxy {
         cert: opts.defaultCert.cert,
         key: opts.defaultCert.key,
         ALPNProtocols: ['h2', 'http/1.1'],
-        SNICallback: (servername, cb) => cb(null, opts.contextFor(servername.toLowerCase())),
+        SNICallback: (servername, cb) => {
+          const name = servername.toLowerCase();
+          const context = opts.contextFor(name);
+          if (context || !opts.fallbackContextFor) return cb(null, context);
+          opts.fallbackContextFor(name).then((fallback) => cb(null, fallback), () => cb(null, undefined));
+        },
       },
       (req, res) => this.onRequest(req, res),
     );

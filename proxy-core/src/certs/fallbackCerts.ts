@@ -1,0 +1,34 @@
+import * as tls from 'node:tls';
+import { LocalCa } from './localCa';
+import { makeContext } from './certStore';
+
+const MAX_CACHED = 64;
+
+/**
+ * Certificates for names that have no route but that the local CA may sign (a typo such as
+ * tpyo.localhost): without one the browser shows a certificate error instead of our 404 page that
+ * lists the routes. Kept in memory only, a bounded few, never written to certs/.
+ */
+export class FallbackCerts {
+  private readonly cache = new Map<string, Promise<tls.SecureContext | undefined>>();
+
+  constructor(private readonly ca: LocalCa) {}
+
+  contextFor(host: string): Promise<tls.SecureContext | undefined> {
+    const cached = this.cache.get(host);
+    if (cached) return cached;
+    if (!this.ca.permits(host) || !isPlausibleName(host)) return Promise.resolve(undefined);
+    const made = this.ca.issueLeaf(host).then(
+      (leaf) => makeContext(leaf.certPem, leaf.keyPem),
+      () => undefined,
+    );
+    if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(host, made);
+    return made;
+  }
+}
+
+// SNI is whatever the client sent; only RFC 1123 names get a certificate.
+function isPlausibleName(host: string): boolean {
+  return host.length <= 253 && host.split('.').every((label) => /^(?!-)[a-z0-9-]{1,63}(?<!-)$/.test(label));
+}

@@ -78,7 +78,10 @@ export class HttpForwarder {
       // (long polling, server-sent events from dev servers) is legitimate: no body timeout.
       headersTimeout: this.timeoutMs,
       bodyTimeout: 0,
-      connectTimeout: this.timeoutMs,
+      // Connecting to a local process or a container takes well under a millisecond; a connect that
+      // hangs means the address is gone (a container that stopped a moment ago), so give up sooner
+      // than the response timeout.
+      connectTimeout: Math.min(this.timeoutMs, CONNECT_TIMEOUT_MS),
       // Backends' own Keep-Alive hints are honoured; this is the default when they give none.
       keepAliveTimeout: 4000,
     });
@@ -86,6 +89,8 @@ export class HttpForwarder {
     return pool;
   }
 }
+
+const CONNECT_TIMEOUT_MS = 5000;
 
 /** undici's callbacks for one request, writing status, headers and body into our response. */
 class ResponseRelay implements Dispatcher.DispatchHandlers {

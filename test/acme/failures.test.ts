@@ -1,25 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as http from 'node:http';
 import { startEchoBackend } from '../support/backends';
 import { cliAsync, spawnServe } from '../support/daemon';
 import { serviceMissing } from '../support/env';
 import { Pebble, freePort, startPebble } from './pebble';
+import { plainGet } from '../support/https';
 
 const skip = serviceMissing('pebble');
-
-function plainGet(port: number, host: string, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path, headers: { host }, agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on('error', reject);
-  });
-}
 
 describe('ACME failures reach the user as sentences', { skip }, () => {
   let pebble: Pebble;

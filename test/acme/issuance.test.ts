@@ -1,6 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as tls from 'node:tls';
 import { CertsResponse, DaemonStatus } from '../../proxy-core/src/control/apiTypes';
@@ -10,6 +9,7 @@ import { cliAsync, spawnServe } from '../support/daemon';
 import { serviceMissing } from '../support/env';
 import { httpsGet } from '../support/https';
 import { Pebble, startPebble } from './pebble';
+import { plainGet } from '../support/https';
 
 const skip = serviceMissing('pebble');
 
@@ -54,19 +54,6 @@ function acmeTlsHandshake(host: string, port: number, ca: string): Promise<strin
       socket.end();
     });
     socket.on('error', (err) => resolve(`refused: ${err.message}`));
-  });
-}
-
-function plainGet(port: number, host: string, path: string): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path, headers: { host }, agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-      })
-      .on('error', reject);
   });
 }
 

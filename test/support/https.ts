@@ -1,3 +1,4 @@
+import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import type * as tls from 'node:tls';
@@ -60,5 +61,19 @@ export function h2Get(opts: { host: string; port: number; ca: string | string[];
     });
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** A plain-HTTP GET to 127.0.0.1:port for `host` (the HTTP listener: redirects, ACME, pending pages). */
+export function plainGet(port: number, host: string, path: string): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path, headers: { host }, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      })
+      .on('error', reject);
   });
 }

@@ -1,6 +1,7 @@
 import * as tls from 'node:tls';
 import { LocalCa } from './localCa';
 import { makeContext } from './certStore';
+import { isRfc1123Name } from '../routes/hostName';
 
 const MAX_CACHED = 64;
 
@@ -17,7 +18,8 @@ export class FallbackCerts {
   contextFor(host: string): Promise<tls.SecureContext | undefined> {
     const cached = this.cache.get(host);
     if (cached) return cached;
-    if (!this.ca.permits(host) || !isPlausibleName(host)) return Promise.resolve(undefined);
+    // SNI is whatever the client sent; only RFC 1123 names get a certificate.
+    if (!this.ca.permits(host) || !isRfc1123Name(host)) return Promise.resolve(undefined);
     const made = this.ca.issueLeaf(host).then(
       (leaf) => makeContext(leaf.certPem, leaf.keyPem),
       () => undefined,
@@ -26,9 +28,4 @@ export class FallbackCerts {
     this.cache.set(host, made);
     return made;
   }
-}
-
-// SNI is whatever the client sent; only RFC 1123 names get a certificate.
-function isPlausibleName(host: string): boolean {
-  return host.length <= 253 && host.split('.').every((label) => /^(?!-)[a-z0-9-]{1,63}(?<!-)$/.test(label));
 }

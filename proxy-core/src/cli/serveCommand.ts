@@ -4,6 +4,7 @@ import { ADDRESS_MODES, AddressMode } from '../docker/containerResolver';
 import { UserError } from '../errors';
 import { resolveStateDir } from '../paths';
 import { bool, parseArgs, port, str } from './args';
+import { httpsUrl } from '../routes/hostName';
 
 
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -49,8 +50,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   });
   // One bad request must never take every route down with it: log the bug and keep serving.
   process.on('uncaughtException', (err) => log(`internal error (please report): ${err.stack ?? err}`));
-  const portSuffix = daemon.options.httpsPort === 443 ? '' : `:${daemon.options.httpsPort}`;
-  if (daemon.options.demo) log(`demo route: https://${DEMO_HOST}${portSuffix}/`);
+  if (daemon.options.demo) log(`demo route: ${httpsUrl(DEMO_HOST, daemon.options.httpsPort)}`);
   log(`local CA: ${daemon.paths.caCert}`);
   log(`trust it with: ${selfCommand()} ca trust${str(args, 'state-dir') ? ` --state-dir ${stateDir}` : ''}   (or for Node tools: export NODE_EXTRA_CA_CERTS=${daemon.paths.caCert})`);
   await new Promise<void>((resolve) => {

@@ -15,7 +15,7 @@ import { ensureDir } from '../fsUtil';
 import { StatePaths, statePaths } from '../paths';
 import { HttpListener } from '../proxy/httpListener';
 import { HttpsProxy } from '../proxy/httpsProxy';
-import { normalizeHost } from '../routes/hostName';
+import { httpsUrl, normalizeHost } from '../routes/hostName';
 import { RouteStore } from '../routes/routeStore';
 import { RouteTable } from '../routes/routeTable';
 import { parseTarget } from '../routes/target';
@@ -282,8 +282,7 @@ export class Daemon {
   }
 
   routeView(record: RouteRecord): RouteView {
-    const port = this.options.httpsPort === 443 ? '' : `:${this.options.httpsPort}`;
-    const view: RouteView = { ...record, url: `https://${record.host}${port}/`, status: 'ready' };
+    const view: RouteView = { ...record, url: httpsUrl(record.host, this.options.httpsPort), status: 'ready' };
     const cert = this.certs.store.get(record.host);
     if (!cert || cert.meta.issuer !== record.tls) {
       view.status = 'pending';
@@ -309,8 +308,7 @@ export class Daemon {
     // Label hosts outside the local CA's names are listed, not served, until the user picks ACME or an alias.
     const held = (this.docker?.heldRoutes() ?? []).filter((h) => !this.table.get(h.record.host));
     if (held.length) {
-      const port = this.options.httpsPort === 443 ? '' : `:${this.options.httpsPort}`;
-      routes.push(...held.map((h): RouteView => ({ ...h.record, url: `https://${h.record.host}${port}/`, status: 'unavailable', detail: h.detail })));
+      routes.push(...held.map((h): RouteView => ({ ...h.record, url: httpsUrl(h.record.host, this.options.httpsPort), status: 'unavailable', detail: h.detail })));
       routes.sort((a, b) => a.host.localeCompare(b.host));
     }
     return { routes };

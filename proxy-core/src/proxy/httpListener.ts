@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import { httpsUrl } from '../routes/hostName';
 import { RouteTable } from '../routes/routeTable';
 import { listen, sendHtml } from './httpsProxy';
 import { notFoundPage } from './pages';
@@ -46,9 +47,8 @@ export class HttpListener {
       sendHtml(res, 404, notFoundPage(host, isLoopback(req.socket.remoteAddress) ? this.opts.table.list() : undefined, this.opts.httpsPort));
       return;
     }
-    const port = this.opts.httpsPort === 443 ? '' : `:${this.opts.httpsPort}`;
     // 308 keeps the method and body; no HSTS, so going back to plain HTTP stays painless.
-    res.writeHead(308, { location: `https://${host}${port}${req.url ?? '/'}`, 'content-length': '0' });
+    res.writeHead(308, { location: httpsUrl(host, this.opts.httpsPort, req.url ?? '/'), 'content-length': '0' });
     res.end();
   }
 }

@@ -1,3 +1,4 @@
+import { httpsUrl } from '../routes/hostName';
 import { RouteRecord } from '../routes/types';
 
 /** Small self-contained HTML pages the proxy answers with itself. No external assets. */
@@ -16,7 +17,7 @@ export function notFoundPage(host: string, routes: RouteRecord[] | undefined, ht
       : routes.length === 0
         ? '<p>No routes are configured. Expose one with <code>container-https expose app.localhost http://127.0.0.1:5000</code> or from the editor.</p>'
         : `<p>Routes served here:</p><table><tr><th>Host</th><th>Target</th></tr>${routes
-            .map((r) => `<tr><td><a href="https://${esc(r.host)}:${httpsPort}/">${esc(r.host)}</a></td><td><code>${esc(r.target)}</code></td></tr>`)
+            .map((r) => `<tr><td><a href="${esc(httpsUrl(r.host, httpsPort))}">${esc(r.host)}</a></td><td><code>${esc(r.target)}</code></td></tr>`)
             .join('')}</table>`;
   return page('No route for this host', `<p>This proxy has no route for <code>${esc(host || '(no Host header)')}</code>.</p>${list}`);
 }

@@ -32,6 +32,16 @@ export function normalizeHost(input: string): string {
   return ascii;
 }
 
+/** True for an already-normalised (lower-case ASCII) RFC 1123 name, e.g. an SNI value. */
+export function isRfc1123Name(host: string): boolean {
+  return host.length > 0 && host.length <= 253 && host.split('.').every((label) => LABEL.test(label));
+}
+
+/** The URL users open for a host: the port is left out when it is HTTPS's own. */
+export function httpsUrl(host: string, port: number, path = '/'): string {
+  return `https://${host}${port === 443 ? '' : `:${port}`}${path}`;
+}
+
 /** True when `host` equals `suffix` or ends with `.suffix` (name-constraint semantics). */
 export function hostMatchesSuffix(host: string, suffix: string): boolean {
   return host === suffix || host.endsWith(`.${suffix}`);

@@ -5,6 +5,9 @@
 //   node test/bench/proxy.bench.mjs [--rounds 3] [--duration 10] [--connections 32]
 //                                   [--expose-runs 15] [--proxies ours,caddy,nginx] [--json FILE]
 //                                   [--compare LABEL=PATH/TO/cli.js]   (another build of ours, side by side)
+//                                   [--variant LABEL="SERVE ARGS" | --variant none]
+//                                       (this build with other serve flags; by default
+//                                        ours-1proc="--workers 0": the daemon without its worker)
 //
 // Measures: HTTP/1.1 keep-alive requests/s and p50/p99 latency (wrk), HTTP/2 requests/s (h2load),
 // and the time from `container-https expose` to the first successful HTTPS response. Prints a
@@ -35,7 +38,7 @@ let opts;
 try {
   opts = parseOptions(process.argv.slice(2));
 } catch (err) {
-  console.error(`${err.message}. Options: --rounds N --duration S --warmup S --connections N --streams N --expose-runs N --proxies ours,caddy,nginx --compare LABEL=CLI --json FILE`);
+  console.error(`${err.message}. Options: --rounds N --duration S --warmup S --connections N --streams N --expose-runs N --proxies ours,caddy,nginx --compare LABEL=CLI --variant LABEL=ARGS|none --json FILE`);
   process.exit(2);
 }
 const children = new Set();
@@ -43,6 +46,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'chs-bench-'));
 
 function parseOptions(argv) {
   const o = { rounds: 3, duration: 10, warmup: 3, connections: 32, h2Streams: 10, exposeRuns: 15, proxies: ['ours', 'caddy', 'nginx'], json: undefined, compare: [] };
+  let variants = [['ours-1proc', ['--workers', '0']]];
   const numeric = { '--rounds': 'rounds', '--duration': 'duration', '--warmup': 'warmup', '--connections': 'connections', '--streams': 'h2Streams', '--expose-runs': 'exposeRuns' };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
@@ -50,9 +54,15 @@ function parseOptions(argv) {
     if (numeric[flag]) o[numeric[flag]] = Number(value);
     else if (flag === '--proxies') o.proxies = value.split(',');
     else if (flag === '--json') o.json = value;
-    else if (flag === '--compare') o.compare.push(value.split('='));
-    else throw new Error(`unknown option ${flag}`);
+    else if (flag === '--compare') o.compare.push([...value.split('='), []]);
+    else if (flag === '--variant' && value === 'none') variants = [];
+    else if (flag === '--variant') {
+      const [label, ...rest] = value.split('=');
+      variants.push([label, rest.join('=').split(/\s+/).filter(Boolean)]);
+    } else throw new Error(`unknown option ${flag}`);
   }
+  // Variants run this build (CLI) with extra serve flags, on the same footing as --compare builds.
+  o.compare.push(...variants.map(([label, args]) => [label, CLI, args]));
   return o;
 }
 
@@ -190,20 +200,20 @@ async function startOurs(backendPort) {
   return { port, pid, stateDir, ca, cert: path.join(stateDir, 'certs', `${HOST}.pem`), key: path.join(stateDir, 'certs', `${HOST}.key`) };
 }
 
-async function serve(name, cliPath, stateDir, port) {
-  const child = start(name, process.execPath, [cliPath, 'serve', '--state-dir', stateDir, '--https-port', String(port), '--no-http', '--no-docker', '--bind', '127.0.0.1']);
+async function serve(name, cliPath, stateDir, port, extraArgs = []) {
+  const child = start(name, process.execPath, [cliPath, 'serve', '--state-dir', stateDir, '--https-port', String(port), '--no-http', '--no-docker', '--bind', '127.0.0.1', ...extraArgs]);
   await waitFor(`container-https serve (${name})`, name, async () => /listening on https:/.test(logOf(name)));
   return child;
 }
 
 /** Another build of ours on a copy of the state dir: same CA, same certificate, same route. */
-async function startOtherBuild(name, cliPath, ours) {
+async function startOtherBuild(name, cliPath, ours, extraArgs) {
   if (!fs.existsSync(cliPath)) throw new Error(`--compare ${name}=${cliPath}: no such file`);
   const port = await freePort();
   const stateDir = path.join(tmp, `state-${name}`);
   fs.mkdirSync(stateDir, { mode: 0o700 });
   for (const part of ['ca', 'certs', 'routes.json']) fs.cpSync(path.join(ours.stateDir, part), path.join(stateDir, part), { recursive: true });
-  const { pid } = await serve(name, cliPath, stateDir, port);
+  const { pid } = await serve(name, cliPath, stateDir, port, extraArgs);
   return { port, pid };
 }
 
@@ -451,7 +461,7 @@ async function main() {
   const fronts = { ours: { port: ours.port, pid: ours.pid } };
   if (opts.proxies.includes('nginx')) fronts.nginx = await startNginx(backendPort, certs);
   if (opts.proxies.includes('caddy')) fronts.caddy = await startCaddy(backendPort, certs);
-  for (const [name, cliPath] of opts.compare) fronts[name] = await startOtherBuild(name, cliPath, ours);
+  for (const [name, cliPath, extraArgs] of opts.compare) fronts[name] = await startOtherBuild(name, cliPath, ours, extraArgs);
   if (!opts.proxies.includes('ours')) delete fronts.ours;
 
   // Same certificate everywhere, verified against our CA.
@@ -471,7 +481,7 @@ async function main() {
       const h2 = await h2load(port, opts.duration);
       samples[name].h1.push(h1);
       samples[name].h2.push(h2);
-      console.log(`round ${round + 1} ${name.padEnd(6)}  h1 ${fmt(h1.rps)} req/s p50 ${fmt(h1.p50, 2)} ms p99 ${fmt(h1.p99, 2)} ms cpu ${fmt(h1.usPerReq[0], 1)} µs/req | h2 ${fmt(h2.rps)} req/s mean ${fmt(h2.mean, 2)} ms | load ${load()}`);
+      console.log(`round ${round + 1} ${name.padEnd(10)}  h1 ${fmt(h1.rps)} req/s p50 ${fmt(h1.p50, 2)} ms p99 ${fmt(h1.p99, 2)} ms cpu ${fmt(h1.usPerReq[0], 1)} µs/req | h2 ${fmt(h2.rps)} req/s mean ${fmt(h2.mean, 2)} ms | load ${load()}`);
     }
   }
 

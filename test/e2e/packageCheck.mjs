@@ -17,7 +17,7 @@ const ALLOWED = [
   /^extension\/dist\/(cli|serve|ca|scaffold|extension)\.js$/,
   /^extension\/media\/[\w.-]+\.(svg|png)$/,
 ];
-const REQUIRED = ['extension/package.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/serve.js', 'extension/dist/ca.js', 'extension/dist/scaffold.js', 'extension/media/container-https.svg'];
+const REQUIRED = ['extension/package.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/serve.js', 'extension/dist/ca.js', 'extension/dist/scaffold.js', 'extension/dist/proxyWorker.js', 'extension/media/container-https.svg'];
 
 /** Builds the .vsix into `dir`; returns its path and the problems found (empty = pass). */
 export function packageCheck(dir) {

@@ -41,7 +41,7 @@ export async function spawnServe(args: string[], stateDir = tempDir()): Promise<
     if (!status) await new Promise((r) => setTimeout(r, 50));
   }
   const stop = async () => {
-    if (child.exitCode !== null) return;
+    if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);

@@ -9,6 +9,8 @@ export interface FetchResult {
   body: string;
   alpn?: string | false | null;
   peerCertificate?: tls.PeerCertificate;
+  /** The client side's port: with serverSocketOwner() it tells which process served the connection. */
+  localPort?: number;
 }
 
 /**
@@ -33,9 +35,10 @@ export function httpsGet(opts: { host: string; port: number; ca: string | string
         const socket = res.socket as tls.TLSSocket;
         const alpn = socket.alpnProtocol;
         const peerCertificate = socket.getPeerCertificate();
+        const localPort = socket.localPort;
         res.setEncoding('utf8');
         res.on('data', (d) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, alpn, peerCertificate }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, alpn, peerCertificate, localPort }));
       },
     );
     req.on('error', reject);

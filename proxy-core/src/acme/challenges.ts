@@ -50,6 +50,11 @@ export class ChallengeResponder {
     return this.alpnContexts.size ? this.alpnContexts.get(servername) : undefined;
   }
 
+  /** A TLS-ALPN-01 validation is pending: its connections must reach this process (see ConnectionDispatcher). */
+  get tlsAlpnPending(): boolean {
+    return this.alpnContexts.size > 0;
+  }
+
   /** Our ALPN choice: acme-tls/1 only for a pending challenge, else h2, then HTTP/1.1. */
   readonly alpnCallback = ({ servername, protocols }: { servername: string; protocols: string[] }): string | undefined => {
     if (protocols.includes(ACME_TLS_ALPN) && this.alpnContexts.has(servername)) return ACME_TLS_ALPN;

@@ -9,7 +9,7 @@ import { httpsUrl } from '../routes/hostName';
 
 export async function serveCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
-    strings: ['state-dir', 'https-port', 'http-port', 'bind', 'acme-directory', 'acme-email', 'acme-ca-file', 'acme-challenge', 'acme-eab-kid', 'acme-eab-hmac', 'acme-dns-hook', 'backend-timeout', 'ca-suffixes', 'docker-host', 'docker-address', 'exit-when-idle'],
+    strings: ['state-dir', 'https-port', 'http-port', 'bind', 'acme-directory', 'acme-email', 'acme-ca-file', 'acme-challenge', 'acme-eab-kid', 'acme-eab-hmac', 'acme-dns-hook', 'backend-timeout', 'ca-suffixes', 'docker-host', 'docker-address', 'exit-when-idle', 'workers'],
     booleans: ['docker', 'labels', 'demo', 'http', 'acme-agree-tos'],
   });
   const stateDir = resolveStateDir(str(args, 'state-dir'));
@@ -46,6 +46,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     backendTimeoutMs: Number(str(args, 'backend-timeout') ?? DEFAULT_OPTIONS.backendTimeoutMs / 1000) * 1000,
     caSuffixes: str(args, 'ca-suffixes')?.split(',').map((s) => s.trim()).filter(Boolean),
     exitWhenIdleMs: idleSeconds(str(args, 'exit-when-idle')),
+    workers: workerCount(str(args, 'workers')),
     log,
   });
   // One bad request must never take every route down with it: log the bug and keep serving.
@@ -77,4 +78,13 @@ function selfCommand(): string {
   if (path.basename(script) === 'container-https') return 'container-https';
   const rel = path.relative(process.cwd(), script);
   return `node ${rel.startsWith('..') ? script : rel}`;
+}
+
+/** --workers N: proxy worker processes beside the daemon (0 = one process); default by core count. */
+function workerCount(text: string | undefined): number | undefined {
+  if (text === undefined || text === 'auto') return undefined;
+  if (!/^\d+$/.test(text) || Number(text) > 64) {
+    throw new UserError(`--workers must be auto or a number of worker processes from 0 to 64, not "${text}".`, 'EUSAGE');
+  }
+  return Number(text);
 }

@@ -8,7 +8,8 @@ export interface DaemonStatus {
   pid: number;
   stateDir: string;
   startedAt: string;
-  https: { bind: string; port: number };
+  /** workers: the proxy worker processes (configured, ready now, their pids). */
+  https: { bind: string; port: number; workers?: { configured: number; ready: number; pids: number[] } };
   http: { bind: string; port: number } | null;
   ca: { certFile: string; fingerprint256: string; permittedSuffixes: string[] };
   docker: {

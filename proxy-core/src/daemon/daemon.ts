@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
 import { AcmeService } from '../acme/acmeSetup';
 import type { RetryPolicy } from '../acme/renewalScheduler';
 import { CertManager } from '../certs/certManager';
@@ -14,8 +15,10 @@ import { UserError, errorMessage } from '../errors';
 import { ensureDir } from '../fsUtil';
 import { StatePaths, statePaths } from '../paths';
 import { HttpListener } from '../proxy/httpListener';
+import { ConnectionDispatcher } from '../proxy/connectionDispatcher';
 import { HttpsProxy } from '../proxy/httpsProxy';
 import { httpsUrl, normalizeHost } from '../routes/hostName';
+import { snapshotRoutes } from '../routes/routeSnapshot';
 import { RouteStore } from '../routes/routeStore';
 import { RouteTable } from '../routes/routeTable';
 import { parseTarget } from '../routes/target';
@@ -26,6 +29,8 @@ import { daemonEndpoint } from '../trust/checkEndpoint';
 import { IdleExit } from './idleExit';
 import { acquirePidLock } from './lock';
 import { listenError } from './listenErrors';
+import { WorkerPool } from './workerPool';
+import type { CertPem } from './workerProtocol';
 
 export interface DaemonOptions {
   stateDir: string;
@@ -54,6 +59,13 @@ export interface DaemonOptions {
   /** Failure backoff of ACME orders; the default respects Let's Encrypt's limits (tests shorten it). */
   acmeRetry?: RetryPolicy;
   backendTimeoutMs: number;
+  /**
+   * Proxy worker processes beside the daemon's own (0: the daemon serves every connection).
+   * Undefined: one when the machine has two or more cores (defaultWorkerCount).
+   */
+  workers?: number;
+  /** Restart delays of a crashed worker (tests shorten them). */
+  workerRestartMs?: { first: number; max: number };
   /** Suffixes for a CA created by this start (an existing CA keeps its own). */
   caSuffixes?: string[];
   /**
@@ -77,6 +89,16 @@ export const DEFAULT_OPTIONS = {
 export const DEMO_HOST = 'demo.localhost';
 
 /**
+ * One worker beside the daemon on a machine with two or more cores. Under load the daemon's
+ * single thread is the limit (TLS and HTTP for every request); a second process on a second core
+ * raised throughput by a quarter on the 2-core benchmark machine (docs/performance.md). More than
+ * one worker is left to --workers: a dev proxy should not claim every core by default.
+ */
+export function defaultWorkerCount(): number {
+  return os.availableParallelism() >= 2 ? 1 : 0;
+}
+
+/**
  * One daemon per user and state dir: owns the listeners, the route table, certificates and the
  * control API, and wires sources (user, labels) → route table → proxy.
  */
@@ -89,6 +111,9 @@ export class Daemon {
   certs!: CertManager;
   https!: HttpsProxy;
   http?: HttpListener;
+  /** Owns the HTTPS port and deals connections out to this process and the workers. */
+  dispatcher!: ConnectionDispatcher;
+  workers?: WorkerPool;
   /** Set when ACME is configured (--acme-email or --acme-directory). */
   acme?: AcmeService;
   private store!: RouteStore;
@@ -157,16 +182,24 @@ export class Daemon {
       fallbackContextFor: (name) => fallbackCerts.contextFor(name),
       defaultCert: { cert: fallback.certPem, key: fallback.keyPem },
       port: options.httpsPort,
-      bind: options.bind,
       backendTimeoutMs: options.backendTimeoutMs,
       log: (l) => this.log(l),
     });
-    await this.https.listen().catch((err) => {
-      throw listenError(err, 'HTTPS', options.bind, options.httpsPort, '--https-port', 'containerHttps.proxy.httpsPort');
+    this.closers.push(() => this.https.close());
+    this.dispatcher = new ConnectionDispatcher({
+      port: options.httpsPort,
+      bind: options.bind,
+      local: (socket) => this.https.accept(socket),
+      workers: () => this.workers?.takers() ?? [],
+      // The CA's validation connection must meet the challenge certificate, which only we hold.
+      keepLocal: () => this.acme?.challenges.tlsAlpnPending ?? false,
     });
     // Port 0 asks the OS for a free port (tests, benchmarks); from here on the real one counts.
-    options.httpsPort = (this.https.server.address() as AddressInfo).port;
-    this.closers.push(() => this.https.close());
+    options.httpsPort = await this.dispatcher.listen().catch((err) => {
+      throw listenError(err, 'HTTPS', options.bind, options.httpsPort, '--https-port', 'containerHttps.proxy.httpsPort');
+    });
+    this.https.port = options.httpsPort;
+    this.closers.push(() => this.dispatcher.close());
 
     if (options.httpPort !== null) {
       const httpPort = options.httpPort;
@@ -200,6 +233,7 @@ export class Daemon {
     this.acme?.start();
 
     if (options.docker) await this.startDocker();
+    this.startWorkers({ cert: fallback.certPem, key: fallback.keyPem }, fallbackCerts);
 
     this.registerApi();
     await this.control.listen();
@@ -215,6 +249,32 @@ export class Daemon {
       this.control.broadcast('status', this.status());
     });
     this.log(`listening on https://${options.bind}:${options.httpsPort}${this.http ? ` and http://${options.bind}:${options.httpPort}` : ''}; control socket ${paths.socket}`);
+  }
+
+  /** Proxy workers get the routes as resolved here (container addresses included) and every certificate. */
+  private startWorkers(defaultCert: { cert: string; key: string }, fallbackCerts: FallbackCerts): void {
+    const count = this.options.workers ?? defaultWorkerCount();
+    if (!count) return;
+    const pems = (host: string): CertPem | undefined => {
+      const stored = this.certs.store.get(host);
+      return stored && { host, certPem: stored.certPem, keyPem: stored.keyPem };
+    };
+    const workers = new WorkerPool({
+      count,
+      port: this.options.httpsPort,
+      backendTimeoutMs: this.options.backendTimeoutMs,
+      defaultCert,
+      routes: () => snapshotRoutes(this.table),
+      certs: () => this.certs.store.list().flatMap((meta) => pems(meta.host) ?? []),
+      fallback: (host) => fallbackCerts.pemFor(host),
+      log: (l) => this.log(l),
+      restartDelayMs: this.options.workerRestartMs,
+    });
+    this.workers = workers;
+    this.table.on('changed', () => workers.routesChanged());
+    this.certs.store.on('changed', (host: string) => workers.certChanged(host, pems(host)));
+    this.closers.push(() => workers.close());
+    workers.start();
   }
 
   /** Docker discovery: container targets resolve from the engine's live model; labels feed the table. */
@@ -262,6 +322,8 @@ export class Daemon {
       this.log(`certificate for ${host}: ${errorMessage(err)}`);
       throw err;
     }
+    // The next connection may land in a worker: it must already know the route and certificate.
+    await this.workers?.sync();
     this.control.broadcast('routes', this.routesView());
     this.log(`exposed https://${host}:${this.options.httpsPort} -> ${target.href}`);
     return this.routeView(record);
@@ -277,6 +339,7 @@ export class Daemon {
       throw new UserError(`No route for ${host}. See the routes with: container-https routes`, 'ENOROUTE', 404);
     }
     await this.store.save(this.table.recordsOf('user'));
+    await this.workers?.sync();
     this.log(`unexposed ${host}`);
     return { removed: true };
   }
@@ -321,7 +384,7 @@ export class Daemon {
       pid: process.pid,
       stateDir: this.paths.stateDir,
       startedAt: this.startedAt.toISOString(),
-      https: { bind: options.bind, port: options.httpsPort },
+      https: { bind: options.bind, port: options.httpsPort, workers: this.workers?.status() ?? { configured: 0, ready: 0, pids: [] } },
       http: options.httpPort !== null ? { bind: options.bind, port: options.httpPort } : null,
       ca: { certFile: this.paths.caCert, fingerprint256: this.certs.ca.fingerprint256(), permittedSuffixes: this.certs.ca.permittedSuffixes },
       docker: this.dockerStatus,
@@ -349,7 +412,9 @@ export class Daemon {
       const host = normalizeHost(req.params.host);
       const route = this.table.get(host);
       if (!route) throw new UserError(`No route for ${host}, so there is no certificate to renew.`, 'ENOROUTE', 404);
-      return (await this.certs.issue(host, route.tls)).meta;
+      const { meta } = await this.certs.issue(host, route.tls);
+      await this.workers?.sync();
+      return meta;
     });
     c.on('GET', '/v1/events', (req) => {
       const stream = c.openStream(req.res);

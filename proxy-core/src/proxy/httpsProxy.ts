@@ -4,8 +4,7 @@ import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type * as tls from 'node:tls';
 import httpProxy from 'http-proxy';
-import { RouteTable } from '../routes/routeTable';
-import { RouteRecord, Upstream } from '../routes/types';
+import { RouteLookup, RouteRecord, Upstream } from '../routes/types';
 import { badGatewayPage, demoPage, notFoundPage, unavailablePage } from './pages';
 import { ForwardFailure, HttpForwarder } from './httpForwarder';
 import { h2HeadersAsH1, isLoopback, requestHasBody, requestHost, stripHopByHopRequest } from './requestInfo';
@@ -14,28 +13,31 @@ type AnyRequest = http.IncomingMessage | http2.Http2ServerRequest;
 type AnyResponse = http.ServerResponse | http2.Http2ServerResponse;
 
 export interface HttpsProxyOptions {
-  table: RouteTable;
+  /** The route table in the daemon, a snapshot of it in a proxy worker. */
+  table: RouteLookup;
   /** Picks the TLS context for a server name (SNI); undefined falls back to the default. */
   contextFor: (servername: string) => tls.SecureContext | undefined;
   /** For names with no certificate: one made on the fly (the 404 page), else the default. */
   fallbackContextFor?: (servername: string) => Promise<tls.SecureContext | undefined>;
   defaultCert: { cert: string; key: string };
+  /** The public HTTPS port, for X-Forwarded-Port and the pages. */
   port: number;
-  bind: string;
   backendTimeoutMs: number;
   log: (line: string) => void;
 }
 
 /**
- * The HTTPS listener: HTTP/2 and HTTP/1.1 by ALPN, SNI certificates, WebSocket upgrades, and
- * every request handled by a short list of passes: route lookup → headers → forward.
- * HTTP requests go through HttpForwarder (keep-alive pools), WebSocket upgrades through
- * http-proxy.
+ * The HTTPS side of a connection: TLS with SNI certificates, HTTP/2 and HTTP/1.1 by ALPN,
+ * WebSocket upgrades, and every request handled by a short list of passes: route lookup →
+ * headers → forward. HTTP requests go through HttpForwarder (keep-alive pools), WebSocket
+ * upgrades through http-proxy. It does not listen itself: the ConnectionDispatcher accepts
+ * connections and hands each one to this process's proxy or to a worker's (see accept()).
  */
 export class HttpsProxy {
   readonly server: http2.Http2SecureServer;
   private readonly proxy: httpProxy;
   private readonly forwarder: HttpForwarder;
+  private readonly sockets = new Set<net.Socket>();
 
   constructor(private readonly opts: HttpsProxyOptions) {
     this.proxy = httpProxy.createProxyServer({ xfwd: false, ws: true, proxyTimeout: opts.backendTimeoutMs });
@@ -61,21 +63,24 @@ export class HttpsProxy {
     this.server.on('sessionError', () => undefined);
   }
 
-  async listen(): Promise<void> {
-    await listen(this.server, this.opts.port, this.opts.bind);
-    // Port 0 asked the OS for a free port; headers and pages must name the real one.
-    this.opts.port = (this.server.address() as net.AddressInfo).port;
+  /** The public port (known once the dispatcher listens: port 0 asks the OS for a free one). */
+  set port(port: number) {
+    this.opts.port = port;
+  }
+
+  /** Serves a TCP connection accepted elsewhere (paused, nothing read yet) as if we had accepted it. */
+  accept(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    this.server.emit('connection', socket);
   }
 
   close(): Promise<void> {
     void this.forwarder.close();
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      // Idle HTTP/1 keep-alive and HTTP/2 sessions would otherwise hold close() open.
-      const s = this.server as unknown as { closeAllConnections?: () => void };
-      s.closeAllConnections?.();
-      setTimeout(resolve, 1000).unref();
-    });
+    // Idle HTTP/1 keep-alive connections and HTTP/2 sessions would otherwise stay open.
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    return Promise.resolve();
   }
 
   private onRequest(req: AnyRequest, res: AnyResponse): void {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { parseTarget, Target } from './target';
-import { ContainerResolver, Resolution, RouteRecord, RouteSource } from './types';
+import { ContainerResolver, Resolution, RouteLookup, RouteRecord, RouteSource } from './types';
 
 const noDocker: ContainerResolver = (container) => ({
   kind: 'unavailable',
@@ -22,7 +22,7 @@ const PRIORITY: Record<RouteSource, number> = { user: 3, label: 2, demo: 1 };
  * The merged view of all route sources. Plain data in, one lookup out; the proxy only reads it.
  * Emits 'changed' whenever the effective set of routes changes.
  */
-export class RouteTable extends EventEmitter {
+export class RouteTable extends EventEmitter implements RouteLookup {
   private readonly bySource = new Map<RouteSource, Map<string, Entry>>();
   private effective = new Map<string, Entry>();
   private resolver: ContainerResolver = noDocker;

@@ -21,6 +21,12 @@ export type Resolution =
   | { kind: 'builtin'; name: 'demo' }
   | { kind: 'unavailable'; status: number; title: string; detail: string };
 
+/** What the HTTPS listener reads for each request: the route table, or a worker's copy of it. */
+export interface RouteLookup {
+  resolve(host: string): { record: RouteRecord; resolution: Resolution } | undefined;
+  list(): RouteRecord[];
+}
+
 /** Supplied by the Docker side: turns `container:NAME[:PORT]` into an address or a reason. */
 export type ContainerResolver = (container: string, port: number | undefined) => Resolution;
 

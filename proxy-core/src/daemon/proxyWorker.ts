@@ -1,0 +1,100 @@
+/**
+ * A proxy worker: a second process that serves HTTPS connections the daemon hands it, so the
+ * proxy can use more than one core. It owns no state of its own: routes (already resolved, with
+ * container addresses) and certificates arrive from the daemon over the IPC channel, and it
+ * exits when that channel closes, whatever way the daemon ended.
+ */
+import type * as net from 'node:net';
+import type * as tls from 'node:tls';
+import { makeContext } from '../certs/certStore';
+import { errorMessage } from '../errors';
+import { HttpsProxy } from '../proxy/httpsProxy';
+import { SnapshotLookup } from '../routes/routeSnapshot';
+import type { CertPem, FromWorker, ToWorker } from './workerProtocol';
+
+const MAX_FALLBACKS = 64;
+
+const send = (msg: FromWorker): void => {
+  if (process.connected) process.send?.(msg);
+};
+const log = (line: string): void => send({ t: 'log', line });
+
+const routes = new SnapshotLookup();
+const contexts = new Map<string, tls.SecureContext>();
+const fallbacks = new Map<string, Promise<tls.SecureContext | undefined>>();
+const fallbackWaiters = new Map<number, (cert: CertPem | undefined) => void>();
+let nextFallbackId = 1;
+let proxy: HttpsProxy | undefined;
+
+/** A certificate for a name without a route comes from the daemon, which holds the CA key. */
+function fallbackContextFor(host: string): Promise<tls.SecureContext | undefined> {
+  let made = fallbacks.get(host);
+  if (made) return made;
+  const id = nextFallbackId++;
+  made = new Promise<CertPem | undefined>((resolve) => {
+    fallbackWaiters.set(id, resolve);
+    send({ t: 'fallback', id, host });
+  }).then((cert) => (cert ? makeContext(cert.certPem, cert.keyPem) : undefined));
+  if (fallbacks.size >= MAX_FALLBACKS) fallbacks.delete(fallbacks.keys().next().value as string);
+  fallbacks.set(host, made);
+  return made;
+}
+
+function setCerts(certs: CertPem[]): void {
+  for (const c of certs) {
+    try {
+      contexts.set(c.host, makeContext(c.certPem, c.keyPem));
+    } catch (err) {
+      log(`worker ${process.pid}: certificate for ${c.host} not usable: ${errorMessage(err)}`);
+    }
+  }
+}
+
+function onMessage(msg: ToWorker, handle: unknown): void {
+  switch (msg.t) {
+    case 'conn':
+      // Before init there is nothing to serve with; the daemon never sends one that early.
+      if (proxy) proxy.accept(handle as net.Socket);
+      else (handle as net.Socket | undefined)?.destroy();
+      return;
+    case 'init':
+      routes.replace(msg.routes);
+      setCerts(msg.certs);
+      proxy = new HttpsProxy({
+        table: routes,
+        contextFor: (name) => contexts.get(name),
+        fallbackContextFor,
+        defaultCert: msg.defaultCert,
+        port: msg.port,
+        backendTimeoutMs: msg.backendTimeoutMs,
+        log,
+      });
+      break;
+    case 'routes':
+      routes.replace(msg.routes);
+      break;
+    case 'certs':
+      for (const host of msg.remove) contexts.delete(host);
+      setCerts(msg.set);
+      break;
+    case 'fallback':
+      fallbackWaiters.get(msg.id)?.(msg.cert);
+      fallbackWaiters.delete(msg.id);
+      return;
+  }
+  send({ t: 'ack', seq: msg.seq });
+}
+
+if (!process.send) {
+  process.stderr.write('proxyWorker.js is started by `container-https serve`, not by hand.\n');
+  process.exit(2);
+}
+process.on('message', onMessage);
+// The daemon is gone (stopped, crashed or killed): so is every reason to run.
+process.on('disconnect', () => {
+  void proxy?.close();
+  process.exit(0);
+});
+// One bad request must not take the worker's connections down with it (the daemon does the same).
+process.on('uncaughtException', (err) => log(`worker ${process.pid}: internal error (please report): ${err.stack ?? err}`));
+process.on('SIGINT', () => undefined);

@@ -1,0 +1,241 @@
+import { ChildProcess, fork } from 'node:child_process';
+import * as fs from 'node:fs';
+import type * as net from 'node:net';
+import * as path from 'node:path';
+import { errorMessage } from '../errors';
+import type { ConnectionTaker } from '../proxy/connectionDispatcher';
+import type { RouteSnapshot } from '../routes/routeSnapshot';
+import type { CertPem, FromWorker, ToWorker } from './workerProtocol';
+
+export interface WorkerPoolOptions {
+  count: number;
+  /** The worker's entry: proxyWorker.js beside this module (in dist/ and in the tsc output alike). */
+  script?: string;
+  port: number;
+  backendTimeoutMs: number;
+  defaultCert: { cert: string; key: string };
+  /** Every route, resolved (container addresses included). */
+  routes: () => RouteSnapshot;
+  /** Every certificate the daemon serves: a new worker starts from these. */
+  certs: () => CertPem[];
+  /** A certificate for a name without a route (the 404 page), made by the daemon's CA. */
+  fallback: (host: string) => Promise<CertPem | undefined>;
+  log: (line: string) => void;
+  /** Restart delays after a crash (tests shorten them). */
+  restartDelayMs?: { first: number; max: number };
+}
+
+interface Worker {
+  child: ChildProcess;
+  ready: boolean;
+  acked: number;
+  startedAt: number;
+  take: ConnectionTaker;
+}
+
+export interface WorkerStatus {
+  configured: number;
+  ready: number;
+  pids: number[];
+}
+
+/**
+ * The daemon's proxy workers: forks them, keeps each one's copy of routes and certificates in
+ * step with the daemon's, and restarts one that dies. A worker is handed connections only once
+ * it has its first copy; until then, and whenever none is ready, the daemon serves everything.
+ */
+export class WorkerPool {
+  private readonly workers = new Set<Worker>();
+  private readonly waiters: Array<{ seq: number; resolve: () => void }> = [];
+  private seq = 0;
+  private closed = false;
+  private routesDirty = false;
+  private readonly sentCerts = new Map<string, string>();
+  private restartDelay: number;
+  private readonly script: string;
+
+  constructor(private readonly opts: WorkerPoolOptions) {
+    this.script = opts.script ?? path.join(__dirname, 'proxyWorker.js');
+    this.restartDelay = opts.restartDelayMs?.first ?? 1000;
+  }
+
+  start(): void {
+    if (!this.opts.count) return;
+    if (!fs.existsSync(this.script)) {
+      this.opts.log(`proxy workers: ${this.script} is missing, so this daemon serves every connection itself (rebuild with npm run build)`);
+      return;
+    }
+    for (let i = 0; i < this.opts.count; i++) this.spawn();
+  }
+
+  /** The workers that take connections now. */
+  takers(): ConnectionTaker[] {
+    const takers: ConnectionTaker[] = [];
+    for (const w of this.workers) if (w.ready) takers.push(w.take);
+    return takers;
+  }
+
+  status(): WorkerStatus {
+    const ready = [...this.workers].filter((w) => w.ready);
+    return { configured: this.opts.count, ready: ready.length, pids: ready.map((w) => w.child.pid!).filter(Boolean) };
+  }
+
+  /** The route table or a container behind it changed: the workers get a new snapshot (once per tick). */
+  routesChanged(): void {
+    if (this.routesDirty || !this.workers.size) return;
+    this.routesDirty = true;
+    process.nextTick(() => this.flushRoutes());
+  }
+
+  /** A certificate was stored, renewed or dropped. */
+  certChanged(host: string, cert: CertPem | undefined): void {
+    if (!this.workers.size) {
+      this.sentCerts.clear();
+      return;
+    }
+    if (cert) {
+      if (this.sentCerts.get(host) === cert.certPem) return;
+      this.sentCerts.set(host, cert.certPem);
+      this.broadcast({ t: 'certs', seq: ++this.seq, set: [cert], remove: [] });
+    } else if (this.sentCerts.delete(host)) {
+      this.broadcast({ t: 'certs', seq: ++this.seq, set: [], remove: [host] });
+    }
+  }
+
+  /**
+   * Resolves once every ready worker serves what the daemon serves now. Workers still starting
+   * need no waiting: their first connection reaches them after every update sent before it.
+   */
+  sync(): Promise<void> {
+    this.flushRoutes();
+    const seq = this.seq;
+    if (this.lagging(seq).length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ seq, resolve }));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const exits = [...this.workers].map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          if (w.child.exitCode !== null || w.child.signalCode !== null) return resolve();
+          w.child.once('exit', () => resolve());
+          // Closing the channel is the worker's cue to exit; a wedged one is killed.
+          if (w.child.connected) w.child.disconnect();
+          setTimeout(() => w.child.kill('SIGKILL'), 2000).unref();
+        }),
+    );
+    await Promise.all(exits);
+    this.workers.clear();
+    this.settleWaiters();
+  }
+
+  private spawn(): void {
+    const certs = this.opts.certs();
+    const child = fork(this.script, [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // The test runner's and inspector's flags would clash in a second process.
+      execArgv: process.execArgv.filter((a) => !a.startsWith('--test') && !a.startsWith('--inspect')),
+    });
+    const worker: Worker = {
+      child,
+      ready: false,
+      acked: 0,
+      startedAt: Date.now(),
+      take: (socket) => this.handOver(worker, socket),
+    };
+    this.workers.add(worker);
+    for (const c of certs) this.sentCerts.set(c.host, c.certPem);
+    const initSeq = ++this.seq;
+    child.on('message', (msg: FromWorker) => this.onMessage(worker, msg, initSeq));
+    child.on('error', (err) => this.opts.log(`proxy worker: ${errorMessage(err)}`));
+    child.on('exit', (code, signal) => this.onExit(worker, code, signal));
+    this.send(worker, {
+      t: 'init',
+      seq: initSeq,
+      port: this.opts.port,
+      backendTimeoutMs: this.opts.backendTimeoutMs,
+      defaultCert: this.opts.defaultCert,
+      routes: this.opts.routes(),
+      certs,
+    });
+  }
+
+  private onMessage(worker: Worker, msg: FromWorker, initSeq: number): void {
+    switch (msg.t) {
+      case 'ack':
+        worker.acked = Math.max(worker.acked, msg.seq);
+        if (!worker.ready && msg.seq >= initSeq) {
+          worker.ready = true;
+          this.restartDelay = this.opts.restartDelayMs?.first ?? 1000;
+          this.opts.log(`proxy worker ${worker.child.pid} serving`);
+        }
+        this.settleWaiters();
+        return;
+      case 'log':
+        this.opts.log(msg.line);
+        return;
+      case 'fallback':
+        this.opts.fallback(msg.host).then(
+          (cert) => this.send(worker, { t: 'fallback', id: msg.id, cert }),
+          () => this.send(worker, { t: 'fallback', id: msg.id }),
+        );
+        return;
+    }
+  }
+
+  private onExit(worker: Worker, code: number | null, signal: NodeJS.Signals | null): void {
+    this.workers.delete(worker);
+    this.settleWaiters();
+    if (this.closed) return;
+    const lived = Date.now() - worker.startedAt;
+    const delay = this.restartDelay;
+    // A worker that dies right after starting would otherwise be restarted in a tight loop.
+    const max = this.opts.restartDelayMs?.max ?? 30_000;
+    this.restartDelay = lived < 10_000 ? Math.min(delay * 2, max) : this.opts.restartDelayMs?.first ?? 1000;
+    this.opts.log(`proxy worker ${worker.child.pid} exited (${signal ?? `code ${code}`}); its open connections were dropped. This daemon serves every connection until a new worker starts in ${delay / 1000} s.`);
+    setTimeout(() => {
+      if (!this.closed) this.spawn();
+    }, delay).unref();
+  }
+
+  private handOver(worker: Worker, socket: net.Socket): void {
+    if (!worker.child.connected) {
+      socket.destroy();
+      return;
+    }
+    worker.child.send({ t: 'conn' } satisfies ToWorker, socket, (err) => {
+      if (err) socket.destroy();
+    });
+  }
+
+  private flushRoutes(): void {
+    if (!this.routesDirty) return;
+    this.routesDirty = false;
+    if (this.workers.size) this.broadcast({ t: 'routes', seq: ++this.seq, routes: this.opts.routes() });
+  }
+
+  private broadcast(msg: ToWorker): void {
+    for (const w of this.workers) this.send(w, msg);
+  }
+
+  private send(worker: Worker, msg: ToWorker): void {
+    if (!worker.child.connected) return;
+    worker.child.send(msg, (err) => {
+      // The worker is going away; its exit handler restarts it with the whole state.
+      if (err) worker.child.kill('SIGKILL');
+    });
+  }
+
+  private lagging(seq: number): Worker[] {
+    return [...this.workers].filter((w) => w.ready && w.acked < seq);
+  }
+
+  private settleWaiters(): void {
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      if (this.lagging(this.waiters[i].seq).length) continue;
+      this.waiters[i].resolve();
+      this.waiters.splice(i, 1);
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import type { RouteSnapshot } from '../routes/routeSnapshot';
+
+/** A certificate as it crosses to a worker (the worker builds its own TLS context from it). */
+export interface CertPem {
+  host: string;
+  certPem: string;
+  keyPem: string;
+}
+
+/**
+ * Daemon → worker. Every state message carries a sequence number the worker acknowledges, so the
+ * daemon can wait until all workers serve what it serves (expose returns only after that).
+ */
+export type ToWorker =
+  | { t: 'init'; seq: number; port: number; backendTimeoutMs: number; defaultCert: { cert: string; key: string }; routes: RouteSnapshot; certs: CertPem[] }
+  | { t: 'routes'; seq: number; routes: RouteSnapshot }
+  | { t: 'certs'; seq: number; set: CertPem[]; remove: string[] }
+  /** Sent with a TCP socket handle: serve this connection. */
+  | { t: 'conn' }
+  /** The answer to a worker's fallback request: a certificate for a name without a route, or none. */
+  | { t: 'fallback'; id: number; cert?: CertPem };
+
+/** Worker → daemon. */
+export type FromWorker =
+  | { t: 'ack'; seq: number }
+  | { t: 'log'; line: string }
+  | { t: 'fallback'; id: number; host: string };

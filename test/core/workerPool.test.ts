@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { WorkerPool } from '../../proxy-core/src/daemon/workerPool';
+import { RouteSnapshot } from '../../proxy-core/src/routes/routeSnapshot';
+import { tempDir } from '../support/env';
+
+const FAKE = path.join(__dirname, '..', 'support', 'fakeWorker.js');
+
+function pool(routes: () => RouteSnapshot, env: Record<string, string>): { pool: WorkerPool; applied: () => Array<{ t: string; seq: number; hosts?: string[] }> } {
+  const log = path.join(tempDir(), 'applied.jsonl');
+  fs.writeFileSync(log, '');
+  Object.assign(process.env, { FAKE_WORKER_LOG: log, ...env });
+  const p = new WorkerPool({
+    count: 1,
+    script: FAKE,
+    port: 1,
+    backendTimeoutMs: 1000,
+    defaultCert: { cert: '', key: '' },
+    routes,
+    certs: () => [],
+    fallback: async () => undefined,
+    log: () => undefined,
+  });
+  const applied = () => fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return { pool: p, applied };
+}
+
+const route = (host: string): RouteSnapshot[number] => ({
+  record: { host, target: 'http://127.0.0.1:1', tls: 'local', source: 'user', createdAt: '' },
+  resolution: { kind: 'upstream', upstream: { protocol: 'http:', hostname: '127.0.0.1', port: 1, href: 'http://127.0.0.1:1' } },
+});
+
+test('WorkerPool.sync() resolves only after the worker applied the latest routes (fake worker that acknowledges late)', async () => {
+  let hosts = ['a.localhost'];
+  const { pool: p, applied } = pool(() => hosts.map(route), { FAKE_WORKER_DELAY_MS: '300' });
+  p.start();
+  try {
+    for (let i = 0; i < 200 && p.status().ready === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.equal(p.status().ready, 1);
+    assert.deepEqual(applied().map((m) => [m.t, m.hosts]), [['init', ['a.localhost']]]);
+    // Two changes in one tick become one snapshot; sync waits until the worker has it.
+    hosts = ['a.localhost', 'b.localhost'];
+    p.routesChanged();
+    hosts = ['b.localhost'];
+    p.routesChanged();
+    await p.sync();
+    assert.deepEqual(applied().map((m) => [m.t, m.hosts]), [['init', ['a.localhost']], ['routes', ['b.localhost']]]);
+    // Nothing changed since: sync has nothing to wait for.
+    await p.sync();
+    assert.equal(applied().length, 2);
+  } finally {
+    await p.close();
+  }
+});
+
+test('WorkerPool.sync() does not hang on a worker that dies before acknowledging (fake worker)', async () => {
+  const { pool: p } = pool(() => [route('a.localhost')], { FAKE_WORKER_DELAY_MS: '60000' });
+  p.start();
+  try {
+    for (let i = 0; i < 200 && p.status().ready === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    const [pid] = p.status().pids;
+    p.routesChanged();
+    const synced = p.sync();
+    process.kill(pid, 'SIGKILL');
+    await synced;
+    assert.equal(p.status().ready, 0);
+  } finally {
+    await p.close();
+  }
+});

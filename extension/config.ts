@@ -6,7 +6,7 @@ export const SECTION = 'containerHttps';
 export const IDLE_EXIT_SECONDS = 60;
 
 /** Settings that change how the daemon is started: a change needs a proxy restart to apply. */
-const DAEMON_KEYS = ['proxy.keepRunning', 'proxy.httpsPort', 'proxy.httpPort', 'proxy.bindAddress', 'stateDir', 'acme.email', 'acme.directory', 'acme.challenge', 'docker.host', 'docker.labels'];
+const DAEMON_KEYS = ['proxy.keepRunning', 'proxy.workers', 'proxy.httpsPort', 'proxy.httpPort', 'proxy.bindAddress', 'stateDir', 'acme.email', 'acme.directory', 'acme.challenge', 'docker.host', 'docker.labels'];
 
 /** A typed, read-on-demand view of the containerHttps.* settings (design §8). */
 export class Config implements vscode.Disposable {
@@ -62,6 +62,10 @@ export class Config implements vscode.Disposable {
   get dockerHost(): string {
     return this.cfg.get<string>('docker.host', '').trim();
   }
+  /** "auto" or a count; serve validates it. */
+  get workers(): string {
+    return String(this.cfg.get<string | number>('proxy.workers', 'auto')).trim() || 'auto';
+  }
   get dockerLabels(): boolean {
     return this.cfg.get<boolean>('docker.labels', true);
   }
@@ -76,6 +80,7 @@ export class Config implements vscode.Disposable {
   serveArgs(): string[] {
     const args = ['serve', '--state-dir', this.stateDir, '--https-port', String(this.httpsPort), '--http-port', String(this.httpPort), '--bind', this.bindAddress];
     if (this.dockerHost) args.push('--docker-host', this.dockerHost);
+    if (this.workers !== 'auto') args.push('--workers', this.workers);
     if (!this.dockerLabels) args.push('--no-labels');
     if (this.acmeEmail) args.push('--acme-email', this.acmeEmail);
     if (this.acmeDirectory) args.push('--acme-directory', this.acmeDirectory);

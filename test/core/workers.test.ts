@@ -8,7 +8,8 @@ import { Daemon } from '../../proxy-core/src/daemon/daemon';
 import { startEchoBackend } from '../support/backends';
 import { cli, spawnServe, startDaemon } from '../support/daemon';
 import { tempDir } from '../support/env';
-import { FetchResult, httpsGet } from '../support/https';
+import WebSocket from 'ws';
+import { FetchResult, h2Get, httpsGet } from '../support/https';
 import { processAlive, serverSocketOwner } from '../support/sockets';
 
 async function until<T>(what: string, probe: () => T | undefined | false, ms = 10_000): Promise<T> {
@@ -50,6 +51,23 @@ class Connection {
   }
 }
 
+function wsEcho(port: number, host: string, ca: string): Promise<string[]> {
+  // ws hands these options to https.request; its types omit `servername`.
+  const ws = new WebSocket(`wss://127.0.0.1:${port}/socket`, { ca, servername: host, headers: { host: `${host}:${port}` } } as WebSocket.ClientOptions);
+  const messages: string[] = [];
+  return new Promise<string[]>((resolve, reject) => {
+    ws.on('message', (data) => {
+      messages.push(String(data));
+      if (messages.length === 1) ws.send('ping');
+      else {
+        ws.close();
+        resolve(messages);
+      }
+    });
+    ws.on('error', reject);
+  });
+}
+
 /** Opens connections until one is served by a process of the wanted kind. */
 async function connectionIn(kind: 'worker' | 'daemon', daemon: Daemon, host: string, ca: string): Promise<{ conn: Connection; first: FetchResult }> {
   for (let i = 0; i < 6; i++) {
@@ -87,6 +105,13 @@ test('with one worker, connections are dealt out in turn to the daemon and the w
     // Round robin: the 8 connections alternate between the two processes.
     assert.deepEqual(owners, owners.map((_, i) => (i % 2 === owners.indexOf(process.pid) % 2 ? process.pid : pids[0])));
     assert.equal(owners.filter((p) => p === pids[0]).length, 4);
+    // So of two consecutive connections one is the worker's: HTTP/2 and WebSocket work in both.
+    for (let i = 0; i < 2; i++) {
+      const res = await h2Get({ host: 'a.localhost', port: daemon.options.httpsPort, ca });
+      assert.equal(res.status, 200);
+      assert.equal(res.alpn, 'h2');
+    }
+    for (let i = 0; i < 2; i++) assert.deepEqual(await wsEcho(daemon.options.httpsPort, 'b.localhost', ca), [`hello b.localhost:${daemon.options.httpsPort}`, 'echo:ping']);
   } finally {
     await daemon.close();
     await a.close();

@@ -13,8 +13,9 @@ const ALLOWED = [
   /^extension\/readme\.md$/,
   /^extension\/changelog\.md$/,
   /^extension\/LICENSE\.txt$/,
-  // The CLI is split: cli.js loads serve.js (the daemon), ca.js and scaffold.js on demand.
-  /^extension\/dist\/(cli|serve|ca|scaffold|extension)\.js$/,
+  // The CLI is split: cli.js loads serve.js (the daemon), ca.js and scaffold.js on demand; the
+  // daemon forks proxyWorker.js.
+  /^extension\/dist\/(cli|serve|ca|scaffold|proxyWorker|extension)\.js$/,
   /^extension\/media\/[\w.-]+\.(svg|png)$/,
 ];
 const REQUIRED = ['extension/package.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/serve.js', 'extension/dist/ca.js', 'extension/dist/scaffold.js', 'extension/dist/proxyWorker.js', 'extension/media/container-https.svg'];

@@ -273,7 +273,11 @@ export class Daemon {
     this.workers = workers;
     this.table.on('changed', () => workers.routesChanged());
     this.certs.store.on('changed', (host: string) => workers.certChanged(host, pems(host)));
-    this.closers.push(() => workers.close());
+    this.closers.push(() => {
+      // No connection may be dealt to a worker that is on its way out.
+      this.dispatcher.close();
+      return workers.close();
+    });
     workers.start();
   }
 

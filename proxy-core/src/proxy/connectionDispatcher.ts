@@ -37,7 +37,7 @@ export class ConnectionDispatcher {
 
   /** Stops accepting; connections already dealt out are closed by whoever serves them. */
   close(): void {
-    this.server.close();
+    if (this.server.listening) this.server.close();
   }
 
   private dispatch(socket: net.Socket): void {

@@ -16,8 +16,11 @@ export async function exposeCommand(argv: string[]): Promise<number> {
   const [host, target, ...extra] = args.positional;
   if (!host || !target || extra.length) throw new UserError('Usage: container-https expose HOST TARGET [--acme]   (TARGET: http://127.0.0.1:5000, 5000, or container:NAME[:PORT])', 'EUSAGE');
   const client = clientFor(str(args, 'state-dir'));
-  const route = await client.request<RouteView>('PUT', `/v1/routes/${encodeURIComponent(host)}`, { target, tls: bool(args, 'acme', false) ? 'acme' : 'local' });
-  const status = await client.request<DaemonStatus>('GET', '/v1/status');
+  // The status (port, CA file) does not depend on the PUT: both in one round trip's time.
+  const [route, status] = await Promise.all([
+    client.request<RouteView>('PUT', `/v1/routes/${encodeURIComponent(host)}`, { target, tls: bool(args, 'acme', false) ? 'acme' : 'local' }),
+    client.request<DaemonStatus>('GET', '/v1/status'),
+  ]);
   const ca = [fs.readFileSync(status.ca.certFile, 'utf8'), ...(route.tls === 'acme' ? extraRoots(status) : [])];
   const waitMs = Number(str(args, 'wait') ?? 10) * 1000;
   const connectTo = status.https.bind === '0.0.0.0' || status.https.bind === '::' ? '127.0.0.1' : status.https.bind;

@@ -8,7 +8,7 @@ import { tempDir } from '../support/env';
 
 const FAKE = path.join(__dirname, '..', 'support', 'fakeWorker.js');
 
-function pool(routes: () => RouteSnapshot, env: Record<string, string>): { pool: WorkerPool; applied: () => Array<{ t: string; seq: number; hosts?: string[] }> } {
+function pool(routes: () => RouteSnapshot, env: Record<string, string>, logs: string[] = [], ackTimeoutMs = 5000): { pool: WorkerPool; applied: () => Array<{ t: string; seq: number; hosts?: string[] }> } {
   const log = path.join(tempDir(), 'applied.jsonl');
   fs.writeFileSync(log, '');
   Object.assign(process.env, { FAKE_WORKER_LOG: log, ...env });
@@ -21,7 +21,8 @@ function pool(routes: () => RouteSnapshot, env: Record<string, string>): { pool:
     routes,
     certs: () => [],
     fallback: async () => undefined,
-    log: () => undefined,
+    log: (l) => logs.push(l),
+    ackTimeoutMs,
   });
   const applied = () => fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
   return { pool: p, applied };
@@ -66,6 +67,22 @@ test('WorkerPool.sync() does not hang on a worker that dies before acknowledging
     process.kill(pid, 'SIGKILL');
     await synced;
     assert.equal(p.status().ready, 0);
+  } finally {
+    await p.close();
+  }
+});
+
+test('WorkerPool: a worker that takes no update within the acknowledgement timeout is replaced, and sync() returns (fake worker)', async () => {
+  const logs: string[] = [];
+  const { pool: p } = pool(() => [route('a.localhost')], { FAKE_WORKER_DELAY_MS: '60000' }, logs, 300);
+  p.start();
+  try {
+    for (let i = 0; i < 200 && p.status().ready === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    const [pid] = p.status().pids;
+    p.routesChanged();
+    await p.sync();
+    assert.ok(logs.includes(`proxy worker ${pid} did not take an update within 0.3 s: replacing it`), logs.join('\n'));
+    assert.ok(logs.some((l) => l.startsWith(`proxy worker ${pid} exited (SIGKILL)`)));
   } finally {
     await p.close();
   }

@@ -23,6 +23,8 @@ export interface WorkerPoolOptions {
   log: (line: string) => void;
   /** Restart delays after a crash (tests shorten them). */
   restartDelayMs?: { first: number; max: number };
+  /** How long sync() waits for a worker before it counts as wedged and is replaced (default 5 s). */
+  ackTimeoutMs?: number;
 }
 
 interface Worker {
@@ -110,7 +112,16 @@ export class WorkerPool {
     this.flushRoutes();
     const seq = this.seq;
     if (this.lagging(seq).length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ seq, resolve }));
+    return new Promise((resolve) => {
+      this.waiters.push({ seq, resolve });
+      // A worker that cannot take an update in seconds is wedged: expose must not hang on it.
+      setTimeout(() => {
+        for (const w of this.lagging(seq)) {
+          this.opts.log(`proxy worker ${w.child.pid} did not take an update within ${(this.opts.ackTimeoutMs ?? 5000) / 1000} s: replacing it`);
+          w.child.kill('SIGKILL');
+        }
+      }, this.opts.ackTimeoutMs ?? 5000).unref();
+    });
   }
 
   async close(): Promise<void> {

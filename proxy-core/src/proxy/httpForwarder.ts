@@ -1,7 +1,8 @@
 import type * as http from 'node:http';
 import type * as http2 from 'node:http2';
+import * as net from 'node:net';
 import type { Readable } from 'node:stream';
-import { Pool } from 'undici';
+import { Pool, buildConnector } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Upstream } from '../routes/types';
 import { isHopByHopResponseHeader } from './requestInfo';
@@ -39,10 +40,17 @@ export class HttpForwarder {
    * answer into `res`; `onFailure` runs at most once, when the upstream cannot be used.
    */
   forward(req: AnyRequest, res: AnyResponse, headers: http.IncomingHttpHeaders, hasBody: boolean, upstream: Upstream, onFailure: (f: ForwardFailure) => void): void {
-    this.pool(upstream).dispatch(
-      { path: req.url || '/', method: (req.method || 'GET') as Dispatcher.HttpMethod, headers, body: hasBody ? (req as Readable) : null },
-      new ResponseRelay(res, req.httpVersionMajor === 2, onFailure),
-    );
+    // `servername` is a request option undici reads (core/request.js) but its types do not list.
+    const options: Dispatcher.DispatchOptions & { servername?: string } = {
+      path: req.url || '/',
+      method: (req.method || 'GET') as Dispatcher.HttpMethod,
+      headers,
+      body: hasBody ? (req as Readable) : null,
+      // undici would take the TLS server name from the Host header, which is the public name
+      // (app.localhost): an https:// backend is verified against the name in its target instead.
+      servername: upstream.protocol === 'https:' ? upstream.hostname : undefined,
+    };
+    this.pool(upstream).dispatch(options, new ResponseRelay(res, req.httpVersionMajor === 2, onFailure));
   }
 
   close(): Promise<void> {
@@ -84,6 +92,7 @@ export class HttpForwarder {
       connectTimeout: Math.min(this.timeoutMs, CONNECT_TIMEOUT_MS),
       // Backends' own Keep-Alive hints are honoured; this is the default when they give none.
       keepAliveTimeout: 4000,
+      connect: upstream.protocol === 'https:' ? tlsConnector(Math.min(this.timeoutMs, CONNECT_TIMEOUT_MS)) : undefined,
     });
     this.pools.set(upstream.href, { pool, used: true });
     return pool;
@@ -91,6 +100,16 @@ export class HttpForwarder {
 }
 
 const CONNECT_TIMEOUT_MS = 5000;
+
+/**
+ * TLS to an https:// backend, verified against its target's host name or IP (with the system CAs
+ * and NODE_EXTRA_CA_CERTS). An IP is not sent as SNI (RFC 6066 forbids it): the certificate is
+ * then checked against the IP itself.
+ */
+function tlsConnector(timeout: number): buildConnector.connector {
+  const connect = buildConnector({ timeout });
+  return (opts, callback) => connect({ ...opts, servername: opts.servername && net.isIP(opts.servername) ? undefined : opts.servername }, callback);
+}
 
 /** undici's callbacks for one request, writing status, headers and body into our response. */
 class ResponseRelay implements Dispatcher.DispatchHandlers {

@@ -161,6 +161,14 @@ function describeFailure(err: NodeJS.ErrnoException, timeoutMs: number): { statu
     case 'ECONNRESET':
     case 'UND_ERR_SOCKET':
       return { status: 502, reason: 'the backend closed the connection without answering' };
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'CERT_HAS_EXPIRED':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      // https:// targets are verified like any TLS client would (system CAs + NODE_EXTRA_CA_CERTS).
+      return { status: 502, reason: `the backend's HTTPS certificate is not accepted (${err.message}). Start serve with NODE_EXTRA_CA_CERTS=<the CA file that signed it>, or use the backend's http:// port` };
     default:
       return { status: 502, reason: err.message };
   }

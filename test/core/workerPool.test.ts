@@ -82,7 +82,8 @@ test('WorkerPool: a worker that takes no update within the acknowledgement timeo
     p.routesChanged();
     await p.sync();
     assert.ok(logs.includes(`proxy worker ${pid} did not take an update within 0.3 s: replacing it`), logs.join('\n'));
-    assert.ok(logs.some((l) => l.startsWith(`proxy worker ${pid} exited (SIGKILL)`)));
+    for (let i = 0; i < 200 && !logs.some((l) => l.startsWith(`proxy worker ${pid} exited (SIGKILL)`)); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(logs.some((l) => l.startsWith(`proxy worker ${pid} exited (SIGKILL)`)), logs.join('\n'));
   } finally {
     await p.close();
   }

@@ -161,6 +161,11 @@ export class WorkerPool {
     child.on('message', (msg: FromWorker) => this.onMessage(worker, msg, initSeq));
     child.on('error', (err) => this.opts.log(`proxy worker: ${errorMessage(err)}`));
     child.on('exit', (code, signal) => this.onExit(worker, code, signal));
+    // The channel closes before the exit is reported: from then on no connection may go there.
+    child.on('disconnect', () => {
+      worker.ready = false;
+      this.settleWaiters();
+    });
     this.send(worker, {
       t: 'init',
       seq: initSeq,

@@ -2,8 +2,11 @@
 // (code-server + Chromium), right-click the container → Expose over HTTPS…, accept the
 // suggested name, see the notification and `$(lock) 1` in the status bar, then load the URL
 // with TLS verified against our CA. Saves test-results/editor.png (docs/images/ with CHS_UPDATE_SCREENSHOT=1).
+// Then, in the same workbench, the command palette's Expose a Local Port…: type a port of an app
+// on this machine, accept the suggested name, and that URL answers too.
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
+import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCodeServer } from './codeServer.mjs';
@@ -83,7 +86,8 @@ export async function runUiExpose({ bin, vsix }) {
       await page.screenshot({ path: join(shotDir, 'editor.png') });
       const wallS = (Date.now() - started) / 1000;
       log(`ui: right-click expose of ${host} verified over HTTPS; status bar "${statusText.replace(/\s+/g, ' ')}"; wall time ${wallS.toFixed(1)} s (fresh server, install, browser, clicks, screenshot)`);
-      return { wallS, host };
+      const local = await exposeLocalPortByPalette(page, stateDir);
+      return { wallS, host, local };
     });
   } finally {
     await browser?.close();
@@ -92,6 +96,46 @@ export async function runUiExpose({ bin, vsix }) {
     container?.remove();
     if (!process.env.CHS_E2E_KEEP) rmSync(tmp, { recursive: true, force: true });
     else log(`kept ${tmp}`);
+  }
+}
+
+/**
+ * Command palette → "Container HTTPS: Expose a Local Port…" → type the port of an app running on
+ * this machine → accept app.localhost → notification, $(lock) 2, and the URL answers from that app.
+ */
+async function exposeLocalPortByPalette(page, stateDir) {
+  const app = http.createServer((_req, res) => res.end('local app behind the palette command\n'));
+  await new Promise((r) => app.listen(0, '127.0.0.1', r));
+  try {
+    const port = app.address().port;
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input.input');
+    await input.waitFor({ timeout: 30_000 });
+    await input.fill('>Container HTTPS: Expose a Local Port');
+    const entry = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Expose a Local Port' }).first();
+    await entry.waitFor({ timeout: 30_000 });
+    await input.press('Enter');
+    // The palette closes and the command's own input box opens in the same widget.
+    await page.locator('.quick-input-widget').filter({ hasText: 'Expose a Local Port over HTTPS' }).waitFor({ timeout: 30_000 });
+    await input.fill(String(port));
+    await input.press('Enter');
+    await page.locator('.quick-input-widget').filter({ hasText: `HTTPS name for ${port}` }).waitFor({ timeout: 30_000 });
+    assert.equal(await input.inputValue(), 'app.localhost', 'the host name is prefilled');
+    await input.press('Enter');
+
+    const toast = page.locator('.notification-toast').filter({ hasText: 'https://app.localhost:' });
+    await toast.waitFor({ timeout: 60_000 });
+    const status = page.locator('#workbench\\.parts\\.statusbar .statusbar-item').filter({ has: page.locator('.codicon-lock') });
+    await status.filter({ hasText: /^\s*2\b/ }).waitFor({ timeout: 30_000 });
+    const daemon = await control(stateDir, 'GET', '/v1/status');
+    const res = await fetchVerified('app.localhost', daemon.https.port, statePaths(stateDir).caCert);
+    assert.equal(res.authorized, true);
+    assert.equal(res.status, 200);
+    assert.equal(res.body, 'local app behind the palette command\n');
+    log(`ui: Expose a Local Port (${port}) from the command palette verified over HTTPS as app.localhost`);
+    return { port };
+  } finally {
+    app.close();
   }
 }
 

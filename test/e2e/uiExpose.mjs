@@ -133,6 +133,22 @@ async function exposeLocalPortByPalette(page, stateDir) {
     assert.equal(res.status, 200);
     assert.equal(res.body, 'local app behind the palette command\n');
     log(`ui: Expose a Local Port (${port}) from the command palette verified over HTTPS as app.localhost`);
+
+    // Open in Browser on that notification. VS Code's link protection asks first: *.localhost is
+    // not among the names it trusts by itself (only localhost and 127.0.0.1 are). The user
+    // confirms with Open, and a new browser tab asks for the route's URL. This Chromium profile
+    // does not trust our CA (test/trust covers that), so the tab ends on a certificate error page;
+    // what is checked here is which URL the button opened.
+    const url = `https://app.localhost:${daemon.https.port}/`;
+    const opened = page.context().waitForEvent('request', { predicate: (r) => r.url() === url && r.isNavigationRequest(), timeout: 30_000 });
+    const tab = page.context().waitForEvent('page', { timeout: 30_000 });
+    await toast.getByRole('button', { name: 'Open in Browser' }).click();
+    const dialog = page.locator('.monaco-dialog-box').filter({ hasText: url });
+    await dialog.waitFor({ timeout: 30_000 });
+    await dialog.getByRole('button', { name: 'Open', exact: true }).click();
+    await opened;
+    assert.notEqual(await tab, page, 'the URL opens in a new tab, not in the workbench');
+    log(`ui: Open in Browser opened ${url} in a new tab`);
     return { port };
   } finally {
     app.close();

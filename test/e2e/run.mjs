@@ -74,7 +74,7 @@ try {
       }
       try {
         const { wallS } = await runUiExpose({ bin, vsix: pkg.vsix });
-        pass(`ui: right-click → Expose over HTTPS… → notification, $(lock) 1, URL verified against our CA (${wallS.toFixed(1)} s wall time); then Expose a Local Port… from the command palette → $(lock) 2, verified; Open in Browser opens that URL in a new tab`);
+        pass(`ui: right-click → Expose over HTTPS… → notification, $(lock) 1, URL verified against our CA (${wallS.toFixed(1)} s wall time); then Expose a Local Port… from the command palette → $(lock) 2, verified; Open in Browser opens that URL in a new tab; Trust Local CA runs ca trust in a terminal and the status bar's CA warning goes`);
       } catch (err) {
         fail('ui: right-click → Expose over HTTPS…', err.stack ?? err);
       }

@@ -5,7 +5,8 @@
 // Then, in the same workbench, the command palette's Expose a Local Port…: type a port of an app
 // on this machine, accept the suggested name, and that URL answers too.
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,11 +88,14 @@ export async function runUiExpose({ bin, vsix }) {
       const wallS = (Date.now() - started) / 1000;
       log(`ui: right-click expose of ${host} verified over HTTPS; status bar "${statusText.replace(/\s+/g, ' ')}"; wall time ${wallS.toFixed(1)} s (fresh server, install, browser, clicks, screenshot)`);
       const local = await exposeLocalPortByPalette(page, stateDir);
+      await trustCaFromPalette(page, stateDir);
       return { wallS, host, local };
     });
   } finally {
     await browser?.close();
     await server?.stop();
+    // The trust step changed the machine's system store: take exactly that out again.
+    untrustCa(stateDir);
     await stopDaemon(stateDir).catch(() => undefined);
     container?.remove();
     if (!process.env.CHS_E2E_KEEP) rmSync(tmp, { recursive: true, force: true });
@@ -153,6 +157,39 @@ async function exposeLocalPortByPalette(page, stateDir) {
   } finally {
     app.close();
   }
+}
+
+/**
+ * Command palette → "Container HTTPS: Trust Local CA": a terminal runs `container-https ca trust`
+ * (as root here, so no sudo prompt), and the status bar's "CA not verified" warning goes away once
+ * the CLI has verified the trust. This changes the machine's system store; untrustCa() undoes it.
+ */
+async function trustCaFromPalette(page, stateDir) {
+  const status = page.locator('#workbench\\.parts\\.statusbar .statusbar-item').filter({ has: page.locator('.codicon-lock') });
+  assert.match(await status.first().innerText(), /not verified|not trusted/, 'before: the status bar warns about the CA');
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ timeout: 30_000 });
+  await input.fill('>Container HTTPS: Trust Local CA');
+  await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Trust Local CA' }).first().waitFor({ timeout: 30_000 });
+  await input.press('Enter');
+  await page.locator('.terminal-wrapper, .xterm').first().waitFor({ timeout: 30_000 });
+  const deadline = Date.now() + 120_000;
+  let ca;
+  while (!(ca = await control(stateDir, 'GET', '/v1/ca'))?.trusted) {
+    if (Date.now() > deadline) throw new Error(`the CA was not trusted within 120 s after Trust Local CA: ${JSON.stringify(ca)}`);
+    await sleep(500);
+  }
+  await status.filter({ hasNotText: /not verified|not trusted/ }).first().waitFor({ timeout: 30_000 });
+  const text = (await status.first().innerText()).trim();
+  assert.match(text, /^2$/, `after: lock + 2 and no warning, got "${text}"`);
+  log(`ui: Trust Local CA ran ca trust in a terminal; the status bar reads "${text}"`);
+}
+
+function untrustCa(stateDir) {
+  if (!existsSync(join(stateDir, 'ca', 'trust.json'))) return;
+  const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'ca', 'untrust', '--state-dir', stateDir], { encoding: 'utf8' });
+  if (r.status !== 0) log(`ca untrust after the UI test failed: ${r.stderr || r.stdout}`);
 }
 
 /** Drags the side bar's edge so the URLs in the tree are readable in the screenshot. */

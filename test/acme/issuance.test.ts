@@ -127,4 +127,28 @@ describe('ACME issuance through the daemon and CLI, validated by a real Pebble',
       }
     });
   }
+
+  test('NODE_EXTRA_CA_CERTS instead of --acme-ca-file: the daemon reaches the CA, and expose verifies the issued certificate the way a browser would', async () => {
+    // How a company's private ACME CA (or a TLS-inspecting proxy) is usually trusted by Node tools.
+    // The daemon and the CLI both get it only through the environment, as a user would set it.
+    const previous = process.env.NODE_EXTRA_CA_CERTS;
+    process.env.NODE_EXTRA_CA_CERTS = pebble.trustFile;
+    try {
+      const serve = await spawnServe(serveArgs(pebble, 'http-01').filter((a, i, all) => a !== '--acme-ca-file' && all[i - 1] !== '--acme-ca-file'));
+      try {
+        assert.equal(serve.status.acme.trustFile, undefined);
+        const host = 'extraca.example.com';
+        const r = await cliAsync(['expose', host, backend.url, '--acme', '--state-dir', serve.stateDir]);
+        assert.equal(r.code, 0, `expose failed: ${r.stderr}\n${serve.output()}`);
+        assert.match(r.stdout, /\(Let's Encrypt, HTTP 200\)/);
+        const res = await httpsGet({ host, port: pebble.tlsPort, ca: pebble.rootPem });
+        assert.equal(res.status, 200);
+      } finally {
+        await serve.stop();
+      }
+    } finally {
+      if (previous === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+      else process.env.NODE_EXTRA_CA_CERTS = previous;
+    }
+  });
 });

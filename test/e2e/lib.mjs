@@ -131,3 +131,23 @@ export async function launchBrowser() {
 export function testSettings(stateDir) {
   return require(join(ROOT, 'out/test/extension/testSettings.js')).testSettings(stateDir);
 }
+
+/** On failure, a screenshot of the workbench as it was, kept in the temp dir for diagnosis. */
+export async function withFailureShot(page, fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    const shot = join(tmpdir(), `chs-ui-failure-${Date.now()}.png`);
+    await page?.screenshot({ path: shot }).catch(() => undefined);
+    log(`UI test failed; screenshot of the workbench: ${shot}`);
+    throw err;
+  }
+}
+
+/** Installs the .vsix into a fresh extensions dir, as a user's `--install-extension` would. */
+export async function installVsix(bin, vsix, extensionsDir) {
+  const home = tempDir('chs-cs-install-home-');
+  const r = spawnSync(process.execPath, [bin, '--extensions-dir', extensionsDir, '--install-extension', vsix], { encoding: 'utf8', env: { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share') } });
+  rmSync(home, { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(`code-server --install-extension failed: ${r.stderr || r.stdout}`);
+}

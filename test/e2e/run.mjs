@@ -2,7 +2,8 @@
 // after `node scripts/build.mjs && npx tsc -p tsconfig.json`, with a Docker engine running):
 //   1. package check (vsce, offline; contents of the .vsix),
 //   2. the mocha suite in test/extension inside a real workbench (code-server, Node extension host),
-//   3. the UI end to end with Playwright + Chromium.
+//   3. the UI end to end with Playwright + Chromium (local CA; Let's Encrypt against Pebble;
+//      Docker unreachable).
 // code-server is installed once per machine outside the project (see codeServer.mjs). Everything
 // started here is stopped here. Prints `editor: N passed, M failed` and exits non-zero on failure.
 import { spawnSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { ensureCodeServer } from './codeServer.mjs';
 import { ROOT, log, tempDir } from './lib.mjs';
 import { packageCheck } from './packageCheck.mjs';
+import { runUiAcme } from './uiAcme.mjs';
 import { runUiDockerUnreachable, runUiExpose } from './uiExpose.mjs';
 import { runWorkbenchSuite } from './workbenchSuite.mjs';
 
@@ -77,6 +79,17 @@ try {
         pass(`ui: right-click → Expose over HTTPS… → notification, $(lock) 1, URL verified against our CA (${wallS.toFixed(1)} s wall time); then Expose a Local Port… from the command palette → $(lock) 2, verified; Open in Browser opens that URL in a new tab; Trust Local CA runs ca trust in a terminal and the status bar's CA warning goes`);
       } catch (err) {
         fail('ui: right-click → Expose over HTTPS…', err.stack ?? err);
+      }
+      const noPebble = process.env.CHS_TEST_NO_PEBBLE || (!existsSync(process.env.CHS_PEBBLE_BIN || '/usr/bin/pebble') ? 'pebble is not installed (apt-get install pebble)' : undefined);
+      if (noPebble && isCI) fail("ui: Let's Encrypt from the editor", noPebble);
+      else if (noPebble) skip("ui: Let's Encrypt from the editor", noPebble);
+      else {
+        try {
+          const { wallS } = await runUiAcme({ bin, vsix: pkg.vsix });
+          pass(`ui: Let's Encrypt from the editor: a public name typed in Expose over HTTPS…, the CA's terms accepted in the modal, HTTP-01 validated by Pebble, URL verified against Pebble's root (${wallS.toFixed(1)} s)`);
+        } catch (err) {
+          fail("ui: Let's Encrypt from the editor", err.stack ?? err);
+        }
       }
       try {
         await runUiDockerUnreachable({ bin, vsix: pkg.vsix });

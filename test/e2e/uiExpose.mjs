@@ -8,22 +8,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCodeServer } from './codeServer.mjs';
-import { ROOT, control, fetchVerified, launchBrowser, log, sleep, startComposeContainer, statePaths, stopDaemon, tempDir, testSettings, uniqueName } from './lib.mjs';
-
-/** On failure, a screenshot of the workbench as it was, kept in the temp dir for diagnosis. */
-async function withFailureShot(page, fn) {
-  try {
-    return await fn();
-  } catch (err) {
-    const shot = join(tmpdir(), `chs-ui-failure-${Date.now()}.png`);
-    await page?.screenshot({ path: shot }).catch(() => undefined);
-    log(`UI test failed; screenshot of the workbench: ${shot}`);
-    throw err;
-  }
-}
+import { ROOT, control, fetchVerified, installVsix, launchBrowser, log, sleep, startComposeContainer, statePaths, stopDaemon, tempDir, testSettings, uniqueName, withFailureShot } from './lib.mjs';
 
 export async function runUiExpose({ bin, vsix }) {
   const started = Date.now();
@@ -202,14 +189,6 @@ async function widenSideBar(page) {
   await page.mouse.down();
   await page.mouse.move(x + 260, y, { steps: 5 });
   await page.mouse.up();
-}
-
-async function installVsix(bin, vsix, extensionsDir) {
-  const { spawnSync } = await import('node:child_process');
-  const home = tempDir('chs-cs-install-home-');
-  const r = spawnSync(process.execPath, [bin, '--extensions-dir', extensionsDir, '--install-extension', vsix], { encoding: 'utf8', env: { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share') } });
-  rmSync(home, { recursive: true, force: true });
-  if (r.status !== 0) throw new Error(`code-server --install-extension failed: ${r.stderr || r.stdout}`);
 }
 
 /** Docker unreachable, as the user sees it: the endpoint, the error, and Retry / Open Settings rows. */

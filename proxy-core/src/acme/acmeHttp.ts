@@ -1,13 +1,10 @@
 import * as https from 'node:https';
-import * as tls from 'node:tls';
 import * as acme from 'acme-client';
 import axios, { AxiosError, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { trustedRoots } from '../tlsRoots';
 import { AcmeNetworkError, AcmeProblemError, parseRetryAfter } from './acmeErrors';
 
-/** Everything the ACME connection needs to trust: public roots plus an optional test CA. */
-export function trustedRoots(extraCaPem?: string): string[] {
-  return extraCaPem ? [...tls.rootCertificates, extraCaPem] : [...tls.rootCertificates];
-}
+export { trustedRoots };
 
 let installed = false;
 
@@ -104,7 +101,7 @@ export function networkReason(err: unknown): string {
     case 'SELF_SIGNED_CERT_IN_CHAIN':
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
-      return `its TLS certificate is not trusted (${code}); for a test or private CA pass its root with --acme-ca-file`;
+      return `its TLS certificate is not trusted (${code}); for a test or private CA pass its root with --acme-ca-file (or set NODE_EXTRA_CA_CERTS before the proxy starts)`;
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
       return 'its TLS certificate does not match the host name in the URL';
     default:

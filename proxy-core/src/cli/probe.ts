@@ -10,7 +10,7 @@ export interface ProbeResult {
  * One HTTPS request to a route through the proxy, verified against the given CA (the way a
  * browser that trusts our CA would see it). 502-504 mean the proxy answered but the target did not.
  */
-export function probeRoute(opts: { host: string; port: number; connectTo: string; ca: string | string[]; timeoutMs?: number }): Promise<ProbeResult> {
+export function probeRoute(opts: { host: string; port: number; connectTo: string; /** Undefined: Node's default store. */ ca: string | string[] | undefined; timeoutMs?: number }): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const req = https.request(
       {

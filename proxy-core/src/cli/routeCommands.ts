@@ -5,6 +5,7 @@ import { UserError } from '../errors';
 import { resolveStateDir, statePaths } from '../paths';
 import { RouteView } from '../routes/types';
 import { bool, parseArgs, str } from './args';
+import { trustedRoots } from '../tlsRoots';
 import { waitForRoute } from './probe';
 
 function clientFor(stateDirFlag: string | undefined): ControlClient {
@@ -21,7 +22,9 @@ export async function exposeCommand(argv: string[]): Promise<number> {
     client.request<RouteView>('PUT', `/v1/routes/${encodeURIComponent(host)}`, { target, tls: bool(args, 'acme', false) ? 'acme' : 'local' }),
     client.request<DaemonStatus>('GET', '/v1/status'),
   ]);
-  const ca = [fs.readFileSync(status.ca.certFile, 'utf8'), ...(route.tls === 'acme' ? extraRoots(status) : [])];
+  // A local route is verified against our CA alone; an ACME one as a browser would see it: the
+  // public roots (plus NODE_EXTRA_CA_CERTS) and the --acme-ca-file root, if any.
+  const ca = route.tls === 'acme' ? trustedRoots(extraRoots(status)) : fs.readFileSync(status.ca.certFile, 'utf8');
   const waitMs = Number(str(args, 'wait') ?? 10) * 1000;
   const connectTo = status.https.bind === '0.0.0.0' || status.https.bind === '::' ? '127.0.0.1' : status.https.bind;
   const probe = await waitForRoute({ host: route.host, port: status.https.port, connectTo, ca, waitMs });
@@ -36,7 +39,7 @@ export async function exposeCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** The ACME test root (--acme-ca-file) verifies ACME certificates in tests against Pebble. */
+/** The daemon's --acme-ca-file (Pebble's root in tests, a private ACME CA's in companies). */
 function extraRoots(status: DaemonStatus): string[] {
   const file = status.acme.trustFile;
   return file && fs.existsSync(file) ? [fs.readFileSync(file, 'utf8')] : [];

@@ -151,3 +151,22 @@ export async function installVsix(bin, vsix, extensionsDir) {
   rmSync(home, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`code-server --install-extension failed: ${r.stderr || r.stdout}`);
 }
+
+/**
+ * Opens the workbench on `workspace`, the Container HTTPS view, and right-click → Expose over
+ * HTTPS… on the container: resolves to the tree item and the host name input that opened.
+ */
+export async function rightClickExpose(page, serverUrl, workspace, containerName) {
+  await page.goto(`${serverUrl}/?folder=${encodeURIComponent(workspace)}`);
+  await page.locator('#workbench\\.parts\\.activitybar a.action-label[aria-label^="Container HTTPS"]').click({ timeout: 60_000 });
+  const item = page.getByRole('tree', { name: 'Containers' }).getByRole('treeitem').filter({ hasText: containerName });
+  await item.waitFor({ timeout: 60_000 });
+  await item.click({ button: 'right' });
+  const menuItem = page.getByRole('menuitem', { name: 'Expose over HTTPS…' });
+  await menuItem.hover();
+  await sleep(250); // the context menu ignores a click that arrives before it settles
+  await menuItem.click();
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ timeout: 30_000 });
+  return { item, input };
+}

@@ -8,7 +8,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { startCodeServer } from './codeServer.mjs';
-import { ROOT, control, fetchVerified, launchBrowser, log, sleep, startComposeContainer, stopDaemon, tempDir, testSettings, uniqueName, installVsix, withFailureShot } from './lib.mjs';
+import { ROOT, control, fetchVerified, installVsix, launchBrowser, log, rightClickExpose, startComposeContainer, stopDaemon, tempDir, testSettings, uniqueName, withFailureShot } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -47,18 +47,7 @@ export async function runUiAcme({ bin, vsix }) {
     browser = await launchBrowser();
     const page = await browser.context.newPage();
     await withFailureShot(page, async () => {
-      await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
-      await page.locator('#workbench\\.parts\\.activitybar a.action-label[aria-label^="Container HTTPS"]').click({ timeout: 60_000 });
-      const item = page.getByRole('tree', { name: 'Containers' }).getByRole('treeitem').filter({ hasText: container.name });
-      await item.waitFor({ timeout: 60_000 });
-      await item.click({ button: 'right' });
-      const menuItem = page.getByRole('menuitem', { name: 'Expose over HTTPS…' });
-      await menuItem.hover();
-      await sleep(250); // the context menu ignores a click that arrives before it settles
-      await menuItem.click();
-
-      const input = page.locator('.quick-input-widget input.input');
-      await input.waitFor({ timeout: 30_000 });
+      const { input } = await rightClickExpose(page, server.url, workspace, container.name);
       await input.fill(host);
       // The box says where the certificate will come from before the user presses Enter.
       await page.locator('.quick-input-widget').filter({ hasText: "Let's Encrypt" }).waitFor({ timeout: 30_000 });

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import { join } from 'node:path';
 import { startCodeServer } from './codeServer.mjs';
-import { ROOT, control, fetchVerified, installVsix, launchBrowser, log, sleep, startComposeContainer, statePaths, stopDaemon, tempDir, testSettings, uniqueName, withFailureShot } from './lib.mjs';
+import { ROOT, control, fetchVerified, installVsix, launchBrowser, log, sleep, rightClickExpose, startComposeContainer, statePaths, stopDaemon, tempDir, testSettings, uniqueName, withFailureShot } from './lib.mjs';
 
 export async function runUiExpose({ bin, vsix }) {
   const started = Date.now();
@@ -30,19 +30,7 @@ export async function runUiExpose({ bin, vsix }) {
     browser = await launchBrowser();
     const page = await browser.context.newPage();
     return await withFailureShot(page, async () => {
-      await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
-
-      await page.locator('#workbench\\.parts\\.activitybar a.action-label[aria-label^="Container HTTPS"]').click({ timeout: 60_000 });
-      const item = page.getByRole('tree', { name: 'Containers' }).getByRole('treeitem').filter({ hasText: container.name });
-      await item.waitFor({ timeout: 60_000 });
-      await item.click({ button: 'right' });
-      const menuItem = page.getByRole('menuitem', { name: 'Expose over HTTPS…' });
-      await menuItem.hover();
-      await sleep(250); // the context menu ignores a click that arrives before it settles
-      await menuItem.click();
-
-      const input = page.locator('.quick-input-widget input.input');
-      await input.waitFor({ timeout: 30_000 });
+      const { item, input } = await rightClickExpose(page, server.url, workspace, container.name);
       const host = `${container.name}.localhost`;
       assert.equal(await input.inputValue(), host, 'the host name is prefilled');
       await input.press('Enter');

@@ -4,8 +4,6 @@ import axios, { AxiosError, AxiosResponse, InternalAxiosRequestConfig } from 'ax
 import { trustedRoots } from '../tlsRoots';
 import { AcmeNetworkError, AcmeProblemError, parseRetryAfter } from './acmeErrors';
 
-export { trustedRoots };
-
 let installed = false;
 
 /**

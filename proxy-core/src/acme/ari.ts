@@ -1,7 +1,8 @@
 import * as https from 'node:https';
 import * as x509 from '@peculiar/x509';
 import { parseRetryAfter } from './acmeErrors';
-import { networkReason, trustedRoots } from './acmeHttp';
+import { trustedRoots } from '../tlsRoots';
+import { networkReason } from './acmeHttp';
 
 /**
  * RFC 9773 certificate identifier: base64url(Authority Key Identifier) "." base64url(serial),

@@ -1,6 +1,7 @@
 import * as https from 'node:https';
 import { AcmeIssueError } from './acmeErrors';
-import { networkReason, trustedRoots } from './acmeHttp';
+import { trustedRoots } from '../tlsRoots';
+import { networkReason } from './acmeHttp';
 
 /** The parts of an RFC 8555 directory we use. */
 export interface AcmeDirectory {

@@ -91,7 +91,7 @@ export const DEMO_HOST = 'demo.localhost';
 /**
  * One worker beside the daemon on a machine with two or more cores. Under load the daemon's
  * single thread is the limit (TLS and HTTP for every request); a second process on a second core
- * raised throughput by a quarter on the 2-core benchmark machine (docs/performance.md). More than
+ * raised HTTP/1.1 throughput by about a fifth on the 2-core benchmark machine (docs/performance.md). More than
  * one worker is left to --workers: a dev proxy should not claim every core by default.
  */
 export function defaultWorkerCount(): number {
@@ -174,13 +174,14 @@ export class Daemon {
 
     // The certificate served to names we have no route for (the 404 page still needs TLS).
     const fallback = await ca.issueLeaf('localhost');
-    const fallbackCerts = new FallbackCerts(ca);
+    const defaultCert = { cert: fallback.certPem, key: fallback.keyPem };
+    const fallbackCerts = FallbackCerts.forCa(ca);
     this.https = new HttpsProxy({
       table: this.table,
       // A pending TLS-ALPN-01 challenge answers for its name first (only for those few seconds).
       contextFor: (name) => this.acme?.challenges.contextFor(name) ?? this.certs.store.get(name)?.context,
       fallbackContextFor: (name) => fallbackCerts.contextFor(name),
-      defaultCert: { cert: fallback.certPem, key: fallback.keyPem },
+      defaultCert,
       port: options.httpsPort,
       backendTimeoutMs: options.backendTimeoutMs,
       log: (l) => this.log(l),
@@ -233,7 +234,7 @@ export class Daemon {
     this.acme?.start();
 
     if (options.docker) await this.startDocker();
-    this.startWorkers({ cert: fallback.certPem, key: fallback.keyPem }, fallbackCerts);
+    this.startWorkers(defaultCert, fallbackCerts);
 
     this.registerApi();
     await this.control.listen();

@@ -7,12 +7,11 @@
 import type * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { makeContext } from '../certs/certStore';
+import { FallbackCerts } from '../certs/fallbackCerts';
 import { errorMessage } from '../errors';
 import { HttpsProxy } from '../proxy/httpsProxy';
 import { SnapshotLookup } from '../routes/routeSnapshot';
 import type { CertPem, FromWorker, ToWorker } from './workerProtocol';
-
-const MAX_FALLBACKS = 64;
 
 const send = (msg: FromWorker): void => {
   if (process.connected) process.send?.(msg);
@@ -21,24 +20,19 @@ const log = (line: string): void => send({ t: 'log', line });
 
 const routes = new SnapshotLookup();
 const contexts = new Map<string, tls.SecureContext>();
-const fallbacks = new Map<string, Promise<tls.SecureContext | undefined>>();
 const fallbackWaiters = new Map<number, (cert: CertPem | undefined) => void>();
 let nextFallbackId = 1;
 let proxy: HttpsProxy | undefined;
 
-/** A certificate for a name without a route comes from the daemon, which holds the CA key. */
-function fallbackContextFor(host: string): Promise<tls.SecureContext | undefined> {
-  let made = fallbacks.get(host);
-  if (made) return made;
-  const id = nextFallbackId++;
-  made = new Promise<CertPem | undefined>((resolve) => {
-    fallbackWaiters.set(id, resolve);
-    send({ t: 'fallback', id, host });
-  }).then((cert) => (cert ? makeContext(cert.certPem, cert.keyPem) : undefined));
-  if (fallbacks.size >= MAX_FALLBACKS) fallbacks.delete(fallbacks.keys().next().value as string);
-  fallbacks.set(host, made);
-  return made;
-}
+/** Certificates for names without a route come from the daemon, which holds the CA key. */
+const fallbacks = new FallbackCerts(
+  (host) =>
+    new Promise<CertPem | undefined>((resolve) => {
+      const id = nextFallbackId++;
+      fallbackWaiters.set(id, resolve);
+      send({ t: 'fallback', id, host });
+    }),
+);
 
 function setCerts(certs: CertPem[]): void {
   for (const c of certs) {
@@ -63,7 +57,7 @@ function onMessage(msg: ToWorker, handle: unknown): void {
       proxy = new HttpsProxy({
         table: routes,
         contextFor: (name) => contexts.get(name),
-        fallbackContextFor,
+        fallbackContextFor: (name) => fallbacks.contextFor(name),
         defaultCert: msg.defaultCert,
         port: msg.port,
         backendTimeoutMs: msg.backendTimeoutMs,

@@ -53,12 +53,18 @@ export class WorkerPool {
   private closed = false;
   private routesDirty = false;
   private readonly sentCerts = new Map<string, string>();
-  private restartDelay: number;
   private readonly script: string;
+  private readonly firstRestartDelay: number;
+  private readonly maxRestartDelay: number;
+  private readonly ackTimeoutMs: number;
+  private restartDelay: number;
 
   constructor(private readonly opts: WorkerPoolOptions) {
     this.script = opts.script ?? path.join(__dirname, 'proxyWorker.js');
-    this.restartDelay = opts.restartDelayMs?.first ?? 1000;
+    this.firstRestartDelay = opts.restartDelayMs?.first ?? 1000;
+    this.maxRestartDelay = opts.restartDelayMs?.max ?? 30_000;
+    this.ackTimeoutMs = opts.ackTimeoutMs ?? 5000;
+    this.restartDelay = this.firstRestartDelay;
   }
 
   start(): void {
@@ -117,10 +123,10 @@ export class WorkerPool {
       // A worker that cannot take an update in seconds is wedged: expose must not hang on it.
       setTimeout(() => {
         for (const w of this.lagging(seq)) {
-          this.opts.log(`proxy worker ${w.child.pid} did not take an update within ${(this.opts.ackTimeoutMs ?? 5000) / 1000} s: replacing it`);
+          this.opts.log(`proxy worker ${w.child.pid} did not take an update within ${this.ackTimeoutMs / 1000} s: replacing it`);
           w.child.kill('SIGKILL');
         }
-      }, this.opts.ackTimeoutMs ?? 5000).unref();
+      }, this.ackTimeoutMs).unref();
     });
   }
 
@@ -183,7 +189,7 @@ export class WorkerPool {
         worker.acked = Math.max(worker.acked, msg.seq);
         if (!worker.ready && msg.seq >= initSeq) {
           worker.ready = true;
-          this.restartDelay = this.opts.restartDelayMs?.first ?? 1000;
+          this.restartDelay = this.firstRestartDelay;
           this.opts.log(`proxy worker ${worker.child.pid} serving`);
         }
         this.settleWaiters();
@@ -207,8 +213,7 @@ export class WorkerPool {
     const lived = Date.now() - worker.startedAt;
     const delay = this.restartDelay;
     // A worker that dies right after starting would otherwise be restarted in a tight loop.
-    const max = this.opts.restartDelayMs?.max ?? 30_000;
-    this.restartDelay = lived < 10_000 ? Math.min(delay * 2, max) : this.opts.restartDelayMs?.first ?? 1000;
+    this.restartDelay = lived < 10_000 ? Math.min(delay * 2, this.maxRestartDelay) : this.firstRestartDelay;
     this.opts.log(`proxy worker ${worker.child.pid} exited (${signal ?? `code ${code}`}); its open connections were dropped. This daemon serves every connection until a new worker starts in ${delay / 1000} s.`);
     setTimeout(() => {
       if (!this.closed) this.spawn();

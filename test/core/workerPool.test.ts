@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { WorkerPool } from '../../proxy-core/src/daemon/workerPool';
 import { RouteSnapshot } from '../../proxy-core/src/routes/routeSnapshot';
 import { tempDir } from '../support/env';
+import { until } from '../support/wait';
 
 const FAKE = path.join(__dirname, '..', 'support', 'fakeWorker.js');
 
@@ -38,7 +39,7 @@ test('WorkerPool.sync() resolves only after the worker applied the latest routes
   const { pool: p, applied } = pool(() => hosts.map(route), { FAKE_WORKER_DELAY_MS: '300' });
   p.start();
   try {
-    for (let i = 0; i < 200 && p.status().ready === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    await until('the worker', () => p.status().ready > 0, 5000);
     assert.equal(p.status().ready, 1);
     assert.deepEqual(applied().map((m) => [m.t, m.hosts]), [['init', ['a.localhost']]]);
     // Two changes in one tick become one snapshot; sync waits until the worker has it.
@@ -60,7 +61,7 @@ test('WorkerPool.sync() does not hang on a worker that dies before acknowledging
   const { pool: p } = pool(() => [route('a.localhost')], { FAKE_WORKER_DELAY_MS: '60000' });
   p.start();
   try {
-    for (let i = 0; i < 200 && p.status().ready === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    await until('the worker', () => p.status().ready > 0, 5000);
     const [pid] = p.status().pids;
     p.routesChanged();
     const synced = p.sync();
@@ -77,13 +78,12 @@ test('WorkerPool: a worker that takes no update within the acknowledgement timeo
   const { pool: p } = pool(() => [route('a.localhost')], { FAKE_WORKER_DELAY_MS: '60000' }, logs, 300);
   p.start();
   try {
-    for (let i = 0; i < 200 && p.status().ready === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    await until('the worker', () => p.status().ready > 0, 5000);
     const [pid] = p.status().pids;
     p.routesChanged();
     await p.sync();
     assert.ok(logs.includes(`proxy worker ${pid} did not take an update within 0.3 s: replacing it`), logs.join('\n'));
-    for (let i = 0; i < 200 && !logs.some((l) => l.startsWith(`proxy worker ${pid} exited (SIGKILL)`)); i++) await new Promise((r) => setTimeout(r, 25));
-    assert.ok(logs.some((l) => l.startsWith(`proxy worker ${pid} exited (SIGKILL)`)), logs.join('\n'));
+    await until(`the exit of worker ${pid} to be reported`, () => logs.some((l) => l.startsWith(`proxy worker ${pid} exited (SIGKILL)`)), 5000);
   } finally {
     await p.close();
   }

@@ -11,16 +11,7 @@ import { tempDir } from '../support/env';
 import WebSocket from 'ws';
 import { FetchResult, h2Get, httpsGet } from '../support/https';
 import { processAlive, serverSocketOwner } from '../support/sockets';
-
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { until } from '../support/wait';
 
 const readyWorkers = (daemon: Daemon) => daemon.status().https.workers!;
 
@@ -84,7 +75,7 @@ test('with one worker, connections are dealt out in turn to the daemon and the w
   const b = await startEchoBackend('b');
   const { daemon, ca, logs } = await startDaemon({ workers: 1 });
   try {
-    const { pids } = await until('the worker', () => readyWorkers(daemon).ready === 1 && readyWorkers(daemon));
+    const { pids } = await until('the worker', () => readyWorkers(daemon).ready === 1 && readyWorkers(daemon), 10_000);
     assert.notEqual(pids[0], process.pid);
     assert.ok(logs.some((l) => l === `proxy worker ${pids[0]} serving`));
     await daemon.expose('a.localhost', { target: a.url });
@@ -123,7 +114,7 @@ test('expose, unexpose and a renewal are served by the worker as soon as they re
   const backend = await startEchoBackend('late');
   const { daemon, ca } = await startDaemon({ workers: 1 });
   try {
-    await until('the worker', () => readyWorkers(daemon).ready === 1);
+    await until('the worker', () => readyWorkers(daemon).ready === 1, 10_000);
     // Before the route exists: the worker serves the 404 page with a certificate the daemon's CA made for it.
     const { conn, first } = await connectionIn('worker', daemon, 'late.localhost', ca);
     try {
@@ -155,17 +146,17 @@ test('a worker that dies is replaced; until then the daemon serves every connect
   const backend = await startEchoBackend();
   const { daemon, ca, logs } = await startDaemon({ workers: 1, workerRestartMs: { first: 200, max: 1000 } });
   try {
-    const [first] = (await until('the worker', () => readyWorkers(daemon).ready === 1 && readyWorkers(daemon))).pids;
+    const [first] = (await until('the worker', () => readyWorkers(daemon).ready === 1 && readyWorkers(daemon), 10_000)).pids;
     await daemon.expose('crash.localhost', { target: backend.url });
     process.kill(first, 'SIGKILL');
-    await until('the daemon to notice', () => readyWorkers(daemon).ready === 0 && logs.some((l) => l.startsWith(`proxy worker ${first} exited (SIGKILL)`)));
+    await until('the daemon to notice', () => readyWorkers(daemon).ready === 0 && logs.some((l) => l.startsWith(`proxy worker ${first} exited (SIGKILL)`)), 10_000);
     for (let i = 0; i < 4; i++) {
       const conn = new Connection(daemon, 'crash.localhost', ca);
       assert.equal((await conn.get()).status, 200);
       conn.close();
       assert.equal(conn.owner, process.pid);
     }
-    const [second] = (await until('a new worker', () => readyWorkers(daemon).ready === 1 && readyWorkers(daemon))).pids;
+    const [second] = (await until('a new worker', () => readyWorkers(daemon).ready === 1 && readyWorkers(daemon), 10_000)).pids;
     assert.notEqual(second, first);
     // The new worker starts from the whole state: routes and certificates made before it existed.
     const { conn, first: res } = await connectionIn('worker', daemon, 'crash.localhost', ca);
@@ -182,9 +173,15 @@ test('serve: the worker ends with the daemon, even when the daemon is killed wit
   const serve = await spawnServe(['--https-port', '0', '--no-http', '--no-docker', '--workers', '1']);
   try {
     const client = new ControlClient(serve.stateDir);
-    let status: DaemonStatus | undefined;
-    await until('the worker', () => status?.https.workers?.ready === 1 || void client.request<DaemonStatus>('GET', '/v1/status').then((s) => (status = s)));
-    const [worker] = status!.https.workers!.pids;
+    const status = await until(
+      'the worker',
+      async () => {
+        const s = await client.request<DaemonStatus>('GET', '/v1/status');
+        return s.https.workers?.ready === 1 && s;
+      },
+      10_000,
+    );
+    const [worker] = status.https.workers!.pids;
     assert.ok(processAlive(worker));
     serve.child.kill('SIGKILL');
     await until(`worker ${worker} to exit`, () => !processAlive(worker), 5000);

@@ -11,7 +11,8 @@ import type { Daemon } from '../../proxy-core/src/daemon/daemon';
 import { startDaemon } from '../support/daemon';
 import { serviceMissing } from '../support/env';
 import { httpsGet } from '../support/https';
-import { IMAGE, until } from './engine';
+import { IMAGE } from './engine';
+import { until } from '../support/wait';
 
 /**
  * A second, private dockerd that this test starts, restarts and stops itself — the shared engine

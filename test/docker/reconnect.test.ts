@@ -5,7 +5,8 @@ import type { Daemon } from '../../proxy-core/src/daemon/daemon';
 import { startDaemon } from '../support/daemon';
 import { serviceMissing } from '../support/env';
 import { httpsGet } from '../support/https';
-import { CuttableEngineSocket, Scratch, until } from './engine';
+import { CuttableEngineSocket, Scratch } from './engine';
+import { until } from '../support/wait';
 
 const skip = serviceMissing('docker');
 

@@ -6,7 +6,8 @@ import type { Daemon } from '../../proxy-core/src/daemon/daemon';
 import { cliAsync, startDaemon } from '../support/daemon';
 import { serviceMissing } from '../support/env';
 import { httpsGet } from '../support/https';
-import { Scratch, until } from './engine';
+import { Scratch } from './engine';
+import { until } from '../support/wait';
 
 const skip = serviceMissing('docker');
 

@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { resolveDockerEndpoint } from '../../proxy-core/src/docker/dockerEndpoint';
 import { DockerWatcher } from '../../proxy-core/src/docker/dockerWatcher';
 import { serviceMissing } from '../support/env';
-import { IMAGE, Scratch, until } from './engine';
+import { IMAGE, Scratch } from './engine';
+import { until } from '../support/wait';
 
 const skip = serviceMissing('docker');
 

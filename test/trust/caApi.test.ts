@@ -8,18 +8,9 @@ import { ControlClient } from '../../proxy-core/src/control/controlClient';
 import { cli, spawnServe } from '../support/daemon';
 import { serviceMissing, tempDir } from '../support/env';
 import { cliEnv, freshNssHome } from './support';
+import { until } from '../support/wait';
 
 const skip = serviceMissing('chromium'); // certutil comes with the browser service (libnss3-tools)
-
-async function until<T>(what: string, fn: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('control API: GET /v1/ca, POST /v1/ca/check and the ca event', { skip }, () => {
   let serve: Awaited<ReturnType<typeof spawnServe>>;
@@ -47,12 +38,12 @@ describe('control API: GET /v1/ca, POST /v1/ca/check and the ca event', { skip }
     const events: CaStatus[] = [];
     const unsubscribe = client.subscribe((event, data) => event === 'ca' && events.push(data as CaStatus));
     try {
-      await until('the ca event sent on subscribe', () => events[0]);
+      await until('the ca event sent on subscribe', () => events[0], 10_000);
       assert.equal(events[0].trusted, false);
 
       const trust = cli(['ca', 'trust', '--nss-db', nssDb, '--no-system', '--state-dir', serve.stateDir], cliEnv(home));
       assert.equal(trust.code, 0, trust.stdout + trust.stderr);
-      const trusted = await until('a ca event with trusted: true', () => events.find((e) => e.trusted));
+      const trusted = await until('a ca event with trusted: true', () => events.find((e) => e.trusted), 10_000);
       assert.deepEqual(trusted.added.map((a) => [a.id, a.kind]), [[`nss:${nssDb}`, 'nss']]);
       const byId = Object.fromEntries(trusted.lastCheck!.stores.map((s) => [s.id, s.result]));
       assert.deepEqual(byId, { system: 'not-trusted', [`nss:${nssDb}`]: 'trusted' });
@@ -74,7 +65,7 @@ describe('control API: GET /v1/ca, POST /v1/ca/check and the ca event', { skip }
       assert.equal(untrust.code, 0, untrust.stdout + untrust.stderr);
       assert.match(untrust.stdout, /Already removed: NSS/);
       assert.doesNotMatch(untrust.stdout, /\$ certutil -D/);
-      await until('a ca event after untrust', () => (events.length > count ? true : undefined));
+      await until('a ca event after untrust', () => (events.length > count ? true : undefined), 10_000);
       assert.equal(events[events.length - 1].trusted, false);
       assert.deepEqual((await client.request<CaStatus>('GET', '/v1/ca')).added, []);
     } finally {

@@ -170,3 +170,16 @@ export async function rightClickExpose(page, serverUrl, workspace, containerName
   await input.waitFor({ timeout: 30_000 });
   return { item, input };
 }
+
+/** Closes a workbench test's browser and code-server, then the proxy the extension started. */
+export async function closeWorkbench({ browser, server, stateDir }) {
+  await browser?.close();
+  await server?.stop();
+  await stopDaemon(stateDir).catch(() => undefined);
+}
+
+/** Removes a test's temp folder, or keeps it with CHS_E2E_KEEP=1 (logs, browser console) for debugging. */
+export function removeTemp(tmp) {
+  if (!process.env.CHS_E2E_KEEP) rmSync(tmp, { recursive: true, force: true });
+  else log(`kept ${tmp}`);
+}

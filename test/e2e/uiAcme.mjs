@@ -4,11 +4,11 @@
 // modal the extension shows, and the URL then answers with a certificate that chains to Pebble's
 // root (verified against it, never with verification off).
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { startCodeServer } from './codeServer.mjs';
-import { ROOT, control, fetchVerified, installVsix, launchBrowser, log, rightClickExpose, startComposeContainer, stopDaemon, tempDir, testSettings, uniqueName, withFailureShot } from './lib.mjs';
+import { ROOT, closeWorkbench, control, fetchVerified, installVsix, launchBrowser, log, removeTemp, rightClickExpose, startComposeContainer, tempDir, testSettings, uniqueName, withFailureShot } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -76,12 +76,9 @@ export async function runUiAcme({ bin, vsix }) {
     log(`ui: Let's Encrypt (Pebble, HTTP-01) from the editor for ${host}; wall time ${wallS.toFixed(1)} s`);
     return { wallS, host };
   } finally {
-    await browser?.close();
-    await server?.stop();
-    await stopDaemon(stateDir).catch(() => undefined);
+    await closeWorkbench({ browser, server, stateDir });
     container?.remove();
     await pebble?.stop();
-    if (!process.env.CHS_E2E_KEEP) rmSync(tmp, { recursive: true, force: true });
-    else log(`kept ${tmp}`);
+    removeTemp(tmp);
   }
 }

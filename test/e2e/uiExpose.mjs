@@ -6,11 +6,11 @@
 // on this machine, accept the suggested name, and that URL answers too.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import * as http from 'node:http';
 import { join } from 'node:path';
 import { startCodeServer } from './codeServer.mjs';
-import { ROOT, control, fetchVerified, installVsix, launchBrowser, log, sleep, rightClickExpose, startComposeContainer, statePaths, stopDaemon, tempDir, testSettings, uniqueName, withFailureShot } from './lib.mjs';
+import { ROOT, closeWorkbench, control, fetchVerified, installVsix, launchBrowser, log, removeTemp, rightClickExpose, sleep, startComposeContainer, statePaths, tempDir, testSettings, uniqueName, withFailureShot } from './lib.mjs';
 
 export async function runUiExpose({ bin, vsix }) {
   const started = Date.now();
@@ -67,14 +67,11 @@ export async function runUiExpose({ bin, vsix }) {
       return { wallS, host, local };
     });
   } finally {
-    await browser?.close();
-    await server?.stop();
     // The trust step changed the machine's system store: take exactly that out again.
     untrustCa(stateDir);
-    await stopDaemon(stateDir).catch(() => undefined);
+    await closeWorkbench({ browser, server, stateDir });
     container?.remove();
-    if (!process.env.CHS_E2E_KEEP) rmSync(tmp, { recursive: true, force: true });
-    else log(`kept ${tmp}`);
+    removeTemp(tmp);
   }
 }
 
@@ -211,10 +208,7 @@ export async function runUiDockerUnreachable({ bin, vsix }) {
       await page.locator('.settings-editor').getByText('Docker: Host').waitFor({ timeout: 30_000 });
     });
   } finally {
-    await browser?.close();
-    await server?.stop();
-    await stopDaemon(stateDir).catch(() => undefined);
-    if (!process.env.CHS_E2E_KEEP) rmSync(tmp, { recursive: true, force: true });
-    else log(`kept ${tmp}`);
+    await closeWorkbench({ browser, server, stateDir });
+    removeTemp(tmp);
   }
 }

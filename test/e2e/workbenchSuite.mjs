@@ -2,10 +2,10 @@
 // the web workbench's `payload` parameter (extensionDevelopmentPath + extensionTestsPath) — the
 // mechanism @vscode/test-web uses. The extension under test is the unpacked .vsix, so the run
 // also proves the package works without node_modules.
-import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCodeServer } from './codeServer.mjs';
-import { ROOT, launchBrowser, log, stopDaemon, tempDir, testSettings } from './lib.mjs';
+import { ROOT, closeWorkbench, launchBrowser, removeTemp, tempDir, testSettings } from './lib.mjs';
 
 /** Returns { passed, failed, tests } from the suite, or throws when the workbench never reported. */
 export async function runWorkbenchSuite({ bin, extensionDir, timeoutMs = 300_000 }) {
@@ -39,10 +39,7 @@ export async function runWorkbenchSuite({ bin, extensionDir, timeoutMs = 300_000
     if (code !== 0 && results.failed === 0) results.failed = 1; // the workbench saw a failure mocha did not count
     return results;
   } finally {
-    await browser?.close();
-    await server?.stop();
-    await stopDaemon(stateDir).catch(() => undefined);
-    if (!process.env.CHS_E2E_KEEP) rmSync(tmp, { recursive: true, force: true });
-    else log(`kept ${tmp}`);
+    await closeWorkbench({ browser, server, stateDir });
+    removeTemp(tmp);
   }
 }

@@ -26,6 +26,22 @@ function findTests(dir) {
 // A fresh checkout: install the locked dependencies first, so `npm test` is the only command.
 if (!existsSync('node_modules/.package-lock.json') && run('npm', ['ci'])) process.exit(1);
 
+// A fresh machine has only the base image's packages: install what the list names, in one step,
+// and stop here, by name, if anything is still missing (with CI=true; locally the suites that
+// need it skip and say so).
+if (!argv.includes('--no-services')) {
+  const { describeMissing, ensurePackages } = await import('../test/services/packages.mjs');
+  const { isCI } = await import('../test/services/util.mjs');
+  const missing = ensurePackages('test');
+  if (missing.length) {
+    console.error(`missing Debian packages (test/services/packages.mjs):\n${describeMissing(missing)}`);
+    if (isCI) {
+      console.error('CI=true: a missing package fails the run');
+      process.exit(1);
+    }
+  }
+}
+
 if (run('node', ['scripts/build.mjs'])) {
   console.error('build failed');
   process.exit(1);

@@ -28,6 +28,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { describeMissing, ensurePackages } from '../services/packages.mjs';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const CLI = process.env.CHS_BENCH_CLI ?? path.join(ROOT, 'dist', 'cli.js');
@@ -69,21 +70,10 @@ function parseOptions(argv) {
 // ---------------------------------------------------------------------------------------------
 // Tools and processes
 
-function has(cmd) {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-
+/** The benchmark's tools come from the one package list (test/services/packages.mjs). */
 function ensureTools() {
-  const wanted = { nginx: 'nginx-light', caddy: 'caddy', wrk: 'wrk', h2load: 'nghttp2-client' };
-  const missing = Object.entries(wanted).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg);
-  if (!missing.length) return;
-  console.log(`installing ${missing.join(' ')} (apt-get)`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
-  const r = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
-  if (r.status !== 0) throw new Error(`apt-get install ${missing.join(' ')} failed; install them and run again.`);
-  // Debian starts packaged services on install; we only ever run our own instances.
-  for (const svc of ['nginx', 'caddy']) if (missing.some((p) => p.startsWith(svc))) console.log(`note: the package may have started the system ${svc} service; this benchmark leaves it alone`);
+  const missing = ensurePackages('bench');
+  if (missing.length) throw new Error(`the benchmark needs these Debian packages:\n${describeMissing(missing)}`);
 }
 
 function start(name, cmd, args, env = {}) {

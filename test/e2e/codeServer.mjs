@@ -34,7 +34,8 @@ export function ensureCodeServer() {
   const rgCache = join(tmp, `vscode-ripgrep-cache-${RIPGREP.version}`);
   mkdirSync(join(rgCache, 'bin'), { recursive: true });
   const rg = spawnSync('sh', ['-c', 'command -v rg'], { encoding: 'utf8' }).stdout.trim();
-  if (!rg) throw new Error('ripgrep is needed to install code-server offline: apt-get install -y ripgrep');
+  if (!rg) throw new Error('ripgrep is needed to install code-server offline (Debian package ripgrep, listed in test/services/packages.mjs)');
+  if (!existsSync('/usr/include/gssapi/gssapi.h')) throw new Error("code-server's kerberos module needs gssapi/gssapi.h (Debian package libkrb5-dev, listed in test/services/packages.mjs)");
   copyFileSync(rg, join(rgCache, 'bin', 'rg'));
   spawnSync('tar', ['-czf', join(rgCache, RIPGREP.asset), '-C', join(rgCache, 'bin'), 'rg'], { stdio: 'inherit' });
   log(`installing code-server ${CODE_SERVER_VERSION} into ${dir} (once per machine, ~1 min)`);

@@ -1,11 +1,12 @@
-// A real Docker engine for the tests: use one that answers, else install Debian's docker.io,
-// start dockerd in the background and stop it afterwards. Also builds the local test images
+// A real Docker engine for the tests: use one that answers, else (docker.io installed by
+// test/services/packages.mjs) start dockerd in the background and stop it afterwards. Also builds the local test images
 // (no registry is reachable here): busybox httpd from Debian's busybox-static.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, copyFileSync, symlinkSync, writeFileSync, rmSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { aptInstall, has, log, missing, waitFor } from './util.mjs';
+import { hasPackage } from './packages.mjs';
+import { log, missing, waitFor } from './util.mjs';
 
 export const TEST_IMAGE = 'chs-test/busybox:1';
 
@@ -16,7 +17,7 @@ function engineAnswers() {
 export async function setup() {
   let started;
   if (!engineAnswers()) {
-    if (!has('dockerd') && !aptInstall(['docker.io'], { needs: ['dockerd', 'docker'] })) return missing('docker', 'no Docker engine answers and docker.io could not be installed');
+    if (!hasPackage('docker.io')) return missing('docker', 'no Docker engine answers and docker.io is not installed');
     if (process.getuid?.() !== 0) return missing('docker', 'no Docker engine answers and starting dockerd needs root');
     log('starting dockerd');
     const out = openSync(join(tmpdir(), 'chs-dockerd.log'), 'a');
@@ -43,7 +44,7 @@ export async function setup() {
 
 function buildTestImages() {
   if (spawnSync('docker', ['image', 'inspect', TEST_IMAGE], { stdio: 'ignore' }).status === 0) return;
-  if (!aptInstall(['busybox-static'], { needs: ['/bin/busybox'] })) throw new Error('busybox-static is needed to build the test image');
+  if (!hasPackage('busybox-static')) throw new Error('busybox-static is needed to build the test image');
   const root = mkdtempSync(join(tmpdir(), 'chs-rootfs-'));
   for (const d of ['bin', 'www', 'tmp', 'etc']) mkdirSync(join(root, d));
   copyFileSync('/bin/busybox', join(root, 'bin', 'busybox'));

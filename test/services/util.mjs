@@ -1,34 +1,9 @@
-// Shared bits for service setup: run a command, install Debian packages on demand.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// Shared bits for service setup (Debian packages are test/services/packages.mjs's).
 
 export const isCI = process.env.CI === 'true' || process.env.CI === '1';
 
 export function log(msg) {
   process.stderr.write(`[services] ${msg}\n`);
-}
-
-export function has(cmd) {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-
-let aptUpdated = false;
-/** Installs Debian packages when a command is missing. Root only; says so otherwise. */
-export function aptInstall(packages, { needs } = {}) {
-  if (needs && needs.every((p) => existsSync(p) || has(p))) return true;
-  if (process.getuid?.() !== 0) {
-    log(`missing ${needs?.join(', ') ?? packages.join(', ')}: install with sudo apt-get install -y ${packages.join(' ')}`);
-    return false;
-  }
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  if (!aptUpdated) {
-    log('apt-get update');
-    spawnSync('apt-get', ['update', '-q'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-    aptUpdated = true;
-  }
-  log(`apt-get install ${packages.join(' ')}`);
-  const r = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...packages], { stdio: ['ignore', 'ignore', 'inherit'], env });
-  return r.status === 0;
 }
 
 export async function waitFor(check, { timeoutMs = 30000, intervalMs = 200 } = {}) {

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { ControlClient } from '../../proxy-core/src/control/controlClient';
 import { RoutesResponse } from '../../proxy-core/src/control/apiTypes';
 import { caFile, cli, cliAsync, spawnServe } from '../support/daemon';
 
 // The backends run in this process: CLI calls that reach them must not block its event loop.
-import { CLI, tempDir } from '../support/env';
+import { tempDir } from '../support/env';
+import { NOBODY, cliAsUser } from '../support/asUser';
 import { httpsGet } from '../support/https';
 import { startEchoBackend } from '../support/backends';
 
@@ -196,7 +196,8 @@ describe('clear one-line errors', { timeout: 60_000 }, () => {
   test('permission denied on a port below 1024 (run as the unprivileged user "nobody") gives the sysctl/setcap hint', () => {
     const stateDir = tempDir();
     fs.chownSync(stateDir, 65534, 65534);
-    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'serve', '--state-dir', stateDir, '--https-port', '443', '--no-docker'], { encoding: 'utf8', env: { ...process.env, HOME: stateDir } });
+    // A copy of dist/ that nobody can read: the checkout itself may be private (test/support/asUser.ts).
+    const r = cliAsUser(NOBODY, ['serve', '--state-dir', stateDir, '--https-port', '443', '--no-docker'], { HOME: stateDir });
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /^container-https: Permission denied binding HTTPS port 443: ports below 1024 need privileges.*ip_unprivileged_port_start=443.*setcap cap_net_bind_service/);
   });

@@ -8,7 +8,7 @@ export const IDLE_EXIT_SECONDS = 60;
 /** Settings that change how the daemon is started: a change needs a proxy restart to apply. */
 const DAEMON_KEYS = ['proxy.keepRunning', 'proxy.workers', 'proxy.httpsPort', 'proxy.httpPort', 'proxy.bindAddress', 'stateDir', 'acme.email', 'acme.directory', 'acme.challenge', 'docker.host', 'docker.labels'];
 
-/** A typed, read-on-demand view of the containerHttps.* settings (design §8). */
+/** A typed, read-on-demand view of the containerHttps.* settings (docs/extension.md). */
 export class Config implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<{ daemon: boolean; stateDir: boolean }>();
   /** Fires when one of our settings changes; `daemon` says whether the proxy needs a restart. */
@@ -41,7 +41,7 @@ export class Config implements vscode.Disposable {
   get keepRunning(): boolean {
     return this.cfg.get<boolean>('proxy.keepRunning', false);
   }
-  /** The setting, else $CONTAINER_HTTPS_STATE_DIR, else the platform default (design §2). */
+  /** The setting, else $CONTAINER_HTTPS_STATE_DIR, else the platform default (README.md, "Files"). */
   get stateDir(): string {
     const configured = this.cfg.get<string>('stateDir', '').trim();
     return configured ? expandHome(configured) : defaultStateDir();

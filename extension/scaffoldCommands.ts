@@ -8,7 +8,7 @@ import type { Ctx } from './ctx';
 import { hostLabel } from './exposeFlow';
 
 /**
- * The production path (design §9) from the palette: proxy-core's generators do the work; these
+ * The production path (docs/scaffolding.md) from the palette: proxy-core's generators do the work; these
  * commands only ask, show and write — never without the user seeing the change.
  */
 const COMPOSE_GLOB = '**/{docker-compose,compose}*.{yml,yaml}';

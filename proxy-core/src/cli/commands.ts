@@ -13,7 +13,7 @@ const serve = () => import('./serveCommand');
 const ca = () => import('./caCommands');
 const scaffold = () => import('./scaffoldCommands');
 
-/** Every CLI command, in the order `help` lists them (design §3). */
+/** Every CLI command, in the order `help` lists them. */
 export const COMMANDS: Record<string, Command> = {
   serve: { usage: SERVE_USAGE, run: async (argv) => (await serve()).serveCommand(argv) },
   expose: { usage: 'expose HOST TARGET [--acme] [--wait SECONDS] [--json] [--state-dir D]   # TARGET: http://127.0.0.1:5000 | 5000 | container:NAME[:PORT]', run: exposeCommand },

@@ -18,7 +18,7 @@ import { ParsedArgs, bool, parseArgs, port, str } from './args';
 import { SCAFFOLD_USAGE, MIGRATE_USAGE } from './usage';
 
 /**
- * `scaffold` and `migrate` (design §3): files in, text out. Nothing is written unless asked
+ * `scaffold` and `migrate` (docs/scaffolding.md): files in, text out. Nothing is written unless asked
  * (--out, --write, --dir), an existing file is never replaced without --force (or --write for
  * the compose file being edited), and a failure leaves every input file as it was.
  */

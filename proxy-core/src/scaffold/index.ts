@@ -1,5 +1,5 @@
 /**
- * Production scaffolding (design §9): Traefik v3 static config, compose labels, stacks, and
+ * Production scaffolding (docs/scaffolding.md): Traefik v3 static config, compose labels, stacks, and
  * migration from Traefik v1. Pure functions over text; the CLI and the editor only do I/O.
  * This module is the façade the editor and the CLI import; the work lives in the modules below.
  */

@@ -38,7 +38,7 @@ function isLoopbackAddress(address: string): boolean {
 }
 
 /**
- * Traefik v3 static configuration (design §9). The dashboard never runs `insecure` on a public
+ * Traefik v3 static configuration (docs/scaffolding.md). The dashboard never runs `insecure` on a public
  * address: `loopback` binds it to 127.0.0.1 (or to ":8080" only when the caller publishes the
  * port on the host's loopback, as the stack does), `basic-auth` serves it through a router with
  * basic auth defined in the file provider's directory (see generateDashboardConfig).

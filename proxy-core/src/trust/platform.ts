@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-/** The Linux families whose system trust stores work differently (design §5). */
+/** The Linux families whose system trust stores work differently (docs/trust.md). */
 export type LinuxFamily = 'debian' | 'fedora' | 'arch' | 'suse' | 'unknown';
 
 /** Everything a trust plan depends on about the machine, as plain data (so plans are pure). */

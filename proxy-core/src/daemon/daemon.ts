@@ -13,7 +13,8 @@ import { DockerDiscovery } from '../docker/discovery';
 import type { AddressMode } from '../docker/containerResolver';
 import { UserError, errorMessage } from '../errors';
 import { ensureDir } from '../fsUtil';
-import { StatePaths, statePaths } from '../paths';
+import { StatePaths, currentUid, statePaths } from '../paths';
+import { ensurePrivateDir } from '../privateDir';
 import { HttpListener } from '../proxy/httpListener';
 import { ConnectionDispatcher } from '../proxy/connectionDispatcher';
 import { HttpsProxy } from '../proxy/httpsProxy';
@@ -157,6 +158,8 @@ export class Daemon {
     ensureDir(paths.stateDir);
     fs.chmodSync(paths.stateDir, 0o700);
     this.releaseLock = acquirePidLock(paths.pidFile, paths.stateDir);
+    // A long state dir's socket lives in a per-user directory (paths.ts) that must be ours alone.
+    if (paths.socketDir) ensurePrivateDir(paths.socketDir, currentUid());
 
     const { ca, created } = await LocalCa.loadOrCreate(paths.caDir, { suffixes: options.caSuffixes });
     if (created) this.log(`created local CA ${paths.caCert}`);

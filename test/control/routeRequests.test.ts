@@ -62,7 +62,7 @@ describe('control API: route requests are validated at the boundary', () => {
     for (const [body, message] of cases) {
       assertOneLine400(await put('typed.localhost', body), 'EBODY', new RegExp(`^Invalid request body for typed\\.localhost: ${message.source}`));
     }
-    assertOneLine400(await raw(socket, 'PUT', '/v1/routes/typed.localhost'), 'EBODY', /expected a JSON object .*not nothing\./);
+    assertOneLine400(await raw(socket, 'PUT', '/v1/routes/typed.localhost'), 'EBODY', /the body is empty: send a JSON object such as \{"target": /);
     const list = await raw(socket, 'GET', '/v1/routes');
     assert.deepEqual(list.body.routes, []);
   });

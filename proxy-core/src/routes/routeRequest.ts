@@ -23,6 +23,7 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; code: 'EBODY' | '
  * (routes.json records also carry host, source and createdAt); any other field is refused.
  */
 export function checkRouteRequest(value: unknown, extraFields: readonly string[] = []): Checked<RouteRequest> {
+  if (value === undefined) return refuse('the body is empty: send a JSON object such as {"target": "http://127.0.0.1:5000", "tls": "local"}.');
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return refuse(`expected a JSON object such as {"target": "http://127.0.0.1:5000", "tls": "local"}, not ${describe(value)}.`);
   }
@@ -55,7 +56,7 @@ function refuse(reason: string): Checked<never> {
 /** A JSON value in a few words, for reasons: `the number 7`, `"acmee"`, `an array`. */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
-  if (value === undefined) return 'nothing';
+  if (value === undefined) return 'missing';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
   if (typeof value === 'object') return 'an object';

@@ -89,17 +89,20 @@ function hostOf(value: unknown): string {
 
 /** A stored user route, checked like a PUT body (routes/routeRequest.ts) plus its own fields; a string says why not. */
 function checkRecord(value: unknown): RouteRecord | string {
+  const r = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  let host: string | undefined;
+  if (r.host !== undefined && typeof r.host !== 'string') return `"host" must be a string, not ${describe(r.host)}.`;
+  if (typeof r.host === 'string') {
+    try {
+      host = normalizeHost(r.host);
+    } catch (err) {
+      return errorMessage(err);
+    }
+  }
   const checked = checkRouteRequest(value, RECORD_FIELDS);
   if (!checked.ok) return checked.reason;
-  const r = value as Record<string, unknown>;
-  if (typeof r.host !== 'string') return `"host" must be a string, not ${describe(r.host)}.`;
+  if (host === undefined) return '"host" is missing.';
   if (r.source !== undefined && r.source !== 'user') return `"source" must be "user" (only user routes are stored), not ${describe(r.source)}.`;
   if (r.createdAt !== undefined && typeof r.createdAt !== 'string') return `"createdAt" must be a string, not ${describe(r.createdAt)}.`;
-  let host: string;
-  try {
-    host = normalizeHost(r.host);
-  } catch (err) {
-    return errorMessage(err);
-  }
   return { host, target: r.target as string, tls: checked.value.tls, source: 'user', createdAt: (r.createdAt as string | undefined) ?? new Date(0).toISOString() };
 }

@@ -84,7 +84,7 @@ function serialise(routes: RouteRecord[]): string {
 
 function hostOf(value: unknown): string {
   const host = (value as { host?: unknown } | null)?.host;
-  return typeof host === 'string' ? ` (${host.slice(0, 80)})` : '';
+  return typeof host === 'string' ? ` (${host.slice(0, 80).replace(/\p{Cc}/gu, '?')})` : '';
 }
 
 /** A stored user route, checked like a PUT body (routes/routeRequest.ts) plus its own fields; a string says why not. */

@@ -102,13 +102,15 @@ describe('container-https serve + CLI, as a user runs them', { timeout: 60_000 }
     }
   });
 
-  test('a routes.json with an invalid entry is also kept aside rather than half-loaded', async () => {
+  test('a routes.json with an invalid entry: the valid routes load, the invalid one is reported, the original is kept aside', async () => {
     const stateDir = tempDir();
     fs.writeFileSync(path.join(stateDir, 'routes.json'), JSON.stringify({ version: 1, routes: [{ host: 'ok.localhost', target: backend.url }, { host: 'bad host', target: 'x' }] }));
     const serve = await spawnServe(base, stateDir);
     try {
-      assert.match(serve.status.problems.join('\n'), /Invalid host name "bad host"/);
-      assert.equal(fs.readdirSync(stateDir).filter((f) => f.startsWith('routes.json.corrupt-')).length, 1);
+      assert.match(serve.status.problems.join('\n'), /route #2 \(bad host\): Invalid host name "bad host"/);
+      assert.equal(fs.readdirSync(stateDir).filter((f) => f.startsWith('routes.json.invalid-')).length, 1);
+      const { routes } = await new ControlClient(stateDir).request<RoutesResponse>('GET', '/v1/routes');
+      assert.deepEqual(routes.map((r) => r.host), ['ok.localhost']);
     } finally {
       await serve.stop();
     }
@@ -163,7 +165,7 @@ describe('container-https serve + CLI, as a user runs them', { timeout: 60_000 }
       const client = new ControlClient(serve.stateDir);
       await assert.rejects(client.request('GET', '/v1/nope'), /is not part of the control API/);
       await assert.rejects(client.request('PUT', '/v1/routes/x.localhost', { target: 'ftp://x' }), /scheme must be http or https/);
-      await assert.rejects(client.request('PUT', '/v1/routes/x.localhost', undefined), /Target is empty/);
+      await assert.rejects(client.request('PUT', '/v1/routes/x.localhost', undefined), /Invalid request body for x\.localhost: the body is empty/);
     } finally {
       await serve.stop();
     }

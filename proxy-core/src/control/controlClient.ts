@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import { UserError } from '../errors';
-import { statePaths } from '../paths';
+import { currentUid, statePaths } from '../paths';
+import { assertOwnSocket } from './socketOwner';
 import { SseParser } from './sse';
 
 export interface ApiErrorBody {
@@ -13,14 +14,25 @@ export interface ApiErrorBody {
  */
 export class ControlClient {
   readonly socketPath: string;
+  private readonly socketDir: string | undefined;
 
   constructor(readonly stateDir: string) {
-    this.socketPath = statePaths(stateDir).socket;
+    ({ socket: this.socketPath, socketDir: this.socketDir } = statePaths(stateDir));
+  }
+
+  /** Throws when the socket belongs to another user (control/socketOwner.ts); checked before every connection. */
+  private checkSocket(): void {
+    assertOwnSocket(this.socketPath, this.socketDir, currentUid());
   }
 
   async request<T>(method: string, path: string, body?: unknown, timeoutMs = 120_000): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise<T>((resolve, reject) => {
+      try {
+        this.checkSocket();
+      } catch (err) {
+        return reject(err);
+      }
       const req = http.request(
         {
           socketPath: this.socketPath,
@@ -71,6 +83,12 @@ export class ControlClient {
   subscribe(onEvent: (event: string, data: unknown) => void, onClose?: (err?: Error) => void): () => void {
     const parser = new SseParser(onEvent);
     let closed = false;
+    try {
+      this.checkSocket();
+    } catch (err) {
+      setImmediate(() => !closed && onClose?.(err as Error));
+      return () => (closed = true);
+    }
     const req = http.request({ socketPath: this.socketPath, path: '/v1/events', method: 'GET' }, (res) => {
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => parser.push(chunk));

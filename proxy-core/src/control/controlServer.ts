@@ -81,29 +81,50 @@ export class ControlServer {
     if (process.platform !== 'win32') fs.rmSync(this.socketPath, { force: true });
   }
 
+  /**
+   * Every request gets an answer: URL parsing, parameter decoding, the body and the handler all
+   * fail inside the one try below (a throw outside it used to leave the client waiting forever).
+   */
   private async dispatch(raw: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(raw.url ?? '/', 'http://control');
     const method = raw.method ?? 'GET';
+    try {
+      const url = new URL(raw.url ?? '/', 'http://control');
+      const found = this.match(method, url.pathname);
+      if (!found.route) {
+        const status = found.allowed ? 405 : 404;
+        return sendJson(res, status, { error: { code: found.allowed ? 'EMETHOD' : 'ENOTFOUND', message: `${method} ${url.pathname} is not part of the control API` } });
+      }
+      const body = await readJson(raw);
+      const result = await found.route.handler({ method, params: found.params, query: url.searchParams, body, raw, res });
+      if (result !== undefined && !res.headersSent) sendJson(res, 200, result);
+    } catch (err) {
+      if (res.headersSent) return void res.end();
+      if (isUserError(err)) sendJson(res, err.status, { error: { code: err.code, message: err.message } });
+      else sendJson(res, 500, { error: { code: 'EINTERNAL', message: `Internal error in the daemon: ${errorMessage(err)} (see daemon.log)` } });
+    }
+  }
+
+  /** The route for METHOD PATH with its decoded parameters; `allowed` when only the method differs. */
+  private match(method: string, pathname: string): { route?: RouteDef; params: Record<string, string>; allowed: boolean } {
     let allowed = false;
     for (const route of this.routes) {
-      const match = route.pattern.exec(url.pathname);
+      const match = route.pattern.exec(pathname);
       if (!match) continue;
       allowed = true;
       if (route.method !== method) continue;
       const params: Record<string, string> = {};
-      route.keys.forEach((key, i) => (params[key] = decodeURIComponent(match[i + 1])));
-      try {
-        const body = await readJson(raw);
-        const result = await route.handler({ method, params, query: url.searchParams, body, raw, res });
-        if (result !== undefined && !res.headersSent) sendJson(res, 200, result);
-      } catch (err) {
-        if (res.headersSent) return void res.end();
-        if (isUserError(err)) sendJson(res, err.status, { error: { code: err.code, message: err.message } });
-        else sendJson(res, 500, { error: { code: 'EINTERNAL', message: `Internal error in the daemon: ${errorMessage(err)} (see daemon.log)` } });
-      }
-      return;
+      route.keys.forEach((key, i) => (params[key] = decodeParam(key, match[i + 1])));
+      return { route, params, allowed };
     }
-    sendJson(res, allowed ? 405 : 404, { error: { code: allowed ? 'EMETHOD' : 'ENOTFOUND', message: `${method} ${url.pathname} is not part of the control API` } });
+    return { params: {}, allowed };
+  }
+}
+
+function decodeParam(key: string, text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new UserError(`The ${key} "${text}" in the path is not valid percent-encoding (a % must start %XX of UTF-8): encode it with encodeURIComponent.`, 'EPATH');
   }
 }
 

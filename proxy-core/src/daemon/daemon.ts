@@ -7,13 +7,14 @@ import { CertManager } from '../certs/certManager';
 import { CertStore } from '../certs/certStore';
 import { FallbackCerts } from '../certs/fallbackCerts';
 import { LocalCa } from '../certs/localCa';
-import { ContainersResponse, DaemonStatus, ExposeRequest, RoutesResponse } from '../control/apiTypes';
+import { ContainersResponse, DaemonStatus, RoutesResponse } from '../control/apiTypes';
 import { ControlServer } from '../control/controlServer';
 import { DockerDiscovery } from '../docker/discovery';
 import type { AddressMode } from '../docker/containerResolver';
 import { UserError, errorMessage } from '../errors';
 import { ensureDir } from '../fsUtil';
-import { StatePaths, statePaths } from '../paths';
+import { StatePaths, currentUid, statePaths } from '../paths';
+import { ensurePrivateDir } from '../privateDir';
 import { HttpListener } from '../proxy/httpListener';
 import { ConnectionDispatcher } from '../proxy/connectionDispatcher';
 import { HttpsProxy } from '../proxy/httpsProxy';
@@ -21,8 +22,9 @@ import { httpsUrl, normalizeHost } from '../routes/hostName';
 import { snapshotRoutes } from '../routes/routeSnapshot';
 import { RouteStore } from '../routes/routeStore';
 import { RouteTable } from '../routes/routeTable';
+import { checkRouteRequest } from '../routes/routeRequest';
 import { parseTarget } from '../routes/target';
-import { RouteRecord, RouteView, TlsMode } from '../routes/types';
+import { RouteRecord, RouteView } from '../routes/types';
 import { VERSION } from '../version';
 import { caStatus, verifyAndRecord, watchTrustRecord } from '../trust/caStatus';
 import { daemonEndpoint } from '../trust/checkEndpoint';
@@ -156,6 +158,8 @@ export class Daemon {
     ensureDir(paths.stateDir);
     fs.chmodSync(paths.stateDir, 0o700);
     this.releaseLock = acquirePidLock(paths.pidFile, paths.stateDir);
+    // A long state dir's socket lives in a per-user directory (paths.ts) that must be ours alone.
+    if (paths.socketDir) ensurePrivateDir(paths.socketDir, currentUid());
 
     const { ca, created } = await LocalCa.loadOrCreate(paths.caDir, { suffixes: options.caSuffixes });
     if (created) this.log(`created local CA ${paths.caCert}`);
@@ -306,10 +310,13 @@ export class Daemon {
   }
 
   /** Adds or replaces a user route: validates, gets its certificate, then persists it. */
-  async expose(hostInput: string, body: ExposeRequest): Promise<RouteView> {
+  async expose(hostInput: string, body: unknown): Promise<RouteView> {
     const host = normalizeHost(hostInput);
-    let target = parseTarget(body?.target);
-    const tls: TlsMode = body?.tls === 'acme' ? 'acme' : 'local';
+    // The body is whatever JSON a client sent: its types are checked, never coerced (control/apiTypes.ts ExposeRequest is the shape).
+    const checked = checkRouteRequest(body);
+    if (!checked.ok) throw new UserError(checked.code === 'EBODY' ? `Invalid request body for ${host}: ${checked.reason}` : checked.reason, checked.code);
+    let { target } = checked.value;
+    const { tls } = checked.value;
     if (target.kind === 'container' && !this.options.docker) {
       throw new UserError(`Container targets need Docker discovery, which is off for this daemon (serve --no-docker). Use an http:// target, or restart serve without --no-docker.`, 'ENODOCKER');
     }
@@ -402,7 +409,7 @@ export class Daemon {
     const c = this.control;
     c.on('GET', '/v1/status', () => this.status());
     c.on('GET', '/v1/routes', () => this.routesView());
-    c.on('PUT', '/v1/routes/:host', (req) => this.expose(req.params.host, req.body as ExposeRequest));
+    c.on('PUT', '/v1/routes/:host', (req) => this.expose(req.params.host, req.body));
     c.on('DELETE', '/v1/routes/:host', (req) => this.unexpose(req.params.host));
     c.on('GET', '/v1/certs', () => ({ certs: this.certs.store.list() }));
     c.on('GET', '/v1/containers', (): ContainersResponse => this.docker?.containers() ?? { connected: false, error: 'Docker discovery is off for this daemon (serve --no-docker).', containers: [] });

@@ -51,7 +51,8 @@ export function parseTarget(input: string): Target {
   }
   const hostname = url.hostname.replace(/^\[|\]$/g, '');
   if (!hostname) throw new UserError(`Invalid target "${raw}": host is missing.`, 'ETARGET');
-  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  // WHATWG URL accepts port 0 (and writes :00 as 0): refused like a bare 0, nothing listens there.
+  const port = url.port ? parsePort(url.port, raw) : url.protocol === 'https:' ? 443 : 80;
   const shownHost = isIP(hostname) === 6 ? `[${hostname}]` : hostname;
   return { kind: 'url', protocol: url.protocol, hostname, port, href: `${url.protocol}//${shownHost}:${port}` };
 }

@@ -8,7 +8,8 @@ import { ControlClient } from '../../proxy-core/src/control/controlClient';
 import { controlSocket, fallbackSocketDir } from '../../proxy-core/src/paths';
 import { ensurePrivateDir } from '../../proxy-core/src/privateDir';
 import { cli, startDaemon } from '../support/daemon';
-import { ROOT, tempDir } from '../support/env';
+import { readableCliCopy } from '../support/asUser';
+import { tempDir } from '../support/env';
 import { until } from '../support/wait';
 
 // Item 7 of issue 11: another local user ("nobody" here; the tests run as root) must not be able
@@ -182,10 +183,8 @@ test('"nobody" listens at the old shared fallback name: root\'s CLI does not tru
   assert.match(routes.stderr, /No Container HTTPS daemon is running for state dir/);
 
   // The daemon as uid 4242, from a copy of dist/ that uid can read.
-  const copy = temp(0o755);
-  fs.cpSync(path.join(ROOT, 'dist'), path.join(copy, 'dist'), { recursive: true });
-  fs.chmodSync(path.join(copy, 'dist'), 0o755);
-  const cliCopy = path.join(copy, 'dist', 'cli.js');
+  const { cli: cliCopy, dir: copy, remove } = readableCliCopy();
+  cleanups.push(remove);
   const userEnv = { ...env, HOME: stateDir };
   const serve = asUser(uid, [process.execPath, cliCopy, 'serve', '--state-dir', stateDir, '--https-port', '0', '--http-port', '0', '--no-docker', '--workers', '0'], userEnv, copy);
   cleanups.push(() => serve.kill('SIGKILL'));

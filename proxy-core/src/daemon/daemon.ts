@@ -28,6 +28,7 @@ import { caStatus, verifyAndRecord, watchTrustRecord } from '../trust/caStatus';
 import { daemonEndpoint } from '../trust/checkEndpoint';
 import { IdleExit } from './idleExit';
 import { acquirePidLock } from './lock';
+import { watchStateDir } from './stateDirWatch';
 import { listenError } from './listenErrors';
 import { WorkerPool } from './workerPool';
 import type { CertPem } from './workerProtocol';
@@ -124,6 +125,8 @@ export class Daemon {
   docker?: DockerDiscovery;
 
   private readonly idleExit: IdleExit;
+  /** The process exit code once the daemon stopped by itself (1: its state dir was removed). */
+  exitCode = 0;
 
   private constructor(readonly options: DaemonOptions) {
     this.paths = statePaths(options.stateDir);
@@ -156,6 +159,7 @@ export class Daemon {
     ensureDir(paths.stateDir);
     fs.chmodSync(paths.stateDir, 0o700);
     this.releaseLock = acquirePidLock(paths.pidFile, paths.stateDir);
+    this.closers.push(watchStateDir(paths.stateDir, paths.pidFile, (dir) => this.stateDirGone(dir)));
 
     const { ca, created } = await LocalCa.loadOrCreate(paths.caDir, { suffixes: options.caSuffixes });
     if (created) this.log(`created local CA ${paths.caCert}`);
@@ -437,10 +441,20 @@ export class Daemon {
     });
   }
 
-  /** Set by `serve` so a remote shutdown ends the process. */
-  onExit?: () => void;
+  /**
+   * The state dir was removed under us: the pid lock, CA key and socket are gone, and a new
+   * daemon may start for that dir. Stopping (said once) is the only honest answer.
+   */
+  private stateDirGone(dir: string): void {
+    this.log(`state directory ${dir} was removed: stopping. Start serve again to create a new one (a new local CA, which must be trusted again; the routes are gone with it).`);
+    this.exitCode = 1;
+    void this.close().then(() => this.emitExit());
+  }
+
+  /** Set by `serve` so a remote shutdown (or a stop of the daemon's own) ends the process with `exitCode`. */
+  onExit?: (exitCode: number) => void;
   private emitExit(): void {
-    this.onExit?.();
+    this.onExit?.(this.exitCode);
   }
 
   /** Lets other parts of the daemon (Docker, ACME) hook into shutdown. */

@@ -125,6 +125,8 @@ export class Daemon {
   docker?: DockerDiscovery;
 
   private readonly idleExit: IdleExit;
+  /** Settles when boot() has finished; control requests wait for it (ControlServer.holdUntil). */
+  private readonly booted: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void };
   /** The process exit code once the daemon stopped by itself (1: its state dir was removed). */
   exitCode = 0;
 
@@ -135,6 +137,11 @@ export class Daemon {
       void this.close().then(() => this.emitExit());
     });
     this.control = new ControlServer(this.paths.socket);
+    let resolve!: () => void;
+    let reject!: (err: unknown) => void;
+    const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+    this.booted = { promise, resolve, reject };
+    this.control.holdUntil(promise);
     this.dockerStatus = { enabled: options.docker, labels: options.docker && options.labels, connected: false };
   }
 
@@ -143,9 +150,11 @@ export class Daemon {
     try {
       await daemon.boot();
     } catch (err) {
+      daemon.booted.reject(err);
       await daemon.close().catch(() => undefined);
       throw err;
     }
+    daemon.booted.resolve();
     return daemon;
   }
 
@@ -160,6 +169,10 @@ export class Daemon {
     fs.chmodSync(paths.stateDir, 0o700);
     this.releaseLock = acquirePidLock(paths.pidFile, paths.stateDir);
     this.closers.push(watchStateDir(paths.stateDir, paths.pidFile, (dir) => this.stateDirGone(dir)));
+    // The control socket opens before the HTTPS port, so a client that sees the port answer can
+    // always reach the API. Its requests wait until the start is complete (holdUntil above).
+    await this.control.listen();
+    this.closers.push(() => this.control.close());
 
     const { ca, created } = await LocalCa.loadOrCreate(paths.caDir, { suffixes: options.caSuffixes });
     if (created) this.log(`created local CA ${paths.caCert}`);
@@ -241,10 +254,8 @@ export class Daemon {
     this.startWorkers(defaultCert, fallbackCerts);
 
     this.registerApi();
-    await this.control.listen();
     this.idleExit.arm();
     this.closers.push(() => this.idleExit.stop());
-    this.closers.push(() => this.control.close());
 
     this.table.on('changed', () => this.control.broadcast('routes', this.routesView()));
     this.certs.store.on('changed', () => this.control.broadcast('certs', { certs: this.certs.store.list() }));

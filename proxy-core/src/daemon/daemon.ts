@@ -370,7 +370,7 @@ export class Daemon {
     if (!cert || cert.meta.issuer !== record.tls) {
       view.status = 'pending';
       view.detail = this.certs.isPending(record.host) ? 'certificate being issued' : 'no certificate yet';
-      const lastError = cert?.meta.lastError ?? this.acme?.lastError(record.host);
+      const lastError = cert?.meta.lastError ?? this.acme?.lastError(record.host) ?? this.certs.lastError(record.host);
       if (lastError) view.detail = lastError;
       return view;
     }

@@ -57,9 +57,9 @@ export function cli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number
 }
 
 /** Same as cli() but asynchronous, for concurrency tests. */
-export function cliAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export function cliAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -22,8 +22,11 @@ export interface AcmeIssuer {
  */
 export class CertManager extends EventEmitter {
   private readonly inFlight = new Map<string, Promise<StoredCert>>();
+  /** The last failure per host until it gets a certificate: hosts with none yet keep it nowhere else. */
+  private readonly failures = new Map<string, string>();
   private acme: AcmeIssuer | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private renewalHosts: () => Array<{ host: string; tls: TlsMode }> = () => [];
 
   constructor(
     readonly store: CertStore,
@@ -63,7 +66,18 @@ export class CertManager extends EventEmitter {
         });
       }
       return this.assertAcmeConfigured().issue(host);
-    })().finally(() => this.inFlight.delete(host));
+    })()
+      .then(
+        (stored) => {
+          this.failures.delete(host);
+          return stored;
+        },
+        (err: unknown) => {
+          this.failures.set(host, errorMessage(err));
+          throw err;
+        },
+      )
+      .finally(() => this.inFlight.delete(host));
     this.inFlight.set(host, job);
     return job;
   }
@@ -76,6 +90,11 @@ export class CertManager extends EventEmitter {
       );
     }
     return this.acme;
+  }
+
+  /** Why the last attempt for host failed, while it has not succeeded since (route rows show it). */
+  lastError(host: string): string | undefined {
+    return this.failures.get(host);
   }
 
   isPending(host: string): boolean {
@@ -92,23 +111,42 @@ export class CertManager extends EventEmitter {
    * 30 days of margin make that harmless. ACME renewals are scheduled by the ACME side.
    */
   startRenewals(hosts: () => Array<{ host: string; tls: TlsMode }>, everyMs = 3600_000): void {
-    const tick = async () => {
-      for (const { host, tls } of hosts()) {
-        if (tls !== 'local') continue;
-        const cert = this.store.get(host);
-        if (cert && !this.isDue(cert, new Date())) continue;
-        try {
-          await this.issue(host, 'local');
-          this.log(`renewed local certificate for ${host}`);
-        } catch (err) {
-          this.store.updateMeta(host, { lastError: errorMessage(err), lastErrorAt: new Date().toISOString() });
-          this.log(`renewal of ${host} failed: ${errorMessage(err)}`);
-        }
-      }
-    };
-    this.timer = setInterval(() => void tick(), everyMs);
+    this.renewalHosts = hosts;
+    this.timer = setInterval(() => void this.checkRenewals(), everyMs);
     this.timer.unref();
-    void tick();
+    void this.checkRenewals();
+  }
+
+  /**
+   * One renewal check of the local certificates (the timer's tick). A failure is logged when it
+   * is new, not at every tick, and a path that blocks every write (obstruction) is not retried
+   * until it is cleared.
+   */
+  async checkRenewals(): Promise<void> {
+    for (const { host, tls } of this.renewalHosts()) {
+      if (tls !== 'local') continue;
+      const cert = this.store.get(host);
+      if (cert && !this.isDue(cert, new Date())) continue;
+      const blocked = this.store.obstruction(host);
+      if (blocked) {
+        this.renewalFailed(host, blocked);
+        continue;
+      }
+      const before = this.failures.get(host);
+      try {
+        await this.issue(host, 'local');
+        this.log(`${cert ? 'renewed' : 'issued'} local certificate for ${host}`);
+      } catch (err) {
+        this.renewalFailed(host, errorMessage(err), before);
+      }
+    }
+  }
+
+  private renewalFailed(host: string, message: string, before = this.failures.get(host)): void {
+    this.failures.set(host, message);
+    if (before === message) return;
+    this.store.updateMeta(host, { lastError: message, lastErrorAt: new Date().toISOString() });
+    this.log(`renewal of ${host} failed: ${message}`);
   }
 
   stop(): void {

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { EventEmitter } from 'node:events';
-import { ensureDir, readFileIfExists, writeFileAtomic } from '../fsUtil';
+import { UserError } from '../errors';
+import { TEMP_MARK, ensureDir, notAFile, readFileIfExists, writeFileAtomic } from '../fsUtil';
 
 export type CertIssuer = 'local' | 'acme';
 
@@ -33,6 +34,7 @@ export interface StoredCert {
 }
 
 const H2_ALPN = ['h2', 'http/1.1'];
+const FILE_EXTENSIONS = ['key', 'pem', 'json'] as const;
 
 /**
  * Leaf certificates by host, on disk under certs/ (0600) and in memory as ready TLS contexts
@@ -45,13 +47,22 @@ export class CertStore extends EventEmitter {
     super();
   }
 
-  /** Loads every certificate on disk; unreadable ones are reported, not deleted. */
+  /**
+   * Loads every certificate on disk; unreadable ones are reported, not deleted. Temp files of
+   * writes that never finished are removed: the daemon holds the pid lock, nobody else writes here.
+   * A directory where a host's file belongs is left to obstruction(): the route's row reports it.
+   */
   loadAll(): string[] {
     const problems: string[] = [];
     if (!fs.existsSync(this.dir)) return problems;
     for (const name of fs.readdirSync(this.dir)) {
+      if (name.includes(TEMP_MARK)) {
+        fs.rmSync(path.join(this.dir, name), { force: true });
+        continue;
+      }
       if (!name.endsWith('.pem')) continue;
       const host = name.slice(0, -4);
+      if (this.obstruction(host)) continue;
       try {
         const certPem = fs.readFileSync(path.join(this.dir, name), 'utf8');
         const keyPem = fs.readFileSync(path.join(this.dir, `${host}.key`), 'utf8');
@@ -73,8 +84,25 @@ export class CertStore extends EventEmitter {
     return [...this.byHost.values()].map((c) => c.meta).sort((a, b) => a.host.localeCompare(b.host));
   }
 
+  /**
+   * Why none of host's files can be written, if something that is not a file (a directory) sits
+   * where one belongs: one line with the path and what to do. Renaming onto it fails every time.
+   */
+  obstruction(host: string): string | undefined {
+    for (const ext of FILE_EXTENSIONS) {
+      const blocked = notAFile(path.join(this.dir, `${host}.${ext}`));
+      if (blocked) {
+        return `${path.join(path.basename(this.dir), path.basename(blocked))} is a directory, not a file, so the certificate for ${host} cannot be stored: remove it (rm -r '${blocked}'); the certificate is then issued at the next hourly check, or at once by exposing the route again.`;
+      }
+    }
+    return undefined;
+  }
+
   /** Stores a new certificate atomically, replacing the old one only once the new one is on disk. */
   put(host: string, certPem: string, keyPem: string, extra: Partial<CertMeta> & { issuer: CertIssuer }): StoredCert {
+    // Before writing anything: a key written beside a certificate that cannot be is a mismatched pair.
+    const blocked = this.obstruction(host);
+    if (blocked) throw new UserError(blocked, 'ECERTPATH', 409);
     const context = makeContext(certPem, keyPem); // throws before anything is written if they don't match
     const meta: CertMeta = { ...describe(host, certPem, extra.issuer), ...extra, lastError: undefined, lastErrorAt: undefined };
     ensureDir(this.dir);
@@ -98,7 +126,7 @@ export class CertStore extends EventEmitter {
 
   remove(host: string): void {
     if (!this.byHost.delete(host)) return;
-    for (const ext of ['pem', 'key', 'json']) fs.rmSync(path.join(this.dir, `${host}.${ext}`), { force: true });
+    for (const ext of FILE_EXTENSIONS) fs.rmSync(path.join(this.dir, `${host}.${ext}`), { force: true });
     this.emit('changed', host);
   }
 }

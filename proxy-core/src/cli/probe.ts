@@ -1,16 +1,28 @@
 import * as https from 'node:https';
+import { VerifyFailure, describeFailure, servedChain, verifyProblem } from './tlsVerifyError';
 
 export interface ProbeResult {
   ok: boolean;
   status?: number;
   error?: string;
+  /** The certificate failed verification: permanent, waiting cannot fix it (see tlsVerifyError.ts). */
+  untrusted?: VerifyFailure;
+}
+
+export interface ProbeOptions {
+  host: string;
+  port: number;
+  connectTo: string;
+  /** Undefined: Node's default store. */
+  ca: string | string[] | undefined;
+  timeoutMs?: number;
 }
 
 /**
  * One HTTPS request to a route through the proxy, verified against the given CA (the way a
  * browser that trusts our CA would see it). 502-504 mean the proxy answered but the target did not.
  */
-export function probeRoute(opts: { host: string; port: number; connectTo: string; /** Undefined: Node's default store. */ ca: string | string[] | undefined; timeoutMs?: number }): Promise<ProbeResult> {
+export function probeRoute(opts: ProbeOptions): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const req = https.request(
       {
@@ -31,17 +43,24 @@ export function probeRoute(opts: { host: string; port: number; connectTo: string
       },
     );
     req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', (err) => resolve({ ok: false, error: err.message }));
+    req.on('error', (err) => {
+      if (!verifyProblem(err)) return resolve({ ok: false, error: err.message });
+      // A second handshake, unverified and without a request, only to name what was served.
+      void servedChain({ host: opts.connectTo, port: opts.port, servername: opts.host, timeoutMs: opts.timeoutMs }).then((chain) =>
+        resolve({ ok: false, error: err.message, untrusted: describeFailure(err, chain) }),
+      );
+    });
     req.end();
   });
 }
 
-export async function waitForRoute(opts: Parameters<typeof probeRoute>[0] & { waitMs: number }): Promise<ProbeResult> {
+/** Probes until the route answers, the wait is over, or the certificate fails verification. */
+export async function waitForRoute(opts: ProbeOptions & { waitMs: number }): Promise<ProbeResult> {
   const deadline = Date.now() + opts.waitMs;
   let delay = 20;
   for (;;) {
     const result = await probeRoute(opts);
-    if (result.ok || Date.now() + delay > deadline) return result;
+    if (result.ok || result.untrusted || Date.now() + delay > deadline) return result;
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 500);
   }

@@ -7,6 +7,7 @@ import { RouteView } from '../routes/types';
 import { bool, parseArgs, str } from './args';
 import { trustedRoots } from '../tlsRoots';
 import { waitForRoute } from './probe';
+import { verifyFailureMessage } from './tlsVerifyError';
 
 function clientFor(stateDirFlag: string | undefined): ControlClient {
   return new ControlClient(resolveStateDir(stateDirFlag));
@@ -29,6 +30,9 @@ export async function exposeCommand(argv: string[]): Promise<number> {
   const connectTo = status.https.bind === '0.0.0.0' || status.https.bind === '::' ? '127.0.0.1' : status.https.bind;
   const probe = await waitForRoute({ host: route.host, port: status.https.port, connectTo, ca, waitMs });
   if (bool(args, 'json', false)) process.stdout.write(JSON.stringify({ ...route, answered: probe.ok, probe }, null, 2) + '\n');
+  if (probe.untrusted) {
+    throw new UserError(verifyFailureMessage(probe.untrusted, { ...route, caFile: route.tls === 'local' ? status.ca.certFile : undefined }), 'EUNTRUSTED');
+  }
   if (!probe.ok) {
     throw new UserError(
       `Route ${route.url} -> ${route.target} was added, but it did not answer within ${waitMs / 1000} s (${probe.error ?? `HTTP ${probe.status}`}). The route stays and serves once the target is up.`,

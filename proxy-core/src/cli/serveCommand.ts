@@ -54,16 +54,15 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (daemon.options.demo) log(`demo route: ${httpsUrl(DEMO_HOST, daemon.options.httpsPort)}`);
   log(`local CA: ${daemon.paths.caCert}`);
   log(`trust it with: ${selfCommand()} ca trust${str(args, 'state-dir') ? ` --state-dir ${stateDir}` : ''}   (or for Node tools: export NODE_EXTRA_CA_CERTS=${daemon.paths.caCert})`);
-  await new Promise<void>((resolve) => {
+  return new Promise<number>((resolve) => {
     daemon.onExit = resolve;
     const stop = (signal: string) => {
       log(`${signal}: stopping`);
-      void daemon.close().then(resolve);
+      void daemon.close().then(() => resolve(0));
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
-  return 0;
 }
 
 function idleSeconds(text: string | undefined): number | undefined {

@@ -33,6 +33,8 @@ export class ControlServer {
   private readonly server: http.Server;
   private readonly streams = new Set<SseStream>();
 
+  private gate: Promise<void> = Promise.resolve();
+
   constructor(private readonly socketPath: string) {
     this.server = http.createServer((req, res) => void this.dispatch(req, res));
   }
@@ -44,6 +46,16 @@ export class ControlServer {
       '^' + path.replace(/:([a-zA-Z]+)/g, (_, key: string) => (keys.push(key), '([^/]+)')) + '$',
     );
     this.routes.push({ method, pattern, keys, handler });
+  }
+
+  /**
+   * Requests that arrive before `ready` settles wait for it: the daemon opens the socket before
+   * its HTTPS port (daemon/daemon.ts), while it is still starting. A rejection answers 503 with
+   * the reason the daemon could not start.
+   */
+  holdUntil(ready: Promise<void>): void {
+    ready.catch(() => undefined);
+    this.gate = ready;
   }
 
   openStream(res: http.ServerResponse): SseStream {
@@ -86,6 +98,11 @@ export class ControlServer {
    * fail inside the one try below (a throw outside it used to leave the client waiting forever).
    */
   private async dispatch(raw: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    try {
+      await this.gate;
+    } catch (err) {
+      return sendJson(res, 503, { error: { code: 'ENOTSTARTED', message: `The daemon could not start: ${errorMessage(err)}` } });
+    }
     const method = raw.method ?? 'GET';
     try {
       const url = new URL(raw.url ?? '/', 'http://control');

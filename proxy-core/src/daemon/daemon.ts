@@ -30,6 +30,7 @@ import { caStatus, verifyAndRecord, watchTrustRecord } from '../trust/caStatus';
 import { daemonEndpoint } from '../trust/checkEndpoint';
 import { IdleExit } from './idleExit';
 import { acquirePidLock } from './lock';
+import { watchStateDir } from './stateDirWatch';
 import { listenError } from './listenErrors';
 import { WorkerPool } from './workerPool';
 import type { CertPem } from './workerProtocol';
@@ -126,6 +127,10 @@ export class Daemon {
   docker?: DockerDiscovery;
 
   private readonly idleExit: IdleExit;
+  /** Settles when boot() has finished; control requests wait for it (ControlServer.holdUntil). */
+  private readonly booted: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void };
+  /** The process exit code once the daemon stopped by itself (1: its state dir was removed). */
+  exitCode = 0;
 
   private constructor(readonly options: DaemonOptions) {
     this.paths = statePaths(options.stateDir);
@@ -134,6 +139,11 @@ export class Daemon {
       void this.close().then(() => this.emitExit());
     });
     this.control = new ControlServer(this.paths.socket);
+    let resolve!: () => void;
+    let reject!: (err: unknown) => void;
+    const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+    this.booted = { promise, resolve, reject };
+    this.control.holdUntil(promise);
     this.dockerStatus = { enabled: options.docker, labels: options.docker && options.labels, connected: false };
   }
 
@@ -142,9 +152,11 @@ export class Daemon {
     try {
       await daemon.boot();
     } catch (err) {
+      daemon.booted.reject(err);
       await daemon.close().catch(() => undefined);
       throw err;
     }
+    daemon.booted.resolve();
     return daemon;
   }
 
@@ -160,6 +172,11 @@ export class Daemon {
     this.releaseLock = acquirePidLock(paths.pidFile, paths.stateDir);
     // A long state dir's socket lives in a per-user directory (paths.ts) that must be ours alone.
     if (paths.socketDir) ensurePrivateDir(paths.socketDir, currentUid());
+    this.closers.push(watchStateDir(paths.stateDir, paths.pidFile, (dir) => this.stateDirGone(dir)));
+    // The control socket opens before the HTTPS port, so a client that sees the port answer can
+    // always reach the API. Its requests wait until the start is complete (holdUntil above).
+    await this.control.listen();
+    this.closers.push(() => this.control.close());
 
     const { ca, created } = await LocalCa.loadOrCreate(paths.caDir, { suffixes: options.caSuffixes });
     if (created) this.log(`created local CA ${paths.caCert}`);
@@ -241,10 +258,8 @@ export class Daemon {
     this.startWorkers(defaultCert, fallbackCerts);
 
     this.registerApi();
-    await this.control.listen();
     this.idleExit.arm();
     this.closers.push(() => this.idleExit.stop());
-    this.closers.push(() => this.control.close());
 
     this.table.on('changed', () => this.control.broadcast('routes', this.routesView()));
     this.certs.store.on('changed', () => this.control.broadcast('certs', { certs: this.certs.store.list() }));
@@ -362,7 +377,7 @@ export class Daemon {
     if (!cert || cert.meta.issuer !== record.tls) {
       view.status = 'pending';
       view.detail = this.certs.isPending(record.host) ? 'certificate being issued' : 'no certificate yet';
-      const lastError = cert?.meta.lastError ?? this.acme?.lastError(record.host);
+      const lastError = cert?.meta.lastError ?? this.acme?.lastError(record.host) ?? this.certs.lastError(record.host);
       if (lastError) view.detail = lastError;
       return view;
     }
@@ -444,10 +459,20 @@ export class Daemon {
     });
   }
 
-  /** Set by `serve` so a remote shutdown ends the process. */
-  onExit?: () => void;
+  /**
+   * The state dir was removed under us: the pid lock, CA key and socket are gone, and a new
+   * daemon may start for that dir. Stopping (said once) is the only honest answer.
+   */
+  private stateDirGone(dir: string): void {
+    this.log(`state directory ${dir} was removed: stopping. Start serve again to create a new one (a new local CA, which must be trusted again; the routes are gone with it).`);
+    this.exitCode = 1;
+    void this.close().then(() => this.emitExit());
+  }
+
+  /** Set by `serve` so a remote shutdown (or a stop of the daemon's own) ends the process with `exitCode`. */
+  onExit?: (exitCode: number) => void;
   private emitExit(): void {
-    this.onExit?.();
+    this.onExit?.(this.exitCode);
   }
 
   /** Lets other parts of the daemon (Docker, ACME) hook into shutdown. */

@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import { UserError } from '../errors';
 import { statePaths } from '../paths';
+import { Events, Status, endpointPath, type CallArgs, type DaemonEventArgs, type DaemonEventName, type Endpoint, type PathParams } from './protocol';
 import { SseParser } from './sse';
 
 export interface ApiErrorBody {
@@ -18,6 +19,12 @@ export class ControlClient {
     this.socketPath = statePaths(stateDir).socket;
   }
 
+  /** Calls one endpoint of control/protocol.ts, which types its path parameters, body and answer. */
+  call<Req, Res, Params extends PathParams | undefined>(ep: Endpoint<Req, Res, Params>, ...[options]: NoInfer<CallArgs<Req, Params>>): Promise<Res> {
+    return this.request<Res>(ep.method, endpointPath(ep, options?.params), options?.body, options?.timeoutMs);
+  }
+
+  /** A raw call by method and path; `call` is the typed way. */
   async request<T>(method: string, path: string, body?: unknown, timeoutMs = 120_000): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise<T>((resolve, reject) => {
@@ -57,7 +64,7 @@ export class ControlClient {
   /** True when a daemon answers on this state dir's socket. */
   async isRunning(): Promise<boolean> {
     try {
-      await this.request('GET', '/v1/status', undefined, 3000);
+      await this.call(Status, { timeoutMs: 3000 });
       return true;
     } catch {
       return false;
@@ -68,10 +75,15 @@ export class ControlClient {
    * Subscribes to the daemon's events. Returns a function that unsubscribes. `onClose` fires when
    * the stream ends (daemon stopped or restarted); reconnecting is the caller's choice.
    */
-  subscribe(onEvent: (event: string, data: unknown) => void, onClose?: (err?: Error) => void): () => void {
-    const parser = new SseParser(onEvent);
+  subscribe(onEvent: (...event: DaemonEventArgs) => void, onClose?: (err?: Error) => void): () => void;
+  /** For a handler that needs only the events' names. */
+  subscribe(onEvent: (event: DaemonEventName) => void, onClose?: (err?: Error) => void): () => void;
+  subscribe(onEvent: ((...event: DaemonEventArgs) => void) | ((event: DaemonEventName) => void), onClose?: (err?: Error) => void): () => void {
+    // The daemon sends only the events of DaemonEvents (control/protocol.ts), so the names and
+    // payloads the parser reads are the ones declared there.
+    const parser = new SseParser(onEvent as (event: string, data: unknown) => void);
     let closed = false;
-    const req = http.request({ socketPath: this.socketPath, path: '/v1/events', method: 'GET' }, (res) => {
+    const req = http.request({ socketPath: this.socketPath, path: Events.path, method: Events.method }, (res) => {
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => parser.push(chunk));
       res.on('end', () => !closed && onClose?.());

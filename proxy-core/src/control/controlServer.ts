@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { UserError, errorMessage, isUserError } from '../errors';
+import type { DaemonEvents } from './protocol';
 import { SseStream } from './sse';
 
 export interface ControlRequest {
@@ -31,7 +32,7 @@ const MAX_BODY = 1 << 20;
 export class ControlServer {
   private readonly routes: RouteDef[] = [];
   private readonly server: http.Server;
-  private readonly streams = new Set<SseStream>();
+  private readonly streams = new Set<SseStream<DaemonEvents>>();
 
   constructor(private readonly socketPath: string) {
     this.server = http.createServer((req, res) => void this.dispatch(req, res));
@@ -46,14 +47,14 @@ export class ControlServer {
     this.routes.push({ method, pattern, keys, handler });
   }
 
-  openStream(res: http.ServerResponse): SseStream {
-    const stream = new SseStream(res);
+  openStream(res: http.ServerResponse): SseStream<DaemonEvents> {
+    const stream = new SseStream<DaemonEvents>(res);
     this.streams.add(stream);
     res.on('close', () => this.streams.delete(stream));
     return stream;
   }
 
-  broadcast(event: string, data: unknown): void {
+  broadcast<E extends keyof DaemonEvents>(event: E, data: DaemonEvents[E]): void {
     for (const stream of this.streams) stream.send(event, data);
   }
 

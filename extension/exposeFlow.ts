@@ -1,9 +1,8 @@
 import * as vscode from 'vscode';
-import type { ContainerInfo } from '../proxy-core/src/control/apiTypes';
+import type { ContainerInfo, RouteView } from '../proxy-core/src/control/apiTypes';
 import { PutRoute } from '../proxy-core/src/control/protocol';
 import { errorMessage } from '../proxy-core/src/errors';
 import { hostMatchesSuffix, normalizeHost } from '../proxy-core/src/routes/hostName';
-import type { RouteView } from '../proxy-core/src/routes/types';
 import type { Ctx } from './ctx';
 import { tcpPorts } from './proxyState';
 

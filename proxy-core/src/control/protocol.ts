@@ -1,10 +1,10 @@
 import type { CaStatus, CertMeta, CertsResponse, ContainersResponse, DaemonStatus, ExposeRequest, RoutesResponse, RouteView } from './apiTypes';
 
 /**
- * The control API's endpoints and events, each declared once with its types, the way
- * rust-analyzer's lsp_ext.ts declares its requests. Clients call `ControlClient.call(Status)`
- * instead of passing a path and casting the answer; the table in docs/architecture.md lists the
- * same endpoints.
+ * The control API's endpoints and events, each declared once with its types. Clients call
+ * `ControlClient.call(Status)` instead of passing a path and casting the answer; the table in
+ * docs/architecture.md lists the same endpoints, and test/core/protocol.test.ts checks that the
+ * daemon serves each one.
  */
 
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';

@@ -1,8 +1,8 @@
 import * as http from 'node:http';
 import { UserError } from '../errors';
 import { statePaths } from '../paths';
-import { Events, Status, endpointPath, type CallArgs, type DaemonEventArgs, type DaemonEventName, type Endpoint, type PathParams } from './protocol';
 import { SseParser } from './sse';
+import { Status, endpointPath, type CallArgs, type DaemonEventArgs, type DaemonEventName, type Endpoint, type PathParams } from './protocol';
 
 export interface ApiErrorBody {
   error: { code: string; message: string };
@@ -19,12 +19,6 @@ export class ControlClient {
     this.socketPath = statePaths(stateDir).socket;
   }
 
-  /** Calls one endpoint of control/protocol.ts, which types its path parameters, body and answer. */
-  call<Req, Res, Params extends PathParams | undefined>(ep: Endpoint<Req, Res, Params>, ...[options]: NoInfer<CallArgs<Req, Params>>): Promise<Res> {
-    return this.request<Res>(ep.method, endpointPath(ep, options?.params), options?.body, options?.timeoutMs);
-  }
-
-  /** A raw call by method and path; `call` is the typed way. */
   async request<T>(method: string, path: string, body?: unknown, timeoutMs = 120_000): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise<T>((resolve, reject) => {
@@ -61,6 +55,14 @@ export class ControlClient {
     });
   }
 
+  /**
+   * Calls one endpoint of control/protocol.ts, which types its path parameters, body and answer
+   * (`request` is the same by method and path, untyped).
+   */
+  call<Req, Res, Params extends PathParams | undefined>(ep: Endpoint<Req, Res, Params>, ...[options]: NoInfer<CallArgs<Req, Params>>): Promise<Res> {
+    return this.request<Res>(ep.method, endpointPath(ep, options?.params), options?.body, options?.timeoutMs);
+  }
+
   /** True when a daemon answers on this state dir's socket. */
   async isRunning(): Promise<boolean> {
     try {
@@ -73,17 +75,17 @@ export class ControlClient {
 
   /**
    * Subscribes to the daemon's events. Returns a function that unsubscribes. `onClose` fires when
-   * the stream ends (daemon stopped or restarted); reconnecting is the caller's choice.
+   * the stream ends (daemon stopped or restarted); reconnecting is the caller's choice. The daemon
+   * sends the events of DaemonEvents (control/protocol.ts): a handler of `(event, data)` gets the
+   * payload typed by the event's name.
    */
   subscribe(onEvent: (...event: DaemonEventArgs) => void, onClose?: (err?: Error) => void): () => void;
   /** For a handler that needs only the events' names. */
   subscribe(onEvent: (event: DaemonEventName) => void, onClose?: (err?: Error) => void): () => void;
   subscribe(onEvent: ((...event: DaemonEventArgs) => void) | ((event: DaemonEventName) => void), onClose?: (err?: Error) => void): () => void {
-    // The daemon sends only the events of DaemonEvents (control/protocol.ts), so the names and
-    // payloads the parser reads are the ones declared there.
     const parser = new SseParser(onEvent as (event: string, data: unknown) => void);
     let closed = false;
-    const req = http.request({ socketPath: this.socketPath, path: Events.path, method: Events.method }, (res) => {
+    const req = http.request({ socketPath: this.socketPath, path: '/v1/events', method: 'GET' }, (res) => {
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => parser.push(chunk));
       res.on('end', () => !closed && onClose?.());

@@ -32,7 +32,7 @@ const MAX_BODY = 1 << 20;
 export class ControlServer {
   private readonly routes: RouteDef[] = [];
   private readonly server: http.Server;
-  private readonly streams = new Set<SseStream<DaemonEvents>>();
+  private readonly streams = new Set<SseStream>();
 
   constructor(private readonly socketPath: string) {
     this.server = http.createServer((req, res) => void this.dispatch(req, res));
@@ -47,8 +47,8 @@ export class ControlServer {
     this.routes.push({ method, pattern, keys, handler });
   }
 
-  openStream(res: http.ServerResponse): SseStream<DaemonEvents> {
-    const stream = new SseStream<DaemonEvents>(res);
+  openStream(res: http.ServerResponse): SseStream {
+    const stream = new SseStream(res);
     this.streams.add(stream);
     res.on('close', () => this.streams.delete(stream));
     return stream;

@@ -1,10 +1,11 @@
 import type * as http from 'node:http';
+import type { DaemonEvents } from './protocol';
 
 /**
  * A Server-Sent Events stream: one `event:`/`data:` block per message, comments as heartbeats.
- * `Events` maps each event's name to its payload (the control API's: DaemonEvents, protocol.ts).
+ * `Events` maps each event's name to its payload: the control API's, declared in protocol.ts.
  */
-export class SseStream<Events = Record<string, unknown>> {
+export class SseStream<Events = DaemonEvents> {
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly res: http.ServerResponse) {

@@ -3,7 +3,7 @@ import type { CaStatus, CertMeta, CertsResponse, ContainersResponse, DaemonStatu
 /**
  * The control API's endpoints and events, each declared once with its types. Clients call
  * `ControlClient.call(Status)` instead of passing a path and casting the answer; the table in
- * docs/architecture.md lists the same endpoints, and test/core/protocol.test.ts checks that the
+ * docs/architecture.md lists the same endpoints, and test/control/protocol.test.ts checks that the
  * daemon serves each one.
  */
 

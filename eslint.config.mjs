@@ -1,7 +1,9 @@
-// Flat config: typescript-eslint's recommended rules, plus the one architectural rule we
-// care most about: proxy-core must never import vscode.
+// Flat config: typescript-eslint's recommended rules, plus the architectural rules: proxy-core
+// never imports vscode, and the layers of docs/architecture.md ("Layers and imports").
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+const noVscode = { name: 'vscode', message: 'proxy-core never imports vscode: put editor code in extension/.' };
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'out/**', 'dist/**', '.cache/**', '.test-state/**'] },
@@ -19,7 +21,32 @@ export default tseslint.config(
   {
     files: ['proxy-core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'proxy-core never imports vscode: put editor code in extension/.' }] }],
+      'no-restricted-imports': ['error', { paths: [noVscode] }],
+    },
+  },
+  {
+    // The domains sit below the control API and the daemon: control/ re-exports their types as the
+    // contract, the daemon wires them. (Rule options do not merge across blocks: hence noVscode again.)
+    files: ['proxy-core/src/{acme,certs,docker,routes,trust,proxy,scaffold}/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [noVscode],
+        patterns: [{ regex: '^(\\.\\./)+(control|daemon|cli)(/|$)', message: 'The domain folders never import control/, daemon/ or cli/: declare the type here and let control/apiTypes.ts re-export it (docs/architecture.md, "Layers and imports").' }],
+      }],
+    },
+  },
+  {
+    // The extension is a client of the control API: it imports the contract and the client, plus
+    // the few vscode-free helpers it shares with the CLI, and nothing else of proxy-core.
+    files: ['extension/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          regex: '/proxy-core/src/(?!(control/(apiTypes|protocol|controlClient)|scaffold/[^/]+|routes/hostName|errors|paths|fsUtil)$)',
+          // fsUtil: ensureDir for the state dir before the daemon starts, the same mode the CLI uses.
+          message: 'The extension imports from proxy-core only the contract (control/apiTypes, control/protocol, control/controlClient), scaffold/, routes/hostName, errors, paths and fsUtil (docs/architecture.md, "Layers and imports").',
+        }],
+      }],
     },
   },
 );

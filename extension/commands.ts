@@ -2,10 +2,10 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CertMeta } from '../proxy-core/src/certs/certStore';
+import type { CertMeta, RouteView } from '../proxy-core/src/control/apiTypes';
+import { DeleteRoute, RenewCert } from '../proxy-core/src/control/protocol';
 import { errorMessage } from '../proxy-core/src/errors';
 import { statePaths } from '../proxy-core/src/paths';
-import type { RouteView } from '../proxy-core/src/routes/types';
 import type { ContainersTree, Node } from './containersTree';
 import type { Ctx } from './ctx';
 import { exposeContainer, exposeLocalPort } from './exposeFlow';
@@ -61,7 +61,7 @@ const unexpose: CmdFactory = (ctx) => async (arg) => {
     return false;
   }
   try {
-    await (await ctx.api()).request('DELETE', `/v1/routes/${encodeURIComponent(route.host)}`);
+    await (await ctx.api()).call(DeleteRoute, { params: { host: route.host } });
     ctx.log.info(`stopped exposing ${route.host}`);
     return true;
   } catch (err) {
@@ -122,7 +122,7 @@ const renewCertificate: CmdFactory = (ctx) => async (arg) => {
   if (!route) return;
   try {
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Renewing the certificate for ${route.host}…` }, async () =>
-      (await ctx.api()).request('POST', `/v1/certs/${encodeURIComponent(route.host)}/renew`, undefined, 300_000),
+      (await ctx.api()).call(RenewCert, { params: { host: route.host }, timeoutMs: 300_000 }),
     );
     void vscode.window.showInformationMessage(`Renewed the certificate for ${route.host}.`);
   } catch (err) {

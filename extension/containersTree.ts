@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
-import type { ContainerInfo } from '../proxy-core/src/control/apiTypes';
-import type { RouteView } from '../proxy-core/src/routes/types';
+import type { ContainerInfo, RouteView } from '../proxy-core/src/control/apiTypes';
 import type { Ctx } from './ctx';
 import { tcpPorts, type ProxyState } from './proxyState';
 

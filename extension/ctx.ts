@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CaStatus, CertsResponse, ContainersResponse, DaemonStatus, RoutesResponse } from '../proxy-core/src/control/apiTypes';
+import type { CaStatus, DaemonStatus } from '../proxy-core/src/control/apiTypes';
 import { ControlClient } from '../proxy-core/src/control/controlClient';
+import { Ca, CaCheck, Containers, type DaemonEventArgs } from '../proxy-core/src/control/protocol';
 import { errorMessage, isUserError } from '../proxy-core/src/errors';
 import { Config } from './config';
 import { attachOrStart, stopDaemon } from './daemonLauncher';
@@ -78,7 +79,7 @@ export class Ctx implements vscode.Disposable {
       this.failures = 0;
       this.notifiedFailure = false;
       this.unsubscribe = client.subscribe(
-        (event, data) => this.onEvent(event, data),
+        (...event) => this.onEvent(...event),
         (err) => this.onStreamClosed(err),
       );
       this.state.update({ status, connection: { state: 'connected' } });
@@ -94,25 +95,25 @@ export class Ctx implements vscode.Disposable {
     }
   }
 
-  private onEvent(event: string, data: unknown): void {
+  private onEvent(...[event, data]: DaemonEventArgs): void {
     switch (event) {
       case 'status':
-        this.state.update({ status: data as DaemonStatus });
+        this.state.update({ status: data });
         break;
       case 'routes':
-        this.state.update({ routes: (data as RoutesResponse).routes });
+        this.state.update({ routes: data.routes });
         break;
       case 'certs':
-        this.state.update({ certs: (data as CertsResponse).certs });
+        this.state.update({ certs: data.certs });
         break;
       case 'containers':
-        this.state.update({ containers: data as ContainersResponse });
+        this.state.update({ containers: data });
         break;
       case 'ca':
         this.state.update({ caTrust: parseTrust(data) });
         break;
       case 'log':
-        this.log.info(`[proxy] ${(data as { line: string }).line}`);
+        this.log.info(`[proxy] ${data.line}`);
         break;
     }
   }
@@ -156,7 +157,7 @@ export class Ctx implements vscode.Disposable {
     const client = this.client;
     if (!client) return;
     try {
-      this.state.update({ containers: await client.request<ContainersResponse>('GET', '/v1/containers', undefined, 15_000) });
+      this.state.update({ containers: await client.call(Containers, { timeoutMs: 15_000 }) });
     } catch (err) {
       const old = isUserError(err) && (err as { status?: number }).status === 404;
       this.state.update({
@@ -170,8 +171,7 @@ export class Ctx implements vscode.Disposable {
     const client = this.client;
     if (!client) return;
     try {
-      const path = verify ? '/v1/ca/check' : '/v1/ca';
-      this.state.update({ caTrust: parseTrust(await client.request<unknown>(verify ? 'POST' : 'GET', path, undefined, 60_000)) });
+      this.state.update({ caTrust: parseTrust(await client.call(verify ? CaCheck : Ca, { timeoutMs: 60_000 })) });
     } catch {
       this.state.update({ caTrust: { state: 'unknown', detail: 'This proxy cannot check whether its CA is trusted.' } });
     }

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DaemonStatus } from '../proxy-core/src/control/apiTypes';
 import { ControlClient } from '../proxy-core/src/control/controlClient';
+import { Shutdown, Status } from '../proxy-core/src/control/protocol';
 import { UserError, errorMessage } from '../proxy-core/src/errors';
 import { ensureDir } from '../proxy-core/src/fsUtil';
 import { statePaths } from '../proxy-core/src/paths';
@@ -74,7 +75,7 @@ export async function attachOrStart(opts: LaunchOptions): Promise<Attached> {
 export async function stopDaemon(stateDir: string, timeoutMs = 10_000): Promise<void> {
   const client = new ControlClient(stateDir);
   try {
-    await client.request('POST', '/v1/shutdown', undefined, 3000);
+    await client.call(Shutdown, { timeoutMs: 3000 });
   } catch {
     return; // not running
   }
@@ -83,7 +84,7 @@ export async function stopDaemon(stateDir: string, timeoutMs = 10_000): Promise<
 }
 
 async function status(client: ControlClient, timeoutMs = 3000): Promise<DaemonStatus | undefined> {
-  return client.request<DaemonStatus>('GET', '/v1/status', undefined, timeoutMs).catch(() => undefined);
+  return client.call(Status, { timeoutMs }).catch(() => undefined);
 }
 
 /** The CLI prints one "container-https: <reason>" line when serve fails; that is the message. */

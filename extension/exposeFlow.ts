@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import type { ContainerInfo } from '../proxy-core/src/control/apiTypes';
+import type { ContainerInfo, RouteView } from '../proxy-core/src/control/apiTypes';
+import { PutRoute } from '../proxy-core/src/control/protocol';
 import { errorMessage } from '../proxy-core/src/errors';
 import { hostMatchesSuffix, normalizeHost } from '../proxy-core/src/routes/hostName';
-import type { RouteView } from '../proxy-core/src/routes/types';
 import type { Ctx } from './ctx';
 import { tcpPorts } from './proxyState';
 
@@ -124,7 +124,7 @@ async function exposeAndReport(ctx: Ctx, host: string, target: string, what: str
         location: tls === 'acme' ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window,
         title: tls === 'acme' ? `Getting a Let's Encrypt certificate for ${host}…` : `Exposing ${host}…`,
       },
-      () => client.request<RouteView>('PUT', `/v1/routes/${encodeURIComponent(host)}`, { target, tls }, 300_000),
+      () => client.call(PutRoute, { params: { host }, body: { target, tls }, timeoutMs: 300_000 }),
     );
   } catch (err) {
     const message = errorMessage(err);

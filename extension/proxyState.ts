@@ -1,7 +1,5 @@
 import * as vscode from 'vscode';
-import type { CertMeta } from '../proxy-core/src/certs/certStore';
-import type { ContainerInfo, ContainersResponse, DaemonStatus } from '../proxy-core/src/control/apiTypes';
-import type { RouteView } from '../proxy-core/src/routes/types';
+import type { CertMeta, ContainerInfo, ContainersResponse, DaemonStatus, RouteView } from '../proxy-core/src/control/apiTypes';
 
 /**
  * Whether the system trusts our CA. The daemon answers GET /v1/ca with a trust check where it

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CertMeta } from '../proxy-core/src/certs/certStore';
+import type { CertMeta } from '../proxy-core/src/control/apiTypes';
 import type { Ctx } from './ctx';
 import type { ProxyState } from './proxyState';
 

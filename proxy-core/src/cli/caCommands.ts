@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
 import { LocalCa, readPermittedIpRanges } from '../certs/localCa';
+import { ControlClient } from '../control/controlClient';
+import { Status } from '../control/protocol';
 import { UserError } from '../errors';
 import { resolveStateDir, statePaths } from '../paths';
 import { namesOf, nodeExtraCaCertsLine, verifyAndRecord } from '../trust/caStatus';
@@ -16,6 +18,12 @@ import { CA_USAGE } from './usage';
 
 
 const out = (s: string) => process.stdout.write(s + '\n');
+
+/** The trust check's endpoint: this state dir's proxy when it answers, else a temporary server. */
+async function checkEndpointFor(stateDir: string, ca: LocalCa): ReturnType<typeof openCheckEndpoint> {
+  const running = await new ControlClient(stateDir).call(Status, { timeoutMs: 2000 }).catch(() => undefined);
+  return openCheckEndpoint(running, ca);
+}
 
 export async function caCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -125,7 +133,7 @@ async function caTrustCommand(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const { endpoint, close } = await openCheckEndpoint(stateDir, ca);
+  const { endpoint, close } = await checkEndpointFor(stateDir, ca);
   try {
     const ctx = { caPem: ca.certPem, caFile, names, platform, endpoint };
     // Already there (e.g. a second run): record it, but run nothing and ask for no password.
@@ -196,7 +204,7 @@ async function caUntrustCommand(argv: string[]): Promise<number> {
     out('(dry run: nothing was changed)');
     return 0;
   }
-  const { endpoint, close } = await openCheckEndpoint(stateDir, ca);
+  const { endpoint, close } = await checkEndpointFor(stateDir, ca);
   let outcomes;
   try {
     // Already gone (removed by hand, or a profile deleted): nothing to run, just forget it.
@@ -238,7 +246,7 @@ async function caCheckCommand(argv: string[]): Promise<number> {
   const stateDir = resolveStateDir(str(args, 'state-dir'));
   if (!fs.existsSync(statePaths(stateDir).caCert)) throw new UserError(`No local CA at ${statePaths(stateDir).caCert} yet: it is created the first time the daemon starts (container-https serve).`, 'ENOCA');
   const { ca } = await LocalCa.loadOrCreate(statePaths(stateDir).caDir);
-  const { endpoint, close } = await openCheckEndpoint(stateDir, ca);
+  const { endpoint, close } = await checkEndpointFor(stateDir, ca);
   try {
     const { stores } = await verifyAndRecord(ca, endpoint);
     if (bool(args, 'json', false)) process.stdout.write(JSON.stringify({ stores }, null, 2) + '\n');

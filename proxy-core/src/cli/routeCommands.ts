@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
-import { DaemonStatus, RoutesResponse, CertsResponse } from '../control/apiTypes';
+import { DaemonStatus } from '../control/apiTypes';
 import { ControlClient } from '../control/controlClient';
+import { Certs, DeleteRoute, PutRoute, Routes, Status } from '../control/protocol';
 import { UserError } from '../errors';
 import { resolveStateDir, statePaths } from '../paths';
-import { RouteView } from '../routes/types';
 import { bool, parseArgs, str } from './args';
 import { trustedRoots } from '../tlsRoots';
 import { waitForRoute } from './probe';
@@ -20,8 +20,8 @@ export async function exposeCommand(argv: string[]): Promise<number> {
   const client = clientFor(str(args, 'state-dir'));
   // The status (port, CA file) does not depend on the PUT: both in one round trip's time.
   const [route, status] = await Promise.all([
-    client.request<RouteView>('PUT', `/v1/routes/${encodeURIComponent(host)}`, { target, tls: bool(args, 'acme', false) ? 'acme' : 'local' }),
-    client.request<DaemonStatus>('GET', '/v1/status'),
+    client.call(PutRoute, { params: { host }, body: { target, tls: bool(args, 'acme', false) ? 'acme' : 'local' } }),
+    client.call(Status),
   ]);
   // A local route is verified against our CA alone; an ACME one as a browser would see it: the
   // public roots (plus NODE_EXTRA_CA_CERTS) and the --acme-ca-file root, if any.
@@ -53,14 +53,14 @@ export async function unexposeCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { strings: ['state-dir'] });
   const [host, ...extra] = args.positional;
   if (!host || extra.length) throw new UserError('Usage: container-https unexpose HOST', 'EUSAGE');
-  await clientFor(str(args, 'state-dir')).request('DELETE', `/v1/routes/${encodeURIComponent(host)}`);
+  await clientFor(str(args, 'state-dir')).call(DeleteRoute, { params: { host } });
   process.stdout.write(`removed ${host}\n`);
   return 0;
 }
 
 export async function routesCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { strings: ['state-dir'], booleans: ['json'] });
-  const { routes } = await clientFor(str(args, 'state-dir')).request<RoutesResponse>('GET', '/v1/routes');
+  const { routes } = await clientFor(str(args, 'state-dir')).call(Routes);
   if (bool(args, 'json', false)) {
     process.stdout.write(JSON.stringify({ routes }, null, 2) + '\n');
     return 0;
@@ -78,7 +78,7 @@ export async function routesCommand(argv: string[]): Promise<number> {
 
 export async function certsCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { strings: ['state-dir'], booleans: ['json'] });
-  const { certs } = await clientFor(str(args, 'state-dir')).request<CertsResponse>('GET', '/v1/certs');
+  const { certs } = await clientFor(str(args, 'state-dir')).call(Certs);
   if (bool(args, 'json', false)) {
     process.stdout.write(JSON.stringify({ certs }, null, 2) + '\n');
     return 0;

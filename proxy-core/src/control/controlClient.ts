@@ -3,6 +3,7 @@ import { UserError } from '../errors';
 import { currentUid, statePaths } from '../paths';
 import { assertOwnSocket } from './socketOwner';
 import { SseParser } from './sse';
+import { Status, endpointPath, type CallArgs, type DaemonEventArgs, type DaemonEventName, type Endpoint, type PathParams } from './protocol';
 
 export interface ApiErrorBody {
   error: { code: string; message: string };
@@ -66,10 +67,18 @@ export class ControlClient {
     });
   }
 
+  /**
+   * Calls one endpoint of control/protocol.ts, which types its path parameters, body and answer
+   * (`request` is the same by method and path, untyped).
+   */
+  call<Req, Res, Params extends PathParams | undefined>(ep: Endpoint<Req, Res, Params>, ...[options]: NoInfer<CallArgs<Req, Params>>): Promise<Res> {
+    return this.request<Res>(ep.method, endpointPath(ep, options?.params), options?.body, options?.timeoutMs);
+  }
+
   /** True when a daemon answers on this state dir's socket. */
   async isRunning(): Promise<boolean> {
     try {
-      await this.request('GET', '/v1/status', undefined, 3000);
+      await this.call(Status, { timeoutMs: 3000 });
       return true;
     } catch {
       return false;
@@ -78,10 +87,15 @@ export class ControlClient {
 
   /**
    * Subscribes to the daemon's events. Returns a function that unsubscribes. `onClose` fires when
-   * the stream ends (daemon stopped or restarted); reconnecting is the caller's choice.
+   * the stream ends (daemon stopped or restarted); reconnecting is the caller's choice. The daemon
+   * sends the events of DaemonEvents (control/protocol.ts): a handler of `(event, data)` gets the
+   * payload typed by the event's name.
    */
-  subscribe(onEvent: (event: string, data: unknown) => void, onClose?: (err?: Error) => void): () => void {
-    const parser = new SseParser(onEvent);
+  subscribe(onEvent: (...event: DaemonEventArgs) => void, onClose?: (err?: Error) => void): () => void;
+  /** For a handler that needs only the events' names. */
+  subscribe(onEvent: (event: DaemonEventName) => void, onClose?: (err?: Error) => void): () => void;
+  subscribe(onEvent: ((...event: DaemonEventArgs) => void) | ((event: DaemonEventName) => void), onClose?: (err?: Error) => void): () => void {
+    const parser = new SseParser(onEvent as (event: string, data: unknown) => void);
     let closed = false;
     try {
       this.checkSocket();

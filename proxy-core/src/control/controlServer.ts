@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { UserError, errorMessage, isUserError } from '../errors';
+import type { DaemonEvents } from './protocol';
 import { SseStream } from './sse';
 
 export interface ControlRequest {
@@ -65,7 +66,7 @@ export class ControlServer {
     return stream;
   }
 
-  broadcast(event: string, data: unknown): void {
+  broadcast<E extends keyof DaemonEvents>(event: E, data: DaemonEvents[E]): void {
     for (const stream of this.streams) stream.send(event, data);
   }
 

@@ -1,7 +1,11 @@
 import type * as http from 'node:http';
+import type { DaemonEvents } from './protocol';
 
-/** A Server-Sent Events stream: one `event:`/`data:` block per message, comments as heartbeats. */
-export class SseStream {
+/**
+ * A Server-Sent Events stream: one `event:`/`data:` block per message, comments as heartbeats.
+ * `Events` maps each event's name to its payload: the control API's, declared in protocol.ts.
+ */
+export class SseStream<Events = DaemonEvents> {
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly res: http.ServerResponse) {
@@ -12,7 +16,7 @@ export class SseStream {
     res.on('close', () => clearInterval(this.heartbeat));
   }
 
-  send(event: string, data: unknown): void {
+  send<E extends keyof Events & string>(event: E, data: Events[E]): void {
     this.res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 

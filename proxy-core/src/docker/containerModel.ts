@@ -1,4 +1,4 @@
-import type { ContainerInfo } from '../control/apiTypes';
+import type { ContainerInfo } from './types';
 
 /** The fields of the engine's GET /containers/json entries we read (stable since API 1.24). */
 export interface RawContainer {

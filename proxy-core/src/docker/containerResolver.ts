@@ -1,6 +1,6 @@
-import type { ContainerInfo } from '../control/apiTypes';
 import type { Resolution, Upstream } from '../routes/types';
 import { ModeledContainer, tcpPorts } from './containerModel';
+import type { ContainerInfo } from './types';
 
 /** How to reach a container: its IP on a network, its published host port, or decide per engine. */
 export type AddressMode = 'auto' | 'ip' | 'published';

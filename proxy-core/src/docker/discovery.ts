@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import type { ContainersResponse, DaemonStatus } from '../control/apiTypes';
 import { UserError, errorMessage } from '../errors';
 import type { RouteTable } from '../routes/routeTable';
 import type { ContainerResolver, RouteRecord, TlsMode } from '../routes/types';
@@ -8,6 +7,7 @@ import { AddressMode, ResolverContext, pickPort, resolveContainer } from './cont
 import { DockerEndpoint, resolveDockerEndpoint } from './dockerEndpoint';
 import { DockerWatcher } from './dockerWatcher';
 import { HeldRoute, deriveLabelRoutes, sameRecords } from './labelSource';
+import type { ContainersResponse, DockerStatus } from './types';
 
 export interface DiscoveryOptions {
   /** --docker-host / containerHttps.docker.host; empty resolves like the docker CLI. */
@@ -67,9 +67,9 @@ export class DockerDiscovery extends EventEmitter {
     return this.watcher?.close() ?? Promise.resolve();
   }
 
-  status(): DaemonStatus['docker'] {
+  status(): DockerStatus {
     const w = this.watcher?.status;
-    const status: DaemonStatus['docker'] = { enabled: true, labels: this.opts.labels, connected: !!w?.connected, addressMode: this.opts.addressMode };
+    const status: DockerStatus = { enabled: true, labels: this.opts.labels, connected: !!w?.connected, addressMode: this.opts.addressMode };
     if (this.endpoint) {
       status.endpoint = this.endpoint.url;
       status.endpointSource = this.endpoint.source;

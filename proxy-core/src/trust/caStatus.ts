@@ -2,11 +2,11 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readPermittedIpRanges, type LocalCa } from '../certs/localCa';
-import type { CaStatus } from '../control/apiTypes';
 import { detectPlatform, type PlatformInfo } from './platform';
 import { checkAll, type CheckEndpoint, type StoreCheck } from './trustCheck';
 import { caNames, type CaNames } from './trustPlan';
 import { readTrustRecord, trustRecordFile, writeTrustRecord, type TrustRecord } from './trustRecord';
+import type { CaStatus } from './types';
 
 export function namesOf(ca: LocalCa): CaNames {
   const cert = new crypto.X509Certificate(ca.certPem);
@@ -29,7 +29,7 @@ export function isTrusted(record: TrustRecord, fingerprint256: string): boolean 
   return check.stores.some((s) => s.result === 'trusted') && !check.stores.some((s) => addedIds.has(s.id) && s.result === 'not-trusted');
 }
 
-/** What GET /v1/ca answers (apiTypes.CaStatus). */
+/** What GET /v1/ca answers (CaStatus, trust/types.ts). */
 export function caStatus(ca: LocalCa): CaStatus {
   const caDir = path.dirname(ca.files.certFile);
   const fingerprint256 = ca.fingerprint256();

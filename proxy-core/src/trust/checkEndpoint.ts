@@ -1,8 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
 import type { LocalCa } from '../certs/localCa';
-import type { DaemonStatus } from '../control/apiTypes';
-import { ControlClient } from '../control/controlClient';
 import type { CheckEndpoint } from './trustCheck';
 
 /**
@@ -11,19 +9,24 @@ import type { CheckEndpoint } from './trustCheck';
  */
 export const CHECK_SERVERNAME = 'localhost';
 
-export function daemonEndpoint(status: Pick<DaemonStatus, 'https'>): CheckEndpoint {
+/** Where the proxy listens: the `https` field of the daemon's status. */
+export interface ProxyListener {
+  https: { bind: string; port: number };
+}
+
+export function daemonEndpoint(status: ProxyListener): CheckEndpoint {
   const bind = status.https.bind;
   const connectTo = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
   return { connectTo, port: status.https.port, servername: CHECK_SERVERNAME, source: 'the running proxy' };
 }
 
 /**
- * The running proxy of this state dir when there is one; otherwise a short-lived TLS server on
- * loopback with a fresh leaf from the same CA, so `ca trust` can verify before `serve` ever ran.
+ * The running proxy of this state dir when there is one (`running`: the caller asks the daemon,
+ * trust/ does not talk to it); otherwise a short-lived TLS server on loopback with a fresh leaf
+ * from the same CA, so `ca trust` can verify before `serve` ever ran.
  */
-export async function openCheckEndpoint(stateDir: string, ca: LocalCa): Promise<{ endpoint: CheckEndpoint; close: () => Promise<void> }> {
-  const status = await new ControlClient(stateDir).request<DaemonStatus>('GET', '/v1/status', undefined, 2000).catch(() => undefined);
-  if (status) return { endpoint: daemonEndpoint(status), close: async () => undefined };
+export async function openCheckEndpoint(running: ProxyListener | undefined, ca: LocalCa): Promise<{ endpoint: CheckEndpoint; close: () => Promise<void> }> {
+  if (running) return { endpoint: daemonEndpoint(running), close: async () => undefined };
   const leaf = await ca.issueLeaf(CHECK_SERVERNAME);
   const server = tls.createServer({ cert: leaf.certPem, key: leaf.keyPem }, (socket) => socket.end());
   server.on('tlsClientError', () => undefined);

@@ -1,0 +1,87 @@
+import type { CaStatus, CertMeta, CertsResponse, ContainersResponse, DaemonStatus, ExposeRequest, RoutesResponse, RouteView } from './apiTypes';
+
+/**
+ * The control API's endpoints and events, each declared once with its types. Clients call
+ * `ControlClient.call(Status)` instead of passing a path and casting the answer; the table in
+ * docs/architecture.md lists the same endpoints, and test/control/protocol.test.ts checks that the
+ * daemon serves each one.
+ */
+
+export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
+
+/** The `:name` parts of a path, e.g. `{ host }` for /v1/routes/:host. */
+export type PathParams = Record<string, string>;
+
+/**
+ * One endpoint. `Req` is the JSON body (`undefined`: none), `Res` the JSON answer and `Params`
+ * the path's `:name` parts (`undefined`: none).
+ */
+export interface Endpoint<Req, Res, Params extends PathParams | undefined = undefined> {
+  readonly method: Method;
+  readonly path: string;
+  /** Never set: only carries the types to `ControlClient.call`. */
+  readonly types?: { req: Req; res: Res; params: Params };
+}
+
+function endpoint<Req, Res, Params extends PathParams | undefined = undefined>(method: Method, path: string): Endpoint<Req, Res, Params> {
+  return { method, path };
+}
+
+export const Status = endpoint<undefined, DaemonStatus>('GET', '/v1/status');
+export const Routes = endpoint<undefined, RoutesResponse>('GET', '/v1/routes');
+/** Validates the route, issues its certificate and persists it. */
+export const PutRoute = endpoint<ExposeRequest, RouteView, { host: string }>('PUT', '/v1/routes/:host');
+/** Removes a user route (a label route goes with its labels). */
+export const DeleteRoute = endpoint<undefined, { removed: boolean }, { host: string }>('DELETE', '/v1/routes/:host');
+export const Certs = endpoint<undefined, CertsResponse>('GET', '/v1/certs');
+export const RenewCert = endpoint<undefined, CertMeta, { host: string }>('POST', '/v1/certs/:host/renew');
+export const Containers = endpoint<undefined, ContainersResponse>('GET', '/v1/containers');
+export const Ca = endpoint<undefined, CaStatus>('GET', '/v1/ca');
+/** Verifies the trust stores again, then answers like GET /v1/ca. */
+export const CaCheck = endpoint<undefined, CaStatus>('POST', '/v1/ca/check');
+export const Shutdown = endpoint<undefined, { stopping: boolean }>('POST', '/v1/shutdown');
+/** Server-Sent Events, see DaemonEvents; `ControlClient.subscribe` reads them. */
+export const Events = endpoint<undefined, never>('GET', '/v1/events');
+
+/** The path of one call: each `:name` replaced by its parameter, URI-encoded (the server decodes). */
+export function endpointPath(ep: Endpoint<unknown, unknown, PathParams | undefined>, params?: PathParams): string {
+  return ep.path.replace(/:([a-zA-Z]+)/g, (_, key: string) => {
+    const value = params?.[key];
+    if (value === undefined) throw new Error(`${ep.method} ${ep.path} needs the parameter ${key}.`);
+    return encodeURIComponent(value);
+  });
+}
+
+/**
+ * What a call passes besides the endpoint: the path parameters and the body when the endpoint
+ * has them (then they are required), and a timeout.
+ */
+export type CallOptions<Req, Params> = { timeoutMs?: number } & ([Params] extends [undefined] ? { params?: undefined } : { params: Params }) &
+  ([Req] extends [undefined] ? { body?: undefined } : { body: Req });
+
+/** The options argument may be left out when the endpoint has neither path parameters nor a body. */
+export type CallArgs<Req, Params> = [Params] extends [undefined]
+  ? [Req] extends [undefined]
+    ? [options?: CallOptions<Req, Params>]
+    : [options: CallOptions<Req, Params>]
+  : [options: CallOptions<Req, Params>];
+
+/**
+ * GET /v1/events: each event's name and payload. A new subscriber first gets status, routes,
+ * certs, containers (when Docker discovery is on) and ca.
+ */
+export interface DaemonEvents {
+  status: DaemonStatus;
+  routes: RoutesResponse;
+  certs: CertsResponse;
+  containers: ContainersResponse;
+  /** A line of the daemon's log. */
+  log: { line: string; at: string };
+  /** Sent whenever ca/trust.json changes, e.g. after `container-https ca trust`. */
+  ca: CaStatus;
+}
+
+export type DaemonEventName = keyof DaemonEvents;
+
+/** One event as `ControlClient.subscribe` hands it over: `(name, data)`, narrowed together by the name. */
+export type DaemonEventArgs = { [E in DaemonEventName]: [event: E, data: DaemonEvents[E]] }[DaemonEventName];

@@ -1,0 +1,45 @@
+/**
+ * Docker's own shapes: what discovery reports. The control API re-exports them as part of its
+ * contract (control/apiTypes.ts), so they live here and not there: docker/ never imports control/.
+ */
+
+/** A container as the editor's tree and the CLI see it (GET /v1/containers, event 'containers'). */
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  image: string;
+  state: 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+  health?: 'starting' | 'healthy' | 'unhealthy';
+  /** Docker's human text, e.g. "Up 3 minutes". */
+  status: string;
+  compose?: { project: string; service: string; workingDir?: string; configFiles?: string };
+  networks: Array<{ name: string; ip?: string; ipv6?: string }>;
+  ports: Array<{ containerPort: number; protocol: 'tcp' | 'udp'; hostIp?: string; hostPort?: number }>;
+  labels: Record<string, string>;
+  /** Routing labels that could not be used (unsupported rule, host claimed twice, bad port). */
+  problems?: string[];
+}
+
+export interface ContainersResponse {
+  /** False when discovery is off or the engine is unreachable; `error` says why. */
+  connected: boolean;
+  endpoint?: string;
+  error?: string;
+  containers: ContainerInfo[];
+}
+
+/** Docker discovery's state: the `docker` field of GET /v1/status. */
+export interface DockerStatus {
+  enabled: boolean;
+  labels: boolean;
+  connected: boolean;
+  endpoint?: string;
+  error?: string;
+  /** How the endpoint was chosen: "--docker-host", "DOCKER_HOST", "context NAME", "default socket", "Podman socket". */
+  endpointSource?: string;
+  /** The negotiated Engine API version. */
+  apiVersion?: string;
+  /** The --docker-address setting, and what "auto" means for this engine. */
+  addressMode?: 'auto' | 'ip' | 'published';
+  address?: 'ip' | 'published';
+}

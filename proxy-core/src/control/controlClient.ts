@@ -3,7 +3,7 @@ import { UserError } from '../errors';
 import { currentUid, statePaths } from '../paths';
 import { assertOwnSocket } from './socketOwner';
 import { SseParser } from './sse';
-import { Status, endpointPath, type CallArgs, type DaemonEventArgs, type DaemonEventName, type Endpoint, type PathParams } from './protocol';
+import { Events, Status, endpointPath, type CallArgs, type DaemonEventArgs, type DaemonEventName, type Endpoint, type PathParams } from './protocol';
 
 export interface ApiErrorBody {
   error: { code: string; message: string };
@@ -103,7 +103,7 @@ export class ControlClient {
       setImmediate(() => !closed && onClose?.(err as Error));
       return () => (closed = true);
     }
-    const req = http.request({ socketPath: this.socketPath, path: '/v1/events', method: 'GET' }, (res) => {
+    const req = http.request({ socketPath: this.socketPath, path: Events.path, method: Events.method }, (res) => {
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => parser.push(chunk));
       res.on('end', () => !closed && onClose?.());

@@ -6,6 +6,7 @@ import type { CertMeta, RouteView } from '../proxy-core/src/control/apiTypes';
 import { DeleteRoute, RenewCert } from '../proxy-core/src/control/protocol';
 import { errorMessage } from '../proxy-core/src/errors';
 import { statePaths } from '../proxy-core/src/paths';
+import { shellQuote } from '../proxy-core/src/shellQuote';
 import type { ContainersTree, Node } from './containersTree';
 import type { Ctx } from './ctx';
 import { exposeContainer, exposeLocalPort } from './exposeFlow';
@@ -163,7 +164,7 @@ function trustText(ctx: Ctx): string {
 const trustCa: CmdFactory = (ctx) => async () => {
   const terminal = vscode.window.createTerminal({ name: 'Container HTTPS: trust CA', env: { ELECTRON_RUN_AS_NODE: '1' } });
   terminal.show();
-  terminal.sendText(`${quote(process.execPath)} ${quote(ctx.cliPath)} ca trust --state-dir ${quote(ctx.config.stateDir)}`);
+  terminal.sendText(`${shellQuote(process.execPath)} ${shellQuote(ctx.cliPath)} ca trust --state-dir ${shellQuote(ctx.config.stateDir)}`);
   // The trust check result changes once the command ran; ask again when the terminal closes.
   const sub = vscode.window.onDidCloseTerminal((t) => {
     if (t !== terminal) return;
@@ -172,10 +173,6 @@ const trustCa: CmdFactory = (ctx) => async () => {
   });
   return terminal;
 };
-
-function quote(s: string): string {
-  return /^[\w./:@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 const showLog: CmdFactory = (ctx) => () => ctx.log.show();
 

@@ -15,6 +15,7 @@ import { runPlan } from '../trust/trustRunner';
 import { bool, parseArgs, str, type ParsedArgs } from './args';
 import { caPathCommand } from './routeCommands';
 import { CA_USAGE } from './usage';
+import { requireCaFile } from './caFile';
 
 
 const out = (s: string) => process.stdout.write(s + '\n');
@@ -45,8 +46,7 @@ export async function caCommand(argv: string[]): Promise<number> {
 
 async function caEnvCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { strings: ['state-dir'] });
-  const file = statePaths(resolveStateDir(str(args, 'state-dir'))).caCert;
-  if (!fs.existsSync(file)) throw new UserError(`No local CA yet at ${file}: it is created the first time the daemon starts (container-https serve).`, 'ENOCA');
+  const file = requireCaFile(statePaths(resolveStateDir(str(args, 'state-dir'))).caCert);
   out(nodeExtraCaCertsLine(file));
   return 0;
 }
@@ -244,7 +244,7 @@ async function caUntrustCommand(argv: string[]): Promise<number> {
 async function caCheckCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { strings: ['state-dir'], booleans: ['json'] });
   const stateDir = resolveStateDir(str(args, 'state-dir'));
-  if (!fs.existsSync(statePaths(stateDir).caCert)) throw new UserError(`No local CA at ${statePaths(stateDir).caCert} yet: it is created the first time the daemon starts (container-https serve).`, 'ENOCA');
+  requireCaFile(statePaths(stateDir).caCert);
   const { ca } = await LocalCa.loadOrCreate(statePaths(stateDir).caDir);
   const { endpoint, close } = await checkEndpointFor(stateDir, ca);
   try {

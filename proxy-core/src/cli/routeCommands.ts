@@ -8,6 +8,8 @@ import { bool, parseArgs, str } from './args';
 import { trustedRoots } from '../tlsRoots';
 import { waitForRoute } from './probe';
 import { verifyFailureMessage } from './tlsVerifyError';
+import { requireCaFile } from './caFile';
+import { loopbackFor } from '../bindAddress';
 
 function clientFor(stateDirFlag: string | undefined): ControlClient {
   return new ControlClient(resolveStateDir(stateDirFlag));
@@ -27,8 +29,7 @@ export async function exposeCommand(argv: string[]): Promise<number> {
   // public roots (plus NODE_EXTRA_CA_CERTS) and the --acme-ca-file root, if any.
   const ca = route.tls === 'acme' ? trustedRoots(extraRoots(status)) : fs.readFileSync(status.ca.certFile, 'utf8');
   const waitMs = Number(str(args, 'wait') ?? 10) * 1000;
-  const connectTo = status.https.bind === '0.0.0.0' || status.https.bind === '::' ? '127.0.0.1' : status.https.bind;
-  const probe = await waitForRoute({ host: route.host, port: status.https.port, connectTo, ca, waitMs });
+  const probe = await waitForRoute({ host: route.host, port: status.https.port, connectTo: loopbackFor(status.https.bind), ca, waitMs });
   if (bool(args, 'json', false)) process.stdout.write(JSON.stringify({ ...route, answered: probe.ok, probe }, null, 2) + '\n');
   if (probe.untrusted) {
     throw new UserError(verifyFailureMessage(probe.untrusted, { ...route, caFile: route.tls === 'local' ? status.ca.certFile : undefined }), 'EUNTRUSTED');
@@ -97,8 +98,7 @@ export async function certsCommand(argv: string[]): Promise<number> {
 
 export async function caPathCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { strings: ['state-dir'] });
-  const file = statePaths(resolveStateDir(str(args, 'state-dir'))).caCert;
-  if (!fs.existsSync(file)) throw new UserError(`No local CA yet at ${file}: it is created the first time the daemon starts (container-https serve).`, 'ENOCA');
+  const file = requireCaFile(statePaths(resolveStateDir(str(args, 'state-dir'))).caCert);
   process.stdout.write(file + '\n');
   return 0;
 }

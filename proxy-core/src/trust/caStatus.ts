@@ -7,6 +7,7 @@ import { checkAll, type CheckEndpoint, type StoreCheck } from './trustCheck';
 import { caNames, type CaNames } from './trustPlan';
 import { readTrustRecord, trustRecordFile, writeTrustRecord, type TrustRecord } from './trustRecord';
 import type { CaStatus } from './types';
+import { shellQuote } from '../shellQuote';
 
 export function namesOf(ca: LocalCa): CaNames {
   const cert = new crypto.X509Certificate(ca.certPem);
@@ -14,11 +15,7 @@ export function namesOf(ca: LocalCa): CaNames {
 }
 
 export function nodeExtraCaCertsLine(caFile: string, platform: NodeJS.Platform = process.platform): string {
-  return platform === 'win32' ? `set NODE_EXTRA_CA_CERTS=${caFile}` : `export NODE_EXTRA_CA_CERTS=${shellSafe(caFile)}`;
-}
-
-function shellSafe(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  return platform === 'win32' ? `set NODE_EXTRA_CA_CERTS=${caFile}` : `export NODE_EXTRA_CA_CERTS=${shellQuote(caFile)}`;
 }
 
 /** Passing means: trusted somewhere, and not found untrusted in any store `ca trust` added to. */

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
 import type { LocalCa } from '../certs/localCa';
 import type { CheckEndpoint } from './trustCheck';
+import { loopbackFor } from '../bindAddress';
 
 /**
  * Names no route can take over: the proxy serves its own `localhost` leaf for any name without a
@@ -15,9 +16,7 @@ export interface ProxyListener {
 }
 
 export function daemonEndpoint(status: ProxyListener): CheckEndpoint {
-  const bind = status.https.bind;
-  const connectTo = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
-  return { connectTo, port: status.https.port, servername: CHECK_SERVERNAME, source: 'the running proxy' };
+  return { connectTo: loopbackFor(status.https.bind), port: status.https.port, servername: CHECK_SERVERNAME, source: 'the running proxy' };
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { NssDb } from './nssDbs';
 import type { LinuxFamily, PlatformInfo } from './platform';
+import { shellQuote } from '../shellQuote';
 
 /**
  * Pure functions: which stores to touch and the exact commands for each, both ways. Nothing here
@@ -302,12 +303,9 @@ export function needsSudo(step: TrustStep, p: Pick<PlatformInfo, 'os' | 'isRoot'
 /** The command as a user would type it (POSIX shell quoting; `sudo` shown when it is used). */
 export function formatStep(step: TrustStep, p: Pick<PlatformInfo, 'os' | 'isRoot'>): string {
   const argv = needsSudo(step, p) ? ['sudo', ...step.argv] : step.argv;
-  return argv.map(p.os === 'win32' ? winQuote : shQuote).join(' ');
+  return argv.map(p.os === 'win32' ? winQuote : shellQuote).join(' ');
 }
 
-export function shQuote(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 function winQuote(s: string): string {
   return /^[A-Za-z0-9_@%+=:,./\\-]+$/.test(s) ? s : `"${s.replace(/"/g, '\\"')}"`;

@@ -6,6 +6,7 @@ import type * as tls from 'node:tls';
 import httpProxy from 'http-proxy';
 import { RouteLookup, RouteRecord, Upstream } from '../routes/types';
 import { badGatewayPage, badRequestPage, demoPage, notFoundPage, unavailablePage } from './pages';
+import { ConnectionTimeouts, ConnectionTimer, DEFAULT_TIMEOUTS } from './connectionTimer';
 import { setForwarded } from './forwardedHeaders';
 import { ForwardFailure, HttpForwarder } from './httpForwarder';
 import { h2HeadersAsH1, isLoopback, requestHasBody, requestHost, stripHopByHopRequest } from './requestInfo';
@@ -25,6 +26,8 @@ export interface HttpsProxyOptions {
   /** The public HTTPS port, for X-Forwarded-Port and the pages. */
   port: number;
   backendTimeoutMs: number;
+  /** Header and idle deadlines for client connections (default: DEFAULT_TIMEOUTS). */
+  timeouts?: ConnectionTimeouts;
   log: (line: string) => void;
 }
 
@@ -40,8 +43,11 @@ export class HttpsProxy {
   private readonly proxy: httpProxy;
   private readonly forwarder: HttpForwarder;
   private readonly sockets = new Set<net.Socket>();
+  private readonly timer: ConnectionTimer;
 
   constructor(private readonly opts: HttpsProxyOptions) {
+    const timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;
+    this.timer = new ConnectionTimer(timeouts);
     this.proxy = httpProxy.createProxyServer({ xfwd: false, ws: true, proxyTimeout: opts.backendTimeoutMs });
     this.forwarder = new HttpForwarder(opts.backendTimeoutMs);
     this.server = http2.createSecureServer(
@@ -50,6 +56,8 @@ export class HttpsProxy {
         cert: opts.defaultCert.cert,
         key: opts.defaultCert.key,
         ALPNProtocols: ['h2', 'http/1.1'],
+        // A connection that never finishes its handshake counts against the header deadline too.
+        handshakeTimeout: timeouts.headerTimeoutMs,
         SNICallback: (servername, cb) => {
           const name = servername.toLowerCase();
           const context = opts.contextFor(name);
@@ -59,6 +67,8 @@ export class HttpsProxy {
       },
       (req, res) => this.onRequest(req, res),
     );
+    this.server.on('secureConnection', (socket: tls.TLSSocket) => this.timer.secured(socket));
+    this.server.on('session', (session: http2.ServerHttp2Session) => this.timer.session(session));
     this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     // A client that drops the TLS handshake is routine on a dev machine; don't crash or spam.
     this.server.on('tlsClientError', () => undefined);
@@ -87,6 +97,7 @@ export class HttpsProxy {
 
   private onRequest(req: AnyRequest, res: AnyResponse): void {
     if (req.httpVersionMajor !== 2) {
+      this.timer.request(req as http.IncomingMessage, res as http.ServerResponse);
       const bad = checkHttp1Target(req as http.IncomingMessage);
       // The connection closes after the 400: what follows a malformed request cannot be trusted.
       if (bad) return sendHtml(res, 400, badRequestPage(bad), { connection: 'close' });
@@ -146,6 +157,7 @@ export class HttpsProxy {
   }
 
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.timer.upgraded(req.socket);
     if (checkHttp1Target(req)) {
       socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;

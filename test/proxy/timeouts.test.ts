@@ -174,7 +174,8 @@ test('a WebSocket quiet for longer than both timeouts stays open', async () => {
 });
 
 test('a server-sent event stream with gaps longer than both timeouts is not cut, over HTTP/1.1 and HTTP/2', async () => {
-  const h1 = inBoth(
+  // One pair after the other: interleaved, round robin could give both HTTP/1.1 streams to one process.
+  const h1 = await inBoth(
     () =>
       new Promise<{ owner: number | undefined; body: Promise<string> }>((resolve, reject) => {
         https
@@ -192,7 +193,7 @@ test('a server-sent event stream with gaps longer than both timeouts is not cut,
       }),
   );
   const sessions: http2.ClientHttp2Session[] = [];
-  const h2 = inBoth(async () => {
+  const h2 = await inBoth(async () => {
     const session = http2.connect(`https://127.0.0.1:${port}`, { ca, servername: 's.localhost' });
     sessions.push(session);
     await new Promise((r) => session.once('connect', r));
@@ -209,7 +210,7 @@ test('a server-sent event stream with gaps longer than both timeouts is not cut,
     return { owner, body: ended };
   });
   try {
-    for (const { body } of [...(await h1), ...(await h2)]) assert.equal(await body, 'data: 1\n\ndata: 2\n\ndata: 3\n\n');
+    for (const { body } of [...h1, ...h2]) assert.equal(await body, 'data: 1\n\ndata: 2\n\ndata: 3\n\n');
   } finally {
     for (const s of sessions) s.close();
   }

@@ -3,13 +3,13 @@ import { DEFAULT_OPTIONS, DEMO_HOST, Daemon } from '../daemon/daemon';
 import { ADDRESS_MODES, AddressMode } from '../docker/containerResolver';
 import { UserError } from '../errors';
 import { resolveStateDir } from '../paths';
-import { bool, parseArgs, port, str } from './args';
+import { ParsedArgs, bool, parseArgs, port, str } from './args';
 import { httpsUrl } from '../routes/hostName';
 
 
 export async function serveCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
-    strings: ['state-dir', 'https-port', 'http-port', 'bind', 'acme-directory', 'acme-email', 'acme-ca-file', 'acme-challenge', 'acme-eab-kid', 'acme-eab-hmac', 'acme-dns-hook', 'backend-timeout', 'ca-suffixes', 'docker-host', 'docker-address', 'exit-when-idle', 'workers'],
+    strings: ['state-dir', 'https-port', 'http-port', 'bind', 'acme-directory', 'acme-email', 'acme-ca-file', 'acme-challenge', 'acme-eab-kid', 'acme-eab-hmac', 'acme-dns-hook', 'backend-timeout', 'header-timeout', 'idle-timeout', 'ca-suffixes', 'docker-host', 'docker-address', 'exit-when-idle', 'workers'],
     booleans: ['docker', 'labels', 'demo', 'http', 'acme-agree-tos'],
   });
   const stateDir = resolveStateDir(str(args, 'state-dir'));
@@ -44,6 +44,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     acmeEab: eabKid && eabHmac ? { kid: eabKid, hmacKey: eabHmac } : undefined,
     acmeDnsHook: str(args, 'acme-dns-hook'),
     backendTimeoutMs: Number(str(args, 'backend-timeout') ?? DEFAULT_OPTIONS.backendTimeoutMs / 1000) * 1000,
+    headerTimeoutMs: timeoutSeconds(args, 'header-timeout'),
+    idleTimeoutMs: timeoutSeconds(args, 'idle-timeout'),
     caSuffixes: str(args, 'ca-suffixes')?.split(',').map((s) => s.trim()).filter(Boolean),
     exitWhenIdleMs: idleSeconds(str(args, 'exit-when-idle')),
     workers: workerCount(str(args, 'workers')),
@@ -69,6 +71,16 @@ function idleSeconds(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text)) throw new UserError(`--exit-when-idle must be a number of seconds, not "${text}".`, 'EUSAGE');
   return Number(text) * 1000;
+}
+
+/** --header-timeout / --idle-timeout: seconds (fractions allowed), in ms; undefined keeps the default. */
+function timeoutSeconds(args: ParsedArgs, name: string): number | undefined {
+  const text = str(args, name);
+  if (text === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(text) || Number(text) <= 0 || Number(text) > 86_400) {
+    throw new UserError(`--${name} must be a number of seconds above 0 and up to 86400, not "${text}".`, 'EUSAGE');
+  }
+  return Math.round(Number(text) * 1000);
 }
 
 /** How the user invoked us, so printed commands can be pasted as they are (npm start runs dist/cli.js). */

@@ -18,6 +18,7 @@ import { ensurePrivateDir } from '../privateDir';
 import { HttpListener } from '../proxy/httpListener';
 import { ConnectionDispatcher } from '../proxy/connectionDispatcher';
 import { HttpsProxy } from '../proxy/httpsProxy';
+import { ConnectionTimeouts, DEFAULT_TIMEOUTS } from '../proxy/connectionTimer';
 import { httpsUrl, normalizeHost } from '../routes/hostName';
 import { snapshotRoutes } from '../routes/routeSnapshot';
 import { RouteStore } from '../routes/routeStore';
@@ -62,6 +63,10 @@ export interface DaemonOptions {
   /** Failure backoff of ACME orders; the default respects Let's Encrypt's limits (tests shorten it). */
   acmeRetry?: RetryPolicy;
   backendTimeoutMs: number;
+  /** TLS handshake, then each request's headers, must finish within this (default 60 s; serve --header-timeout). */
+  headerTimeoutMs?: number;
+  /** Keep-alive connections and HTTP/2 sessions with nothing in progress close after this (default 75 s; serve --idle-timeout). */
+  idleTimeoutMs?: number;
   /**
    * Proxy worker processes beside the daemon's own (0: the daemon serves every connection).
    * Undefined: one when the machine has two or more cores (defaultWorkerCount).
@@ -205,6 +210,7 @@ export class Daemon {
       defaultCert,
       port: options.httpsPort,
       backendTimeoutMs: options.backendTimeoutMs,
+      timeouts: this.timeouts(),
       log: (l) => this.log(l),
     });
     this.closers.push(() => this.https.close());
@@ -271,6 +277,13 @@ export class Daemon {
     this.log(`listening on https://${options.bind}:${options.httpsPort}${this.http ? ` and http://${options.bind}:${options.httpPort}` : ''}; control socket ${paths.socket}`);
   }
 
+  private timeouts(): ConnectionTimeouts {
+    return {
+      headerTimeoutMs: this.options.headerTimeoutMs ?? DEFAULT_TIMEOUTS.headerTimeoutMs,
+      idleTimeoutMs: this.options.idleTimeoutMs ?? DEFAULT_TIMEOUTS.idleTimeoutMs,
+    };
+  }
+
   /** Proxy workers get the routes as resolved here (container addresses included) and every certificate. */
   private startWorkers(defaultCert: { cert: string; key: string }, fallbackCerts: FallbackCerts): void {
     const count = this.options.workers ?? defaultWorkerCount();
@@ -283,6 +296,7 @@ export class Daemon {
       count,
       port: this.options.httpsPort,
       backendTimeoutMs: this.options.backendTimeoutMs,
+      timeouts: this.timeouts(),
       defaultCert,
       routes: () => snapshotRoutes(this.table),
       certs: () => this.certs.store.list().flatMap((meta) => pems(meta.host) ?? []),

@@ -61,6 +61,7 @@ function onMessage(msg: ToWorker, handle: unknown): void {
         defaultCert: msg.defaultCert,
         port: msg.port,
         backendTimeoutMs: msg.backendTimeoutMs,
+        timeouts: msg.timeouts,
         log,
       });
       break;

@@ -4,6 +4,7 @@ import type * as net from 'node:net';
 import * as path from 'node:path';
 import { errorMessage } from '../errors';
 import type { ConnectionTaker } from '../proxy/connectionDispatcher';
+import type { ConnectionTimeouts } from '../proxy/connectionTimer';
 import type { RouteSnapshot } from '../routes/routeSnapshot';
 import type { CertPem, FromWorker, ToWorker } from './workerProtocol';
 
@@ -13,6 +14,8 @@ export interface WorkerPoolOptions {
   script?: string;
   port: number;
   backendTimeoutMs: number;
+  /** The client connections' header and idle deadlines (the worker's default when absent). */
+  timeouts?: ConnectionTimeouts;
   defaultCert: { cert: string; key: string };
   /** Every route, resolved (container addresses included). */
   routes: () => RouteSnapshot;
@@ -177,6 +180,7 @@ export class WorkerPool {
       seq: initSeq,
       port: this.opts.port,
       backendTimeoutMs: this.opts.backendTimeoutMs,
+      timeouts: this.opts.timeouts,
       defaultCert: this.opts.defaultCert,
       routes: this.opts.routes(),
       certs,

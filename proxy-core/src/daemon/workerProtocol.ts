@@ -1,3 +1,4 @@
+import type { ConnectionTimeouts } from '../proxy/connectionTimer';
 import type { RouteSnapshot } from '../routes/routeSnapshot';
 
 /** A certificate as it crosses to a worker (the worker builds its own TLS context from it). */
@@ -12,7 +13,7 @@ export interface CertPem {
  * daemon can wait until all workers serve what it serves (expose returns only after that).
  */
 export type ToWorker =
-  | { t: 'init'; seq: number; port: number; backendTimeoutMs: number; defaultCert: { cert: string; key: string }; routes: RouteSnapshot; certs: CertPem[] }
+  | { t: 'init'; seq: number; port: number; backendTimeoutMs: number; timeouts?: ConnectionTimeouts; defaultCert: { cert: string; key: string }; routes: RouteSnapshot; certs: CertPem[] }
   | { t: 'routes'; seq: number; routes: RouteSnapshot }
   | { t: 'certs'; seq: number; set: CertPem[]; remove: string[] }
   /** Sent with a TCP socket handle: serve this connection. */

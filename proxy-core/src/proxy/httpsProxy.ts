@@ -5,9 +5,12 @@ import type { Duplex } from 'node:stream';
 import type * as tls from 'node:tls';
 import httpProxy from 'http-proxy';
 import { RouteLookup, RouteRecord, Upstream } from '../routes/types';
-import { badGatewayPage, demoPage, notFoundPage, unavailablePage } from './pages';
+import { badGatewayPage, badRequestPage, demoPage, notFoundPage, unavailablePage } from './pages';
+import { ConnectionTimeouts, ConnectionTimer, DEFAULT_TIMEOUTS } from './connectionTimer';
+import { setForwarded } from './forwardedHeaders';
 import { ForwardFailure, HttpForwarder } from './httpForwarder';
 import { h2HeadersAsH1, isLoopback, requestHasBody, requestHost, stripHopByHopRequest } from './requestInfo';
+import { checkHttp1Target } from './requestTarget';
 
 type AnyRequest = http.IncomingMessage | http2.Http2ServerRequest;
 type AnyResponse = http.ServerResponse | http2.Http2ServerResponse;
@@ -23,6 +26,8 @@ export interface HttpsProxyOptions {
   /** The public HTTPS port, for X-Forwarded-Port and the pages. */
   port: number;
   backendTimeoutMs: number;
+  /** Header and idle deadlines for client connections (default: DEFAULT_TIMEOUTS). */
+  timeouts?: ConnectionTimeouts;
   log: (line: string) => void;
 }
 
@@ -38,8 +43,11 @@ export class HttpsProxy {
   private readonly proxy: httpProxy;
   private readonly forwarder: HttpForwarder;
   private readonly sockets = new Set<net.Socket>();
+  private readonly timer: ConnectionTimer;
 
   constructor(private readonly opts: HttpsProxyOptions) {
+    const timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;
+    this.timer = new ConnectionTimer(timeouts);
     this.proxy = httpProxy.createProxyServer({ xfwd: false, ws: true, proxyTimeout: opts.backendTimeoutMs });
     this.forwarder = new HttpForwarder(opts.backendTimeoutMs);
     this.server = http2.createSecureServer(
@@ -48,6 +56,8 @@ export class HttpsProxy {
         cert: opts.defaultCert.cert,
         key: opts.defaultCert.key,
         ALPNProtocols: ['h2', 'http/1.1'],
+        // A connection that never finishes its handshake counts against the header deadline too.
+        handshakeTimeout: timeouts.headerTimeoutMs,
         SNICallback: (servername, cb) => {
           const name = servername.toLowerCase();
           const context = opts.contextFor(name);
@@ -57,6 +67,8 @@ export class HttpsProxy {
       },
       (req, res) => this.onRequest(req, res),
     );
+    this.server.on('secureConnection', (socket: tls.TLSSocket) => this.timer.secured(socket));
+    this.server.on('session', (session: http2.ServerHttp2Session) => this.timer.session(session));
     this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     // A client that drops the TLS handshake is routine on a dev machine; don't crash or spam.
     this.server.on('tlsClientError', () => undefined);
@@ -84,6 +96,18 @@ export class HttpsProxy {
   }
 
   private onRequest(req: AnyRequest, res: AnyResponse): void {
+    if (req.httpVersionMajor !== 2) {
+      this.timer.request(req as http.IncomingMessage, res as http.ServerResponse);
+      const bad = checkHttp1Target(req as http.IncomingMessage);
+      // The connection closes after the 400: what follows a malformed request cannot be trusted.
+      if (bad) return sendHtml(res, 400, badRequestPage(bad), { connection: 'close' });
+    }
+    // A question about this server, not about a resource (RFC 9110 §9.3.7); there is no path to forward.
+    if (req.url === '*') {
+      (res as http.ServerResponse).writeHead(200, { allow: 'GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS', 'content-length': '0' });
+      res.end();
+      return;
+    }
     const host = requestHost(req.headers);
     const found = this.opts.table.resolve(host);
     if (!found) return this.notFound(req, res, host);
@@ -133,6 +157,11 @@ export class HttpsProxy {
   }
 
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.timer.upgraded(req.socket);
+    if (checkHttp1Target(req)) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
     const host = requestHost(req.headers);
     const found = this.opts.table.resolve(host);
     if (!found || found.resolution.kind !== 'upstream') {
@@ -172,17 +201,6 @@ function describeFailure(err: NodeJS.ErrnoException, timeoutMs: number): { statu
     default:
       return { status: 502, reason: err.message };
   }
-}
-
-/**
- * We are the first proxy on the path (a browser on this machine talks to us), so incoming
- * X-Forwarded-* values are replaced, not trusted — as Traefik does without trustedIPs.
- */
-function setForwarded(headers: http.IncomingHttpHeaders, remote: string | undefined, port: number): void {
-  headers['x-forwarded-for'] = (remote ?? '').replace(/^::ffff:/, '');
-  headers['x-forwarded-proto'] = 'https';
-  headers['x-forwarded-host'] = headers.host;
-  headers['x-forwarded-port'] = String(port);
 }
 
 export function sendHtml(res: AnyResponse, status: number, html: string, extra: Record<string, string> = {}): void {

@@ -22,6 +22,10 @@ export function notFoundPage(host: string, routes: RouteRecord[] | undefined, ht
   return page('No route for this host', `<p>This proxy has no route for <code>${esc(host || '(no Host header)')}</code>.</p>${list}`);
 }
 
+export function badRequestPage(reason: string): string {
+  return page('Bad request', `<p>This proxy refused the request: ${esc(reason)}.</p><p>Browsers never send this; check the client or script that did.</p>`);
+}
+
 export function badGatewayPage(host: string, target: string, reason: string): string {
   return page(
     'Bad gateway',

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { isProxyHeader } from './forwardedHeaders';
 
 /** The host a request is for, without port, lower case. HTTP/2 carries it in :authority. */
 export function requestHost(headers: IncomingHttpHeaders): string {
@@ -26,7 +27,8 @@ export function isLoopback(address: string | undefined): boolean {
 export function h2HeadersAsH1(source: IncomingHttpHeaders): IncomingHttpHeaders {
   const headers: IncomingHttpHeaders = {};
   for (const key in source) if (key.charCodeAt(0) !== 58 /* ':' */ && key !== 'te' && key !== 'expect') headers[key] = source[key];
-  if (!headers.host && source[':authority']) headers.host = source[':authority'] as string;
+  // :authority wins over a host header that says otherwise (RFC 9113 §8.3.1): routing used it.
+  if (source[':authority']) headers.host = source[':authority'] as string;
   return headers;
 }
 
@@ -40,7 +42,10 @@ export function h2HeadersAsH1(source: IncomingHttpHeaders): IncomingHttpHeaders 
 export function stripHopByHopRequest(headers: IncomingHttpHeaders): void {
   const listed = headers.connection;
   if (listed !== undefined) {
-    for (const name of String(listed).toLowerCase().split(',')) delete headers[name.trim()];
+    for (const option of String(listed).toLowerCase().split(',')) {
+      const name = option.trim();
+      if (mayBeListed(name)) delete headers[name];
+    }
     delete headers.connection;
   }
   if (headers['keep-alive'] !== undefined) delete headers['keep-alive'];
@@ -51,6 +56,16 @@ export function stripHopByHopRequest(headers: IncomingHttpHeaders): void {
   if (headers.upgrade !== undefined) delete headers.upgrade;
   if (headers.expect !== undefined) delete headers.expect;
   if (headers['http2-settings'] !== undefined) delete headers['http2-settings'];
+}
+
+/**
+ * A client's Connection options may remove hop-by-hop fields only. Host routes the request and
+ * Content-Length frames its body (dropping it would turn the upload chunked, which some backends
+ * refuse with 411), and the forwarding headers are the proxy's own (forwardedHeaders.ts): listing
+ * them let a client hide Host and X-Forwarded-Host from the backend (Traefik CVE-2024-45410).
+ */
+function mayBeListed(name: string): boolean {
+  return name !== 'host' && name !== 'content-length' && !isProxyHeader(name);
 }
 
 /**

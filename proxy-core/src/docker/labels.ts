@@ -61,6 +61,15 @@ export function parseRouteLabels(labels: Record<string, string> | undefined | nu
   return out;
 }
 
+/**
+ * The network a container's labels ask to be reached on, as written (container-https.network
+ * first). The resolver needs it on every proxied request, so the container model reads it once
+ * (docker/containerModel.ts).
+ */
+export function preferredNetworkOf(labels: Record<string, string>): string | undefined {
+  return labels[`${OWN}network`] || labels[DOCKER_NETWORK] || undefined;
+}
+
 /** Keys under a prefix, with the prefix removed. */
 function pick(labels: Record<string, string>, prefix: string): Record<string, string> {
   const out: Record<string, string> = {};

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hostsOfRule, hostsOfV1Rule, parseRouteLabels } from '../../proxy-core/src/docker/labels';
+import { parseRouteLabels } from '../../proxy-core/src/docker/labels';
 
 type Expect = { routes: Array<{ host: string; port?: number; tls?: 'local' | 'acme' }>; problems?: RegExp[]; network?: string };
 
@@ -69,19 +69,4 @@ describe('label parser (table-driven)', () => {
       assert.equal(got.network, expect.network);
     });
   }
-});
-
-describe('rule helpers', () => {
-  it('v2: only a disjunction of Host matchers yields hosts', () => {
-    assert.deepEqual(hostsOfRule('Host(`a`)||Host(`b`)'), ['a', 'b']);
-    assert.match(hostsOfRule('Host(`a`) && Path(`/x`)') as string, /&&/);
-    assert.match(hostsOfRule('Method(`GET`)') as string, /uses Method/);
-    assert.match(hostsOfRule('Host()') as string, /without a name/);
-  });
-  it('v1: Host only, one rule', () => {
-    assert.deepEqual(hostsOfV1Rule('Host:a,b'), ['a', 'b']);
-    assert.match(hostsOfV1Rule('') as string, /empty/);
-    assert.match(hostsOfV1Rule('Host:a;Host:b') as string, /several matchers/);
-    assert.match(hostsOfV1Rule('nonsense') as string, /cannot be parsed/);
-  });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RawContainer, modelContainer } from '../../proxy-core/src/docker/containerModel';
 import { AddressMode, ResolverContext, resolveContainer } from '../../proxy-core/src/docker/containerResolver';
+import { DiscoveryOptions, DockerDiscovery } from '../../proxy-core/src/docker/discovery';
 import { deriveLabelRoutes } from '../../proxy-core/src/docker/labelSource';
 
 // Raw entries shaped like GET /containers/json from Engine 20.10 (what the engine here returns).
@@ -139,5 +140,35 @@ describe('label source', () => {
     const out = deriveLabelRoutes([modelContainer(c)], { permits, suffixes: ['localhost'] });
     assert.deepEqual(out.records.map((r) => [r.host, r.tls]), [['shop.example.com', 'acme']]);
     assert.equal(out.held.length, 0);
+  });
+});
+
+describe('hot path: labels are read when the model changes, never per request', () => {
+  /** Labels that count every read of a key or of the key list. */
+  function countingLabels(labels: Record<string, string>): { labels: Record<string, string>; reads: () => number } {
+    let reads = 0;
+    const proxy = new Proxy(labels, {
+      get: (t, k) => (reads++, Reflect.get(t, k)),
+      ownKeys: (t) => (reads++, Reflect.ownKeys(t)),
+    });
+    return { labels: proxy, reads: () => reads };
+  }
+
+  it('the discovery resolver and the label source read no label after the container is modeled', () => {
+    const counted = countingLabels({ 'com.docker.compose.project': 'shop', 'container-https.host': 'web.localhost', 'traefik.docker.network': 'backend' });
+    const c = modelContainer(raw({ Labels: counted.labels, NetworkSettings: { Networks: { bridge: { IPAddress: '172.17.0.5' }, shop_backend: { IPAddress: '172.20.0.5' } } } }));
+    assert.ok(counted.reads() > 0, 'modeling parses the labels');
+    const before = counted.reads();
+
+    // Not started: no engine is contacted; the model is put in place as an engine event would.
+    const discovery = new DockerDiscovery({ host: 'unix:///nonexistent/docker.sock', addressMode: 'ip', labels: true, log: () => {} } as unknown as DiscoveryOptions);
+    (discovery as unknown as { byName: Map<string, typeof c> }).byName = new Map([['web', c]]);
+    for (let i = 0; i < 100; i++) {
+      const r = discovery.resolver('web', 8000);
+      assert.equal(r.kind === 'upstream' && r.upstream.href, 'http://172.20.0.5:8000');
+    }
+    const out = deriveLabelRoutes([c], { permits: () => true, suffixes: ['localhost'] });
+    assert.deepEqual(out.records.map((r) => r.host), ['web.localhost']);
+    assert.equal(counted.reads(), before, 'labels read after modeling');
   });
 });

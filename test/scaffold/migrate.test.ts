@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as YAML from 'yaml';
 import { migrateComposeLabels, migrateTraefikV1 } from '../../proxy-core/src/scaffold';
-import { migrateLabelPairs, translateRule } from '../../proxy-core/src/scaffold/migrateLabels';
+import { migrateLabelPairs } from '../../proxy-core/src/scaffold/migrateLabels';
 import { blog, staticConfig, validateLabels } from './support';
 
 function labelsOf(text: string, service: string): Array<[string, string]> {
@@ -148,29 +148,6 @@ dashboard = true
 });
 
 describe('migrate: v1 labels', () => {
-  const rules: Array<[string, string | undefined, string[]]> = [
-    ['Host:a.com,b.com', 'Host(`a.com`) || Host(`b.com`)', []],
-    ['Host:a.com', 'Host(`a.com`)', []],
-    ['Host:a.com;PathPrefix:/api', 'Host(`a.com`) && PathPrefix(`/api`)', []],
-    ['Host:a.com,b.com;Path:/x', '(Host(`a.com`) || Host(`b.com`)) && Path(`/x`)', []],
-    ['Host:a.com;PathPrefixStrip:/api', 'Host(`a.com`) && PathPrefix(`/api`)', ['r-stripprefix']],
-    ['Host:a.com;Method:GET,POST', 'Host(`a.com`) && (Method(`GET`) || Method(`POST`))', []],
-    ['Headers:X-Env,prod', 'Header(`X-Env`, `prod`)', []],
-    ['Host:${DOMAIN},www.${DOMAIN}', 'Host(`${DOMAIN}`) || Host(`www.${DOMAIN}`)', []],
-  ];
-  for (const [v1, v3, middlewares] of rules) {
-    it(`rule ${v1} → ${v3}`, () => {
-      const t = translateRule(v1, 'r');
-      assert.equal(t.rule, v3);
-      assert.deepEqual(t.middlewares.map(([m]) => m), middlewares);
-      assert.deepEqual(t.problems, []);
-    });
-  }
-
-  it('a HostRegexp rule is reported, not guessed', () => {
-    assert.equal(translateRule('HostRegexp:{sub:[a-z]+}.a.com', 'r').problems.length, 1);
-  });
-
   it('the blog\'s deployment labels (map form in its ansible role) → a valid v3 router and service', () => {
     const m = migrateLabelPairs(blog.ansibleLabels, 'flask');
     assert.deepEqual(m.unmapped, []);

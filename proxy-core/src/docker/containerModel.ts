@@ -1,3 +1,4 @@
+import { LabelParse, parseRouteLabels, preferredNetworkOf } from './labels';
 import type { ContainerInfo } from './types';
 
 /** The fields of the engine's GET /containers/json entries we read (stable since API 1.24). */
@@ -21,6 +22,13 @@ export interface ModeledContainer {
   networkMode: string;
   /** Seconds since the epoch, for stable ordering (older containers win host conflicts). */
   created: number;
+  /**
+   * The routing labels, parsed once here: a container's labels are fixed for its lifetime and
+   * every engine event makes a new model, so deriving routes never parses them again.
+   */
+  routing: LabelParse;
+  /** The network its labels prefer; read by the resolver on every proxied request. */
+  preferredNetwork?: string;
 }
 
 const STATES = new Set<ContainerInfo['state']>(['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']);
@@ -54,7 +62,10 @@ export function modelContainer(raw: RawContainer): ModeledContainer {
     if (wd) info.compose.workingDir = wd;
     if (files) info.compose.configFiles = files;
   }
-  return { info, networkMode: raw.HostConfig?.NetworkMode ?? 'default', created: raw.Created ?? 0 };
+  const modeled: ModeledContainer = { info, networkMode: raw.HostConfig?.NetworkMode ?? 'default', created: raw.Created ?? 0, routing: parseRouteLabels(labels) };
+  const preferredNetwork = preferredNetworkOf(labels);
+  if (preferredNetwork) modeled.preferredNetwork = preferredNetwork;
+  return modeled;
 }
 
 /** Docker lists names with a leading slash, and links as extra "/other/alias" names. */

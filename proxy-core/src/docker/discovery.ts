@@ -35,6 +35,7 @@ export class DockerDiscovery extends EventEmitter {
   private held: HeldRoute[] = [];
   private labelProblems = new Map<string, string[]>();
   private ensured = new Set<string>();
+  private resolverContext?: ResolverContext;
   readonly resolver: ContainerResolver;
 
   constructor(private readonly opts: DiscoveryOptions) {
@@ -139,22 +140,35 @@ export class DockerDiscovery extends EventEmitter {
     return undefined;
   }
 
+  /**
+   * What the resolver reads. Built once, because the resolver runs for every proxied request:
+   * the getters read the watcher's current state, and each container's labels were parsed when
+   * the model changed (docker/containerModel.ts), so a request only looks things up.
+   */
   private context(): ResolverContext {
-    const w = this.watcher;
-    const facts = w?.facts;
-    const local = this.endpoint?.local ?? true;
-    return {
+    if (this.resolverContext) return this.resolverContext;
+    const { watcher: w, endpoint, endpointError } = this;
+    const local = endpoint?.local ?? true;
+    this.resolverContext = {
       find: (n) => this.find(n),
       driverOf: (n) => w?.driverOf(n),
-      publishedHost: local ? '127.0.0.1' : (this.endpoint?.modem.host ?? '127.0.0.1'),
-      ipsUnreachable: facts?.ipsUnreachable ?? !local,
-      ipsUnreachableWhy: facts?.why,
-      // Read straight from the labels: this runs on every proxied request.
-      preferredNetwork: (c) => c.info.labels['container-https.network'] || c.info.labels['traefik.docker.network'] || undefined,
-      connected: !!w?.status.connected,
-      endpoint: this.endpoint?.url ?? '(none)',
-      error: this.endpointError ?? w?.status.error,
+      publishedHost: local ? '127.0.0.1' : (endpoint?.modem.host ?? '127.0.0.1'),
+      get ipsUnreachable() {
+        return w?.facts?.ipsUnreachable ?? !local;
+      },
+      get ipsUnreachableWhy() {
+        return w?.facts?.why;
+      },
+      preferredNetwork: (c) => c.preferredNetwork,
+      get connected() {
+        return !!w?.status.connected;
+      },
+      endpoint: endpoint?.url ?? '(none)',
+      get error() {
+        return endpointError ?? w?.status.error;
+      },
     };
+    return this.resolverContext;
   }
 
   private effectiveAddress(): 'ip' | 'published' {

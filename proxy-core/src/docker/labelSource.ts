@@ -1,6 +1,5 @@
 import type { RouteRecord } from '../routes/types';
 import { ModeledContainer } from './containerModel';
-import { parseRouteLabels } from './labels';
 
 /** A host a container's labels ask for that we list but do not serve, and why. */
 export interface HeldRoute {
@@ -24,7 +23,8 @@ export interface LabelSourceOptions {
 }
 
 /**
- * Derives label routes from the whole container model (labels are re-derived, never stored).
+ * Derives label routes from the whole container model (routes are re-derived, never stored;
+ * each container's labels were parsed once, when it was modeled).
  * Older containers win a host two containers claim, so a new container cannot take over a
  * route silently; the loser is reported.
  */
@@ -34,9 +34,8 @@ export function deriveLabelRoutes(containers: ModeledContainer[], opts: LabelSou
   const sorted = [...containers].sort((a, b) => a.created - b.created || a.info.name.localeCompare(b.info.name));
   for (const c of sorted) {
     const { info } = c;
-    const parsed = parseRouteLabels(info.labels);
-    const problems = [...parsed.problems];
-    for (const route of parsed.routes) {
+    const problems = [...c.routing.problems];
+    for (const route of c.routing.routes) {
       const taken = owner.get(route.host);
       if (taken) {
         problems.push(`${route.host} (${route.origin}) is already routed to container ${taken}: not routed here.`);

@@ -1,5 +1,7 @@
 import { errorMessage } from '../errors';
 import { normalizeHost } from '../routes/hostName';
+import { DOCKER_NETWORK, ENABLE, HTTP_PREFIX, ROUTER, SERVICE, TRAEFIK_PREFIX, V1, isRoutingKey, isTcpUdpKey, parseHttpKey, parseV1RoutingKey, routerKey, serviceKey, v1Key } from '../traefik/labelKeys';
+import { hostsOfRule, hostsOfV1Rule, hostsRule } from '../traefik/rules';
 
 /**
  * The one place that reads routing labels off a container: Traefik v1, Traefik v2/v3 and our
@@ -34,29 +36,38 @@ export function parseRouteLabels(labels: Record<string, string> | undefined | nu
   const own = pick(all, OWN);
   if (own.enable !== undefined && FALSE.test(own.enable)) return out;
 
-  const network = own.network || all['traefik.docker.network'];
+  const network = own.network || all[DOCKER_NETWORK];
   if (network) out.network = network;
 
   parseOwn(own, out);
 
-  const traefikKeys = Object.keys(all).filter((k) => k.startsWith('traefik.') && k !== 'traefik.enable');
-  const enable = all['traefik.enable'];
+  const traefikKeys = Object.keys(all).filter((k) => k.startsWith(TRAEFIK_PREFIX) && k !== ENABLE);
+  const enable = all[ENABLE];
   if (traefikKeys.length && enable === undefined) {
-    if (traefikKeys.some((k) => /^traefik\.(http\.routers|frontend\.rule|[^.]+\.frontend\.rule)/.test(k))) {
-      out.problems.push('Traefik labels ignored: add traefik.enable=true (routing from labels is opt-in, as in Traefik with exposedByDefault=false).');
+    if (traefikKeys.some(isRoutingKey)) {
+      out.problems.push(`Traefik labels ignored: add ${ENABLE}=true (routing from labels is opt-in, as in Traefik with exposedByDefault=false).`);
     }
   } else if (enable !== undefined && TRUE.test(enable)) {
     const before = out.problems.length;
     parseTraefikV2(all, out);
     parseTraefikV1(all, out);
     if (!out.routes.some((r) => r.origin.startsWith('traefik')) && out.problems.length === before) {
-      out.problems.push('traefik.enable=true but no router rule: Traefik would apply its default rule, which is not used here. Add traefik.http.routers.NAME.rule=Host(`app.localhost`) or container-https.host.');
+      out.problems.push(`${ENABLE}=true but no router rule: Traefik would apply its default rule, which is not used here. Add ${routerKey('NAME', ROUTER.rule)}=${hostsRule(['app.localhost'])} or container-https.host.`);
     }
   } else if (enable !== undefined && !FALSE.test(enable)) {
-    out.problems.push(`traefik.enable="${enable}" is neither true nor false: Traefik labels ignored.`);
+    out.problems.push(`${ENABLE}="${enable}" is neither true nor false: Traefik labels ignored.`);
   }
   dedupe(out);
   return out;
+}
+
+/**
+ * The network a container's labels ask to be reached on, as written (container-https.network
+ * first). The resolver needs it on every proxied request, so the container model reads it once
+ * (docker/containerModel.ts).
+ */
+export function preferredNetworkOf(labels: Record<string, string>): string | undefined {
+  return labels[`${OWN}network`] || labels[DOCKER_NETWORK] || undefined;
 }
 
 /** Keys under a prefix, with the prefix removed. */
@@ -116,34 +127,34 @@ function parseTraefikV2(all: Record<string, string>, out: LabelParse): void {
   const services = new Map<string, Record<string, string>>();
   let tcpUdp = false;
   for (const [key, value] of Object.entries(all)) {
-    const m = /^traefik\.http\.(routers|services)\.([^.]+)\.(.+)$/.exec(key);
-    if (m) {
-      const group = m[1] === 'routers' ? routers : services;
-      if (!group.has(m[2])) group.set(m[2], {});
-      group.get(m[2])![m[3].toLowerCase()] = String(value ?? '').trim();
-    } else if (/^traefik\.(tcp|udp)\./.test(key)) {
+    const m = parseHttpKey(key);
+    if (m && m.kind !== 'middlewares') {
+      const group = m.kind === 'routers' ? routers : services;
+      if (!group.has(m.name)) group.set(m.name, {});
+      group.get(m.name)![m.option.toLowerCase()] = String(value ?? '').trim();
+    } else if (isTcpUdpKey(key)) {
       tcpUdp = true;
     }
   }
-  if (tcpUdp) out.problems.push('Traefik TCP/UDP routers are not routed by the local HTTPS proxy (only traefik.http.* routers are).');
+  if (tcpUdp) out.problems.push(`Traefik TCP/UDP routers are not routed by the local HTTPS proxy (only ${HTTP_PREFIX}* routers are).`);
 
   const servicePort = new Map<string, number | null>();
   for (const [name, keys] of services) {
-    const scheme = keys['loadbalancer.server.scheme'];
+    const scheme = keys[SERVICE.scheme];
     if (scheme && scheme.toLowerCase() !== 'http') {
       out.problems.push(`Traefik service "${name}" uses scheme ${scheme}, which container targets do not support (plain HTTP only): its routers are not routed.`);
       servicePort.set(name, null);
       continue;
     }
-    const port = parsePort(keys['loadbalancer.server.port'], `traefik.http.services.${name}.loadbalancer.server.port`, out);
+    const port = parsePort(keys[SERVICE.port], serviceKey(name, SERVICE.port), out);
     servicePort.set(name, port === null ? null : (port ?? undefined) as number);
   }
 
   for (const [name, keys] of [...routers].sort(([a], [b]) => a.localeCompare(b))) {
     const origin = `traefik router "${name}"`;
-    const rule = keys.rule;
+    const rule = keys[ROUTER.rule];
     if (!rule) {
-      out.problems.push(`${origin} has no rule: Traefik's default rule is not applied here; add traefik.http.routers.${name}.rule=Host(\`...\`).`);
+      out.problems.push(`${origin} has no rule: Traefik's default rule is not applied here; add ${routerKey(name, ROUTER.rule)}=${hostsRule(['...'])}.`);
       continue;
     }
     const hosts = hostsOfRule(rule);
@@ -152,7 +163,7 @@ function parseTraefikV2(all: Record<string, string>, out: LabelParse): void {
       continue;
     }
     let port: number | undefined;
-    const service = keys.service;
+    const service = keys[ROUTER.service];
     if (service) {
       if (!servicePort.has(service)) {
         out.problems.push(`${origin} names service "${service}", which these labels do not define: not routed.`);
@@ -166,156 +177,14 @@ function parseTraefikV2(all: Record<string, string>, out: LabelParse): void {
       if (p === null) continue;
       port = p;
     } else if (services.size > 1) {
-      out.problems.push(`${origin} names no service and the labels define ${services.size} (${[...services.keys()].join(', ')}): add traefik.http.routers.${name}.service.`);
+      out.problems.push(`${origin} names no service and the labels define ${services.size} (${[...services.keys()].join(', ')}): add ${routerKey(name, ROUTER.service)}.`);
       continue;
     }
     addHosts(hosts, { port, origin }, out);
   }
 }
 
-type Node = { kind: 'call'; name: string; args: string[] } | { kind: 'or'; items: Node[] } | { kind: 'and'; items: Node[] } | { kind: 'not'; item: Node };
-
-/**
- * Host names of a v2/v3 rule when it is a pure disjunction of Host matchers
- * (`Host(`a`) || Host(`b`)`, v2's `Host(`a`,`b`)`); otherwise why not, as text.
- */
-export function hostsOfRule(rule: string): string[] | string {
-  let node: Node;
-  try {
-    node = new RuleParser(rule).parse();
-  } catch (err) {
-    return `cannot be parsed (${errorMessage(err)})`;
-  }
-  const hosts: string[] = [];
-  const visit = (n: Node): string | undefined => {
-    if (n.kind === 'or') {
-      for (const item of n.items) {
-        const why = visit(item);
-        if (why) return why;
-      }
-      return undefined;
-    }
-    if (n.kind === 'and') return `combines matchers with && (${describe(n)}); routes here match by host only`;
-    if (n.kind === 'not') return 'negates a matcher with !; routes here match by host only';
-    if (n.name.toLowerCase() !== 'host') return `uses ${n.name}, which the local proxy does not route by (only Host)`;
-    if (!n.args.length) return 'has Host() without a name';
-    hosts.push(...n.args);
-    return undefined;
-  };
-  const why = visit(node);
-  return why ?? hosts;
-}
-
-function describe(n: Node): string {
-  if (n.kind === 'call') return n.name;
-  if (n.kind === 'not') return `!${describe(n.item)}`;
-  return n.items.map(describe).join(n.kind === 'and' ? ' && ' : ' || ');
-}
-
-class RuleParser {
-  private readonly tokens: string[];
-  private i = 0;
-
-  constructor(text: string) {
-    this.tokens = tokenize(text);
-  }
-
-  parse(): Node {
-    const node = this.or();
-    if (this.i < this.tokens.length) throw new Error(`unexpected "${this.tokens[this.i]}"`);
-    return node;
-  }
-
-  private or(): Node {
-    const items = [this.and()];
-    while (this.peek() === '||') {
-      this.i++;
-      items.push(this.and());
-    }
-    return items.length === 1 ? items[0] : { kind: 'or', items };
-  }
-
-  private and(): Node {
-    const items = [this.unary()];
-    while (this.peek() === '&&') {
-      this.i++;
-      items.push(this.unary());
-    }
-    return items.length === 1 ? items[0] : { kind: 'and', items };
-  }
-
-  private unary(): Node {
-    const t = this.next();
-    if (t === '!') return { kind: 'not', item: this.unary() };
-    if (t === '(') {
-      const inner = this.or();
-      this.expect(')');
-      return inner;
-    }
-    if (!t || !/^[A-Za-z][A-Za-z0-9]*$/.test(t)) throw new Error(t ? `unexpected "${t}"` : 'unexpected end');
-    this.expect('(');
-    const args: string[] = [];
-    if (this.peek() !== ')') {
-      for (;;) {
-        const arg = this.next();
-        if (!arg || !/^[`"]/.test(arg)) throw new Error(`${t}() expects quoted arguments`);
-        args.push(arg.slice(1, -1).trim());
-        if (this.peek() === ',') {
-          this.i++;
-          continue;
-        }
-        break;
-      }
-    }
-    this.expect(')');
-    return { kind: 'call', name: t, args };
-  }
-
-  private peek(): string | undefined {
-    return this.tokens[this.i];
-  }
-
-  private next(): string | undefined {
-    return this.tokens[this.i++];
-  }
-
-  private expect(t: string): void {
-    const got = this.next();
-    if (got !== t) throw new Error(got ? `expected "${t}", found "${got}"` : `expected "${t}"`);
-  }
-}
-
-function tokenize(text: string): string[] {
-  const tokens: string[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i];
-    if (/\s/.test(c)) {
-      i++;
-    } else if (c === '`' || c === '"') {
-      const end = text.indexOf(c, i + 1);
-      if (end === -1) throw new Error(`unterminated ${c}`);
-      tokens.push(text.slice(i, end + 1));
-      i = end + 1;
-    } else if (text.startsWith('||', i) || text.startsWith('&&', i)) {
-      tokens.push(text.slice(i, i + 2));
-      i += 2;
-    } else if ('()!,'.includes(c)) {
-      tokens.push(c);
-      i++;
-    } else {
-      const m = /^[A-Za-z0-9_]+/.exec(text.slice(i));
-      if (!m) throw new Error(`unexpected "${c}"`);
-      tokens.push(m[0]);
-      i += m[0].length;
-    }
-  }
-  return tokens;
-}
-
 // ---- Traefik v1 ----------------------------------------------------------------------------
-
-const V2_OR_GLOBAL = new Set(['http', 'tcp', 'udp', 'docker', 'frontend', 'backend', 'enable', 'port', 'protocol', 'weight', 'tags', 'domain']);
 
 function parseTraefikV1(all: Record<string, string>, out: LabelParse): void {
   // The unnamed frontend (traefik.frontend.rule, traefik.port) and named segments
@@ -326,34 +195,27 @@ function parseTraefikV1(all: Record<string, string>, out: LabelParse): void {
     return segments.get(name)!;
   };
   for (const [key, raw] of Object.entries(all)) {
+    const m = parseV1RoutingKey(key);
+    if (!m) continue;
     const value = String(raw ?? '').trim();
-    if (key === 'traefik.frontend.rule') seg('').rule = value;
-    else if (key === 'traefik.port') seg('').port = value;
-    else if (key === 'traefik.protocol') seg('').protocol = value;
-    else {
-      const m = /^traefik\.([^.]+)\.(frontend\.rule|port|protocol)$/.exec(key);
-      if (m && !V2_OR_GLOBAL.has(m[1])) {
-        const s = seg(m[1]);
-        if (m[2] === 'frontend.rule') s.rule = value;
-        else if (m[2] === 'port') s.port = value;
-        else s.protocol = value;
-      }
-    }
+    const s = seg(m.segment);
+    if (m.option === V1.frontendRule) s.rule = value;
+    else if (m.option === V1.port) s.port = value;
+    else s.protocol = value;
   }
-  const backend = all['traefik.backend'];
+  const backend = all[v1Key('', V1.backend)];
   for (const [name, s] of [...segments].sort(([a], [b]) => a.localeCompare(b))) {
     const origin = name ? `traefik v1 segment "${name}"` : `traefik v1 frontend${backend ? ` (backend ${backend})` : ''}`;
-    const prefix = name ? `traefik.${name}.` : 'traefik.';
     if (!s.rule) {
       // traefik.port alone only picks the port of a v2 router (or a default rule we don't apply).
-      if (name) out.problems.push(`${origin} has a port but no ${prefix}frontend.rule: not routed.`);
+      if (name) out.problems.push(`${origin} has a port but no ${v1Key(name, V1.frontendRule)}: not routed.`);
       continue;
     }
     if (s.protocol && s.protocol.toLowerCase() !== 'http') {
-      out.problems.push(`${origin} uses ${prefix}protocol=${s.protocol}; container targets are plain HTTP: not routed.`);
+      out.problems.push(`${origin} uses ${v1Key(name, V1.protocol)}=${s.protocol}; container targets are plain HTTP: not routed.`);
       continue;
     }
-    const port = parsePort(s.port, `${prefix}port`, out);
+    const port = parsePort(s.port, v1Key(name, V1.port), out);
     if (port === null) continue;
     const hosts = hostsOfV1Rule(s.rule);
     if (typeof hosts === 'string') {
@@ -362,22 +224,6 @@ function parseTraefikV1(all: Record<string, string>, out: LabelParse): void {
     }
     addHosts(hosts, { port, origin }, out);
   }
-}
-
-/** `Host:a,b` — with `;` joining matchers in v1; anything but a lone Host matcher is reported. */
-export function hostsOfV1Rule(rule: string): string[] | string {
-  const parts = rule.split(';').map((p) => p.trim()).filter(Boolean);
-  if (!parts.length) return 'is empty';
-  const hosts: string[] = [];
-  for (const part of parts) {
-    const m = /^([A-Za-z]+)\s*:\s*(.*)$/.exec(part);
-    if (!m) return 'cannot be parsed (expected Matcher:value)';
-    if (m[1].toLowerCase() !== 'host') return `uses ${m[1]}, which the local proxy does not route by (only Host)`;
-    hosts.push(...m[2].split(',').map((h) => h.trim()).filter(Boolean));
-  }
-  if (parts.length > 1) return 'has several matchers joined by ";"; routes here match one host rule only';
-  if (!hosts.length) return 'has Host: without a name';
-  return hosts;
 }
 
 /** One route per host: our own labels first, then v2 routers, then v1; later duplicates are reported. */

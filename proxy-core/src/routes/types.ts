@@ -27,7 +27,12 @@ export interface RouteLookup {
   list(): RouteRecord[];
 }
 
-/** Supplied by the Docker side: turns `container:NAME[:PORT]` into an address or a reason. */
+/**
+ * Supplied by the Docker side: turns `container:NAME[:PORT]` into an address or a reason.
+ * It runs for every proxied request to a container route (and for every route in each worker
+ * snapshot), so it only looks up state kept current by events: nothing is parsed or fetched
+ * here (docker/discovery.ts).
+ */
 export type ContainerResolver = (container: string, port: number | undefined) => Resolution;
 
 export interface RouteView extends RouteRecord {

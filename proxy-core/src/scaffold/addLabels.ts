@@ -1,13 +1,12 @@
+import { httpNames, isV1Label } from '../traefik/labelKeys';
 import { labelPairs } from './composeLabels';
 import { editServiceLabels, effectiveLabels, parseCompose } from './composeEdit';
-import { isV1Label } from './migrateLabels';
 import { LabelOptions } from './types';
 
 /** The single router (or service) name a service's labels already use, so updates reuse it. */
 function existingName(keys: string[], kind: 'routers' | 'services'): string | undefined {
-  const re = new RegExp(`^traefik\\.http\\.${kind}\\.([^.]+)\\.`, 'i');
-  const names = new Set(keys.map((k) => re.exec(k)?.[1]).filter((n): n is string => !!n));
-  return names.size === 1 ? [...names][0] : undefined;
+  const names = httpNames(keys, kind, true);
+  return names.length === 1 ? names[0] : undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import * as YAML from 'yaml';
 import { UserError } from '../errors';
-import { LabelPair, splitLabel } from './composeLabels';
+import type { LabelPair } from '../traefik/labelKeys';
 
 /**
  * Edits a compose service's labels while keeping the rest of the file as it was. The yaml
@@ -363,4 +363,10 @@ function inheritedLabels(doc: Doc, map: YAML.YAMLMap): YAML.Node | undefined {
     }
   }
   return undefined;
+}
+
+/** Splits a list-form label; a label without "=" has an empty value (as compose reads it). */
+function splitLabel(item: string): LabelPair {
+  const eq = item.indexOf('=');
+  return eq === -1 ? [item, ''] : [item.slice(0, eq), item.slice(eq + 1)];
 }

@@ -4,7 +4,8 @@
  * This module is the façade the editor and the CLI import; the work lives in the modules below.
  */
 export type { DashboardOptions, LabelOptions, StackOptions, TraefikTomlOptions, Unmapped } from './types';
-export { generateTraefikToml, generateDashboardConfig, RESOLVER, LE_STAGING } from './traefikToml';
+export { generateTraefikToml, generateDashboardConfig, LE_STAGING } from './traefikToml';
+export { RESOLVER } from '../traefik/names';
 export { generateComposeLabels, hostRule } from './composeLabels';
 export { addLabelsToCompose } from './addLabels';
 export { generateStack, TRAEFIK_IMAGE } from './stack';

@@ -1,6 +1,7 @@
 import * as YAML from 'yaml';
 import { editServiceLabels, effectiveLabels, parseCompose, serviceNames } from './composeEdit';
-import { LabelMigrationOptions, isV1Label, migrateLabelPairs } from './migrateLabels';
+import { isV1Label } from '../traefik/labelKeys';
+import { LabelMigrationOptions, migrateLabelPairs } from './migrateLabels';
 import { Unmapped } from './types';
 
 /**

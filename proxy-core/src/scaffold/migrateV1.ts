@@ -1,5 +1,7 @@
+import { ROUTER, middlewareKey, routerKey } from '../traefik/labelKeys';
+import { DASHBOARD_SERVICE, ENTRY_DASHBOARD, RESOLVER, entryPointName } from '../traefik/names';
+import { hostsRule } from '../traefik/rules';
 import { parseToml, tomlWithComments } from './tomlText';
-import { RESOLVER } from './traefikToml';
 import { Unmapped } from './types';
 
 /**
@@ -16,12 +18,6 @@ interface Leaf {
 }
 
 const GENERIC = 'no Traefik v3 equivalent that container-https maps; see Traefik\'s v1→v2 and v2→v3 migration guides';
-
-/** Conventional v3 names for the conventional v1 ones. */
-export function entryPointName(v1: string): string {
-  const l = v1.toLowerCase();
-  return l === 'http' ? 'web' : l === 'https' ? 'websecure' : v1;
-}
 
 function isTable(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
@@ -141,7 +137,7 @@ export function migrateTraefikV1(tomlText: string, what = 'The Traefik v1 config
   const idle = v1.take('maxIdleConnsPerHost');
   set(out, 'serversTransport.maxIdleConnsPerHost', idle === undefined ? undefined : Number(idle));
   set(out, 'serversTransport.rootCAs', list(v1.take('rootCAs')));
-  v1.report('retry', 'retries are a retry middleware on the routers now (traefik.http.middlewares.<m>.retry.attempts)');
+  v1.report('retry', `retries are a retry middleware on the routers now (${middlewareKey('<m>', 'retry.attempts')})`);
   v1.report('graceTimeOut', 'now per entry point: entryPoints.<name>.transport.lifeCycle.graceTimeOut');
 
   // ---- entry points
@@ -195,19 +191,19 @@ export function migrateTraefikV1(tomlText: string, what = 'The Traefik v1 config
   const isWeb = v1.has('web');
   const apiEntry = str(v1.take('api.entryPoint'));
   if (isWeb || v1.has('api')) {
-    const epName = apiEntry ?? 'traefik';
-    if (epName.toLowerCase() === 'traefik') {
-      const declared = entryPoints.traefik?.address as string | undefined;
+    const epName = apiEntry ?? ENTRY_DASHBOARD;
+    if (epName.toLowerCase() === ENTRY_DASHBOARD) {
+      const declared = entryPoints[ENTRY_DASHBOARD]?.address as string | undefined;
       const port = portOf(webAddress ?? declared, 8080);
-      entryPoints.traefik = { address: `127.0.0.1:${port}` };
+      entryPoints[ENTRY_DASHBOARD] = { address: `127.0.0.1:${port}` };
       const dashboard = bool(v1.take('api.dashboard')) ?? true;
       set(out, 'api', { dashboard, insecure: true });
       set(out, 'api.debug', bool(v1.take('api.debug')));
       v1.note(isWeb ? '[web] address' : '[api] entryPoint', `the dashboard/API was reachable on :${port} from anywhere; v3 serves it on 127.0.0.1:${port} only (api.insecure is safe there). To reach it remotely use an SSH tunnel, or container-https scaffold traefik --dashboard basic-auth`);
-      if (defaults === undefined) for (const [n, ep] of Object.entries(entryPoints)) if (n !== 'traefik') ep.asDefault = true;
+      if (defaults === undefined) for (const [n, ep] of Object.entries(entryPoints)) if (n !== ENTRY_DASHBOARD) ep.asDefault = true;
     } else {
       set(out, 'api', { dashboard: bool(v1.take('api.dashboard')) ?? true });
-      v1.note('api.entryPoint', `the dashboard was on entry point "${apiEntry}"; v3 serves it through a router: rule Host(...), service api@internal, with a basicauth middleware (dynamic configuration)`);
+      v1.note('api.entryPoint', `the dashboard was on entry point "${apiEntry}"; v3 serves it through a router: rule ${hostsRule(['...'])}, service ${DASHBOARD_SERVICE}, with a basicauth middleware (dynamic configuration)`);
     }
     v1.report('web.readOnly', 'the v3 API is always read-only');
     v1.report('web.auth', 'protect the dashboard with a basicauth middleware on its router: container-https scaffold traefik --dashboard basic-auth');
@@ -226,11 +222,11 @@ export function migrateTraefikV1(tomlText: string, what = 'The Traefik v1 config
     set(acme, 'keyType', str(v1.take('acme.keyType')));
     if (acme.storage) v1.note('acme.storage', 'the acme.json format changed after v1: start v3 with a new, empty file (mode 600); it requests certificates again');
     if (acmeEntry) v1.note('acme.entryPoint', `v3 has no acme.entryPoint; entryPoints.${entryPointName(acmeEntry)}.http.tls.certResolver = "${RESOLVER}" attaches the resolver instead`);
-    if (v1.take('acme.onHostRule') !== undefined) v1.note('acme.onHostRule', `implicit in v3: routers with tls.certresolver=${RESOLVER} get certificates for their Host rules`);
+    if (v1.take('acme.onHostRule') !== undefined) v1.note('acme.onHostRule', `implicit in v3: routers with ${ROUTER.certResolver}=${RESOLVER} get certificates for their Host rules`);
     const onDemand = bool(v1.take('acme.onDemand'));
     if (onDemand !== undefined) v1.note('acme.onDemand', onDemand ? 'on-demand certificates do not exist in v3; certificates come from router Host rules' : 'gone in v3 (it was off)');
     v1.report('acme.acmeLogging', 'gone; ACME details are logged at log.level DEBUG');
-    v1.report('acme.domains', `set domains on routers: traefik.http.routers.<r>.tls.domains[0].main / .sans`);
+    v1.report('acme.domains', `set domains on routers: ${routerKey('<r>', 'tls.domains[0].main')} / .sans`);
     const httpEntry = str(v1.take('acme.httpChallenge.entryPoint'));
     const dnsProvider = str(v1.take('acme.dnsChallenge.provider'));
     if (httpEntry) set(acme, 'httpChallenge.entryPoint', entryPointName(httpEntry));
@@ -261,7 +257,7 @@ export function migrateTraefikV1(tomlText: string, what = 'The Traefik v1 config
     const d: Record<string, unknown> = {};
     set(d, 'endpoint', str(v1.take('docker.endpoint')));
     const domain = str(v1.take('docker.domain'));
-    if (domain) set(d, 'defaultRule', `Host(\`{{ normalize .Name }}.${domain}\`)`);
+    if (domain) set(d, 'defaultRule', hostsRule([`{{ normalize .Name }}.${domain}`]));
     set(d, 'watch', bool(v1.take('docker.watch')));
     set(d, 'exposedByDefault', bool(v1.take('docker.exposedByDefault')));
     set(d, 'network', str(v1.take('docker.network')));

@@ -1,7 +1,9 @@
 import * as YAML from 'yaml';
 import { UserError } from '../errors';
-import { generateComposeLabels, traefikName } from './composeLabels';
-import { DEFAULT_DYNAMIC_DIR, DEFAULT_NETWORK, DEFAULT_STORAGE, checkNetwork, generateDashboardConfig, generateTraefikToml } from './traefikToml';
+import { traefikName } from '../traefik/names';
+import { generateComposeLabels } from './composeLabels';
+import { DEFAULT_NETWORK, checkNetwork } from './dockerNetwork';
+import { DEFAULT_DYNAMIC_DIR, DEFAULT_STORAGE, generateDashboardConfig, generateTraefikToml } from './traefikToml';
 import { StackOptions } from './types';
 
 /** The v3 image line; a floating major tag, with a comment telling users to pin a minor. */

@@ -1,11 +1,13 @@
 import { isIP } from 'node:net';
 import { UserError } from '../errors';
 import { normalizeHost } from '../routes/hostName';
+import { ENABLE } from '../traefik/labelKeys';
+import { DASHBOARD_SERVICE, ENTRY_DASHBOARD, ENTRY_WEB, ENTRY_WEBSECURE, RESOLVER } from '../traefik/names';
+import { hostsRule } from '../traefik/rules';
+import { DEFAULT_NETWORK, checkNetwork } from './dockerNetwork';
 import { tomlWithComments } from './tomlText';
 import { DashboardOptions, TraefikTomlOptions } from './types';
 
-export const RESOLVER = 'letsencrypt';
-export const DEFAULT_NETWORK = 'proxy';
 export const DEFAULT_STORAGE = '/etc/traefik/acme/acme.json';
 export const DEFAULT_DYNAMIC_DIR = '/etc/traefik/dynamic';
 export const DOCKER_ENDPOINT = 'unix:///var/run/docker.sock';
@@ -20,14 +22,6 @@ export function checkEmail(email: string | undefined): string {
     throw new UserError(`"${e}" is not an email address; Let's Encrypt needs one for expiry notices (--email you@example.com).`, 'EUSAGE');
   }
   return e;
-}
-
-/** Docker network names: letters, digits and `_.-`, starting with a letter or digit. */
-export function checkNetwork(network: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(network)) {
-    throw new UserError(`"${network}" is not a Docker network name: use letters, digits, "_", "." or "-".`, 'EUSAGE');
-  }
-  return network;
 }
 
 function isLoopbackAddress(address: string): boolean {
@@ -55,22 +49,22 @@ export function generateTraefikToml(opts: TraefikTomlOptions): string {
   const storage = opts.storage ?? DEFAULT_STORAGE;
 
   const entryPoints: Record<string, unknown> = {
-    web: { address: ':80', http: { redirections: { entryPoint: { to: 'websecure', scheme: 'https', permanent: true } } } },
-    websecure: { address: ':443', http: { tls: { certResolver: RESOLVER } } },
+    [ENTRY_WEB]: { address: ':80', http: { redirections: { entryPoint: { to: ENTRY_WEBSECURE, scheme: 'https', permanent: true } } } },
+    [ENTRY_WEBSECURE]: { address: ':443', http: { tls: { certResolver: RESOLVER } } },
   };
   const dashboardAddress = opts.dashboardAddress ?? '127.0.0.1:8080';
   if (dashboard === 'loopback') {
     if (!isLoopbackAddress(dashboardAddress) && dashboardAddress !== ':8080') {
       throw new UserError(`The dashboard address ${dashboardAddress} is not a loopback address; use 127.0.0.1:PORT, or --dashboard basic-auth to reach it from elsewhere.`, 'EUSAGE');
     }
-    entryPoints.traefik = { address: dashboardAddress };
+    entryPoints[ENTRY_DASHBOARD] = { address: dashboardAddress };
     // Routers without entrypoints attach to the default ones: keep them off the dashboard's.
-    for (const ep of ['web', 'websecure']) (entryPoints[ep] as Record<string, unknown>).asDefault = true;
+    for (const ep of [ENTRY_WEB, ENTRY_WEBSECURE]) (entryPoints[ep] as Record<string, unknown>).asDefault = true;
   }
 
   const acme: Record<string, unknown> = { email, storage };
   if (opts.staging) acme.caServer = LE_STAGING;
-  if (challenge === 'http') acme.httpChallenge = { entryPoint: 'web' };
+  if (challenge === 'http') acme.httpChallenge = { entryPoint: ENTRY_WEB };
   else acme.tlsChallenge = {};
 
   const providers: Record<string, unknown> = {
@@ -85,9 +79,9 @@ export function generateTraefikToml(opts: TraefikTomlOptions): string {
   return tomlWithComments(
     data,
     {
-      '[entryPoints.web.http.redirections.entryPoint]': ['Every plain-HTTP request is sent to HTTPS (ACME HTTP challenges are answered first).'],
-      '[entryPoints.websecure.http.tls]': [`Routers on websecure get TLS with certificates from the ${RESOLVER} resolver.`],
-      '[entryPoints.traefik]': [
+      [`[entryPoints.${ENTRY_WEB}.http.redirections.entryPoint]`]: ['Every plain-HTTP request is sent to HTTPS (ACME HTTP challenges are answered first).'],
+      [`[entryPoints.${ENTRY_WEBSECURE}.http.tls]`]: [`Routers on ${ENTRY_WEBSECURE} get TLS with certificates from the ${RESOLVER} resolver.`],
+      [`[entryPoints.${ENTRY_DASHBOARD}]`]: [
         'The dashboard, on loopback only: `insecure` below is safe because nothing else reaches this address.',
         ...(dashboardAddress === ':8080' ? ['Publish it on the host as "127.0.0.1:8080:8080", never "8080:8080".'] : ['Reach it from your machine with: ssh -L 8080:127.0.0.1:8080 <server>']),
       ],
@@ -98,7 +92,7 @@ export function generateTraefikToml(opts: TraefikTomlOptions): string {
       ],
       [`[certificatesResolvers.${RESOLVER}.acme.httpChallenge]`]: ['HTTP-01: Let\'s Encrypt must reach port 80 of this host.'],
       [`[certificatesResolvers.${RESOLVER}.acme.tlsChallenge]`]: ['TLS-ALPN-01: Let\'s Encrypt must reach port 443 of this host.'],
-      '[providers.docker]': ['Only containers labelled traefik.enable=true are routed, over this network.'],
+      '[providers.docker]': [`Only containers labelled ${ENABLE}=true are routed, over this network.`],
       '[providers.file]': ['Holds the dashboard router with basic auth (dashboard.toml).'],
       '[api]': dashboard === 'basic-auth' ? ['Served only through the basic-auth router in the file provider directory.'] : [],
     },
@@ -117,9 +111,9 @@ export function generateDashboardConfig(opts: DashboardOptions): string {
     http: {
       routers: {
         dashboard: {
-          rule: `Host(\`${host}\`)`,
-          entryPoints: ['websecure'],
-          service: 'api@internal',
+          rule: hostsRule([host]),
+          entryPoints: [ENTRY_WEBSECURE],
+          service: DASHBOARD_SERVICE,
           middlewares: ['dashboard-auth'],
           tls: { certResolver: opts.certResolver ?? RESOLVER },
         },

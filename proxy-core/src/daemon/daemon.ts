@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
-import { AcmeService } from '../acme/acmeSetup';
+import { AcmeService } from '../acme/acmeService';
 import type { RetryPolicy } from '../acme/renewalScheduler';
 import { CertManager } from '../certs/certManager';
 import { CertStore } from '../certs/certStore';

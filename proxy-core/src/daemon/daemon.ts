@@ -116,7 +116,7 @@ export class Daemon {
   httpPort: number | null;
   certs!: CertManager;
   /** Asks for the certificates of routed hosts as the table changes. */
-  reconciler!: CertReconciler;
+  private reconciler!: CertReconciler;
   /** Expose, unexpose, renew and the route views. */
   routes!: RouteService;
   https!: HttpsProxy;

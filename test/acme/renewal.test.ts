@@ -23,12 +23,14 @@ async function acmeDaemon(pebble: Pebble, directoryUrl = pebble.directoryUrl) {
   return startDaemon({
     httpsPort: pebble.tlsPort,
     httpPort: pebble.httpPort,
-    acmeDirectory: directoryUrl,
-    acmeCaFile: pebble.trustFile,
-    acmeAgreeTos: true,
-    acmeChallenge: 'http-01',
-    // Short backoff so a test sees several attempts; the default starts at 5 minutes.
-    acmeRetry: { minMs: 400, maxMs: 3000 },
+    acme: {
+      directory: directoryUrl,
+      caFile: pebble.trustFile,
+      agreeTos: true,
+      challenge: 'http-01',
+      // Short backoff so a test sees several attempts; the default starts at 5 minutes.
+      retry: { minMs: 400, maxMs: 3000 },
+    },
   });
 }
 
@@ -85,7 +87,7 @@ describe('ACME renewal at one third of the lifetime left (Pebble 2.4 has no ARI)
     const host = 'renew.example.com';
     let session: http2.ClientHttp2Session | undefined;
     try {
-      await daemon.expose(host, { target: backend.url, tls: 'acme' });
+      await daemon.routes.expose(host, { target: backend.url, tls: 'acme' });
       session = h2Session(host, pebble.tlsPort, pebble.rootPem);
       const first = daemon.certs.store.get(host)!.meta;
       const lifetime = Date.parse(first.notAfter) - Date.parse(first.notBefore);
@@ -127,7 +129,7 @@ describe('ACME renewal at one third of the lifetime left (Pebble 2.4 has no ARI)
     const unsubscribe = new ControlClient(stateDir).subscribe((event, data) => events.push({ event, data }));
     try {
       const host = 'down.example.com';
-      await daemon.expose(host, { target: backend.url, tls: 'acme' });
+      await daemon.routes.expose(host, { target: backend.url, tls: 'acme' });
       const first = daemon.certs.store.get(host)!.meta;
       await daemon.http!.close();
 
@@ -227,7 +229,7 @@ describe('ACME renewal by ARI (RFC 9773) against a renewalInfo endpoint the test
     let restarted: Daemon | undefined;
     try {
       const host = 'ari.example.com';
-      await daemon.expose(host, { target: backend.url, tls: 'acme' });
+      await daemon.routes.expose(host, { target: backend.url, tls: 'acme' });
       const first = daemon.certs.store.get(host)!;
       assert.equal(daemon.status().acme.renewalInfo, true);
       const firstId = opensslCertId(first.certPem);
@@ -251,7 +253,7 @@ describe('ACME renewal by ARI (RFC 9773) against a renewalInfo endpoint the test
       // After a restart (certificate from disk, nothing ordered yet) the plan still comes from ARI.
       await daemon.close();
       const askedBefore = asked.length;
-      restarted = (await startDaemon({ stateDir, httpsPort: pebble.tlsPort, httpPort: pebble.httpPort, acmeDirectory: `${frontUrl}/dir`, acmeCaFile: pebble.trustFile })).daemon;
+      restarted = (await startDaemon({ stateDir, httpsPort: pebble.tlsPort, httpPort: pebble.httpPort, acme: { directory: `${frontUrl}/dir`, caFile: pebble.trustFile } })).daemon;
       const replanned = await waitForEvent(restarted, host, (e) => e.event === 'scheduled');
       assert.match(replanned.reason, /^ARI window/);
       assert.equal(asked[askedBefore], secondId);

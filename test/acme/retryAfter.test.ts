@@ -44,9 +44,9 @@ describe('ACME rate limits (stub CA answering 429 + Retry-After, since Pebble ne
   });
 
   test("the CA's message reaches the user, and the next attempt waits for Retry-After, not the short backoff", async () => {
-    const { daemon } = await startDaemon({ acmeDirectory: `${base}/dir`, acmeCaFile: path.join(dir, 'cert.pem'), acmeAgreeTos: true, acmeRetry: { minMs: 400, maxMs: 3000 } });
+    const { daemon } = await startDaemon({ acme: { directory: `${base}/dir`, caFile: path.join(dir, 'cert.pem'), agreeTos: true, retry: { minMs: 400, maxMs: 3000 } } });
     try {
-      await assert.rejects(daemon.expose('limited.example.com', { target: 'http://127.0.0.1:9', tls: 'acme' }), (err: Error) => {
+      await assert.rejects(daemon.routes.expose('limited.example.com', { target: 'http://127.0.0.1:9', tls: 'acme' }), (err: Error) => {
         assert.match(err.message, /too many new registrations .*; it asks to retry after \d{4}-/);
         assert.match(err.message, /rate limited: the daemon retries on its own, slowly/);
         return true;

@@ -30,7 +30,7 @@ test('a directory where a certificate belongs: the route row says so and what to
   try {
     for (let tick = 0; tick < 4; tick++) await daemon.certs.checkRenewals();
 
-    const row = daemon.routesView().routes.find((r) => r.host === HOST);
+    const row = daemon.routes.view().routes.find((r) => r.host === HOST);
     assert.equal(row?.status, 'pending');
     assert.match(row?.detail ?? '', /^certs\/app\.localhost\.pem is a directory, not a file, so the certificate for app\.localhost cannot be stored: remove it \(rm -r '.*app\.localhost\.pem'\)/);
     const table = await cliAsync(['routes', '--state-dir', stateDir]);
@@ -44,7 +44,7 @@ test('a directory where a certificate belongs: the route row says so and what to
     // Once the directory is gone, the next check issues the certificate.
     fs.rmSync(blocked, { recursive: true });
     await daemon.certs.checkRenewals();
-    assert.equal(daemon.routesView().routes.find((r) => r.host === HOST)?.status, 'ready');
+    assert.equal(daemon.routes.view().routes.find((r) => r.host === HOST)?.status, 'ready');
     assert.ok(logs.some((l) => l === `issued local certificate for ${HOST}`), logs.join('\n'));
   } finally {
     await daemon.close();

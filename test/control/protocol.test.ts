@@ -14,7 +14,7 @@ describe('control/protocol.ts', () => {
     assert.throws(() => protocol.endpointPath(protocol.DeleteRoute), /needs the parameter host/);
   });
 
-  // The daemon registers its handlers by path (daemon.ts registerApi): this keeps the two in step.
+  // The daemon registers its handlers by path (daemon/controlApi.ts): this keeps the two in step.
   test('the daemon serves every endpoint the protocol declares, with the declared method', async () => {
     const { daemon, stateDir } = await startDaemon();
     const client = new ControlClient(stateDir);

@@ -29,7 +29,7 @@ class Connection {
   }
 
   async get(path = '/'): Promise<FetchResult> {
-    const port = this.daemon.options.httpsPort;
+    const port = this.daemon.httpsPort;
     const res = await httpsGet({ host: this.host, port, ca: this.ca, agent: this.agent, path });
     if (this.localPort !== undefined) assert.equal(res.localPort, this.localPort, 'the request went over the same connection');
     this.localPort = res.localPort;
@@ -78,8 +78,8 @@ test('with one worker, connections are dealt out in turn to the daemon and the w
     const { pids } = await until('the worker', () => readyWorkers(daemon).ready === 1 && readyWorkers(daemon), 10_000);
     assert.notEqual(pids[0], process.pid);
     assert.ok(logs.some((l) => l === `proxy worker ${pids[0]} serving`));
-    await daemon.expose('a.localhost', { target: a.url });
-    await daemon.expose('b.localhost', { target: b.url });
+    await daemon.routes.expose('a.localhost', { target: a.url });
+    await daemon.routes.expose('b.localhost', { target: b.url });
     const owners: number[] = [];
     for (let i = 0; i < 4; i++) {
       for (const [host, backend] of [['a.localhost', 'a'], ['b.localhost', 'b']]) {
@@ -98,11 +98,11 @@ test('with one worker, connections are dealt out in turn to the daemon and the w
     assert.equal(owners.filter((p) => p === pids[0]).length, 4);
     // So of two consecutive connections one is the worker's: HTTP/2 and WebSocket work in both.
     for (let i = 0; i < 2; i++) {
-      const res = await h2Get({ host: 'a.localhost', port: daemon.options.httpsPort, ca });
+      const res = await h2Get({ host: 'a.localhost', port: daemon.httpsPort, ca });
       assert.equal(res.status, 200);
       assert.equal(res.alpn, 'h2');
     }
-    for (let i = 0; i < 2; i++) assert.deepEqual(await wsEcho(daemon.options.httpsPort, 'b.localhost', ca), [`hello b.localhost:${daemon.options.httpsPort}`, 'echo:ping']);
+    for (let i = 0; i < 2; i++) assert.deepEqual(await wsEcho(daemon.httpsPort, 'b.localhost', ca), [`hello b.localhost:${daemon.httpsPort}`, 'echo:ping']);
   } finally {
     await daemon.close();
     await a.close();
@@ -120,7 +120,7 @@ test('expose, unexpose and a renewal are served by the worker as soon as they re
     try {
       assert.equal(first.status, 404);
       assert.equal(first.peerCertificate?.subjectaltname, 'DNS:late.localhost');
-      await daemon.expose('late.localhost', { target: backend.url });
+      await daemon.routes.expose('late.localhost', { target: backend.url });
       const served = await conn.get('/after-expose');
       assert.equal(served.status, 200);
       assert.equal(JSON.parse(served.body).url, '/after-expose');
@@ -131,7 +131,7 @@ test('expose, unexpose and a renewal are served by the worker as soon as they re
       assert.equal(fresh.first.status, 200);
       assert.equal(fresh.first.peerCertificate?.fingerprint256, renewed.fingerprint256);
 
-      await daemon.unexpose('late.localhost');
+      await daemon.routes.unexpose('late.localhost');
       assert.equal((await conn.get('/after-unexpose')).status, 404);
     } finally {
       conn.close();
@@ -147,7 +147,7 @@ test('a worker that dies is replaced; until then the daemon serves every connect
   const { daemon, ca, logs } = await startDaemon({ workers: 1, workerRestartMs: { first: 200, max: 1000 } });
   try {
     const [first] = (await until('the worker', () => readyWorkers(daemon).ready === 1 && readyWorkers(daemon), 10_000)).pids;
-    await daemon.expose('crash.localhost', { target: backend.url });
+    await daemon.routes.expose('crash.localhost', { target: backend.url });
     process.kill(first, 'SIGKILL');
     await until('the daemon to notice', () => readyWorkers(daemon).ready === 0 && logs.some((l) => l.startsWith(`proxy worker ${first} exited (SIGKILL)`)), 10_000);
     for (let i = 0; i < 4; i++) {
@@ -200,7 +200,7 @@ test('serve --workers 0 keeps every connection in one process; bad --workers val
   const { daemon, ca } = await startDaemon({ workers: 0 });
   try {
     assert.deepEqual(daemon.status().https.workers, { configured: 0, ready: 0, pids: [] });
-    await daemon.expose('one.localhost', { target: backend.url });
+    await daemon.routes.expose('one.localhost', { target: backend.url });
     for (let i = 0; i < 3; i++) {
       const conn = new Connection(daemon, 'one.localhost', ca);
       assert.equal((await conn.get()).status, 200);

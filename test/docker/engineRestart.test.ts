@@ -139,12 +139,12 @@ describe('engine restart under a running daemon (a real dockerd restart: a priva
     });
     await c.start();
 
-    ({ daemon, ca } = await startDaemon({ docker: true, labels: true, dockerHost: `unix://${engine.socket}` }));
+    ({ daemon, ca } = await startDaemon({ docker: { labels: true, host: `unix://${engine.socket}` } }));
     const statuses: DaemonStatus['docker'][] = [];
     daemon.docker!.on('status', () => statuses.push(daemon.docker!.status()));
-    const https = daemon.options.httpsPort;
+    const https = daemon.httpsPort;
     await until('label route serves through the private engine', async () => (await httpsGet({ host, port: https, ca })).status === 200);
-    assert.match(daemon.routesView().routes.find((r) => r.host === host)!.detail!, new RegExp(`uses the host network: 127\\.0\\.0\\.1:${port}`));
+    assert.match(daemon.routes.view().routes.find((r) => r.host === host)!.detail!, new RegExp(`uses the host network: 127\\.0\\.0\\.1:${port}`));
 
     await engine.stop();
     const down = await until('disconnected status', () => statuses.find((s) => !s.connected));

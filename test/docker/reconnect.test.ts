@@ -22,7 +22,7 @@ describe('engine restart under a running daemon (simulated: the daemon\'s engine
 
   before(async () => {
     await sock.up();
-    ({ daemon, ca } = await startDaemon({ docker: true, labels: true, dockerHost: `unix://${sock.path}` }));
+    ({ daemon, ca } = await startDaemon({ docker: { labels: true, host: `unix://${sock.path}` } }));
     daemon.docker!.on('status', () => statuses.push(daemon.docker!.status()));
   });
   after(async () => {
@@ -32,7 +32,7 @@ describe('engine restart under a running daemon (simulated: the daemon\'s engine
   });
 
   it('reports the drop, reconnects with backoff and resynchronises what changed meanwhile', async () => {
-    const port = daemon.options.httpsPort;
+    const port = daemon.httpsPort;
     const host = `re-${scratch.prefix}.localhost`;
     const c = await scratch.container('re', { labels: { 'container-https.host': host } });
     await until('label route serves', async () => (await httpsGet({ host, port, ca })).status === 200);

@@ -21,11 +21,11 @@ describe('container targets through the HTTPS proxy (real engine, TLS verified a
   let ca: string;
   let port: number;
   const get = (host: string) => httpsGet({ host, port, ca });
-  const route = (host: string) => daemon.routesView().routes.find((r) => r.host === host);
+  const route = (host: string) => daemon.routes.view().routes.find((r) => r.host === host);
 
   before(async () => {
-    ({ daemon, stateDir, ca } = await startDaemon({ docker: true, labels: true }));
-    port = daemon.options.httpsPort;
+    ({ daemon, stateDir, ca } = await startDaemon({ docker: { labels: true } }));
+    port = daemon.httpsPort;
     assert.equal(daemon.status().docker.connected, true, daemon.status().docker.error);
   });
   after(async () => {
@@ -36,7 +36,7 @@ describe('container targets through the HTTPS proxy (real engine, TLS verified a
   it('expose HOST container:NAME picks the single exposed port and serves over HTTPS', async () => {
     await scratch.container('single');
     const name = scratch.name('single');
-    const view = await daemon.expose('single.localhost', { target: `container:${name}` });
+    const view = await daemon.routes.expose('single.localhost', { target: `container:${name}` });
     assert.equal(view.target, `container:${name}:8000`);
     const res = await until('the container answers through the proxy', async () => {
       const r = await get('single.localhost');
@@ -57,19 +57,19 @@ describe('container targets through the HTTPS proxy (real engine, TLS verified a
     const r = await cliAsync(['expose', 'two.localhost', `container:${name}`, '--state-dir', stateDir]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, new RegExp(`Container "${name}" exposes 2 ports \\(8000, 9000\\): give one in the target, e.g. container:${name}:8000`));
-    await daemon.expose('two.localhost', { target: `container:${name}:9000` });
+    await daemon.routes.expose('two.localhost', { target: `container:${name}:9000` });
     const res = await until('port 9000 answers', async () => {
       const x = await get('two.localhost');
       return x.status === 200 ? x : undefined;
     });
     assert.equal(res.body.trim(), 'nine');
-    await assert.rejects(daemon.expose('nope.localhost', { target: `container:${scratch.name('does-not-exist')}` }), /No container named "chs-t[0-9a-f]+-does-not-exist"/);
+    await assert.rejects(daemon.routes.expose('nope.localhost', { target: `container:${scratch.name('does-not-exist')}` }), /No container named "chs-t[0-9a-f]+-does-not-exist"/);
   });
 
   it('a stopped container answers 503 naming it and its state, and serves again on start', async () => {
     const c = await scratch.container('stopper');
     const name = scratch.name('stopper');
-    await daemon.expose('stopper.localhost', { target: `container:${name}` });
+    await daemon.routes.expose('stopper.localhost', { target: `container:${name}` });
     await until('serving', async () => (await get('stopper.localhost')).status === 200);
     await c.stop({ t: 0 });
     // Wait for the event to reach the model first: a request racing it would go to an address
@@ -95,7 +95,7 @@ describe('container targets through the HTTPS proxy (real engine, TLS verified a
     const net = await scratch.network('ipnet');
     const c = await scratch.container('mover', { network: net.name, ip: net.ip(10) });
     const name = scratch.name('mover');
-    await daemon.expose('mover.localhost', { target: `container:${name}` });
+    await daemon.routes.expose('mover.localhost', { target: `container:${name}` });
     await until('serving on the first IP', async () => (await get('mover.localhost')).status === 200 && route('mover.localhost')?.upstream === `http://${net.ip(10)}:8000`);
     await c.stop({ t: 0 });
     const network = scratch.docker.getNetwork(net.name);
@@ -146,7 +146,7 @@ describe('container targets through the HTTPS proxy (real engine, TLS verified a
     const info = containers.containers.find((c) => c.name === scratch.name('pub'))!;
     assert.ok(info.problems?.some((p) => /PathPrefix/.test(p)));
     // Picking a local alias serves it: a user route wins for its host.
-    await daemon.expose(`shop-${scratch.prefix}.localhost`, { target: `container:${scratch.name('pub')}` });
+    await daemon.routes.expose(`shop-${scratch.prefix}.localhost`, { target: `container:${scratch.name('pub')}` });
     await until('alias serves', async () => (await get(`shop-${scratch.prefix}.localhost`)).status === 200);
   });
 
@@ -179,7 +179,7 @@ describe('published-port addressing (--docker-address published)', { skip }, () 
   let ca: string;
 
   before(async () => {
-    ({ daemon, ca } = await startDaemon({ docker: true, labels: true, dockerAddress: 'published' }));
+    ({ daemon, ca } = await startDaemon({ docker: { labels: true, address: 'published' } }));
   });
   after(async () => {
     await daemon?.close();
@@ -189,11 +189,11 @@ describe('published-port addressing (--docker-address published)', { skip }, () 
   it('routes through the published host port, and explains an unpublished one', async () => {
     await scratch.container('pub', { publish: [8000] });
     await scratch.container('unpub');
-    await daemon.expose('pub.localhost', { target: `container:${scratch.name('pub')}` });
-    await daemon.expose('unpub.localhost', { target: `container:${scratch.name('unpub')}` });
-    const port = daemon.options.httpsPort;
+    await daemon.routes.expose('pub.localhost', { target: `container:${scratch.name('pub')}` });
+    await daemon.routes.expose('unpub.localhost', { target: `container:${scratch.name('unpub')}` });
+    const port = daemon.httpsPort;
     await until('published route serves', async () => (await httpsGet({ host: 'pub.localhost', port, ca })).status === 200);
-    const view = daemon.routesView().routes.find((r) => r.host === 'pub.localhost')!;
+    const view = daemon.routes.view().routes.find((r) => r.host === 'pub.localhost')!;
     assert.match(view.upstream!, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.match(view.detail!, /published port 127\.0\.0\.1:\d+ \(container port 8000\)/);
     const res = await httpsGet({ host: 'unpub.localhost', port, ca });

@@ -20,8 +20,8 @@ before(async () => {
   backend = await startEchoBackend('a');
   ({ daemon, ca } = await startDaemon({ workers: 1 }));
   await until('the worker', () => daemon.status().https.workers!.ready === 1, 10_000);
-  await daemon.expose('a.localhost', { target: backend.url });
-  port = daemon.options.httpsPort;
+  await daemon.routes.expose('a.localhost', { target: backend.url });
+  port = daemon.httpsPort;
 });
 
 after(async () => {

@@ -129,8 +129,8 @@ describe('HTTP forwarding edge cases (HTTP/1.1 and HTTP/2)', () => {
   before(async () => {
     backend = await startEdgeBackend(seen);
     ({ daemon, ca } = await startDaemon());
-    port = daemon.options.httpsPort;
-    await daemon.expose('edge.localhost', { target: backend.url });
+    port = daemon.httpsPort;
+    await daemon.routes.expose('edge.localhost', { target: backend.url });
   });
 
   after(async () => {

@@ -21,9 +21,9 @@ before(async () => {
   backends = [await startEchoBackend('a'), await startEchoBackend('b')];
   ({ daemon, ca } = await startDaemon({ workers: 1 }));
   await until('the worker', () => daemon.status().https.workers!.ready === 1, 10_000);
-  await daemon.expose('a.localhost', { target: backends[0].url });
-  await daemon.expose('b.localhost', { target: backends[1].url });
-  port = daemon.options.httpsPort;
+  await daemon.routes.expose('a.localhost', { target: backends[0].url });
+  await daemon.routes.expose('b.localhost', { target: backends[1].url });
+  port = daemon.httpsPort;
 });
 
 after(async () => {

@@ -26,11 +26,11 @@ describe('the HTTPS proxy', () => {
     silent = http.createServer(() => undefined);
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     ({ daemon, ca } = await startDaemon({ backendTimeoutMs: 500 }));
-    port = daemon.options.httpsPort;
-    await daemon.expose('a.localhost', { target: backendA.url });
-    await daemon.expose('b.test', { target: backendB.url });
-    await daemon.expose('dead.localhost', { target: `http://127.0.0.1:${await deadPort()}` });
-    await daemon.expose('slow.localhost', { target: `http://127.0.0.1:${(silent.address() as AddressInfo).port}` });
+    port = daemon.httpsPort;
+    await daemon.routes.expose('a.localhost', { target: backendA.url });
+    await daemon.routes.expose('b.test', { target: backendB.url });
+    await daemon.routes.expose('dead.localhost', { target: `http://127.0.0.1:${await deadPort()}` });
+    await daemon.routes.expose('slow.localhost', { target: `http://127.0.0.1:${(silent.address() as AddressInfo).port}` });
   });
 
   after(async () => {
@@ -176,7 +176,7 @@ describe('the HTTPS proxy', () => {
   test('HTTP listener redirects known hosts to HTTPS (308, path kept, no HSTS) and 404s the rest', async () => {
     const get = (host: string) =>
       new Promise<http.IncomingMessage>((resolve, reject) => {
-        http.get({ host: '127.0.0.1', port: daemon.options.httpPort!, path: '/p?q=1', headers: { host } }, (res) => {
+        http.get({ host: '127.0.0.1', port: daemon.httpPort!, path: '/p?q=1', headers: { host } }, (res) => {
           res.resume();
           resolve(res);
         }).on('error', reject);
@@ -189,9 +189,9 @@ describe('the HTTPS proxy', () => {
   });
 
   test('a route change is visible to the next request', async () => {
-    await daemon.expose('a.localhost', { target: backendB.url });
+    await daemon.routes.expose('a.localhost', { target: backendB.url });
     assert.equal(JSON.parse((await httpsGet({ host: 'a.localhost', port, ca })).body).name, 'b');
-    await daemon.expose('a.localhost', { target: backendA.url });
+    await daemon.routes.expose('a.localhost', { target: backendA.url });
     assert.equal(JSON.parse((await httpsGet({ host: 'a.localhost', port, ca })).body).name, 'a');
   });
 

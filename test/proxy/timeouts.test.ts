@@ -38,9 +38,9 @@ before(async () => {
   streams = await startStreamBackend();
   ({ daemon, ca } = await startDaemon({ workers: 1, headerTimeoutMs: HEADER_MS, idleTimeoutMs: IDLE_MS }));
   await until('the worker', () => daemon.status().https.workers!.ready === 1, 10_000);
-  await daemon.expose('a.localhost', { target: echo.url });
-  await daemon.expose('s.localhost', { target: `http://127.0.0.1:${(streams.address() as AddressInfo).port}` });
-  port = daemon.options.httpsPort;
+  await daemon.routes.expose('a.localhost', { target: echo.url });
+  await daemon.routes.expose('s.localhost', { target: `http://127.0.0.1:${(streams.address() as AddressInfo).port}` });
+  port = daemon.httpsPort;
 });
 
 after(async () => {

@@ -15,8 +15,6 @@ export async function startDaemon(overrides: Partial<DaemonOptions> = {}): Promi
     httpsPort: 0,
     httpPort: 0,
     bind: '127.0.0.1',
-    docker: false,
-    labels: false,
     demo: false,
     backendTimeoutMs: 30_000,
     log: (l) => logs.push(l),

@@ -18,7 +18,7 @@ export interface RawConnection {
 }
 
 export async function rawTls(daemon: Daemon, host: string, ca: string, alpn: string[] = ['http/1.1']): Promise<RawConnection> {
-  const port = daemon.options.httpsPort;
+  const port = daemon.httpsPort;
   const socket = tls.connect({ host: '127.0.0.1', port, servername: host, ca, ALPNProtocols: alpn });
   await new Promise<void>((resolve, reject) => {
     socket.once('secureConnect', resolve);
@@ -64,7 +64,7 @@ export async function rawExchange(daemon: Daemon, host: string, ca: string, requ
 
 /** A plain TCP connection to the HTTPS port that never starts TLS. */
 export async function rawTcp(daemon: Daemon): Promise<{ socket: net.Socket; closed: Promise<void>; localPort: number }> {
-  const socket = net.connect(daemon.options.httpsPort, '127.0.0.1');
+  const socket = net.connect(daemon.httpsPort, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('error', reject);

@@ -31,18 +31,19 @@ export async function serveCommand(argv: string[]): Promise<number> {
     httpsPort,
     httpPort: bool(args, 'http', true) ? port(args, 'http-port', DEFAULT_OPTIONS.httpPort, true) : null,
     bind: str(args, 'bind') ?? DEFAULT_OPTIONS.bind,
-    docker: bool(args, 'docker', DEFAULT_OPTIONS.docker),
-    labels: bool(args, 'labels', DEFAULT_OPTIONS.labels),
-    dockerHost: str(args, 'docker-host'),
-    dockerAddress: dockerAddress as AddressMode,
+    docker: bool(args, 'docker', DEFAULT_OPTIONS.docker)
+      ? { labels: bool(args, 'labels', DEFAULT_OPTIONS.labels), host: str(args, 'docker-host'), address: dockerAddress as AddressMode }
+      : undefined,
     demo: bool(args, 'demo', DEFAULT_OPTIONS.demo),
-    acmeDirectory: str(args, 'acme-directory'),
-    acmeEmail: str(args, 'acme-email'),
-    acmeCaFile: str(args, 'acme-ca-file'),
-    acmeChallenge: challenge as 'http-01' | 'tls-alpn-01' | 'dns-01' | undefined,
-    acmeAgreeTos: bool(args, 'acme-agree-tos', false),
-    acmeEab: eabKid && eabHmac ? { kid: eabKid, hmacKey: eabHmac } : undefined,
-    acmeDnsHook: str(args, 'acme-dns-hook'),
+    acme: {
+      directory: str(args, 'acme-directory'),
+      email: str(args, 'acme-email'),
+      caFile: str(args, 'acme-ca-file'),
+      challenge: challenge as 'http-01' | 'tls-alpn-01' | 'dns-01' | undefined,
+      agreeTos: bool(args, 'acme-agree-tos', false),
+      eab: eabKid && eabHmac ? { kid: eabKid, hmacKey: eabHmac } : undefined,
+      dnsHook: str(args, 'acme-dns-hook'),
+    },
     backendTimeoutMs: Number(str(args, 'backend-timeout') ?? DEFAULT_OPTIONS.backendTimeoutMs / 1000) * 1000,
     headerTimeoutMs: timeoutSeconds(args, 'header-timeout'),
     idleTimeoutMs: timeoutSeconds(args, 'idle-timeout'),
@@ -53,7 +54,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   });
   // One bad request must never take every route down with it: log the bug and keep serving.
   process.on('uncaughtException', (err) => log(`internal error (please report): ${err.stack ?? err}`));
-  if (daemon.options.demo) log(`demo route: ${httpsUrl(DEMO_HOST, daemon.options.httpsPort)}`);
+  if (daemon.options.demo) log(`demo route: ${httpsUrl(DEMO_HOST, daemon.httpsPort)}`);
   log(`local CA: ${daemon.paths.caCert}`);
   log(`trust it with: ${selfCommand()} ca trust${str(args, 'state-dir') ? ` --state-dir ${stateDir}` : ''}   (or for Node tools: export NODE_EXTRA_CA_CERTS=${daemon.paths.caCert})`);
   return new Promise<number>((resolve) => {

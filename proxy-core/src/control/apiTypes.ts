@@ -1,11 +1,11 @@
-import type { AcmeStatus } from '../acme/acmeSetup';
+import type { AcmeStatus } from '../acme/acmeService';
 import type { CertMeta } from '../certs/certStore';
 import type { DockerStatus } from '../docker/types';
 import type { RouteView } from '../routes/types';
 
 // The domain types are declared in their domains (which never import control/) and re-exported
 // here, so this file and protocol.ts are the whole contract clients import (docs/architecture.md).
-export type { AcmeStatus } from '../acme/acmeSetup';
+export type { AcmeStatus } from '../acme/acmeService';
 export type { CertMeta } from '../certs/certStore';
 export type { ContainerInfo, ContainersResponse, DockerStatus } from '../docker/types';
 export type { RouteView } from '../routes/types';

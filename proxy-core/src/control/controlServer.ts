@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { UserError, errorMessage, isUserError } from '../errors';
-import type { DaemonEvents } from './protocol';
+import type { DaemonEvents, Endpoint, PathParams } from './protocol';
 import { SseStream } from './sse';
 
 export interface ControlRequest {
@@ -47,6 +47,11 @@ export class ControlServer {
       '^' + path.replace(/:([a-zA-Z]+)/g, (_, key: string) => (keys.push(key), '([^/]+)')) + '$',
     );
     this.routes.push({ method, pattern, keys, handler });
+  }
+
+  /** Registers one endpoint of control/protocol.ts; the handler answers with its declared type (`undefined`: it answered by itself, as SSE does). */
+  handle<Req, Res, Params extends PathParams | undefined>(ep: Endpoint<Req, Res, Params>, handler: (req: ControlRequest) => NoInfer<Res> | undefined | Promise<NoInfer<Res> | undefined>): void {
+    this.on(ep.method, ep.path, handler);
   }
 
   /**

@@ -1,17 +1,19 @@
 import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
-import { AcmeService } from '../acme/acmeSetup';
-import type { RetryPolicy } from '../acme/renewalScheduler';
+import { AcmeService, AcmeSettings } from '../acme/acmeService';
+import { installAlpnCallback } from '../acme/challenges';
+import { pendingResponder } from '../acme/pendingPage';
 import { CertManager } from '../certs/certManager';
+import { CertReconciler } from '../certs/certReconciler';
 import { CertStore } from '../certs/certStore';
 import { FallbackCerts } from '../certs/fallbackCerts';
 import { LocalCa } from '../certs/localCa';
-import { ContainersResponse, DaemonStatus, RoutesResponse } from '../control/apiTypes';
+import { DaemonStatus } from '../control/apiTypes';
 import { ControlServer } from '../control/controlServer';
-import { DockerDiscovery } from '../docker/discovery';
+import { DiscoveredRoutes, DockerDiscovery } from '../docker/discovery';
 import type { AddressMode } from '../docker/containerResolver';
-import { UserError, errorMessage } from '../errors';
+import { errorMessage } from '../errors';
 import { ensureDir } from '../fsUtil';
 import { StatePaths, currentUid, statePaths } from '../paths';
 import { ensurePrivateDir } from '../privateDir';
@@ -19,18 +21,15 @@ import { HttpListener } from '../proxy/httpListener';
 import { ConnectionDispatcher } from '../proxy/connectionDispatcher';
 import { HttpsProxy } from '../proxy/httpsProxy';
 import { ConnectionTimeouts, DEFAULT_TIMEOUTS } from '../proxy/connectionTimer';
-import { httpsUrl, normalizeHost } from '../routes/hostName';
 import { snapshotRoutes } from '../routes/routeSnapshot';
 import { RouteStore } from '../routes/routeStore';
 import { RouteTable } from '../routes/routeTable';
-import { checkRouteRequest } from '../routes/routeRequest';
-import { parseTarget } from '../routes/target';
-import { RouteRecord, RouteView } from '../routes/types';
 import { VERSION } from '../version';
-import { caStatus, verifyAndRecord, watchTrustRecord } from '../trust/caStatus';
-import { daemonEndpoint } from '../trust/checkEndpoint';
+import { registerControlApi } from './controlApi';
 import { IdleExit } from './idleExit';
 import { acquirePidLock } from './lock';
+import { oncePerTick } from './oncePerTick';
+import { RouteService } from './routeService';
 import { watchStateDir } from './stateDirWatch';
 import { listenError } from './listenErrors';
 import { WorkerPool } from './workerPool';
@@ -43,25 +42,14 @@ export interface DaemonOptions {
   /** 0 picks a free port; null turns the HTTP listener off. */
   httpPort: number | null;
   bind: string;
-  docker: boolean;
-  labels: boolean;
-  /** The engine to watch (else DOCKER_HOST, the current Docker context, the default socket). */
-  dockerHost?: string;
-  /** Container addresses: IP on a reachable network, published host port, or chosen per engine. */
-  dockerAddress?: AddressMode;
+  /** Docker discovery; undefined turns it off (serve --no-docker). */
+  docker?: DockerSettings;
   demo: boolean;
-  acmeDirectory?: string;
-  acmeEmail?: string;
-  acmeCaFile?: string;
-  acmeChallenge?: 'http-01' | 'tls-alpn-01' | 'dns-01';
-  /** The CA's terms of service accepted (recorded per directory in the account file). */
-  acmeAgreeTos?: boolean;
-  /** External Account Binding for CAs that require it. */
-  acmeEab?: { kid: string; hmacKey: string };
-  /** DNS-01 hook command (called with present|cleanup FQDN VALUE). */
-  acmeDnsHook?: string;
-  /** Failure backoff of ACME orders; the default respects Let's Encrypt's limits (tests shorten it). */
-  acmeRetry?: RetryPolicy;
+  /**
+   * ACME (Let's Encrypt or another CA): on once a directory or an email is set (--acme-email,
+   * --acme-directory). Failure backoff: `retry`, which tests shorten.
+   */
+  acme?: AcmeSettings;
   backendTimeoutMs: number;
   /** TLS handshake, then each request's headers, must finish within this (default 60 s; serve --header-timeout). */
   headerTimeoutMs?: number;
@@ -82,6 +70,15 @@ export interface DaemonOptions {
    */
   exitWhenIdleMs?: number;
   log: (line: string) => void;
+}
+
+export interface DockerSettings {
+  /** Routes from container labels (serve --no-labels turns them off). */
+  labels: boolean;
+  /** The engine to watch (else DOCKER_HOST, the current Docker context, the default socket). */
+  host?: string;
+  /** Container addresses: IP on a reachable network, published host port, or chosen per engine. */
+  address?: AddressMode;
 }
 
 export const DEFAULT_OPTIONS = {
@@ -107,8 +104,11 @@ export function defaultWorkerCount(): number {
 }
 
 /**
- * One daemon per user and state dir: owns the listeners, the route table, certificates and the
- * control API, and wires sources (user, labels) → route table → proxy.
+ * One daemon per user and state dir: the wiring. It boots the pieces in order (state dir and pid
+ * lock, control socket, CA and certificates, routes, listeners, ACME, Docker, workers), fans
+ * every change out in one place (followChanges), and closes them again from one list. The use
+ * cases and route views are RouteService's (routeService.ts), the control API's handlers are in
+ * controlApi.ts.
  */
 export class Daemon {
   readonly paths: StatePaths;
@@ -116,7 +116,14 @@ export class Daemon {
   readonly control: ControlServer;
   readonly problems: string[] = [];
   readonly startedAt = new Date();
+  /** The ports as bound (port 0 in the options asks the OS for a free one). */
+  httpsPort: number;
+  httpPort: number | null;
   certs!: CertManager;
+  /** Asks for the certificates of routed hosts as the table changes. */
+  private reconciler!: CertReconciler;
+  /** Expose, unexpose, renew and the route views. */
+  routes!: RouteService;
   https!: HttpsProxy;
   http?: HttpListener;
   /** Owns the HTTPS port and deals connections out to this process and the workers. */
@@ -124,7 +131,6 @@ export class Daemon {
   workers?: WorkerPool;
   /** Set when ACME is configured (--acme-email or --acme-directory). */
   acme?: AcmeService;
-  private store!: RouteStore;
   private releaseLock?: () => void;
   private readonly closers: Array<() => Promise<void> | void> = [];
   /** Filled in by the Docker side when discovery is on. */
@@ -139,9 +145,11 @@ export class Daemon {
 
   private constructor(readonly options: DaemonOptions) {
     this.paths = statePaths(options.stateDir);
+    this.httpsPort = options.httpsPort;
+    this.httpPort = options.httpPort;
     this.idleExit = new IdleExit(options.exitWhenIdleMs, (ms) => {
       this.log(`no editor window has used the proxy for ${Math.round(ms / 1000)} s: stopping (routes are kept in routes.json)`);
-      void this.close().then(() => this.emitExit());
+      this.stopByItself();
     });
     this.control = new ControlServer(this.paths.socket);
     let resolve!: () => void;
@@ -149,7 +157,7 @@ export class Daemon {
     const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
     this.booted = { promise, resolve, reject };
     this.control.holdUntil(promise);
-    this.dockerStatus = { enabled: options.docker, labels: options.docker && options.labels, connected: false };
+    this.dockerStatus = { enabled: !!options.docker, labels: !!options.docker?.labels, connected: false };
   }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
@@ -189,8 +197,8 @@ export class Daemon {
     this.problems.push(...certStore.loadAll());
     this.certs = new CertManager(certStore, ca, (l) => this.log(l));
 
-    this.store = new RouteStore(paths.routesFile);
-    const loaded = this.store.load();
+    const store = new RouteStore(paths.routesFile);
+    const loaded = store.load();
     if (loaded.problem) this.problems.push(loaded.problem);
     for (const p of this.problems) this.log(`problem: ${p}`);
     this.table.replaceSource('user', loaded.routes);
@@ -223,58 +231,125 @@ export class Daemon {
       keepLocal: () => this.acme?.challenges.tlsAlpnPending ?? false,
     });
     // Port 0 asks the OS for a free port (tests, benchmarks); from here on the real one counts.
-    options.httpsPort = await this.dispatcher.listen().catch((err) => {
+    this.httpsPort = await this.dispatcher.listen().catch((err) => {
       throw listenError(err, 'HTTPS', options.bind, options.httpsPort, '--https-port', 'containerHttps.proxy.httpsPort');
     });
-    this.https.port = options.httpsPort;
+    this.https.port = this.httpsPort;
     this.closers.push(() => this.dispatcher.close());
 
     if (options.httpPort !== null) {
       const httpPort = options.httpPort;
-      this.http = new HttpListener({ table: this.table, port: httpPort, bind: options.bind, httpsPort: options.httpsPort });
+      this.http = new HttpListener({ table: this.table, port: httpPort, bind: options.bind, httpsPort: this.httpsPort });
       await this.http.listen().catch((err) => {
         throw listenError(err, 'HTTP', options.bind, httpPort, '--http-port', 'containerHttps.proxy.httpPort');
       });
-      options.httpPort = (this.http.server.address() as AddressInfo).port;
+      this.httpPort = (this.http.server.address() as AddressInfo).port;
       this.closers.push(() => this.http?.close());
     }
 
-    if (options.acmeEmail || options.acmeDirectory) {
-      this.acme = new AcmeService(
-        { directory: options.acmeDirectory, email: options.acmeEmail, caFile: options.acmeCaFile, challenge: options.acmeChallenge, agreeTos: options.acmeAgreeTos, eab: options.acmeEab, dnsHook: options.acmeDnsHook, retry: options.acmeRetry },
-        { accountDir: paths.acmeDir, certs: this.certs, table: this.table, http: this.http, httpsServer: this.https.server, log: (l) => this.log(l) },
-      );
-      for (const p of this.acme.problems) this.log(`problem: ${p}`);
-      this.problems.push(...this.acme.problems);
-      this.closers.push(() => this.acme?.stop());
-    }
+    if (options.acme?.email || options.acme?.directory) this.startAcme(options.acme);
 
     // Certificates for every route we restored, before anyone asks. ACME orders take seconds
     // and need the network, so the renewal scheduler runs them without holding up the start.
-    await Promise.all(
-      this.table.list().filter((r) => r.tls === 'local' || !this.acme).map((r) =>
-        this.certs.ensure(r.host, r.tls).catch((err) => this.log(`certificate for ${r.host}: ${errorMessage(err)}`)),
-      ),
-    );
+    this.reconciler = new CertReconciler({ certs: this.certs, routes: () => this.table.list(), acmeScheduled: () => !!this.acme, log: (l) => this.log(l) });
+    await this.reconciler.reconcile();
     this.certs.startRenewals(() => this.table.list());
     this.closers.push(() => this.certs.stop());
-    this.acme?.start();
+    this.acme?.sync();
 
-    if (options.docker) await this.startDocker();
+    if (options.docker) {
+      this.docker = new DockerDiscovery({
+        host: options.docker.host,
+        addressMode: options.docker.address ?? 'auto',
+        labels: options.docker.labels,
+        ca: this.certs.ca,
+        log: (l) => this.log(l),
+      });
+    }
+    const docker = this.docker;
+    this.routes = new RouteService({
+      table: this.table,
+      store,
+      certs: this.certs,
+      reconciler: this.reconciler,
+      httpsPort: () => this.httpsPort,
+      containerTarget: docker && ((name, port) => docker.containerTarget(name, port)),
+      acmeLastError: (host) => this.acme?.lastError(host),
+      syncWorkers: () => this.workers?.sync() ?? Promise.resolve(),
+      log: (l) => this.log(l),
+    });
+    this.followChanges();
+    if (docker) await this.startDocker(docker);
     this.startWorkers(defaultCert, fallbackCerts);
 
-    this.registerApi();
+    this.closers.push(
+      registerControlApi(this.control, {
+        routes: this.routes,
+        store: this.certs.store,
+        ca,
+        caDir: paths.caDir,
+        status: () => this.status(),
+        containers: () => this.docker?.containers(),
+        https: () => ({ bind: options.bind, port: this.httpsPort }),
+        idleExit: this.idleExit,
+        shutdown: () => this.stopByItself(),
+      }),
+    );
     this.idleExit.arm();
     this.closers.push(() => this.idleExit.stop());
+    this.log(`listening on https://${options.bind}:${this.httpsPort}${this.http ? ` and http://${options.bind}:${this.httpPort}` : ''}; control socket ${paths.socket}`);
+  }
 
-    this.table.on('changed', () => this.control.broadcast('routes', this.routesView()));
-    this.certs.store.on('changed', () => this.control.broadcast('certs', { certs: this.certs.store.list() }));
+  /**
+   * The one change path. Routes change only in the table (routeService.ts: expose, unexpose,
+   * Docker's label routes) and certificates only in the cert store; from here each change fans
+   * out: certificates for new routes (certs/certReconciler.ts), the ACME schedule, the workers'
+   * copies, and one coalesced 'routes' event for clients.
+   */
+  private followChanges(): void {
+    const broadcastRoutes = oncePerTick(() => this.control.broadcast('routes', this.routes.view()));
+    this.table.on('changed', () => {
+      void this.reconciler.reconcile();
+      this.acme?.sync();
+      this.workers?.routesChanged();
+      broadcastRoutes();
+    });
+    this.certs.store.on('changed', (host: string) => {
+      this.workers?.certChanged(host, this.certPem(host));
+      this.control.broadcast('certs', { certs: this.certs.store.list() });
+      broadcastRoutes();
+    });
     // ACME orders retried in the background: routes carry the last error, status the schedule.
     this.acme?.on('changed', () => {
-      this.control.broadcast('routes', this.routesView());
+      broadcastRoutes();
       this.control.broadcast('status', this.status());
     });
-    this.log(`listening on https://${options.bind}:${options.httpsPort}${this.http ? ` and http://${options.bind}:${options.httpPort}` : ''}; control socket ${paths.socket}`);
+  }
+
+  /** ACME hooked into the certificates, both listeners and the route table. */
+  private startAcme(settings: AcmeSettings): void {
+    const acme = new AcmeService(settings, {
+      accountDir: this.paths.acmeDir,
+      store: this.certs.store,
+      hosts: () => this.table.list().filter((r) => r.tls === 'acme').map((r) => r.host),
+      renew: (host) => this.certs.issue(host, 'acme'),
+      httpListener: !!this.http,
+      log: (l) => this.log(l),
+    });
+    this.acme = acme;
+    this.certs.setAcmeIssuer(acme.issuer);
+    // Challenges first: the pending page and the HTTPS redirect must never shadow a token.
+    this.http?.addResponder(acme.challenges.httpResponder);
+    this.http?.addResponder(pendingResponder(this.table, this.certs.store, (h) => this.certs.isPending(h), (h) => acme.lastError(h), acme.issuer.caName));
+    if (acme.issuer.opts.challenge === 'tls-alpn-01') installAlpnCallback(this.https.server, acme.challenges.alpnCallback);
+    for (const p of acme.problems) this.log(`problem: ${p}`);
+    this.problems.push(...acme.problems);
+    this.closers.push(() => acme.stop());
+  }
+
+  private certPem(host: string): CertPem | undefined {
+    const stored = this.certs.store.get(host);
+    return stored && { host, certPem: stored.certPem, keyPem: stored.keyPem };
   }
 
   private timeouts(): ConnectionTimeouts {
@@ -288,25 +363,19 @@ export class Daemon {
   private startWorkers(defaultCert: { cert: string; key: string }, fallbackCerts: FallbackCerts): void {
     const count = this.options.workers ?? defaultWorkerCount();
     if (!count) return;
-    const pems = (host: string): CertPem | undefined => {
-      const stored = this.certs.store.get(host);
-      return stored && { host, certPem: stored.certPem, keyPem: stored.keyPem };
-    };
     const workers = new WorkerPool({
       count,
-      port: this.options.httpsPort,
+      port: this.httpsPort,
       backendTimeoutMs: this.options.backendTimeoutMs,
       timeouts: this.timeouts(),
       defaultCert,
       routes: () => snapshotRoutes(this.table),
-      certs: () => this.certs.store.list().flatMap((meta) => pems(meta.host) ?? []),
+      certs: () => this.certs.store.list().flatMap((meta) => this.certPem(meta.host) ?? []),
       fallback: (host) => fallbackCerts.pemFor(host),
       log: (l) => this.log(l),
       restartDelayMs: this.options.workerRestartMs,
     });
     this.workers = workers;
-    this.table.on('changed', () => workers.routesChanged());
-    this.certs.store.on('changed', (host: string) => workers.certChanged(host, pems(host)));
     this.closers.push(() => {
       // No connection may be dealt to a worker that is on its way out.
       this.dispatcher.close();
@@ -315,19 +384,10 @@ export class Daemon {
     workers.start();
   }
 
-  /** Docker discovery: container targets resolve from the engine's live model; labels feed the table. */
-  private async startDocker(): Promise<void> {
-    const docker = new DockerDiscovery({
-      host: this.options.dockerHost,
-      addressMode: this.options.dockerAddress ?? 'auto',
-      labels: this.options.labels,
-      table: this.table,
-      ca: this.certs.ca,
-      ensureCert: (host, tls) => this.certs.ensure(host, tls),
-      log: (l) => this.log(l),
-    });
-    this.docker = docker;
+  /** Docker discovery: container targets resolve from the engine's live model; its label routes go through the route service. */
+  private async startDocker(docker: DockerDiscovery): Promise<void> {
     this.table.setContainerResolver(docker.resolver);
+    docker.on('routes', (found: DiscoveredRoutes) => this.routes.applyLabelRoutes(found));
     docker.on('status', () => {
       this.dockerStatus = docker.status();
       this.control.broadcast('status', this.status());
@@ -338,86 +398,6 @@ export class Daemon {
     this.dockerStatus = docker.status();
   }
 
-  /** Adds or replaces a user route: validates, gets its certificate, then persists it. */
-  async expose(hostInput: string, body: unknown): Promise<RouteView> {
-    const host = normalizeHost(hostInput);
-    // The body is whatever JSON a client sent: its types are checked, never coerced (control/apiTypes.ts ExposeRequest is the shape).
-    const checked = checkRouteRequest(body);
-    if (!checked.ok) throw new UserError(checked.code === 'EBODY' ? `Invalid request body for ${host}: ${checked.reason}` : checked.reason, checked.code);
-    let { target } = checked.value;
-    const { tls } = checked.value;
-    if (target.kind === 'container' && !this.options.docker) {
-      throw new UserError(`Container targets need Docker discovery, which is off for this daemon (serve --no-docker). Use an http:// target, or restart serve without --no-docker.`, 'ENODOCKER');
-    }
-    if (target.kind === 'container' && this.docker) target = parseTarget(await this.docker.containerTarget(target.container, target.port));
-    if (tls === 'local') this.certs.ca.assertPermits(host);
-    // Refuse before storing anything: a route that can never get a certificate is not a route.
-    if (tls === 'acme') this.certs.assertAcmeConfigured();
-    const record: RouteRecord = { host, target: target.href, tls, source: 'user', createdAt: new Date().toISOString() };
-    this.table.upsert(record);
-    await this.store.save(this.table.recordsOf('user'));
-    try {
-      await this.certs.ensure(host, tls);
-    } catch (err) {
-      // The route stays (it serves as soon as a certificate exists); the caller learns why not yet.
-      this.log(`certificate for ${host}: ${errorMessage(err)}`);
-      throw err;
-    }
-    // The next connection may land in a worker: it must already know the route and certificate.
-    await this.workers?.sync();
-    this.control.broadcast('routes', this.routesView());
-    this.log(`exposed https://${host}:${this.options.httpsPort} -> ${target.href}`);
-    return this.routeView(record);
-  }
-
-  async unexpose(hostInput: string): Promise<{ removed: boolean }> {
-    const host = normalizeHost(hostInput);
-    if (!this.table.remove('user', host)) {
-      const route = this.table.get(host);
-      if (route) {
-        throw new UserError(`${host} comes from ${route.source === 'label' ? `labels on container ${route.container}` : 'the built-in demo'}, not from expose: remove the labels (or stop that container) instead.`, 'ENOTUSER', 409);
-      }
-      throw new UserError(`No route for ${host}. See the routes with: container-https routes`, 'ENOROUTE', 404);
-    }
-    await this.store.save(this.table.recordsOf('user'));
-    await this.workers?.sync();
-    this.log(`unexposed ${host}`);
-    return { removed: true };
-  }
-
-  routeView(record: RouteRecord): RouteView {
-    const view: RouteView = { ...record, url: httpsUrl(record.host, this.options.httpsPort), status: 'ready' };
-    const cert = this.certs.store.get(record.host);
-    if (!cert || cert.meta.issuer !== record.tls) {
-      view.status = 'pending';
-      view.detail = this.certs.isPending(record.host) ? 'certificate being issued' : 'no certificate yet';
-      const lastError = cert?.meta.lastError ?? this.acme?.lastError(record.host) ?? this.certs.lastError(record.host);
-      if (lastError) view.detail = lastError;
-      return view;
-    }
-    const resolved = this.table.resolve(record.host)?.resolution;
-    if (resolved?.kind === 'upstream') {
-      view.upstream = resolved.upstream.href;
-      if (resolved.via) view.detail = resolved.via;
-    }
-    if (resolved?.kind === 'unavailable') {
-      view.status = 'unavailable';
-      view.detail = resolved.detail;
-    }
-    return view;
-  }
-
-  routesView(): RoutesResponse {
-    const routes = this.table.list().map((r) => this.routeView(r));
-    // Label hosts outside the local CA's names are listed, not served, until the user picks ACME or an alias.
-    const held = (this.docker?.heldRoutes() ?? []).filter((h) => !this.table.get(h.record.host));
-    if (held.length) {
-      routes.push(...held.map((h): RouteView => ({ ...h.record, url: httpsUrl(h.record.host, this.options.httpsPort), status: 'unavailable', detail: h.detail })));
-      routes.sort((a, b) => a.host.localeCompare(b.host));
-    }
-    return { routes };
-  }
-
   status(): DaemonStatus {
     const { options } = this;
     return {
@@ -425,52 +405,13 @@ export class Daemon {
       pid: process.pid,
       stateDir: this.paths.stateDir,
       startedAt: this.startedAt.toISOString(),
-      https: { bind: options.bind, port: options.httpsPort, workers: this.workers?.status() ?? { configured: 0, ready: 0, pids: [] } },
-      http: options.httpPort !== null ? { bind: options.bind, port: options.httpPort } : null,
+      https: { bind: options.bind, port: this.httpsPort, workers: this.workers?.status() ?? { configured: 0, ready: 0, pids: [] } },
+      http: this.httpPort !== null ? { bind: options.bind, port: this.httpPort } : null,
       ca: { certFile: this.paths.caCert, fingerprint256: this.certs.ca.fingerprint256(), permittedSuffixes: this.certs.ca.permittedSuffixes },
       docker: this.dockerStatus,
-      acme: this.acme?.status() ?? { enabled: false, directory: options.acmeDirectory, email: options.acmeEmail, challenge: options.acmeChallenge },
+      acme: this.acme?.status() ?? { enabled: false, directory: options.acme?.directory, email: options.acme?.email, challenge: options.acme?.challenge },
       problems: this.docker ? [...this.problems, ...this.docker.problems()] : this.problems,
     };
-  }
-
-  private registerApi(): void {
-    const c = this.control;
-    c.on('GET', '/v1/status', () => this.status());
-    c.on('GET', '/v1/routes', () => this.routesView());
-    c.on('PUT', '/v1/routes/:host', (req) => this.expose(req.params.host, req.body));
-    c.on('DELETE', '/v1/routes/:host', (req) => this.unexpose(req.params.host));
-    c.on('GET', '/v1/certs', () => ({ certs: this.certs.store.list() }));
-    c.on('GET', '/v1/containers', (): ContainersResponse => this.docker?.containers() ?? { connected: false, error: 'Docker discovery is off for this daemon (serve --no-docker).', containers: [] });
-    // Trust of the local CA (issue 7): what `ca trust` added and the last verification, live.
-    c.on('GET', '/v1/ca', () => caStatus(this.certs.ca));
-    c.on('POST', '/v1/ca/check', async () => {
-      await verifyAndRecord(this.certs.ca, daemonEndpoint({ https: { bind: this.options.bind, port: this.options.httpsPort } }));
-      return caStatus(this.certs.ca);
-    });
-    this.closers.push(watchTrustRecord(this.paths.caDir, () => c.broadcast('ca', caStatus(this.certs.ca))));
-    c.on('POST', '/v1/certs/:host/renew', async (req) => {
-      const host = normalizeHost(req.params.host);
-      const route = this.table.get(host);
-      if (!route) throw new UserError(`No route for ${host}, so there is no certificate to renew.`, 'ENOROUTE', 404);
-      const { meta } = await this.certs.issue(host, route.tls);
-      await this.workers?.sync();
-      return meta;
-    });
-    c.on('GET', '/v1/events', (req) => {
-      const stream = c.openStream(req.res);
-      this.idleExit.track(req.res);
-      stream.send('status', this.status());
-      stream.send('routes', this.routesView());
-      stream.send('certs', { certs: this.certs.store.list() });
-      if (this.docker) stream.send('containers', this.docker.containers());
-      stream.send('ca', caStatus(this.certs.ca));
-      return undefined;
-    });
-    c.on('POST', '/v1/shutdown', () => {
-      setTimeout(() => void this.close().then(() => this.emitExit()), 10);
-      return { stopping: true };
-    });
   }
 
   /**
@@ -480,13 +421,14 @@ export class Daemon {
   private stateDirGone(dir: string): void {
     this.log(`state directory ${dir} was removed: stopping. Start serve again to create a new one (a new local CA, which must be trusted again; the routes are gone with it).`);
     this.exitCode = 1;
-    void this.close().then(() => this.emitExit());
+    this.stopByItself();
   }
 
   /** Set by `serve` so a remote shutdown (or a stop of the daemon's own) ends the process with `exitCode`. */
   onExit?: (exitCode: number) => void;
-  private emitExit(): void {
-    this.onExit?.(this.exitCode);
+  /** A stop the daemon decided (idle, shutdown request, state dir gone): `serve` then exits. */
+  private stopByItself(): void {
+    void this.close().then(() => this.onExit?.(this.exitCode));
   }
 
   /** Lets other parts of the daemon (Docker, ACME) hook into shutdown. */

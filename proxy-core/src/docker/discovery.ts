@@ -1,12 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { UserError, errorMessage } from '../errors';
-import type { RouteTable } from '../routes/routeTable';
-import type { ContainerResolver, RouteRecord, TlsMode } from '../routes/types';
+import type { ContainerResolver } from '../routes/types';
 import { ModeledContainer } from './containerModel';
 import { AddressMode, ResolverContext, pickPort, resolveContainer } from './containerResolver';
 import { DockerEndpoint, resolveDockerEndpoint } from './dockerEndpoint';
 import { DockerWatcher } from './dockerWatcher';
-import { HeldRoute, deriveLabelRoutes, sameRecords } from './labelSource';
+import { LabelRoutes, deriveLabelRoutes } from './labelSource';
 import type { ContainersResponse, DockerStatus } from './types';
 
 export interface DiscoveryOptions {
@@ -14,17 +13,20 @@ export interface DiscoveryOptions {
   host?: string;
   addressMode: AddressMode;
   labels: boolean;
-  table: RouteTable;
   ca: { permits(host: string): boolean; permittedSuffixes: string[] };
-  ensureCert: (host: string, tls: TlsMode) => Promise<unknown>;
   log: (line: string) => void;
   backoffMs?: { min: number; max: number };
   env?: NodeJS.ProcessEnv;
 }
 
+/** What discovery hands the daemon on every change: the label routes, and the hosts it holds back. */
+export type DiscoveredRoutes = Pick<LabelRoutes, 'records' | 'held'>;
+
 /**
- * The Docker side of the daemon in one object: watches the engine, resolves container targets
- * for the route table, and (with labels on) feeds the table's 'label' source.
+ * The Docker side of the daemon in one object: watches the engine and resolves container
+ * targets. Like a Traefik provider it only emits what it found: 'routes' (DiscoveredRoutes, the
+ * same records again when only addresses or states changed) on every model or connection change,
+ * which the daemon applies to its route table (daemon/routeService.ts applyLabelRoutes).
  * Emits 'status' and 'containers' whenever what clients see changes.
  */
 export class DockerDiscovery extends EventEmitter {
@@ -32,9 +34,8 @@ export class DockerDiscovery extends EventEmitter {
   private readonly endpointError?: string;
   private readonly watcher?: DockerWatcher;
   private byName = new Map<string, ModeledContainer>();
-  private held: HeldRoute[] = [];
+  private found: DiscoveredRoutes = { records: [], held: [] };
   private labelProblems = new Map<string, string[]>();
-  private ensured = new Set<string>();
   private resolverContext?: ResolverContext;
   readonly resolver: ContainerResolver;
 
@@ -52,7 +53,7 @@ export class DockerDiscovery extends EventEmitter {
         this.emit('status', this.status());
         this.emit('containers', this.containers());
         // Routes to containers read "engine unreachable" or recover with the connection.
-        this.opts.table.notifyTargetsChanged();
+        this.emit('routes', this.found);
       });
     }
     this.resolver = (name, port) => resolveContainer(this.context(), this.opts.addressMode, name, port);
@@ -99,11 +100,6 @@ export class DockerDiscovery extends EventEmitter {
     return out;
   }
 
-  /** Label hosts we list but do not serve (outside the local CA's names). */
-  heldRoutes(): HeldRoute[] {
-    return this.held;
-  }
-
   /** Label problems, one line each, for the daemon's status. */
   problems(): string[] {
     return [...this.labelProblems].flatMap(([name, list]) => list.map((p) => `container ${name}: ${p}`));
@@ -111,9 +107,9 @@ export class DockerDiscovery extends EventEmitter {
 
   /**
    * For `expose HOST container:NAME[:PORT]`: the container must exist; the port is the one
-   * given, else its single exposed port. Returns the target to store, with the port filled in.
+   * given, else its single exposed port. Returns the container's name (`name` may be an id) and port.
    */
-  async containerTarget(name: string, port: number | undefined): Promise<string> {
+  async containerTarget(name: string, port: number | undefined): Promise<{ container: string; port: number }> {
     const c = this.find(name);
     if (!c) {
       const status = this.status();
@@ -122,7 +118,7 @@ export class DockerDiscovery extends EventEmitter {
       const some = names.slice(0, 12).join(', ') + (names.length > 12 ? ', …' : '');
       throw new UserError(`No container named "${name}" on ${this.endpoint?.url}.${names.length ? ` Containers: ${some}.` : ' There are no containers.'}`, 'ENOCONTAINER', 404);
     }
-    if (port !== undefined) return `container:${c.info.name}:${port}`;
+    if (port !== undefined) return { container: c.info.name, port };
     // The list API reports ports only for running containers, and the model may be one event
     // behind; the container's config has the ports its image and run options expose.
     const exposed = (await this.watcher?.exposedPorts(c.info.id).catch(() => undefined)) ?? [];
@@ -130,7 +126,7 @@ export class DockerDiscovery extends EventEmitter {
     const unique = [...new Set(ports)].map((containerPort) => ({ containerPort, protocol: 'tcp' as const }));
     const picked = pickPort({ ...c.info, ports: unique }, undefined);
     if (typeof picked === 'string') throw new UserError(picked, 'EPORT');
-    return `container:${c.info.name}:${picked}`;
+    return { container: c.info.name, port: picked };
   }
 
   private find(nameOrId: string): ModeledContainer | undefined {
@@ -182,37 +178,19 @@ export class DockerDiscovery extends EventEmitter {
     for (const c of all) byName.set(c.info.name, c);
     this.byName = byName;
     if (this.opts.labels) this.updateLabelRoutes(all);
-    else this.opts.table.notifyTargetsChanged();
+    this.emit('routes', this.found);
     this.emit('containers', this.containers());
   }
 
   private updateLabelRoutes(all: ModeledContainer[]): void {
     const derived = deriveLabelRoutes(all, { permits: (h) => this.opts.ca.permits(h), suffixes: this.opts.ca.permittedSuffixes });
     const problemsBefore = JSON.stringify([...this.labelProblems]);
-    this.held = derived.held;
+    this.found = { records: derived.records, held: derived.held };
     this.labelProblems = derived.problems;
-    const current = this.opts.table.recordsOf('label');
-    if (sameRecords(current, derived.records)) {
-      this.opts.table.notifyTargetsChanged();
-    } else {
-      this.opts.table.replaceSource('label', derived.records);
-      this.ensureCerts(derived.records);
-    }
     if (JSON.stringify([...this.labelProblems]) !== problemsBefore) {
       for (const line of this.problems()) this.opts.log(`labels: ${line}`);
       this.emit('status', this.status());
     }
   }
 
-  private ensureCerts(records: RouteRecord[]): void {
-    for (const r of records) {
-      const key = `${r.host}|${r.tls}`;
-      if (this.ensured.has(key)) continue;
-      this.ensured.add(key);
-      this.opts.ensureCert(r.host, r.tls).then(() => this.opts.table.notifyTargetsChanged(), (err) => {
-        this.ensured.delete(key);
-        this.opts.log(`certificate for ${r.host} (labels on ${r.container}): ${errorMessage(err)}`);
-      });
-    }
-  }
 }

@@ -16,6 +16,11 @@ function parsePort(text: string, what: string): number {
   return port;
 }
 
+/** The target `container:NAME[:PORT]` (NAME and PORT already checked). */
+export function containerTarget(container: string, port?: number): Target {
+  return port === undefined ? { kind: 'container', container, href: `container:${container}` } : { kind: 'container', container, port, href: `container:${container}:${port}` };
+}
+
 /**
  * Parses a route target: `http://127.0.0.1:5000`, `https://host:8443`, a bare port (`5000`,
  * meaning http://127.0.0.1:5000), or `container:NAME[:PORT]`.
@@ -33,9 +38,7 @@ export function parseTarget(input: string): Target {
     if (!name || !CONTAINER_NAME.test(name) || rest.length) {
       throw new UserError(`Invalid target "${raw}": expected container:NAME or container:NAME:PORT.`, 'ETARGET');
     }
-    if (port === undefined) return { kind: 'container', container: name, href: `container:${name}` };
-    const p = parsePort(port, raw);
-    return { kind: 'container', container: name, port: p, href: `container:${name}:${p}` };
+    return containerTarget(name, port === undefined ? undefined : parsePort(port, raw));
   }
   let url: URL;
   try {

@@ -1,17 +1,13 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type * as tls from 'node:tls';
-import type { CertManager } from '../certs/certManager';
+import type { CertStore, StoredCert } from '../certs/certStore';
 import { UserError } from '../errors';
-import type { HttpListener } from '../proxy/httpListener';
-import type { RouteTable } from '../routes/routeTable';
 import { AcmeAccount } from './acmeAccount';
 import { configureAcmeHttp } from './acmeHttp';
 import { AcmeOrderIssuer } from './acmeIssuer';
-import { ChallengeResponder, ChallengeType, installAlpnCallback } from './challenges';
+import { ChallengeResponder, ChallengeType } from './challenges';
 import { resolveDirectoryUrl } from './directoryUrl';
-import { pendingResponder } from './pendingPage';
 import { RenewalScheduler, RetryPolicy, ScheduleEntry } from './renewalScheduler';
 
 export interface AcmeSettings {
@@ -45,9 +41,24 @@ export interface AcmeStatus {
   recentIssuances?: Array<{ host: string; ms: number; at: string }>;
 }
 
+/** What the ACME side needs from the daemon; it reaches into nothing else (the daemon's boot wires it in). */
+export interface AcmeDeps {
+  accountDir: string;
+  store: CertStore;
+  /** Hosts that want an ACME certificate now (the routes with tls: acme). */
+  hosts: () => string[];
+  /** Issues through the daemon's CertManager, deduplicated with any order already running. */
+  renew: (host: string) => Promise<StoredCert>;
+  /** Whether the HTTP listener is on (HTTP-01 needs it). */
+  httpListener: boolean;
+  log: (line: string) => void;
+}
+
 /**
- * Everything ACME in a running daemon, built from its settings and wired to its listeners.
- * Emits 'changed' when the renewal schedule changes (an order failed, a retry was planned).
+ * Everything ACME in a running daemon, built from its settings: account, issuer, challenges and
+ * renewal scheduler. The daemon hooks them into its listeners, certificates and route table
+ * (daemon/daemon.ts startAcme). Emits 'changed' when the renewal schedule changes (an order
+ * failed, a retry was planned).
  */
 export class AcmeService extends EventEmitter {
   readonly challenges: ChallengeResponder;
@@ -59,13 +70,13 @@ export class AcmeService extends EventEmitter {
 
   constructor(
     private readonly settings: AcmeSettings,
-    deps: { accountDir: string; certs: CertManager; table: RouteTable; http?: HttpListener; httpsServer: tls.Server; log: (line: string) => void },
+    deps: AcmeDeps,
   ) {
     super();
     const directoryUrl = resolveDirectoryUrl(settings.directory);
     const challenge = settings.challenge ?? (settings.dnsHook ? 'dns-01' : 'http-01');
     if (challenge === 'dns-01' && !settings.dnsHook) throw new UserError('--acme-challenge dns-01 needs --acme-dns-hook CMD (a command that publishes the TXT record).', 'EUSAGE');
-    if (challenge === 'http-01' && !deps.http) throw new UserError('--acme-challenge http-01 needs the HTTP listener: drop --no-http, or use --acme-challenge tls-alpn-01.', 'EUSAGE');
+    if (challenge === 'http-01' && !deps.httpListener) throw new UserError('--acme-challenge http-01 needs the HTTP listener: drop --no-http, or use --acme-challenge tls-alpn-01.', 'EUSAGE');
     let extraCaPem: string | undefined;
     if (settings.caFile) {
       this.trustFile = path.resolve(settings.caFile);
@@ -80,25 +91,17 @@ export class AcmeService extends EventEmitter {
     const problem = this.account.load();
     if (problem) this.problems.push(problem);
     this.challenges = new ChallengeResponder(settings.dnsHook);
-    this.issuer = new AcmeOrderIssuer({ directoryUrl, challenge, account: this.account, store: deps.certs.store, challenges: this.challenges, extraCaPem, log: deps.log });
-    deps.certs.setAcmeIssuer(this.issuer);
+    this.issuer = new AcmeOrderIssuer({ directoryUrl, challenge, account: this.account, store: deps.store, challenges: this.challenges, extraCaPem, log: deps.log });
     this.scheduler = new RenewalScheduler({
-      hosts: () => deps.table.list().filter((r) => r.tls === 'acme').map((r) => r.host),
-      store: deps.certs.store,
+      hosts: deps.hosts,
+      store: deps.store,
       plan: (cert) => this.issuer.renewalPlan(cert),
-      renew: (host) => deps.certs.issue(host, 'acme'),
+      renew: deps.renew,
       log: deps.log,
       retry: settings.retry,
       directory: directoryUrl,
       onEvent: () => this.emit('changed'),
     });
-    // Challenges first: the pending page and the HTTPS redirect must never shadow a token.
-    deps.http?.addResponder(this.challenges.httpResponder);
-    deps.http?.addResponder(
-      pendingResponder(deps.table, deps.certs.store, (h) => deps.certs.isPending(h), (h) => this.lastError(h), this.issuer.caName),
-    );
-    if (challenge === 'tls-alpn-01') installAlpnCallback(deps.httpsServer, this.challenges.alpnCallback);
-    deps.table.on('changed', () => this.scheduler.sync());
   }
 
   /** Why the last order for host failed, when no certificate exists to carry the error. */
@@ -106,8 +109,8 @@ export class AcmeService extends EventEmitter {
     return this.scheduler.schedule().find((e) => e.host === host)?.lastError;
   }
 
-  /** Starts ordering and renewing for the ACME routes already in the table. */
-  start(): void {
+  /** Starts ordering and renewing for the ACME routes in the table; cheap to call on every table change. */
+  sync(): void {
     this.scheduler.sync();
   }
 

@@ -1,0 +1,63 @@
+import type { CertStore } from '../certs/certStore';
+import type { LocalCa } from '../certs/localCa';
+import type { ContainersResponse, DaemonStatus } from '../control/apiTypes';
+import type { ControlServer } from '../control/controlServer';
+import { Ca, CaCheck, Certs, Containers, DeleteRoute, Events, PutRoute, RenewCert, Routes, Shutdown, Status } from '../control/protocol';
+import { caStatus, verifyAndRecord, watchTrustRecord } from '../trust/caStatus';
+import { daemonEndpoint } from '../trust/checkEndpoint';
+import type { IdleExit } from './idleExit';
+import type { RouteService } from './routeService';
+
+export interface ControlApiDeps {
+  routes: RouteService;
+  store: CertStore;
+  ca: LocalCa;
+  caDir: string;
+  status: () => DaemonStatus;
+  /** Undefined when Docker discovery is off. */
+  containers: () => ContainersResponse | undefined;
+  /** The HTTPS listener as bound (the trust check connects to it). */
+  https: () => { bind: string; port: number };
+  idleExit: IdleExit;
+  /** Stops the daemon (after the answer is out). */
+  shutdown: () => void;
+}
+
+/**
+ * The control API's handlers, one per endpoint of control/protocol.ts (the table in
+ * docs/architecture.md). They only translate: the use cases are RouteService's, the state the
+ * daemon's. Returns the closer of the trust-record watch.
+ */
+export function registerControlApi(c: ControlServer, deps: ControlApiDeps): () => void {
+  const { routes, store, ca } = deps;
+  c.handle(Status, () => deps.status());
+  c.handle(Routes, () => routes.view());
+  c.handle(PutRoute, (req) => routes.expose(req.params.host, req.body));
+  c.handle(DeleteRoute, (req) => routes.unexpose(req.params.host));
+  c.handle(Certs, () => ({ certs: store.list() }));
+  c.handle(Containers, () => deps.containers() ?? { connected: false, error: 'Docker discovery is off for this daemon (serve --no-docker).', containers: [] });
+  // Trust of the local CA (issue 7): what `ca trust` added and the last verification, live.
+  c.handle(Ca, () => caStatus(ca));
+  c.handle(CaCheck, async () => {
+    await verifyAndRecord(ca, daemonEndpoint({ https: deps.https() }));
+    return caStatus(ca);
+  });
+  const stopWatch = watchTrustRecord(deps.caDir, () => c.broadcast('ca', caStatus(ca)));
+  c.handle(RenewCert, (req) => routes.renew(req.params.host));
+  c.handle(Events, (req) => {
+    const stream = c.openStream(req.res);
+    deps.idleExit.track(req.res);
+    stream.send('status', deps.status());
+    stream.send('routes', routes.view());
+    stream.send('certs', { certs: store.list() });
+    const containers = deps.containers();
+    if (containers) stream.send('containers', containers);
+    stream.send('ca', caStatus(ca));
+    return undefined;
+  });
+  c.handle(Shutdown, () => {
+    setTimeout(deps.shutdown, 10);
+    return { stopping: true };
+  });
+  return stopWatch;
+}

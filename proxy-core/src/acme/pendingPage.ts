@@ -1,6 +1,6 @@
 import type * as http from 'node:http';
 import type { CertStore } from '../certs/certStore';
-import { sendHtml } from '../proxy/httpsProxy';
+import { sendHtml } from '../proxy/sendHtml';
 import { unavailablePage } from '../proxy/pages';
 import { requestHost } from '../proxy/requestInfo';
 import type { RouteTable } from '../routes/routeTable';

@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import { listen } from './httpsProxy';
+import { listen } from './listen';
 
 /** Takes one accepted, still-paused TCP connection and serves it. */
 export type ConnectionTaker = (socket: net.Socket) => void;

@@ -1,7 +1,8 @@
 import * as http from 'node:http';
 import { httpsUrl } from '../routes/hostName';
 import { RouteTable } from '../routes/routeTable';
-import { listen, sendHtml } from './httpsProxy';
+import { listen } from './listen';
+import { sendHtml } from './sendHtml';
 import { notFoundPage } from './pages';
 import { isLoopback, requestHost } from './requestInfo';
 

@@ -11,6 +11,7 @@ import { setForwarded } from './forwardedHeaders';
 import { ForwardFailure, HttpForwarder } from './httpForwarder';
 import { h2HeadersAsH1, isLoopback, requestHasBody, requestHost, stripHopByHopRequest } from './requestInfo';
 import { checkHttp1Target } from './requestTarget';
+import { sendHtml } from './sendHtml';
 
 type AnyRequest = http.IncomingMessage | http2.Http2ServerRequest;
 type AnyResponse = http.ServerResponse | http2.Http2ServerResponse;
@@ -201,27 +202,4 @@ function describeFailure(err: NodeJS.ErrnoException, timeoutMs: number): { statu
     default:
       return { status: 502, reason: err.message };
   }
-}
-
-export function sendHtml(res: AnyResponse, status: number, html: string, extra: Record<string, string> = {}): void {
-  const body = Buffer.from(html);
-  (res as http.ServerResponse).writeHead(status, {
-    'content-type': 'text/html; charset=utf-8',
-    'content-length': String(body.length),
-    'cache-control': 'no-store',
-    ...extra,
-  });
-  res.end(body);
-}
-
-export function listen(server: net.Server, port: number, bind: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => reject(err);
-    server.once('error', onError);
-    server.listen(port, bind);
-    server.once('listening', () => {
-      server.removeListener('error', onError);
-      resolve();
-    });
-  });
 }

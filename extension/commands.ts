@@ -1,18 +1,15 @@
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CertMeta, RouteView } from '../proxy-core/src/control/apiTypes';
-import { DeleteRoute, RenewCert } from '../proxy-core/src/control/protocol';
+import type { CertMeta, CertResponse, RouteView } from '../proxy-core/src/control/apiTypes';
+import { Cert, DeleteRoute, RenewCert } from '../proxy-core/src/control/protocol';
 import { errorMessage } from '../proxy-core/src/errors';
-import { statePaths } from '../proxy-core/src/paths';
 import { shellQuote } from '../proxy-core/src/shellQuote';
 import type { ContainersTree, Node } from './containersTree';
 import type { Ctx } from './ctx';
 import { exposeContainer, exposeLocalPort } from './exposeFlow';
 import { certLabel } from './statusBar';
 
-/** A command is a small factory over the context (rust-analyzer's shape). */
+/** A command is a small factory over the context, so each one is built with what it needs. */
 export type Cmd = (...args: unknown[]) => unknown;
 export type CmdFactory = (ctx: Ctx, tree: ContainersTree) => Cmd;
 
@@ -105,15 +102,15 @@ export function describeCertificate(pem: string, meta: CertMeta | undefined): st
 const showCertificate: CmdFactory = (ctx) => async (arg) => {
   const route = await pickRoute(ctx, arg, 'Show the certificate of which host?');
   if (!route) return;
-  const file = path.join(statePaths(ctx.config.stateDir).certsDir, `${route.host}.pem`);
-  let pem: string;
+  // The daemon owns the state dir's layout; the editor asks it, as for everything else.
+  let cert: CertResponse;
   try {
-    pem = fs.readFileSync(file, 'utf8');
+    cert = await (await ctx.api()).call(Cert, { params: { host: route.host } });
   } catch {
     void vscode.window.showWarningMessage(`${route.host} has no certificate yet (${route.detail ?? route.status}).`);
     return;
   }
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: describeCertificate(pem, ctx.state.certFor(route.host)) });
+  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: describeCertificate(cert.certPem, cert.meta) });
   await vscode.window.showTextDocument(doc, { preview: true });
   return doc;
 };

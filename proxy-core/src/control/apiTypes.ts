@@ -35,6 +35,12 @@ export interface CertsResponse {
   certs: CertMeta[];
 }
 
+/** GET /v1/certs/:host: one certificate with its PEM chain (never the key), for clients to show. */
+export interface CertResponse {
+  meta: CertMeta;
+  certPem: string;
+}
+
 export interface ExposeRequest {
   target: string;
   tls?: 'local' | 'acme';

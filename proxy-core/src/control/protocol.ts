@@ -1,4 +1,4 @@
-import type { CaStatus, CertMeta, CertsResponse, ContainersResponse, DaemonStatus, ExposeRequest, RoutesResponse, RouteView } from './apiTypes';
+import type { CaStatus, CertMeta, CertResponse, CertsResponse, ContainersResponse, DaemonStatus, ExposeRequest, RoutesResponse, RouteView } from './apiTypes';
 
 /**
  * The control API's endpoints and events, each declared once with its types. Clients call
@@ -34,6 +34,8 @@ export const PutRoute = endpoint<ExposeRequest, RouteView, { host: string }>('PU
 /** Removes a user route (a label route goes with its labels). */
 export const DeleteRoute = endpoint<undefined, { removed: boolean }, { host: string }>('DELETE', '/v1/routes/:host');
 export const Certs = endpoint<undefined, CertsResponse>('GET', '/v1/certs');
+/** One host's certificate: its metadata and PEM; 404 while it has none. */
+export const Cert = endpoint<undefined, CertResponse, { host: string }>('GET', '/v1/certs/:host');
 export const RenewCert = endpoint<undefined, CertMeta, { host: string }>('POST', '/v1/certs/:host/renew');
 export const Containers = endpoint<undefined, ContainersResponse>('GET', '/v1/containers');
 export const Ca = endpoint<undefined, CaStatus>('GET', '/v1/ca');

@@ -42,9 +42,9 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [{
-          regex: '/proxy-core/src/(?!(control/(apiTypes|protocol|controlClient)|scaffold/[^/]+|routes/hostName|errors|paths|fsUtil|shellQuote)$)',
-          // fsUtil: ensureDir for the state dir before the daemon starts, the same mode the CLI uses. shellQuote: the trust command typed into the terminal, quoted as the CLI quotes its own.
-          message: 'The extension imports from proxy-core only the contract (control/apiTypes, control/protocol, control/controlClient), scaffold/, routes/hostName, errors, paths, fsUtil and shellQuote (docs/architecture.md, "Layers and imports").',
+          regex: '/proxy-core/src/(?!(control/(apiTypes|protocol|controlClient)|scaffold/[^/]+|routes/(hostName|target)|errors|paths|fsUtil|shellQuote)$)',
+          // fsUtil: ensureDir for the state dir before the daemon starts, the same mode the CLI uses. shellQuote: the trust command typed into the terminal, quoted as the CLI quotes its own. routes/target: the editor reads and checks targets as the daemon does.
+          message: 'The extension imports from proxy-core only the contract (control/apiTypes, control/protocol, control/controlClient), scaffold/, routes/hostName, routes/target, errors, paths, fsUtil and shellQuote (docs/architecture.md, "Layers and imports").',
         }],
       }],
     },

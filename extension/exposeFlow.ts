@@ -3,6 +3,7 @@ import type { ContainerInfo, RouteView } from '../proxy-core/src/control/apiType
 import { PutRoute } from '../proxy-core/src/control/protocol';
 import { errorMessage } from '../proxy-core/src/errors';
 import { hostMatchesSuffix, normalizeHost } from '../proxy-core/src/routes/hostName';
+import { parseTarget } from '../proxy-core/src/routes/target';
 import type { Ctx } from './ctx';
 import { tcpPorts } from './proxyState';
 
@@ -63,7 +64,7 @@ export async function exposeLocalPort(ctx: Ctx): Promise<RouteView | undefined> 
     prompt: 'Port or URL of the app on this machine',
     placeHolder: '5000 or http://127.0.0.1:5000',
     ignoreFocusOut: true,
-    validateInput: (v) => (/^\d{1,5}$/.test(v.trim()) || /^https?:\/\/[^/]+\/?$/.test(v.trim()) ? undefined : 'Give a port number (5000) or a URL such as http://127.0.0.1:5000'),
+    validateInput: (v) => localTargetProblem(v),
   });
   if (!target) return undefined;
   const host = await askHost(ctx, `app.${ctx.config.hostSuffix}`, `HTTPS name for ${target}`);
@@ -161,5 +162,14 @@ async function acceptTerms(ctx: Ctx, url: string): Promise<boolean> {
     ctx.log.info(`accepted the ACME terms of service ${url}; restarting the proxy with --acme-agree-tos`);
     await ctx.restart();
     return true;
+  }
+}
+
+/** Why a typed local target would be refused, in proxy-core's words (routes/target.ts); undefined when it is fine. */
+function localTargetProblem(input: string): string | undefined {
+  try {
+    return parseTarget(input).kind === 'url' ? undefined : 'Give a port number (5000) or a URL such as http://127.0.0.1:5000';
+  } catch (err) {
+    return errorMessage(err);
   }
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { CertMeta, ContainerInfo, ContainersResponse, DaemonStatus, RouteView } from '../proxy-core/src/control/apiTypes';
+import { parseTarget, type Target } from '../proxy-core/src/routes/target';
 
 /**
  * Whether the system trusts our CA. The daemon answers GET /v1/ca with a trust check where it
@@ -36,8 +37,8 @@ export class ProxyState implements vscode.Disposable {
   routesFor(container: ContainerInfo): RouteView[] {
     return this.routes.filter((r) => {
       if (r.source === 'label') return r.container === container.name || r.container === container.id;
-      const m = /^container:([^:]+)(?::(\d+))?$/.exec(r.target);
-      return !!m && (m[1] === container.name || container.id.startsWith(m[1]));
+      const t = targetOf(r);
+      return t?.kind === 'container' && (t.container === container.name || container.id.startsWith(t.container));
     });
   }
 
@@ -45,8 +46,9 @@ export class ProxyState implements vscode.Disposable {
   routesForPort(container: ContainerInfo, port: number): RouteView[] {
     const first = tcpPorts(container)[0]?.containerPort;
     return this.routesFor(container).filter((r) => {
-      const m = /:(\d+)$/.exec(r.target.replace(/^container:[^:]+/, ''));
-      return m ? Number(m[1]) === port : port === first;
+      const t = targetOf(r);
+      const routed = t?.kind === 'container' ? t.port : undefined;
+      return routed !== undefined ? routed === port : port === first;
     });
   }
 
@@ -80,4 +82,13 @@ export function tcpPorts(c: ContainerInfo): ContainerInfo['ports'] {
     if (!seen || (!seen.hostPort && p.hostPort) || (seen.hostIp?.includes(':') && p.hostIp && !p.hostIp.includes(':'))) byPort.set(p.containerPort, p);
   }
   return [...byPort.values()].sort((a, b) => a.containerPort - b.containerPort);
+}
+
+/** A route's target as proxy-core reads it (routes/target.ts); undefined for one it would refuse. */
+function targetOf(route: RouteView): Target | undefined {
+  try {
+    return parseTarget(route.target);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,8 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { parseDocument } from 'yaml';
 import { errorMessage } from '../proxy-core/src/errors';
-import { addLabelsToCompose, generateTraefikToml, migrateComposeLabels, migrateTraefikV1 } from '../proxy-core/src/scaffold/index';
+import { addLabelsToCompose, generateTraefikToml, migrateComposeLabels, migrateTraefikV1, parseCompose, serviceNames } from '../proxy-core/src/scaffold/index';
 import type { CmdFactory } from './commands';
 import type { Ctx } from './ctx';
 import { hostLabel } from './exposeFlow';
@@ -51,11 +50,10 @@ const addTraefikLabels: CmdFactory = (ctx) => async (arg) => {
   const text = doc.getText();
   let services: string[];
   try {
-    const parsed = parseDocument(text);
-    if (parsed.errors.length) throw new Error(parsed.errors[0].message);
-    services = Object.keys((parsed.toJS() as { services?: Record<string, unknown> })?.services ?? {});
+    // The same reader as the CLI's `scaffold labels`, so both refuse the same files the same way.
+    services = serviceNames(parseCompose(text, path.basename(file.fsPath)));
   } catch (err) {
-    return void vscode.window.showErrorMessage(`${path.basename(file.fsPath)} is not valid YAML: ${errorMessage(err)}. Fix it, then try again.`);
+    return void vscode.window.showErrorMessage(errorMessage(err));
   }
   if (!services.length) return void vscode.window.showErrorMessage(`${path.basename(file.fsPath)} has no services.`);
   const service = services.length === 1 ? services[0] : await vscode.window.showQuickPick(services, { title: 'Add Traefik labels (1/3)', placeHolder: 'Which service?' });

@@ -49,7 +49,9 @@ if (run('node', ['scripts/build.mjs'])) {
 // tsc still emits on type errors: run the tests anyway (one engineer's half-typed file should not
 // hide everyone's results), but a type error fails the run at the end.
 const typeErrors = run('npx', ['tsc', '-p', 'tsconfig.json']) !== 0;
-const lintErrors = !only && run('npx', ['eslint', '.']) !== 0;
+// One formatter keeps lines readable: a file prettier would change fails the run like a lint error.
+const lintErrors =
+  !only && (run('npx', ['eslint', '.']) !== 0 || run('npx', ['prettier', '--check', '--log-level', 'warn', '.']) !== 0);
 
 const stops = [];
 let code = 0;
@@ -68,7 +70,11 @@ try {
     .filter((f) => !only || f.includes(only))
     .sort();
   console.log(`running ${files.length} test files`);
-  code = run('node', ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files.map((f) => relative(root, f))], { env: process.env });
+  code = run(
+    'node',
+    ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files.map((f) => relative(root, f))],
+    { env: process.env },
+  );
   const editorSuites = 'test/e2e/run.mjs';
   if (!only && existsSync(editorSuites)) code = run('node', [editorSuites], { env: process.env }) || code;
 } catch (err) {

@@ -11,7 +11,16 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['**/*.mjs', '**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        Buffer: 'readonly',
+      },
+    },
   },
   {
     rules: {
@@ -29,10 +38,19 @@ export default tseslint.config(
     // contract, the daemon wires them. (Rule options do not merge across blocks: hence noVscode again.)
     files: ['proxy-core/src/{acme,certs,docker,routes,trust,proxy,scaffold,traefik}/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [noVscode],
-        patterns: [{ regex: '^(\\.\\./)+(control|daemon|cli)(/|$)', message: 'The domain folders never import control/, daemon/ or cli/: declare the type here and let control/apiTypes.ts re-export it (docs/architecture.md, "Layers and imports").' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noVscode],
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(control|daemon|cli)(/|$)',
+              message:
+                'The domain folders never import control/, daemon/ or cli/: declare the type here and let control/apiTypes.ts re-export it (docs/architecture.md, "Layers and imports").',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -40,13 +58,20 @@ export default tseslint.config(
     // the few vscode-free helpers it shares with the CLI, and nothing else of proxy-core.
     files: ['extension/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{
-          regex: '/proxy-core/src/(?!(control/(apiTypes|protocol|controlClient)|scaffold/[^/]+|routes/(hostName|target)|errors|paths|fsUtil|shellQuote)$)',
-          // fsUtil: ensureDir for the state dir before the daemon starts, the same mode the CLI uses. shellQuote: the trust command typed into the terminal, quoted as the CLI quotes its own. routes/target: the editor reads and checks targets as the daemon does.
-          message: 'The extension imports from proxy-core only the contract (control/apiTypes, control/protocol, control/controlClient), scaffold/, routes/hostName, routes/target, errors, paths, fsUtil and shellQuote (docs/architecture.md, "Layers and imports").',
-        }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '/proxy-core/src/(?!(control/(apiTypes|protocol|controlClient)|scaffold/[^/]+|routes/(hostName|target)|errors|paths|fsUtil|shellQuote)$)',
+              // fsUtil: ensureDir for the state dir before the daemon starts, the same mode the CLI uses. shellQuote: the trust command typed into the terminal, quoted as the CLI quotes its own. routes/target: the editor reads and checks targets as the daemon does.
+              message:
+                'The extension imports from proxy-core only the contract (control/apiTypes, control/protocol, control/controlClient), scaffold/, routes/hostName, routes/target, errors, paths, fsUtil and shellQuote (docs/architecture.md, "Layers and imports").',
+            },
+          ],
+        },
+      ],
     },
   },
 );

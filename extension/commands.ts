@@ -22,12 +22,21 @@ async function pickRoute(ctx: Ctx, arg: unknown, placeHolder: string): Promise<R
   else if (node?.kind === 'port') routes = ctx.state.routesForPort(node.container, node.port.containerPort);
   else routes = ctx.state.routes;
   if (routes.length === 0) {
-    void vscode.window.showInformationMessage(node?.kind ? 'This container is not exposed over HTTPS yet: right-click it → Expose over HTTPS…' : 'No HTTPS hosts yet: right-click a container → Expose over HTTPS…');
+    void vscode.window.showInformationMessage(
+      node?.kind
+        ? 'This container is not exposed over HTTPS yet: right-click it → Expose over HTTPS…'
+        : 'No HTTPS hosts yet: right-click a container → Expose over HTTPS…',
+    );
     return undefined;
   }
   if (routes.length === 1) return routes[0];
   const pick = await vscode.window.showQuickPick(
-    routes.map((r) => ({ label: r.host, description: r.url, detail: `${r.target} · ${certLabel(ctx.state.certFor(r.host))}`, route: r })),
+    routes.map((r) => ({
+      label: r.host,
+      description: r.url,
+      detail: `${r.target} · ${certLabel(ctx.state.certFor(r.host))}`,
+      route: r,
+    })),
     { placeHolder },
   );
   return pick?.route;
@@ -41,11 +50,19 @@ const expose: CmdFactory = (ctx, tree) => async (arg) => {
   await ctx.refreshContainers();
   const containers = tree.allContainers().filter((c) => c.state === 'running');
   if (!containers.length) {
-    const pick = await vscode.window.showInformationMessage('No running containers to expose. Expose a port on this machine instead?', 'Expose a Local Port…');
+    const pick = await vscode.window.showInformationMessage(
+      'No running containers to expose. Expose a port on this machine instead?',
+      'Expose a Local Port…',
+    );
     return pick ? exposeLocalPort(ctx) : undefined;
   }
   const pick = await vscode.window.showQuickPick(
-    containers.map((c) => ({ label: c.name, description: c.image, detail: c.compose ? `${c.compose.project} / ${c.compose.service}` : undefined, container: c })),
+    containers.map((c) => ({
+      label: c.name,
+      description: c.image,
+      detail: c.compose ? `${c.compose.project} / ${c.compose.service}` : undefined,
+      container: c,
+    })),
     { title: 'Expose over HTTPS', placeHolder: 'Which container?' },
   );
   return pick ? exposeContainer(ctx, { container: pick.container }) : undefined;
@@ -55,7 +72,9 @@ const unexpose: CmdFactory = (ctx) => async (arg) => {
   const route = await pickRoute(ctx, arg, 'Stop exposing which host?');
   if (!route) return false;
   if (route.source !== 'user') {
-    void vscode.window.showWarningMessage(`${route.host} comes from ${route.source === 'label' ? `the labels of container ${route.container}` : 'the built-in demo'}; remove the labels to stop exposing it.`);
+    void vscode.window.showWarningMessage(
+      `${route.host} comes from ${route.source === 'label' ? `the labels of container ${route.container}` : 'the built-in demo'}; remove the labels to stop exposing it.`,
+    );
     return false;
   }
   try {
@@ -110,7 +129,10 @@ const showCertificate: CmdFactory = (ctx) => async (arg) => {
     void vscode.window.showWarningMessage(`${route.host} has no certificate yet (${route.detail ?? route.status}).`);
     return;
   }
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: describeCertificate(cert.certPem, cert.meta) });
+  const doc = await vscode.workspace.openTextDocument({
+    language: 'markdown',
+    content: describeCertificate(cert.certPem, cert.meta),
+  });
   await vscode.window.showTextDocument(doc, { preview: true });
   return doc;
 };
@@ -119,8 +141,9 @@ const renewCertificate: CmdFactory = (ctx) => async (arg) => {
   const route = await pickRoute(ctx, arg, 'Renew the certificate of which host?');
   if (!route) return;
   try {
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Renewing the certificate for ${route.host}…` }, async () =>
-      (await ctx.api()).call(RenewCert, { params: { host: route.host }, timeoutMs: 300_000 }),
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Renewing the certificate for ${route.host}…` },
+      async () => (await ctx.api()).call(RenewCert, { params: { host: route.host }, timeoutMs: 300_000 }),
     );
     void vscode.window.showInformationMessage(`Renewed the certificate for ${route.host}.`);
   } catch (err) {
@@ -132,10 +155,21 @@ const renewCertificate: CmdFactory = (ctx) => async (arg) => {
 const showCertificates: CmdFactory = (ctx) => async () => {
   const items: Array<vscode.QuickPickItem & { host?: string; trust?: boolean }> = ctx.state.routes.map((r) => {
     const cert = ctx.state.certFor(r.host);
-    return { label: `$(lock) ${r.host}`, description: certLabel(cert), detail: `${r.url} → ${r.target}${cert?.lastError ? ` · $(warning) ${cert.lastError}` : ''}`, host: r.host };
+    return {
+      label: `$(lock) ${r.host}`,
+      description: certLabel(cert),
+      detail: `${r.url} → ${r.target}${cert?.lastError ? ` · $(warning) ${cert.lastError}` : ''}`,
+      host: r.host,
+    };
   });
-  items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, { label: '$(shield) Trust Local CA…', description: trustText(ctx), trust: true });
-  const pick = await vscode.window.showQuickPick(items, { title: 'Container HTTPS certificates', placeHolder: items.length > 2 ? 'Pick a host' : 'No HTTPS hosts yet' });
+  items.push(
+    { label: '', kind: vscode.QuickPickItemKind.Separator },
+    { label: '$(shield) Trust Local CA…', description: trustText(ctx), trust: true },
+  );
+  const pick = await vscode.window.showQuickPick(items, {
+    title: 'Container HTTPS certificates',
+    placeHolder: items.length > 2 ? 'Pick a host' : 'No HTTPS hosts yet',
+  });
   if (!pick) return;
   if (pick.trust) return vscode.commands.executeCommand('containerHttps.trustCa');
   const action = await vscode.window.showQuickPick(
@@ -159,9 +193,14 @@ function trustText(ctx: Ctx): string {
 
 /** Runs `container-https ca trust` in a terminal, so the user sees (and answers) sudo prompts. */
 const trustCa: CmdFactory = (ctx) => async () => {
-  const terminal = vscode.window.createTerminal({ name: 'Container HTTPS: trust CA', env: { ELECTRON_RUN_AS_NODE: '1' } });
+  const terminal = vscode.window.createTerminal({
+    name: 'Container HTTPS: trust CA',
+    env: { ELECTRON_RUN_AS_NODE: '1' },
+  });
   terminal.show();
-  terminal.sendText(`${shellQuote(process.execPath)} ${shellQuote(ctx.cliPath)} ca trust --state-dir ${shellQuote(ctx.config.stateDir)}`);
+  terminal.sendText(
+    `${shellQuote(process.execPath)} ${shellQuote(ctx.cliPath)} ca trust --state-dir ${shellQuote(ctx.config.stateDir)}`,
+  );
   // The trust check result changes once the command ran; ask again when the terminal closes.
   const sub = vscode.window.onDidCloseTerminal((t) => {
     if (t !== terminal) return;
@@ -175,7 +214,10 @@ const showLog: CmdFactory = (ctx) => () => ctx.log.show();
 
 const restartProxy: CmdFactory = (ctx) => async () => {
   try {
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Restarting the Container HTTPS proxy…' }, () => ctx.restart());
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'Restarting the Container HTTPS proxy…' },
+      () => ctx.restart(),
+    );
     return true;
   } catch {
     return false; // Ctx already showed the one notification with the fix.

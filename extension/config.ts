@@ -6,7 +6,19 @@ export const SECTION = 'containerHttps';
 export const IDLE_EXIT_SECONDS = 60;
 
 /** Settings that change how the daemon is started: a change needs a proxy restart to apply. */
-const DAEMON_KEYS = ['proxy.keepRunning', 'proxy.workers', 'proxy.httpsPort', 'proxy.httpPort', 'proxy.bindAddress', 'stateDir', 'acme.email', 'acme.directory', 'acme.challenge', 'docker.host', 'docker.labels'];
+const DAEMON_KEYS = [
+  'proxy.keepRunning',
+  'proxy.workers',
+  'proxy.httpsPort',
+  'proxy.httpPort',
+  'proxy.bindAddress',
+  'stateDir',
+  'acme.email',
+  'acme.directory',
+  'acme.challenge',
+  'docker.host',
+  'docker.labels',
+];
 
 /** A typed, read-on-demand view of the containerHttps.* settings (docs/extension.md). */
 export class Config implements vscode.Disposable {
@@ -78,7 +90,17 @@ export class Config implements vscode.Disposable {
 
   /** `container-https serve` flags for the current settings. */
   serveArgs(): string[] {
-    const args = ['serve', '--state-dir', this.stateDir, '--https-port', String(this.httpsPort), '--http-port', String(this.httpPort), '--bind', this.bindAddress];
+    const args = [
+      'serve',
+      '--state-dir',
+      this.stateDir,
+      '--https-port',
+      String(this.httpsPort),
+      '--http-port',
+      String(this.httpPort),
+      '--bind',
+      this.bindAddress,
+    ];
     if (this.dockerHost) args.push('--docker-host', this.dockerHost);
     if (this.workers !== 'auto') args.push('--workers', this.workers);
     if (!this.dockerLabels) args.push('--no-labels');

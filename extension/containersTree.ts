@@ -11,7 +11,16 @@ export type ProjectNode = { kind: 'project'; name: string; containers: Container
 export type ContainerNode = { kind: 'container'; container: ContainerInfo };
 export type PortNode = { kind: 'port'; container: ContainerInfo; port: ContainerInfo['ports'][number] };
 /** A row explaining why there is nothing to show, with the fix one click away. */
-export type NoticeNode = { kind: 'notice'; id: string; icon: string; color?: string; label: string; description?: string; tooltip?: string; command?: vscode.Command };
+export type NoticeNode = {
+  kind: 'notice';
+  id: string;
+  icon: string;
+  color?: string;
+  label: string;
+  description?: string;
+  tooltip?: string;
+  command?: vscode.Command;
+};
 export type Node = ProjectNode | ContainerNode | PortNode | NoticeNode;
 
 /** What the welcome view and tests read: whether Docker answered and, if not, why. */
@@ -33,7 +42,11 @@ export class ContainersTree implements vscode.TreeDataProvider<Node>, vscode.Dis
 
   constructor(private readonly ctx: Ctx) {
     this.view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this, showCollapseAll: true });
-    this.subs.push(this.view, this.changed, ctx.state.onDidChange(() => this.render()));
+    this.subs.push(
+      this.view,
+      this.changed,
+      ctx.state.onDidChange(() => this.render()),
+    );
     this.render();
   }
 
@@ -46,15 +59,27 @@ export class ContainersTree implements vscode.TreeDataProvider<Node>, vscode.Dis
   private render(): void {
     const docker = this.docker();
     const s = this.ctx.state;
-    const shown = JSON.stringify([docker, docker.state === 'connected' ? s.containers.containers : null, s.routes.map((r) => [r.host, r.target, r.url, r.status, r.container]), s.certs.map((c) => [c.host, c.notAfter, c.issuerName])]);
+    const shown = JSON.stringify([
+      docker,
+      docker.state === 'connected' ? s.containers.containers : null,
+      s.routes.map((r) => [r.host, r.target, r.url, r.status, r.container]),
+      s.certs.map((c) => [c.host, c.notAfter, c.issuerName]),
+    ]);
     if (shown === this.lastRendered) return;
     this.lastRendered = shown;
     void vscode.commands.executeCommand('setContext', DOCKER_CONTEXT_KEY, docker.state);
     // A tree message would hide the welcome view (and its buttons), so the proxy's failure goes
     // in the header instead; Docker's failure is rendered as rows (see dockerNotice).
-    this.view.description = docker.state === 'noproxy' ? 'proxy not running' : docker.state === 'unreachable' ? 'Docker unreachable' : undefined;
+    this.view.description =
+      docker.state === 'noproxy'
+        ? 'proxy not running'
+        : docker.state === 'unreachable'
+          ? 'Docker unreachable'
+          : undefined;
     const exposed = this.ctx.state.routes.length;
-    this.view.badge = exposed ? { value: exposed, tooltip: `${exposed} HTTPS host${exposed === 1 ? '' : 's'}` } : undefined;
+    this.view.badge = exposed
+      ? { value: exposed, tooltip: `${exposed} HTTPS host${exposed === 1 ? '' : 's'}` }
+      : undefined;
     this.changed.fire(undefined);
   }
 
@@ -65,7 +90,11 @@ export class ContainersTree implements vscode.TreeDataProvider<Node>, vscode.Dis
     const c = s.containers;
     if (c.connected) return { state: 'connected', endpoint: c.endpoint };
     if (s.status && !s.status.docker.enabled) return { state: 'disabled' };
-    return { state: 'unreachable', endpoint: c.endpoint ?? s.status?.docker.endpoint, error: c.error ?? s.status?.docker.error };
+    return {
+      state: 'unreachable',
+      endpoint: c.endpoint ?? s.status?.docker.endpoint,
+      error: c.error ?? s.status?.docker.error,
+    };
   }
 
   getChildren(node?: Node): Node[] {
@@ -78,14 +107,17 @@ export class ContainersTree implements vscode.TreeDataProvider<Node>, vscode.Dis
       return groupByProject(s.containers.containers);
     }
     if (node.kind === 'project') return node.containers.map((container) => ({ kind: 'container', container }));
-    if (node.kind === 'container') return tcpPorts(node.container).map((port) => ({ kind: 'port', container: node.container, port }));
+    if (node.kind === 'container')
+      return tcpPorts(node.container).map((port) => ({ kind: 'port', container: node.container, port }));
     return [];
   }
 
   getParent(node: Node): Node | undefined {
     if (node.kind === 'port') return { kind: 'container', container: node.container };
     if (node.kind === 'container' && node.container.compose) {
-      return groupByProject(this.ctx.state.containers.containers).find((p) => p.kind === 'project' && p.name === node.container.compose?.project);
+      return groupByProject(this.ctx.state.containers.containers).find(
+        (p) => p.kind === 'project' && p.name === node.container.compose?.project,
+      );
     }
     return undefined;
   }
@@ -112,21 +144,82 @@ export function dockerNotice(docker: DockerView): NoticeNode[] {
   const endpoint = docker.endpoint ?? 'the default endpoint';
   const error = docker.error ?? 'no answer';
   return [
-    { kind: 'notice', id: 'notice:docker', icon: 'debug-disconnect', color: 'problemsWarningIcon.foreground', label: 'Docker is unreachable', description: endpoint, tooltip: `Docker is unreachable at ${endpoint}:\n${error}` },
-    { kind: 'notice', id: 'notice:error', icon: 'error', color: 'problemsErrorIcon.foreground', label: error, tooltip: error },
-    { kind: 'notice', id: 'notice:retry', icon: 'refresh', label: 'Retry', command: { command: 'containerHttps.refresh', title: 'Retry' } },
-    { kind: 'notice', id: 'notice:settings', icon: 'settings-gear', label: 'Open Settings', description: 'containerHttps.docker.host', command: { command: 'workbench.action.openSettings', title: 'Open Settings', arguments: ['containerHttps.docker'] } },
+    {
+      kind: 'notice',
+      id: 'notice:docker',
+      icon: 'debug-disconnect',
+      color: 'problemsWarningIcon.foreground',
+      label: 'Docker is unreachable',
+      description: endpoint,
+      tooltip: `Docker is unreachable at ${endpoint}:\n${error}`,
+    },
+    {
+      kind: 'notice',
+      id: 'notice:error',
+      icon: 'error',
+      color: 'problemsErrorIcon.foreground',
+      label: error,
+      tooltip: error,
+    },
+    {
+      kind: 'notice',
+      id: 'notice:retry',
+      icon: 'refresh',
+      label: 'Retry',
+      command: { command: 'containerHttps.refresh', title: 'Retry' },
+    },
+    {
+      kind: 'notice',
+      id: 'notice:settings',
+      icon: 'settings-gear',
+      label: 'Open Settings',
+      description: 'containerHttps.docker.host',
+      command: {
+        command: 'workbench.action.openSettings',
+        title: 'Open Settings',
+        arguments: ['containerHttps.docker'],
+      },
+    },
   ];
 }
 
 /** The proxy could not start: its one-line reason (which names the setting to change) and the fixes. */
 export function proxyNotice(error: string): NoticeNode[] {
   return [
-    { kind: 'notice', id: 'notice:proxy', icon: 'error', color: 'problemsErrorIcon.foreground', label: 'The proxy is not running', tooltip: error },
+    {
+      kind: 'notice',
+      id: 'notice:proxy',
+      icon: 'error',
+      color: 'problemsErrorIcon.foreground',
+      label: 'The proxy is not running',
+      tooltip: error,
+    },
     { kind: 'notice', id: 'notice:proxy-error', icon: 'blank', label: error, tooltip: error },
-    { kind: 'notice', id: 'notice:restart', icon: 'debug-restart', label: 'Restart Proxy', command: { command: 'containerHttps.restartProxy', title: 'Restart Proxy' } },
-    { kind: 'notice', id: 'notice:log', icon: 'output', label: 'Show Proxy Log', command: { command: 'containerHttps.showLog', title: 'Show Proxy Log' } },
-    { kind: 'notice', id: 'notice:proxy-settings', icon: 'settings-gear', label: 'Open Settings', command: { command: 'workbench.action.openSettings', title: 'Open Settings', arguments: ['containerHttps.proxy'] } },
+    {
+      kind: 'notice',
+      id: 'notice:restart',
+      icon: 'debug-restart',
+      label: 'Restart Proxy',
+      command: { command: 'containerHttps.restartProxy', title: 'Restart Proxy' },
+    },
+    {
+      kind: 'notice',
+      id: 'notice:log',
+      icon: 'output',
+      label: 'Show Proxy Log',
+      command: { command: 'containerHttps.showLog', title: 'Show Proxy Log' },
+    },
+    {
+      kind: 'notice',
+      id: 'notice:proxy-settings',
+      icon: 'settings-gear',
+      label: 'Open Settings',
+      command: {
+        command: 'workbench.action.openSettings',
+        title: 'Open Settings',
+        arguments: ['containerHttps.proxy'],
+      },
+    },
   ];
 }
 
@@ -137,13 +230,16 @@ function groupByProject(containers: ContainerInfo[]): Node[] {
     if (c.compose?.project) projects.set(c.compose.project, [...(projects.get(c.compose.project) ?? []), c]);
     else loose.push(c);
   }
-  const nodes: Node[] = [...projects.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, cs]) => ({ kind: 'project', name, containers: cs }));
+  const nodes: Node[] = [...projects.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, cs]) => ({ kind: 'project', name, containers: cs }));
   return [...nodes, ...loose.map((container): Node => ({ kind: 'container', container }))];
 }
 
 /** Codicons and colours VS Code's container tools use for container states. */
 export function stateIcon(c: ContainerInfo): vscode.ThemeIcon {
-  if (c.health === 'unhealthy') return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+  if (c.health === 'unhealthy')
+    return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
   switch (c.state) {
     case 'running':
       return new vscode.ThemeIcon('debug-start', new vscode.ThemeColor('debugIcon.startForeground'));
@@ -186,11 +282,17 @@ export function treeItemFor(node: Node, state: ProxyState): vscode.TreeItem {
     const c = node.container;
     const routes = state.routesFor(c);
     const hasPorts = tcpPorts(c).length > 0;
-    const item = new vscode.TreeItem(c.name, hasPorts ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      c.name,
+      hasPorts ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
     item.id = `container:${c.id}`;
     const url = urlOf(routes);
     // Exposed and serving: a lock in the running colour; otherwise the state is what matters.
-    item.iconPath = url && c.state === 'running' && c.health !== 'unhealthy' ? new vscode.ThemeIcon('lock', new vscode.ThemeColor('debugIcon.startForeground')) : stateIcon(c);
+    item.iconPath =
+      url && c.state === 'running' && c.health !== 'unhealthy'
+        ? new vscode.ThemeIcon('lock', new vscode.ThemeColor('debugIcon.startForeground'))
+        : stateIcon(c);
     item.description = url ? (c.state === 'running' ? url : `${url} (${c.state})`) : c.image;
     item.contextValue = routes.length ? 'container.exposed' : 'container';
     item.tooltip = containerTooltip(c, routes, state);
@@ -203,7 +305,11 @@ export function treeItemFor(node: Node, state: ProxyState): vscode.TreeItem {
   item.id = `port:${container.id}:${port.containerPort}/${port.protocol}`;
   item.iconPath = new vscode.ThemeIcon(routes.length ? 'lock' : 'plug');
   const url = urlOf(routes);
-  item.description = url ?? (port.hostPort ? `published on ${port.hostIp && port.hostIp !== '0.0.0.0' ? port.hostIp : ''}:${port.hostPort}` : undefined);
+  item.description =
+    url ??
+    (port.hostPort
+      ? `published on ${port.hostIp && port.hostIp !== '0.0.0.0' ? port.hostIp : ''}:${port.hostPort}`
+      : undefined);
   item.contextValue = routes.length ? 'port.exposed' : 'port';
   return item;
 }
@@ -213,9 +319,13 @@ function containerTooltip(c: ContainerInfo, routes: RouteView[], state: ProxySta
   md.appendMarkdown(`**${escape(c.name)}** — ${escape(c.status || c.state)}${c.health ? ` (${c.health})` : ''}\n\n`);
   md.appendMarkdown(`Image: \`${escape(c.image)}\`\n\n`);
   if (c.compose) md.appendMarkdown(`Compose: ${escape(c.compose.project)} / ${escape(c.compose.service)}\n\n`);
-  const ports = c.ports.map((p) => `${p.containerPort}/${p.protocol}${p.hostPort ? ` → ${p.hostIp ?? ''}:${p.hostPort}` : ''}`);
+  const ports = c.ports.map(
+    (p) => `${p.containerPort}/${p.protocol}${p.hostPort ? ` → ${p.hostIp ?? ''}:${p.hostPort}` : ''}`,
+  );
   md.appendMarkdown(`Ports: ${ports.length ? ports.join(', ') : 'none'}\n\n`);
-  md.appendMarkdown(`Networks: ${c.networks.map((n) => `${n.name}${n.ip ? ` (${n.ip})` : ''}`).join(', ') || 'none'}\n\n`);
+  md.appendMarkdown(
+    `Networks: ${c.networks.map((n) => `${n.name}${n.ip ? ` (${n.ip})` : ''}`).join(', ') || 'none'}\n\n`,
+  );
   for (const r of routes) {
     const cert = state.certFor(r.host);
     md.appendMarkdown(`$(lock) [${r.url}](${r.url}) — ${r.status}${r.detail ? `: ${escape(r.detail)}` : ''}`);

@@ -47,7 +47,10 @@ export class Ctx implements vscode.Disposable {
   /** The control API of the daemon we are attached to, connecting (or starting it) first. */
   async api(): Promise<ControlClient> {
     if (!this.client || this.state.connection.state !== 'connected') await this.connect();
-    if (!this.client) throw new Error('The Container HTTPS proxy is not running. Run "Container HTTPS: Restart Proxy", or see "Container HTTPS: Show Proxy Log".');
+    if (!this.client)
+      throw new Error(
+        'The Container HTTPS proxy is not running. Run "Container HTTPS: Restart Proxy", or see "Container HTTPS: Show Proxy Log".',
+      );
     return this.client;
   }
 
@@ -72,7 +75,9 @@ export class Ctx implements vscode.Disposable {
         log: (l) => this.log.info(l),
       });
       if (this.disposed) return;
-      this.log.info(`${started ? 'started' : 'attached to'} proxy ${status.version} (pid ${status.pid}) on https://${status.https.bind}:${status.https.port}, state ${status.stateDir}`);
+      this.log.info(
+        `${started ? 'started' : 'attached to'} proxy ${status.version} (pid ${status.pid}) on https://${status.https.bind}:${status.https.port}, state ${status.stateDir}`,
+      );
       this.warnIfSettingsDiffer(status, started);
       const client = new ControlClient(stateDir);
       this.client = client;
@@ -161,7 +166,13 @@ export class Ctx implements vscode.Disposable {
     } catch (err) {
       const old = isUserError(err) && (err as { status?: number }).status === 404;
       this.state.update({
-        containers: { connected: false, containers: [], error: old ? 'This proxy does not list containers (it is older than the extension): run "Container HTTPS: Restart Proxy".' : errorMessage(err) },
+        containers: {
+          connected: false,
+          containers: [],
+          error: old
+            ? 'This proxy does not list containers (it is older than the extension): run "Container HTTPS: Restart Proxy".'
+            : errorMessage(err),
+        },
       });
     }
   }
@@ -173,22 +184,30 @@ export class Ctx implements vscode.Disposable {
     try {
       this.state.update({ caTrust: parseTrust(await client.call(verify ? CaCheck : Ca, { timeoutMs: 60_000 })) });
     } catch {
-      this.state.update({ caTrust: { state: 'unknown', detail: 'This proxy cannot check whether its CA is trusted.' } });
+      this.state.update({
+        caTrust: { state: 'unknown', detail: 'This proxy cannot check whether its CA is trusted.' },
+      });
     }
   }
 
   private notifyFailure(message: string): void {
     if (this.notifiedFailure) return;
     this.notifiedFailure = true;
-    void vscode.window.showErrorMessage(`Container HTTPS: ${message}`, 'Open Settings', 'Show Log', 'Retry').then((pick) => {
-      if (pick === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'containerHttps');
-      if (pick === 'Show Log') this.log.show();
-      if (pick === 'Retry') void this.reconnect();
-    });
+    void vscode.window
+      .showErrorMessage(`Container HTTPS: ${message}`, 'Open Settings', 'Show Log', 'Retry')
+      .then((pick) => {
+        if (pick === 'Open Settings')
+          void vscode.commands.executeCommand('workbench.action.openSettings', 'containerHttps');
+        if (pick === 'Show Log') this.log.show();
+        if (pick === 'Retry') void this.reconnect();
+      });
   }
 
   private async offerRestart(): Promise<void> {
-    const pick = await vscode.window.showInformationMessage('Container HTTPS: restart the proxy to apply the changed settings? Its routes are kept.', 'Restart Proxy');
+    const pick = await vscode.window.showInformationMessage(
+      'Container HTTPS: restart the proxy to apply the changed settings? Its routes are kept.',
+      'Restart Proxy',
+    );
     if (pick) await vscode.commands.executeCommand('containerHttps.restartProxy');
   }
 
@@ -196,7 +215,9 @@ export class Ctx implements vscode.Disposable {
     if (started) return;
     const want = this.config.httpsPort;
     if (want !== 0 && status.https.port !== want) {
-      this.log.warn(`the running proxy listens on port ${status.https.port}, the setting says ${want}; run "Restart Proxy" to apply the setting`);
+      this.log.warn(
+        `the running proxy listens on port ${status.https.port}, the setting says ${want}; run "Restart Proxy" to apply the setting`,
+      );
     }
   }
 
@@ -213,7 +234,11 @@ export function parseTrust(data: unknown): CaTrust {
   const d = data as Partial<CaStatus> | undefined;
   if (d?.trusted === true) return { state: 'trusted' };
   if (d?.problem) return { state: 'untrusted', detail: d.problem };
-  if (!d?.lastCheck) return { state: 'unknown', detail: d?.added?.length ? 'not checked since it was added' : 'not trusted anywhere yet' };
+  if (!d?.lastCheck)
+    return {
+      state: 'unknown',
+      detail: d?.added?.length ? 'not checked since it was added' : 'not trusted anywhere yet',
+    };
   const bad = d.lastCheck.stores.filter((s) => s.result !== 'trusted').map((s) => s.label);
   return { state: 'untrusted', detail: bad.length ? `not trusted in ${bad.join(', ')}` : undefined };
 }

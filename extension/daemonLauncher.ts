@@ -38,7 +38,9 @@ export async function attachOrStart(opts: LaunchOptions): Promise<Attached> {
   ensureDir(opts.stateDir);
   const logOffset = fileSize(paths.logFile);
   const out = fs.openSync(paths.logFile, 'a');
-  opts.log(`starting the proxy: ${path.basename(process.execPath)} ${path.basename(opts.cliPath)} ${opts.args.join(' ')}`);
+  opts.log(
+    `starting the proxy: ${path.basename(process.execPath)} ${path.basename(opts.cliPath)} ${opts.args.join(' ')}`,
+  );
   const child = spawn(process.execPath, [opts.cliPath, ...opts.args], {
     detached: true,
     stdio: ['ignore', out, out],
@@ -65,7 +67,10 @@ export async function attachOrStart(opts: LaunchOptions): Promise<Attached> {
       throw new UserError(startFailure(paths.logFile, logOffset, exit), 'EDAEMONSTART');
     }
     if (Date.now() > deadline) {
-      throw new UserError(`The proxy did not answer on ${client.socketPath} within ${Math.round((opts.timeoutMs ?? 20_000) / 1000)} s. See its log: ${paths.logFile}`, 'EDAEMONSTART');
+      throw new UserError(
+        `The proxy did not answer on ${client.socketPath} within ${Math.round((opts.timeoutMs ?? 20_000) / 1000)} s. See its log: ${paths.logFile}`,
+        'EDAEMONSTART',
+      );
     }
     await delay(100);
   }

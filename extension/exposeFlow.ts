@@ -29,7 +29,11 @@ export function hostLabel(name: string): string {
  * Validation as the user types: host syntax, then which CA will sign it. Names under the local
  * CA's suffixes are fine; others need ACME (Let's Encrypt) configured.
  */
-export function checkHost(value: string, localSuffixes: string[], acmeEnabled: boolean): vscode.InputBoxValidationMessage | undefined {
+export function checkHost(
+  value: string,
+  localSuffixes: string[],
+  acmeEnabled: boolean,
+): vscode.InputBoxValidationMessage | undefined {
   let host: string;
   try {
     host = normalizeHost(value);
@@ -44,7 +48,10 @@ export function checkHost(value: string, localSuffixes: string[], acmeEnabled: b
       severity: vscode.InputBoxValidationSeverity.Error,
     };
   }
-  return { message: `${host} is a public name: its certificate comes from Let's Encrypt (ACME), and the name must point at this machine.`, severity: vscode.InputBoxValidationSeverity.Info };
+  return {
+    message: `${host} is a public name: its certificate comes from Let's Encrypt (ACME), and the name must point at this machine.`,
+    severity: vscode.InputBoxValidationSeverity.Info,
+  };
 }
 
 /** Right-click → Expose over HTTPS…: port, host name, certificate, done. */
@@ -52,7 +59,11 @@ export async function exposeContainer(ctx: Ctx, target: ExposeTarget): Promise<R
   const { container } = target;
   const port = target.port ?? (await pickPort(ctx, container));
   if (port === undefined) return undefined;
-  const host = await askHost(ctx, `${hostLabel(container.name)}.${ctx.config.hostSuffix}`, `HTTPS name for ${container.name}:${port}`);
+  const host = await askHost(
+    ctx,
+    `${hostLabel(container.name)}.${ctx.config.hostSuffix}`,
+    `HTTPS name for ${container.name}:${port}`,
+  );
   if (!host) return undefined;
   return exposeAndReport(ctx, host, `container:${container.name}:${port}`, `${container.name}:${port}`);
 }
@@ -92,7 +103,11 @@ async function pickPort(ctx: Ctx, container: ContainerInfo): Promise<number | un
   const items = ports
     .sort((a, b) => (a === remembered ? -1 : b === remembered ? 1 : a - b))
     .map((p) => ({ label: String(p), description: p === remembered ? 'last used' : undefined, port: p }));
-  const pick = await vscode.window.showQuickPick(items, { title: `Expose ${container.name} over HTTPS`, placeHolder: 'Which port serves the app?', ignoreFocusOut: true });
+  const pick = await vscode.window.showQuickPick(items, {
+    title: `Expose ${container.name} over HTTPS`,
+    placeHolder: 'Which port serves the app?',
+    ignoreFocusOut: true,
+  });
   if (!pick) return undefined;
   await ctx.extension.workspaceState.update(key, pick.port);
   return pick.port;
@@ -106,7 +121,7 @@ async function askHost(ctx: Ctx, suggested: string, title: string): Promise<stri
     title,
     value: suggested,
     valueSelection: [0, suggested.indexOf('.') > 0 ? suggested.indexOf('.') : suggested.length],
-    prompt: `Names under ${suffixes.map((s) => `.${s}`).join(', ') || 'the local suffixes'} get a local CA certificate${acme ? '; other names get one from Let\'s Encrypt' : ''}.`,
+    prompt: `Names under ${suffixes.map((s) => `.${s}`).join(', ') || 'the local suffixes'} get a local CA certificate${acme ? "; other names get one from Let's Encrypt" : ''}.`,
     ignoreFocusOut: true,
     validateInput: (v) => checkHost(v, suffixes, acme),
   });
@@ -130,17 +145,22 @@ async function exposeAndReport(ctx: Ctx, host: string, target: string, what: str
   } catch (err) {
     const message = errorMessage(err);
     const terms = /terms of service \((\S+?)\)/.exec(message);
-    if (terms && !ctx.config.agreedToAcmeTerms && (await acceptTerms(ctx, terms[1]))) return exposeAndReport(ctx, host, target, what);
+    if (terms && !ctx.config.agreedToAcmeTerms && (await acceptTerms(ctx, terms[1])))
+      return exposeAndReport(ctx, host, target, what);
     ctx.log.error(`expose ${host}: ${message}`);
-    void vscode.window.showErrorMessage(`Could not expose ${what} as ${host}: ${message}`, 'Show Log').then((p) => p && ctx.log.show());
+    void vscode.window
+      .showErrorMessage(`Could not expose ${what} as ${host}: ${message}`, 'Show Log')
+      .then((p) => p && ctx.log.show());
     return undefined;
   }
   const url = route.url;
   const note = route.status === 'ready' ? '' : ` (${route.status}${route.detail ? `: ${route.detail}` : ''})`;
-  void vscode.window.showInformationMessage(`${what} is now at ${url}${note}`, 'Open in Browser', 'Copy URL').then(async (pick) => {
-    if (pick === 'Open in Browser') await vscode.env.openExternal(vscode.Uri.parse(url));
-    if (pick === 'Copy URL') await vscode.env.clipboard.writeText(url);
-  });
+  void vscode.window
+    .showInformationMessage(`${what} is now at ${url}${note}`, 'Open in Browser', 'Copy URL')
+    .then(async (pick) => {
+      if (pick === 'Open in Browser') await vscode.env.openExternal(vscode.Uri.parse(url));
+      if (pick === 'Copy URL') await vscode.env.clipboard.writeText(url);
+    });
   return route;
 }
 
@@ -168,7 +188,9 @@ async function acceptTerms(ctx: Ctx, url: string): Promise<boolean> {
 /** Why a typed local target would be refused, in proxy-core's words (routes/target.ts); undefined when it is fine. */
 function localTargetProblem(input: string): string | undefined {
   try {
-    return parseTarget(input).kind === 'url' ? undefined : 'Give a port number (5000) or a URL such as http://127.0.0.1:5000';
+    return parseTarget(input).kind === 'url'
+      ? undefined
+      : 'Give a port number (5000) or a URL such as http://127.0.0.1:5000';
   } catch (err) {
     return errorMessage(err);
   }

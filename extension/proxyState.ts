@@ -1,12 +1,19 @@
 import * as vscode from 'vscode';
-import type { CertMeta, ContainerInfo, ContainersResponse, DaemonStatus, RouteView } from '../proxy-core/src/control/apiTypes';
+import type {
+  CertMeta,
+  ContainerInfo,
+  ContainersResponse,
+  DaemonStatus,
+  RouteView,
+} from '../proxy-core/src/control/apiTypes';
 import { parseTarget, type Target } from '../proxy-core/src/routes/target';
 
 /**
  * Whether the system trusts our CA. The daemon answers GET /v1/ca with a trust check where it
  * can; until then (older daemon, or the check has not run) the editor shows "not verified".
  */
-export type CaTrust = { state: 'trusted' } | { state: 'untrusted'; detail?: string } | { state: 'unknown'; detail?: string };
+export type CaTrust =
+  { state: 'trusted' } | { state: 'untrusted'; detail?: string } | { state: 'unknown'; detail?: string };
 
 export type Connection = { state: 'connecting' } | { state: 'connected' } | { state: 'failed'; error: string };
 
@@ -27,7 +34,9 @@ export class ProxyState implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
 
-  update(patch: Partial<Pick<ProxyState, 'connection' | 'status' | 'routes' | 'certs' | 'containers' | 'caTrust'>>): void {
+  update(
+    patch: Partial<Pick<ProxyState, 'connection' | 'status' | 'routes' | 'certs' | 'containers' | 'caTrust'>>,
+  ): void {
     Object.assign(this, patch);
     if (patch.containers) this.containersKnown = true;
     this.changed.fire();
@@ -79,7 +88,8 @@ export function tcpPorts(c: ContainerInfo): ContainerInfo['ports'] {
   for (const p of c.ports) {
     if (p.protocol !== 'tcp') continue;
     const seen = byPort.get(p.containerPort);
-    if (!seen || (!seen.hostPort && p.hostPort) || (seen.hostIp?.includes(':') && p.hostIp && !p.hostIp.includes(':'))) byPort.set(p.containerPort, p);
+    if (!seen || (!seen.hostPort && p.hostPort) || (seen.hostIp?.includes(':') && p.hostIp && !p.hostIp.includes(':')))
+      byPort.set(p.containerPort, p);
   }
   return [...byPort.values()].sort((a, b) => a.containerPort - b.containerPort);
 }

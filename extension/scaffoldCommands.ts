@@ -1,7 +1,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { errorMessage } from '../proxy-core/src/errors';
-import { addLabelsToCompose, generateTraefikToml, migrateComposeLabels, migrateTraefikV1, parseCompose, serviceNames } from '../proxy-core/src/scaffold/index';
+import {
+  addLabelsToCompose,
+  generateTraefikToml,
+  migrateComposeLabels,
+  migrateTraefikV1,
+  parseCompose,
+  serviceNames,
+} from '../proxy-core/src/scaffold/index';
 import type { CmdFactory } from './commands';
 import type { Ctx } from './ctx';
 import { hostLabel } from './exposeFlow';
@@ -20,10 +27,16 @@ const scaffoldTraefik: CmdFactory = (ctx) => async () => {
     prompt: "E-mail for Let's Encrypt (expiry notices)",
     value: ctx.config.acmeEmail,
     ignoreFocusOut: true,
-    validateInput: (v) => (/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v.trim()) ? undefined : 'An e-mail address such as you@example.com'),
+    validateInput: (v) =>
+      /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v.trim()) ? undefined : 'An e-mail address such as you@example.com',
   });
   if (!email) return;
-  const network = await vscode.window.showInputBox({ title: 'Scaffold traefik.toml (2/3)', prompt: 'Docker network Traefik reaches your containers on', value: 'web', ignoreFocusOut: true });
+  const network = await vscode.window.showInputBox({
+    title: 'Scaffold traefik.toml (2/3)',
+    prompt: 'Docker network Traefik reaches your containers on',
+    value: 'web',
+    ignoreFocusOut: true,
+  });
   if (network === undefined) return;
   const challenge = await vscode.window.showQuickPick(
     [
@@ -35,7 +48,12 @@ const scaffoldTraefik: CmdFactory = (ctx) => async () => {
   if (!challenge) return;
   let text: string;
   try {
-    text = generateTraefikToml({ email: email.trim(), network: network.trim() || undefined, challenge: challenge.value, dashboard: 'loopback' });
+    text = generateTraefikToml({
+      email: email.trim(),
+      network: network.trim() || undefined,
+      challenge: challenge.value,
+      dashboard: 'loopback',
+    });
   } catch (err) {
     return void vscode.window.showErrorMessage(`Could not generate traefik.toml: ${errorMessage(err)}`);
   }
@@ -44,7 +62,8 @@ const scaffoldTraefik: CmdFactory = (ctx) => async () => {
 };
 
 const addTraefikLabels: CmdFactory = (ctx) => async (arg) => {
-  const file = arg instanceof vscode.Uri ? arg : await pickFile(COMPOSE_GLOB, 'Add Traefik labels: which compose file?');
+  const file =
+    arg instanceof vscode.Uri ? arg : await pickFile(COMPOSE_GLOB, 'Add Traefik labels: which compose file?');
   if (!file) return;
   const doc = await vscode.workspace.openTextDocument(file);
   const text = doc.getText();
@@ -56,7 +75,13 @@ const addTraefikLabels: CmdFactory = (ctx) => async (arg) => {
     return void vscode.window.showErrorMessage(errorMessage(err));
   }
   if (!services.length) return void vscode.window.showErrorMessage(`${path.basename(file.fsPath)} has no services.`);
-  const service = services.length === 1 ? services[0] : await vscode.window.showQuickPick(services, { title: 'Add Traefik labels (1/3)', placeHolder: 'Which service?' });
+  const service =
+    services.length === 1
+      ? services[0]
+      : await vscode.window.showQuickPick(services, {
+          title: 'Add Traefik labels (1/3)',
+          placeHolder: 'Which service?',
+        });
   if (!service) return;
   const suggested = `${hostLabel(service)}.example.com`;
   const hosts = await vscode.window.showInputBox({
@@ -65,7 +90,10 @@ const addTraefikLabels: CmdFactory = (ctx) => async (arg) => {
     value: suggested,
     valueSelection: [hostLabel(service).length + 1, suggested.length],
     ignoreFocusOut: true,
-    validateInput: (v) => (v.split(',').every((h) => /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(h.trim())) ? undefined : 'Host names such as app.example.com, separated by commas'),
+    validateInput: (v) =>
+      v.split(',').every((h) => /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(h.trim()))
+        ? undefined
+        : 'Host names such as app.example.com, separated by commas',
   });
   if (!hosts) return;
   const port = await vscode.window.showInputBox({
@@ -78,9 +106,15 @@ const addTraefikLabels: CmdFactory = (ctx) => async (arg) => {
   if (port === undefined) return;
   let result: { text: string; changed: boolean };
   try {
-    result = addLabelsToCompose(text, { service, hosts: hosts.split(',').map((h) => h.trim()), port: port ? Number(port) : undefined });
+    result = addLabelsToCompose(text, {
+      service,
+      hosts: hosts.split(',').map((h) => h.trim()),
+      port: port ? Number(port) : undefined,
+    });
   } catch (err) {
-    return void vscode.window.showErrorMessage(`Could not add labels to ${path.basename(file.fsPath)}: ${errorMessage(err)}`);
+    return void vscode.window.showErrorMessage(
+      `Could not add labels to ${path.basename(file.fsPath)}: ${errorMessage(err)}`,
+    );
   }
   if (!result.changed) return void vscode.window.showInformationMessage(`${service} already has these Traefik labels.`);
   return applyShowingDiff(ctx, doc, result.text, `Traefik labels for ${service}`);
@@ -93,10 +127,20 @@ const addTraefikLabels: CmdFactory = (ctx) => async (arg) => {
 async function applyShowingDiff(ctx: Ctx, doc: vscode.TextDocument, newText: string, label: string): Promise<boolean> {
   const before = originals(ctx).remember(doc.uri, doc.getText());
   const edit = new vscode.WorkspaceEdit();
-  edit.replace(doc.uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), newText, { needsConfirmation: false, label });
+  edit.replace(doc.uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), newText, {
+    needsConfirmation: false,
+    label,
+  });
   if (!(await vscode.workspace.applyEdit(edit))) return false;
-  await vscode.commands.executeCommand('vscode.diff', before, doc.uri, `${path.basename(doc.uri.fsPath)}: ${label} (unsaved)`);
-  void vscode.window.showInformationMessage(`${label}: review the change, then save the file. Undo (Ctrl+Z) reverts it.`, 'Save').then((p) => p && doc.save());
+  await vscode.commands.executeCommand(
+    'vscode.diff',
+    before,
+    doc.uri,
+    `${path.basename(doc.uri.fsPath)}: ${label} (unsaved)`,
+  );
+  void vscode.window
+    .showInformationMessage(`${label}: review the change, then save the file. Undo (Ctrl+Z) reverts it.`, 'Save')
+    .then((p) => p && doc.save());
   return true;
 }
 
@@ -118,7 +162,9 @@ let originalsProvider: Originals | undefined;
 function originals(ctx: Ctx): Originals {
   if (!originalsProvider) {
     const provider = new Originals();
-    ctx.push(vscode.workspace.registerTextDocumentContentProvider(Originals.scheme, provider), { dispose: () => (originalsProvider = undefined) });
+    ctx.push(vscode.workspace.registerTextDocumentContentProvider(Originals.scheme, provider), {
+      dispose: () => (originalsProvider = undefined),
+    });
     originalsProvider = provider;
   }
   return originalsProvider;
@@ -127,13 +173,23 @@ function originals(ctx: Ctx): Originals {
 const migrateV1: CmdFactory = (ctx: Ctx) => async (arg) => {
   const active = vscode.window.activeTextEditor?.document.uri;
   const looksRight = (u?: vscode.Uri) => !!u && /\.(toml|ya?ml)$/i.test(u.fsPath);
-  const file = arg instanceof vscode.Uri ? arg : looksRight(active) ? active : await pickFile('**/{traefik*.toml,docker-compose*.{yml,yaml},compose*.{yml,yaml}}', 'Migrate which Traefik v1 file?');
+  const file =
+    arg instanceof vscode.Uri
+      ? arg
+      : looksRight(active)
+        ? active
+        : await pickFile(
+            '**/{traefik*.toml,docker-compose*.{yml,yaml},compose*.{yml,yaml}}',
+            'Migrate which Traefik v1 file?',
+          );
   if (!file) return;
   const doc = await vscode.workspace.openTextDocument(file);
   let out: string;
   let unmapped: Array<{ key: string; reason: string }>;
   try {
-    const r = file.fsPath.toLowerCase().endsWith('.toml') ? migrateTraefikV1(doc.getText()) : migrateComposeLabels(doc.getText());
+    const r = file.fsPath.toLowerCase().endsWith('.toml')
+      ? migrateTraefikV1(doc.getText())
+      : migrateComposeLabels(doc.getText());
     out = 'toml' in r ? r.toml : r.text;
     unmapped = r.unmapped;
   } catch (err) {
@@ -144,7 +200,15 @@ const migrateV1: CmdFactory = (ctx: Ctx) => async (arg) => {
   if (unmapped.length) {
     ctx.log.warn(`migrating ${file.fsPath}: ${unmapped.length} item(s) not mapped`);
     for (const u of unmapped) ctx.log.warn(`  ${u.key}: ${u.reason}`);
-    void vscode.window.showWarningMessage(`Migrated with ${unmapped.length} item(s) that need a look (${unmapped.map((u) => u.key).slice(0, 3).join(', ')}${unmapped.length > 3 ? ', …' : ''}).`, 'Show Details').then((p) => p && ctx.log.show());
+    void vscode.window
+      .showWarningMessage(
+        `Migrated with ${unmapped.length} item(s) that need a look (${unmapped
+          .map((u) => u.key)
+          .slice(0, 3)
+          .join(', ')}${unmapped.length > 3 ? ', …' : ''}).`,
+        'Show Details',
+      )
+      .then((p) => p && ctx.log.show());
   }
   return result;
 };
@@ -152,7 +216,8 @@ const migrateV1: CmdFactory = (ctx: Ctx) => async (arg) => {
 async function pickFolder(): Promise<vscode.WorkspaceFolder | undefined> {
   const folders = vscode.workspace.workspaceFolders ?? [];
   if (folders.length <= 1) {
-    if (!folders.length) void vscode.window.showErrorMessage('Open a folder first: the file is written into the workspace.');
+    if (!folders.length)
+      void vscode.window.showErrorMessage('Open a folder first: the file is written into the workspace.');
     return folders[0];
   }
   return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Write traefik.toml into which folder?' });

@@ -21,15 +21,32 @@ export function statusModel(state: ProxyState, now = Date.now()): StatusModel {
   const warnings: string[] = [];
   const notes: string[] = [];
   if (state.connection.state === 'failed') {
-    return { text: '$(lock) $(error)', hosts: [], warnings: [`Proxy not running: ${state.connection.error}`], notes, tooltip: `**Container HTTPS** — proxy not running\n\n${state.connection.error}` };
+    return {
+      text: '$(lock) $(error)',
+      hosts: [],
+      warnings: [`Proxy not running: ${state.connection.error}`],
+      notes,
+      tooltip: `**Container HTTPS** — proxy not running\n\n${state.connection.error}`,
+    };
   }
-  if (state.caTrust.state === 'untrusted') warnings.push(`The local CA is not trusted by this system${state.caTrust.detail ? ` (${state.caTrust.detail})` : ''}: run "Container HTTPS: Trust Local CA".`);
-  if (state.caTrust.state === 'unknown') warnings.push(`The local CA is not verified as trusted${state.caTrust.detail ? ` (${state.caTrust.detail})` : ''}: browsers warn until you run "Container HTTPS: Trust Local CA".`);
+  if (state.caTrust.state === 'untrusted')
+    warnings.push(
+      `The local CA is not trusted by this system${state.caTrust.detail ? ` (${state.caTrust.detail})` : ''}: run "Container HTTPS: Trust Local CA".`,
+    );
+  if (state.caTrust.state === 'unknown')
+    warnings.push(
+      `The local CA is not verified as trusted${state.caTrust.detail ? ` (${state.caTrust.detail})` : ''}: browsers warn until you run "Container HTTPS: Trust Local CA".`,
+    );
   const hosts = state.routes.map((r) => {
     const cert = state.certFor(r.host);
-    if (cert?.lastError) warnings.push(`${r.host}: ${cert.issuer === 'acme' ? 'ACME order failed' : 'certificate error'} — ${cert.lastError}`);
-    else if (cert && Date.parse(cert.notAfter) - now < SOON_MS) warnings.push(`${r.host}: certificate expires ${cert.notAfter.slice(0, 10)}`);
-    if (r.status === 'pending' && r.tls === 'acme' && r.detail && !cert?.lastError) warnings.push(`${r.host}: ${r.detail}`);
+    if (cert?.lastError)
+      warnings.push(
+        `${r.host}: ${cert.issuer === 'acme' ? 'ACME order failed' : 'certificate error'} — ${cert.lastError}`,
+      );
+    else if (cert && Date.parse(cert.notAfter) - now < SOON_MS)
+      warnings.push(`${r.host}: certificate expires ${cert.notAfter.slice(0, 10)}`);
+    if (r.status === 'pending' && r.tls === 'acme' && r.detail && !cert?.lastError)
+      warnings.push(`${r.host}: ${r.detail}`);
     return { host: r.host, url: r.url, issuer: cert?.issuerName, notAfter: cert?.notAfter, status: r.status };
   });
   const n = hosts.length;
@@ -37,7 +54,10 @@ export function statusModel(state: ProxyState, now = Date.now()): StatusModel {
   if (state.connection.state === 'connecting') text = `$(sync~spin) ${n}`;
   if (warnings.length) text += ` $(warning) ${shortReason(warnings[0], state)}`;
   const lines = [`**Container HTTPS** — ${n} HTTPS host${n === 1 ? '' : 's'}`, ''];
-  for (const h of hosts) lines.push(`- [${h.url}](${h.url}) — ${h.issuer ?? 'no certificate yet'}${h.notAfter ? `, expires ${h.notAfter.slice(0, 10)}` : ''}${h.status !== 'ready' ? ` (${h.status})` : ''}`);
+  for (const h of hosts)
+    lines.push(
+      `- [${h.url}](${h.url}) — ${h.issuer ?? 'no certificate yet'}${h.notAfter ? `, expires ${h.notAfter.slice(0, 10)}` : ''}${h.status !== 'ready' ? ` (${h.status})` : ''}`,
+    );
   if (warnings.length) lines.push('', ...warnings.map((w) => `$(warning) ${w}`));
   if (notes.length) lines.push('', ...notes);
   lines.push('', 'Click for certificates and actions.');
@@ -74,8 +94,12 @@ export class StatusBar implements vscode.Disposable {
     const md = new vscode.MarkdownString(m.tooltip, true);
     md.isTrusted = false;
     this.item.tooltip = md;
-    this.item.backgroundColor = m.warnings.length ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-    this.item.accessibilityInformation = { label: `Container HTTPS: ${m.hosts.length} HTTPS hosts${m.warnings.length ? `, ${m.warnings.length} warnings` : ''}` };
+    this.item.backgroundColor = m.warnings.length
+      ? new vscode.ThemeColor('statusBarItem.warningBackground')
+      : undefined;
+    this.item.accessibilityInformation = {
+      label: `Container HTTPS: ${m.hosts.length} HTTPS hosts${m.warnings.length ? `, ${m.warnings.length} warnings` : ''}`,
+    };
   }
 
   dispose(): void {

@@ -36,12 +36,21 @@ const splitCommands = {
 
 const builds = [
   { ...common, entryPoints: ['proxy-core/src/cli.ts'], outfile: 'dist/cli.js', plugins: [splitCommands] },
-  ...Object.entries(lazyCommands).map(([module, bundle]) => ({ ...common, entryPoints: [`proxy-core/src/cli/${module}.ts`], outfile: `dist/${bundle}.js` })),
+  ...Object.entries(lazyCommands).map(([module, bundle]) => ({
+    ...common,
+    entryPoints: [`proxy-core/src/cli/${module}.ts`],
+    outfile: `dist/${bundle}.js`,
+  })),
   // The proxy worker the daemon forks (workerPool.ts finds it beside itself: dist/ or the tsc output).
   { ...common, entryPoints: ['proxy-core/src/daemon/proxyWorker.ts'], outfile: 'dist/proxyWorker.js' },
 ];
 if (existsSync('extension/main.ts')) {
-  builds.push({ ...common, entryPoints: ['extension/main.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'] });
+  builds.push({
+    ...common,
+    entryPoints: ['extension/main.ts'],
+    outfile: 'dist/extension.js',
+    external: [...common.external, 'vscode'],
+  });
 }
 
 if (watch) {

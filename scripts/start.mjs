@@ -9,6 +9,10 @@ const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit' }).status ?? 
 if (!existsSync('node_modules/.package-lock.json') && run('npm', ['ci'])) process.exit(1);
 if (run('node', ['scripts/build.mjs'])) process.exit(1);
 // Replace this process's job with the daemon's, passing signals through.
-const child = (await import('node:child_process')).spawn(process.execPath, ['dist/cli.js', 'serve', '--demo', ...process.argv.slice(2)], { stdio: 'inherit' });
+const child = (await import('node:child_process')).spawn(
+  process.execPath,
+  ['dist/cli.js', 'serve', '--demo', ...process.argv.slice(2)],
+  { stdio: 'inherit' },
+);
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code) => process.exit(code ?? 1));

@@ -28,7 +28,10 @@ main(process.argv.slice(2)).then(
   (err) => {
     // Expected failures are one line; anything else is a bug and keeps its stack.
     if (isUserError(err)) process.stderr.write(`container-https: ${err.message}\n`);
-    else process.stderr.write(`container-https: ${errorMessage(err)}\n${err instanceof Error && process.env.CONTAINER_HTTPS_DEBUG ? err.stack + '\n' : ''}`);
+    else
+      process.stderr.write(
+        `container-https: ${errorMessage(err)}\n${err instanceof Error && process.env.CONTAINER_HTTPS_DEBUG ? err.stack + '\n' : ''}`,
+      );
     process.exitCode = isUserError(err) && err.code === 'EUSAGE' ? 2 : 1;
   },
 );

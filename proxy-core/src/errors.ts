@@ -3,7 +3,11 @@
  * do. Anything else that escapes is a bug and gets its stack printed.
  */
 export class UserError extends Error {
-  constructor(message: string, readonly code: string = 'EUSER', readonly status = 400) {
+  constructor(
+    message: string,
+    readonly code: string = 'EUSER',
+    readonly status = 400,
+  ) {
     super(message);
     this.name = 'UserError';
   }

@@ -4,11 +4,15 @@ import * as path from 'node:path';
 import { isPrivateDir } from './privateDir';
 
 /** Where the daemon keeps its state, per design §2. */
-export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+export function defaultStateDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
   if (env.CONTAINER_HTTPS_STATE_DIR) return path.resolve(env.CONTAINER_HTTPS_STATE_DIR);
   const home = env.HOME || os.homedir();
   if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'container-https');
-  if (platform === 'win32') return path.join(env.LOCALAPPDATA || path.join(home, 'AppData', 'Local'), 'container-https');
+  if (platform === 'win32')
+    return path.join(env.LOCALAPPDATA || path.join(home, 'AppData', 'Local'), 'container-https');
   return path.join(env.XDG_STATE_HOME || path.join(home, '.local', 'state'), 'container-https');
 }
 
@@ -28,7 +32,11 @@ export interface ControlSocket {
   dir?: string;
 }
 
-export function controlSocket(stateDir: string, platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): ControlSocket {
+export function controlSocket(
+  stateDir: string,
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): ControlSocket {
   const digest = crypto.createHash('sha256').update(path.resolve(stateDir)).digest('hex').slice(0, 16);
   // Windows named pipes are left as they are: they live in the pipe namespace, not in a shared
   // directory, and are not checked by privateDir.ts or control/socketOwner.ts.
@@ -44,7 +52,11 @@ export function controlSocket(stateDir: string, platform: NodeJS.Platform = proc
  * systemd makes it), else `container-https-<uid>` in the temp dir. Either is created 0700 by the
  * daemon and refused by daemon and client unless it is private (privateDir.ts).
  */
-export function fallbackSocketDir(socketName: string, env: NodeJS.ProcessEnv = process.env, uid = currentUid()): string {
+export function fallbackSocketDir(
+  socketName: string,
+  env: NodeJS.ProcessEnv = process.env,
+  uid = currentUid(),
+): string {
   const runtime = env.XDG_RUNTIME_DIR;
   if (runtime && path.isAbsolute(runtime) && isPrivateDir(runtime, uid)) {
     const dir = path.join(runtime, 'container-https');

@@ -10,8 +10,10 @@ export function privateDirProblem(dir: string, uid: number): string | undefined 
   const st = fs.lstatSync(dir);
   if (st.isSymbolicLink()) return 'it is a symbolic link, not a directory (remove it)';
   if (!st.isDirectory()) return 'it is not a directory (remove it)';
-  if (st.uid !== uid) return `it is owned by uid ${st.uid}, not by you (uid ${uid}) (remove it as root or as uid ${st.uid})`;
-  if (st.mode & 0o077) return `its mode is ${(st.mode & 0o777).toString(8).padStart(4, '0')}, it must be 0700 (chmod 700 ${dir})`;
+  if (st.uid !== uid)
+    return `it is owned by uid ${st.uid}, not by you (uid ${uid}) (remove it as root or as uid ${st.uid})`;
+  if (st.mode & 0o077)
+    return `its mode is ${(st.mode & 0o777).toString(8).padStart(4, '0')}, it must be 0700 (chmod 700 ${dir})`;
   return undefined;
 }
 

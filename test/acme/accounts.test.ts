@@ -13,7 +13,18 @@ import { Pebble, startPebble } from './pebble';
 const skip = serviceMissing('pebble');
 
 function serveArgs(pebble: Pebble): string[] {
-  return ['--no-docker', '--acme-directory', pebble.directoryUrl, '--acme-ca-file', pebble.trustFile, '--acme-agree-tos', '--https-port', String(pebble.tlsPort), '--http-port', String(pebble.httpPort)];
+  return [
+    '--no-docker',
+    '--acme-directory',
+    pebble.directoryUrl,
+    '--acme-ca-file',
+    pebble.trustFile,
+    '--acme-agree-tos',
+    '--https-port',
+    String(pebble.tlsPort),
+    '--http-port',
+    String(pebble.httpPort),
+  ];
 }
 
 describe('ACME accounts: one per directory, reused across restarts, a corrupt file set aside', { skip }, () => {
@@ -48,7 +59,10 @@ describe('ACME accounts: one per directory, reused across restarts, a corrupt fi
     const accountsBefore = (pebble.output().match(/There are now \d+ accounts/g) ?? []).length;
 
     // No --acme-agree-tos this time: the recorded agreement for this directory is enough.
-    const second = await spawnServe(serveArgs(pebble).filter((a) => a !== '--acme-agree-tos'), stateDir);
+    const second = await spawnServe(
+      serveArgs(pebble).filter((a) => a !== '--acme-agree-tos'),
+      stateDir,
+    );
     try {
       assert.equal(second.status.acme.accountUrl, before.url);
       const r = await cliAsync(['expose', 'two.example.com', backend.url, '--acme', '--state-dir', stateDir]);
@@ -79,7 +93,10 @@ describe('ACME accounts: one per directory, reused across restarts, a corrupt fi
       assert.match(problem, /moved it to .*\.corrupt-/);
       const aside = fs.readdirSync(path.dirname(accountFile)).filter((f) => f.includes('.corrupt-'));
       assert.equal(aside.length, 1, 'the unreadable file is kept, not deleted');
-      assert.equal(fs.readFileSync(path.join(path.dirname(accountFile), aside[0]), 'utf8'), '{"version":1,"keyPem":"-----BEGIN PRIV');
+      assert.equal(
+        fs.readFileSync(path.join(path.dirname(accountFile), aside[0]), 'utf8'),
+        '{"version":1,"keyPem":"-----BEGIN PRIV',
+      );
       const r = await cliAsync(['expose', 'fresh.example.com', backend.url, '--acme', '--state-dir', stateDir]);
       assert.equal(r.code, 0, r.stderr + serve.output());
       assert.match(JSON.parse(fs.readFileSync(accountFile, 'utf8')).url, /^https:/);

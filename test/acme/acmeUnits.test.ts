@@ -5,12 +5,17 @@ import * as path from 'node:path';
 import { parseRetryAfter } from '../../proxy-core/src/acme/acmeErrors';
 import { lifetimePlan } from '../../proxy-core/src/acme/acmeIssuer';
 import { runDnsHook } from '../../proxy-core/src/acme/dnsHook';
-import { LETSENCRYPT_PRODUCTION, LETSENCRYPT_STAGING, directoryHash, resolveDirectoryUrl } from '../../proxy-core/src/acme/directoryUrl';
+import {
+  LETSENCRYPT_PRODUCTION,
+  LETSENCRYPT_STAGING,
+  directoryHash,
+  resolveDirectoryUrl,
+} from '../../proxy-core/src/acme/directoryUrl';
 import { DEFAULT_RETRY } from '../../proxy-core/src/acme/renewalScheduler';
 import { tempDir } from '../support/env';
 
 describe('ACME settings and small rules', () => {
-  test('directory: Let\'s Encrypt production by default, staging by alias, any https URL, nothing else', () => {
+  test("directory: Let's Encrypt production by default, staging by alias, any https URL, nothing else", () => {
     assert.equal(resolveDirectoryUrl(undefined), LETSENCRYPT_PRODUCTION);
     assert.equal(resolveDirectoryUrl(''), LETSENCRYPT_PRODUCTION);
     assert.equal(resolveDirectoryUrl('staging'), LETSENCRYPT_STAGING);
@@ -39,7 +44,8 @@ describe('ACME settings and small rules', () => {
 
   test("the default backoff keeps failures under Let's Encrypt's 5 failed validations per name per hour", () => {
     const attempts = [0];
-    for (let n = 1; attempts.length < 12; n++) attempts.push(attempts[attempts.length - 1] + Math.min(DEFAULT_RETRY.maxMs, DEFAULT_RETRY.minMs * 2 ** (n - 1)));
+    for (let n = 1; attempts.length < 12; n++)
+      attempts.push(attempts[attempts.length - 1] + Math.min(DEFAULT_RETRY.maxMs, DEFAULT_RETRY.minMs * 2 ** (n - 1)));
     for (const start of attempts) assert.ok(attempts.filter((t) => t >= start && t < start + 3600_000).length <= 4);
   });
 
@@ -49,10 +55,17 @@ describe('ACME settings and small rules', () => {
     const marker = path.join(dir, 'pwned');
     try {
       await runDnsHook(`printf '%s\\n' >> '${out}'`, 'present', 'a.example.com', `v$(touch ${marker})`);
-      assert.deepEqual(fs.readFileSync(out, 'utf8').trim().split('\n'), ['present', '_acme-challenge.a.example.com.', `v$(touch ${marker})`]);
+      assert.deepEqual(fs.readFileSync(out, 'utf8').trim().split('\n'), [
+        'present',
+        '_acme-challenge.a.example.com.',
+        `v$(touch ${marker})`,
+      ]);
       assert.equal(fs.existsSync(marker), false);
       await assert.rejects(runDnsHook('false', 'cleanup', 'a.example.com', 'v'), /exited with 1/);
-      await assert.rejects(runDnsHook('sleep 5; :', 'present', 'a.example.com', 'v', 200), /was stopped \(SIGTERM, after 0\.2 s\)/);
+      await assert.rejects(
+        runDnsHook('sleep 5; :', 'present', 'a.example.com', 'v', 200),
+        /was stopped \(SIGTERM, after 0\.2 s\)/,
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

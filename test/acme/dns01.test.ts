@@ -38,14 +38,30 @@ describe('ACME DNS-01 through a user hook command (lego exec style), validated b
   });
 
   test('the hook publishes the TXT record, Pebble checks it, the hook removes it again', async () => {
-    const { daemon } = await startDaemon({ httpsPort: pebble.tlsPort, httpPort: pebble.httpPort, acme: { directory: pebble.directoryUrl, caFile: pebble.trustFile, agreeTos: true, challenge: 'dns-01', dnsHook: hook } });
+    const { daemon } = await startDaemon({
+      httpsPort: pebble.tlsPort,
+      httpPort: pebble.httpPort,
+      acme: {
+        directory: pebble.directoryUrl,
+        caFile: pebble.trustFile,
+        agreeTos: true,
+        challenge: 'dns-01',
+        dnsHook: hook,
+      },
+    });
     try {
       const host = 'internal-only.example.com';
       await daemon.routes.expose(host, { target: backend.url, tls: 'acme' });
       const calls = fs.readFileSync(`${zoneDir}.log`, 'utf8').trim().split('\n');
-      assert.match(calls[0], new RegExp(`^present _acme-challenge\\.${host.replace(/\./g, '\\.')}\\. [A-Za-z0-9_-]{43}$`));
+      assert.match(
+        calls[0],
+        new RegExp(`^present _acme-challenge\\.${host.replace(/\./g, '\\.')}\\. [A-Za-z0-9_-]{43}$`),
+      );
       assert.match(calls[calls.length - 1], /^cleanup /);
-      assert.ok(pebble.dns.queries.some((q) => q.type === 16 && q.name.toLowerCase() === `_acme-challenge.${host}`), 'Pebble looked the TXT record up');
+      assert.ok(
+        pebble.dns.queries.some((q) => q.type === 16 && q.name.toLowerCase() === `_acme-challenge.${host}`),
+        'Pebble looked the TXT record up',
+      );
       assert.deepEqual(fs.readdirSync(zoneDir), [], 'cleaned up');
       const res = await httpsGet({ host, port: pebble.tlsPort, ca: pebble.rootPem });
       assert.equal(res.status, 200);
@@ -57,9 +73,22 @@ describe('ACME DNS-01 through a user hook command (lego exec style), validated b
   test('a failing hook: its exit status and last line reach the user', async () => {
     const failing = `${hook}.fail.sh`;
     fs.writeFileSync(failing, '#!/bin/sh\necho "zone example.com: API token rejected" >&2\nexit 3\n', { mode: 0o755 });
-    const { daemon } = await startDaemon({ httpsPort: pebble.tlsPort, httpPort: pebble.httpPort, acme: { directory: pebble.directoryUrl, caFile: pebble.trustFile, agreeTos: true, challenge: 'dns-01', dnsHook: failing } });
+    const { daemon } = await startDaemon({
+      httpsPort: pebble.tlsPort,
+      httpPort: pebble.httpPort,
+      acme: {
+        directory: pebble.directoryUrl,
+        caFile: pebble.trustFile,
+        agreeTos: true,
+        challenge: 'dns-01',
+        dnsHook: failing,
+      },
+    });
     try {
-      await assert.rejects(daemon.routes.expose('hookfail.example.com', { target: backend.url, tls: 'acme' }), /DNS hook .* exited with 3: zone example\.com: API token rejected/);
+      await assert.rejects(
+        daemon.routes.expose('hookfail.example.com', { target: backend.url, tls: 'acme' }),
+        /DNS hook .* exited with 3: zone example\.com: API token rejected/,
+      );
     } finally {
       await daemon.close();
       fs.rmSync(failing, { force: true });

@@ -23,7 +23,18 @@ describe('ACME External Account Binding, with a Pebble that requires it', { skip
     await pebble?.stop();
   });
 
-  const base = (p: Pebble) => ['--no-docker', '--acme-directory', p.directoryUrl, '--acme-ca-file', p.trustFile, '--acme-agree-tos', '--https-port', String(p.tlsPort), '--http-port', String(p.httpPort)];
+  const base = (p: Pebble) => [
+    '--no-docker',
+    '--acme-directory',
+    p.directoryUrl,
+    '--acme-ca-file',
+    p.trustFile,
+    '--acme-agree-tos',
+    '--https-port',
+    String(p.tlsPort),
+    '--http-port',
+    String(p.httpPort),
+  ];
 
   test('without EAB the first order says which flags the CA needs', async () => {
     const serve = await spawnServe(base(pebble));
@@ -48,8 +59,14 @@ describe('ACME External Account Binding, with a Pebble that requires it', { skip
     }
   });
 
-  test('a wrong HMAC key: the CA\'s refusal reaches the user', async (t) => {
-    const serve = await spawnServe([...base(pebble), '--acme-eab-kid', 'kid-test', '--acme-eab-hmac', crypto.randomBytes(32).toString('base64url')]);
+  test("a wrong HMAC key: the CA's refusal reaches the user", async (t) => {
+    const serve = await spawnServe([
+      ...base(pebble),
+      '--acme-eab-kid',
+      'kid-test',
+      '--acme-eab-hmac',
+      crypto.randomBytes(32).toString('base64url'),
+    ]);
     try {
       const r = await cliAsync(['expose', 'badeab.example.com', backend.url, '--acme', '--state-dir', serve.stateDir]);
       assert.notEqual(r.code, 0);

@@ -21,8 +21,19 @@ describe('ACME failures reach the user as sentences', { skip }, () => {
     await pebble?.stop();
   });
 
-  test("a name Pebble refuses: its own message reaches expose, and http:// shows the pending page with it", async () => {
-    const serve = await spawnServe(['--no-docker', '--acme-directory', pebble.directoryUrl, '--acme-ca-file', pebble.trustFile, '--acme-agree-tos', '--https-port', String(pebble.tlsPort), '--http-port', String(pebble.httpPort)]);
+  test('a name Pebble refuses: its own message reaches expose, and http:// shows the pending page with it', async () => {
+    const serve = await spawnServe([
+      '--no-docker',
+      '--acme-directory',
+      pebble.directoryUrl,
+      '--acme-ca-file',
+      pebble.trustFile,
+      '--acme-agree-tos',
+      '--https-port',
+      String(pebble.tlsPort),
+      '--http-port',
+      String(pebble.httpPort),
+    ]);
     try {
       const r = await cliAsync(['expose', 'www.blocked.example', backend.url, '--acme', '--state-dir', serve.stateDir]);
       assert.notEqual(r.code, 0);
@@ -38,13 +49,27 @@ describe('ACME failures reach the user as sentences', { skip }, () => {
     }
   });
 
-  test('Pebble unreachable: a real message, not acme-client\'s TypeError', async () => {
+  test("Pebble unreachable: a real message, not acme-client's TypeError", async () => {
     const closed = await freePort();
-    const serve = await spawnServe(['--no-docker', '--acme-directory', `https://127.0.0.1:${closed}/dir`, '--acme-ca-file', pebble.trustFile, '--acme-agree-tos', '--https-port', '0', '--http-port', '0']);
+    const serve = await spawnServe([
+      '--no-docker',
+      '--acme-directory',
+      `https://127.0.0.1:${closed}/dir`,
+      '--acme-ca-file',
+      pebble.trustFile,
+      '--acme-agree-tos',
+      '--https-port',
+      '0',
+      '--http-port',
+      '0',
+    ]);
     try {
       const r = await cliAsync(['expose', 'down.example.com', backend.url, '--acme', '--state-dir', serve.stateDir]);
       assert.notEqual(r.code, 0);
-      assert.match(r.stderr, new RegExp(`The ACME directory https://127\\.0\\.0\\.1:${closed}/dir cannot be reached: connection refused`));
+      assert.match(
+        r.stderr,
+        new RegExp(`The ACME directory https://127\\.0\\.0\\.1:${closed}/dir cannot be reached: connection refused`),
+      );
       assert.doesNotMatch(r.stderr, /TypeError|reading 'config'/);
     } finally {
       await serve.stop();
@@ -52,20 +77,50 @@ describe('ACME failures reach the user as sentences', { skip }, () => {
   });
 
   test('a URL that is not an ACME directory says so', async () => {
-    const serve = await spawnServe(['--no-docker', '--acme-directory', `${pebble.managementUrl}/roots/0`, '--acme-ca-file', pebble.trustFile, '--acme-agree-tos', '--https-port', '0', '--http-port', '0']);
+    const serve = await spawnServe([
+      '--no-docker',
+      '--acme-directory',
+      `${pebble.managementUrl}/roots/0`,
+      '--acme-ca-file',
+      pebble.trustFile,
+      '--acme-agree-tos',
+      '--https-port',
+      '0',
+      '--http-port',
+      '0',
+    ]);
     try {
       const r = await cliAsync(['expose', 'notdir.example.com', backend.url, '--acme', '--state-dir', serve.stateDir]);
       assert.notEqual(r.code, 0);
-      assert.match(r.stderr, /did not answer with JSON .*is it really an ACME directory URL\?$|is not an ACME directory/m);
+      assert.match(
+        r.stderr,
+        /did not answer with JSON .*is it really an ACME directory URL\?$|is not an ACME directory/m,
+      );
     } finally {
       await serve.stop();
     }
   });
 
   test('an ACME server whose TLS certificate is not trusted: says to pass --acme-ca-file', async () => {
-    const serve = await spawnServe(['--no-docker', '--acme-directory', pebble.directoryUrl, '--acme-agree-tos', '--https-port', '0', '--http-port', '0']);
+    const serve = await spawnServe([
+      '--no-docker',
+      '--acme-directory',
+      pebble.directoryUrl,
+      '--acme-agree-tos',
+      '--https-port',
+      '0',
+      '--http-port',
+      '0',
+    ]);
     try {
-      const r = await cliAsync(['expose', 'untrusted.example.com', backend.url, '--acme', '--state-dir', serve.stateDir]);
+      const r = await cliAsync([
+        'expose',
+        'untrusted.example.com',
+        backend.url,
+        '--acme',
+        '--state-dir',
+        serve.stateDir,
+      ]);
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, /not trusted .*--acme-ca-file/);
     } finally {

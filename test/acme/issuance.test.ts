@@ -17,13 +17,19 @@ const skip = serviceMissing('pebble');
 function serveArgs(pebble: Pebble, challenge: 'http-01' | 'tls-alpn-01'): string[] {
   return [
     '--no-docker',
-    '--acme-directory', pebble.directoryUrl,
-    '--acme-ca-file', pebble.trustFile,
-    '--acme-email', 'dev@example.com',
+    '--acme-directory',
+    pebble.directoryUrl,
+    '--acme-ca-file',
+    pebble.trustFile,
+    '--acme-email',
+    'dev@example.com',
     '--acme-agree-tos',
-    '--acme-challenge', challenge,
-    '--https-port', String(pebble.tlsPort),
-    '--http-port', String(pebble.httpPort),
+    '--acme-challenge',
+    challenge,
+    '--https-port',
+    String(pebble.tlsPort),
+    '--http-port',
+    String(pebble.httpPort),
   ];
 }
 
@@ -79,7 +85,10 @@ describe('ACME issuance through the daemon and CLI, validated by a real Pebble',
         const r = await cliAsync(['expose', host, backend.url, '--acme', '--state-dir', serve.stateDir]);
         const ms = Date.now() - started;
         assert.equal(r.code, 0, `expose failed: ${r.stderr}\n${serve.output()}`);
-        assert.match(r.stdout, new RegExp(`https://${host.replace(/\./g, '\\.')}:${pebble.tlsPort}/ -> ${backend.url}`));
+        assert.match(
+          r.stdout,
+          new RegExp(`https://${host.replace(/\./g, '\\.')}:${pebble.tlsPort}/ -> ${backend.url}`),
+        );
         t.diagnostic(`${challenge}: expose --acme (order, validation, finalize, download, probe) took ${ms} ms`);
 
         // Verified against Pebble's issuing root alone: the chain the daemon serves is complete.
@@ -90,7 +99,9 @@ describe('ACME issuance through the daemon and CLI, validated by a real Pebble',
         assert.match(peer.subjectaltname ?? '', new RegExp(`DNS:${host}`));
         assert.match(String(peer.issuer.CN), /Pebble/i);
 
-        const certs = JSON.parse((await cliAsync(['certs', '--json', '--state-dir', serve.stateDir])).stdout) as CertsResponse;
+        const certs = JSON.parse(
+          (await cliAsync(['certs', '--json', '--state-dir', serve.stateDir])).stdout,
+        ) as CertsResponse;
         const meta = certs.certs.find((c) => c.host === host);
         assert.ok(meta, JSON.stringify(certs));
         assert.equal(meta.issuer, 'acme');
@@ -109,12 +120,17 @@ describe('ACME issuance through the daemon and CLI, validated by a real Pebble',
         const live = await new ControlClient(serve.stateDir).request<DaemonStatus>('GET', '/v1/status');
         const timing = live.acme.recentIssuances?.find((i) => i.host === host);
         assert.ok(timing, JSON.stringify(live.acme));
-        t.diagnostic(`${challenge}: daemon-side issuance ${timing.ms} ms; schedule: ${JSON.stringify(live.acme.schedule?.find((e) => e.host === host))}`);
+        t.diagnostic(
+          `${challenge}: daemon-side issuance ${timing.ms} ms; schedule: ${JSON.stringify(live.acme.schedule?.find((e) => e.host === host))}`,
+        );
 
         const h2 = await h2Alpn(host, pebble.tlsPort, pebble.rootPem);
         assert.deepEqual(h2, { status: 200, alpn: 'h2' });
         // No validation in flight: nobody gets an acme-tls/1 connection (the CA's probe is not a backdoor).
-        assert.match(await acmeTlsHandshake(host, pebble.tlsPort, pebble.rootPem), /refused: .*no application protocol/);
+        assert.match(
+          await acmeTlsHandshake(host, pebble.tlsPort, pebble.rootPem),
+          /refused: .*no application protocol/,
+        );
 
         // The HTTP listener: only live tokens come from the challenge path; the rest redirects.
         const unknown = await plainGet(pebble.httpPort, host, '/.well-known/acme-challenge/not-a-token');
@@ -134,7 +150,9 @@ describe('ACME issuance through the daemon and CLI, validated by a real Pebble',
     const previous = process.env.NODE_EXTRA_CA_CERTS;
     process.env.NODE_EXTRA_CA_CERTS = pebble.trustFile;
     try {
-      const serve = await spawnServe(serveArgs(pebble, 'http-01').filter((a, i, all) => a !== '--acme-ca-file' && all[i - 1] !== '--acme-ca-file'));
+      const serve = await spawnServe(
+        serveArgs(pebble, 'http-01').filter((a, i, all) => a !== '--acme-ca-file' && all[i - 1] !== '--acme-ca-file'),
+      );
       try {
         assert.equal(serve.status.acme.trustFile, undefined);
         const host = 'extraca.example.com';

@@ -50,10 +50,29 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<Pebble> {
   const dir = tempDir('chs-pebble-');
   const certFile = path.join(dir, 'cert.pem');
   const keyFile = path.join(dir, 'key.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', certFile,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    { stdio: 'ignore' },
+  );
   const listenerCertPem = fs.readFileSync(certFile, 'utf8');
   const dns = await startDnsResponder();
   const [acmePort, mgmtPort, httpPort, tlsPort] = await distinctPorts(4);
@@ -97,7 +116,10 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<Pebble> {
     const deadline = Date.now() + 15_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`pebble exited with ${child.exitCode}: ${output}`);
-      const ok = await get(directoryUrl, listenerCertPem).then(() => true, () => false);
+      const ok = await get(directoryUrl, listenerCertPem).then(
+        () => true,
+        () => false,
+      );
       if (ok) break;
       if (Date.now() > deadline) throw new Error(`pebble did not answer within 15 s: ${output}`);
       await new Promise((r) => setTimeout(r, 50));
@@ -105,7 +127,19 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<Pebble> {
     const rootPem = (await get(`${managementUrl}/roots/0`, listenerCertPem)).body;
     const trustFile = path.join(dir, 'trust.pem');
     fs.writeFileSync(trustFile, listenerCertPem + rootPem);
-    return { dir, directoryUrl, managementUrl, httpPort, tlsPort, listenerCertPem, rootPem, trustFile, dns, output: () => output, stop };
+    return {
+      dir,
+      directoryUrl,
+      managementUrl,
+      httpPort,
+      tlsPort,
+      listenerCertPem,
+      rootPem,
+      trustFile,
+      dns,
+      output: () => output,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;
@@ -118,7 +152,10 @@ async function distinctPorts(n: number): Promise<number[]> {
   return [...ports];
 }
 
-export function get(url: string, ca: string | string[]): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+export function get(
+  url: string,
+  ca: string | string[],
+): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {
     https
       .get(url, { ca, agent: false }, (res) => {

@@ -48,7 +48,9 @@ function control(stateDir, method, p) {
     const req = http.request({ socketPath: path.join(stateDir, 'control.sock'), path: p, method }, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
-      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body)) : reject(new Error(`${p}: ${res.statusCode} ${body}`))));
+      res.on('end', () =>
+        res.statusCode === 200 ? resolve(JSON.parse(body)) : reject(new Error(`${p}: ${res.statusCode} ${body}`)),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -58,7 +60,9 @@ function control(stateDir, method, p) {
 async function startServe() {
   const stateDir = path.join(tmp, 'state');
   let output = '';
-  serve = spawn(process.execPath, [CLI, 'serve', '--state-dir', stateDir, '--https-port', '0', '--no-http'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  serve = spawn(process.execPath, [CLI, 'serve', '--state-dir', stateDir, '--https-port', '0', '--no-http'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   serve.stdout.on('data', (d) => (output += d));
   serve.stderr.on('data', (d) => (output += d));
   for (let i = 0; i < 300; i++) {
@@ -75,10 +79,13 @@ async function startServe() {
 
 function get(agent, host, port) {
   return new Promise((resolve) => {
-    const req = https.request({ host: '127.0.0.1', port, servername: host, path: '/', headers: { host: `${host}:${port}` }, agent }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
-    });
+    const req = https.request(
+      { host: '127.0.0.1', port, servername: host, path: '/', headers: { host: `${host}:${port}` }, agent },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      },
+    );
     req.on('error', () => resolve(0));
     req.end();
   });
@@ -96,10 +103,16 @@ async function until(what, check, timeoutMs = 30_000) {
 async function startToHttps() {
   const { stateDir, port, ca } = await startServe();
   const host = `${prefix}.localhost`;
-  const c = await docker.createContainer({ name: `${prefix}-start`, Image: IMAGE, Labels: { 'container-https.host': host, 'container-https.port': '8000' } });
+  const c = await docker.createContainer({
+    name: `${prefix}-start`,
+    Image: IMAGE,
+    Labels: { 'container-https.host': host, 'container-https.port': '8000' },
+  });
   created.push(c.id);
   // The route and its certificate exist before the first start (created container → 503).
-  await until('label route with certificate', async () => (await control(stateDir, 'GET', '/v1/certs')).certs.some((x) => x.hosts?.includes(host) || x.host === host));
+  await until('label route with certificate', async () =>
+    (await control(stateDir, 'GET', '/v1/certs')).certs.some((x) => x.hosts?.includes(host) || x.host === host),
+  );
   const agent = new https.Agent({ keepAlive: true, ca, maxSockets: 1 });
   await until('503 before start', async () => (await get(agent, host, port)) === 503);
   const times = [];
@@ -123,7 +136,15 @@ async function startToHttps() {
 async function listAndModel() {
   // The watcher and model exactly as the daemon runs them, bundled from source.
   const out = path.join(tmp, 'watcher.cjs');
-  await esbuild.build({ entryPoints: [path.join(ROOT, 'proxy-core/src/docker/dockerWatcher.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'warning', external: ['cpu-features', '*.node'] });
+  await esbuild.build({
+    entryPoints: [path.join(ROOT, 'proxy-core/src/docker/dockerWatcher.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile: out,
+    logLevel: 'warning',
+    external: ['cpu-features', '*.node'],
+  });
   const { DockerWatcher } = require(out);
 
   process.stdout.write(`creating and starting ${opts.containers} containers `);
@@ -132,7 +153,15 @@ async function listAndModel() {
   await Promise.all(
     Array.from({ length: 8 }, async () => {
       for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
-        const c = await docker.createContainer({ name: `${prefix}-n${i}`, Image: IMAGE, Labels: { 'com.docker.compose.project': prefix, 'com.docker.compose.service': `s${i % 10}`, 'container-https.host': `n${i}.${prefix}.localhost` } });
+        const c = await docker.createContainer({
+          name: `${prefix}-n${i}`,
+          Image: IMAGE,
+          Labels: {
+            'com.docker.compose.project': prefix,
+            'com.docker.compose.service': `s${i % 10}`,
+            'container-https.host': `n${i}.${prefix}.localhost`,
+          },
+        });
         created.push(c.id);
         await c.start();
         if (i % 20 === 0) process.stdout.write('.');
@@ -142,7 +171,12 @@ async function listAndModel() {
   console.log(` ${((performance.now() - tCreate) / 1000).toFixed(1)} s`);
   const running = (await docker.listContainers({ filters: { name: [prefix] } })).length;
 
-  const endpoint = { url: 'unix:///var/run/docker.sock', source: 'bench', local: true, modem: { socketPath: '/var/run/docker.sock', host: undefined, port: undefined, protocol: 'http' } };
+  const endpoint = {
+    url: 'unix:///var/run/docker.sock',
+    source: 'bench',
+    local: true,
+    modem: { socketPath: '/var/run/docker.sock', host: undefined, port: undefined, protocol: 'http' },
+  };
   const connectListModel = [];
   for (let i = 0; i < 5; i++) {
     const w = new DockerWatcher({ endpoint, log: () => undefined });
@@ -161,9 +195,15 @@ async function cleanup() {
   if (serve && serve.exitCode === null) serve.kill('SIGTERM');
   const ids = created.splice(0);
   const queue = [...ids];
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    for (let id = queue.shift(); id; id = queue.shift()) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
-  }));
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let id = queue.shift(); id; id = queue.shift())
+        await docker
+          .getContainer(id)
+          .remove({ force: true })
+          .catch(() => undefined);
+    }),
+  );
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 
@@ -175,22 +215,46 @@ try {
   console.log(`engine ${version.Version}, API ${version.ApiVersion}; ${os.cpus().length} CPUs`);
   const { times: start, api } = await startToHttps();
   const rows = [
-    ['docker start -> HTTPS 200 (label route)', `${opts.runs} runs`, median(start), pct(start, 90), Math.max(...start), 250],
-    ['  of which the engine\'s start API call', `${opts.runs} runs`, median(api), pct(api, 90), Math.max(...api), undefined],
+    [
+      'docker start -> HTTPS 200 (label route)',
+      `${opts.runs} runs`,
+      median(start),
+      pct(start, 90),
+      Math.max(...start),
+      250,
+    ],
+    [
+      "  of which the engine's start API call",
+      `${opts.runs} runs`,
+      median(api),
+      pct(api, 90),
+      Math.max(...api),
+      undefined,
+    ],
   ];
   let connectListModel = [];
   if (opts.containers > 0) {
     const listed = await listAndModel();
     connectListModel = listed.connectListModel;
-    rows.push([`connect + list + model ${opts.containers} running`, `5 runs, ${listed.running} of ours running`, median(connectListModel), pct(connectListModel, 90), Math.max(...connectListModel), 1000]);
+    rows.push([
+      `connect + list + model ${opts.containers} running`,
+      `5 runs, ${listed.running} of ours running`,
+      median(connectListModel),
+      pct(connectListModel, 90),
+      Math.max(...connectListModel),
+      1000,
+    ]);
   }
   console.log('\n| measurement | runs | median ms | p90 ms | max ms | target ms | |');
   console.log('|---|---|---|---|---|---|---|');
   for (const [name, runs, med, p90, max, target] of rows) {
     const verdict = target === undefined ? '' : med < target ? 'ok' : 'MISSED';
-    console.log(`| ${name} | ${runs} | ${med.toFixed(1)} | ${p90.toFixed(1)} | ${max.toFixed(1)} | ${target === undefined ? '' : `< ${target}`} | ${verdict} |`);
+    console.log(
+      `| ${name} | ${runs} | ${med.toFixed(1)} | ${p90.toFixed(1)} | ${max.toFixed(1)} | ${target === undefined ? '' : `< ${target}`} | ${verdict} |`,
+    );
   }
-  if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ start, api, connectListModel, containers: opts.containers }, null, 2));
+  if (opts.json)
+    fs.writeFileSync(opts.json, JSON.stringify({ start, api, connectListModel, containers: opts.containers }, null, 2));
 } catch (err) {
   console.error(err instanceof Error ? err.stack : err);
   code = 1;

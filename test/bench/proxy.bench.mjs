@@ -39,16 +39,35 @@ let opts;
 try {
   opts = parseOptions(process.argv.slice(2));
 } catch (err) {
-  console.error(`${err.message}. Options: --rounds N --duration S --warmup S --connections N --streams N --expose-runs N --proxies ours,caddy,nginx --compare LABEL=CLI --variant LABEL=ARGS|none --json FILE`);
+  console.error(
+    `${err.message}. Options: --rounds N --duration S --warmup S --connections N --streams N --expose-runs N --proxies ours,caddy,nginx --compare LABEL=CLI --variant LABEL=ARGS|none --json FILE`,
+  );
   process.exit(2);
 }
 const children = new Set();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'chs-bench-'));
 
 function parseOptions(argv) {
-  const o = { rounds: 3, duration: 10, warmup: 3, connections: 32, h2Streams: 10, exposeRuns: 15, proxies: ['ours', 'caddy', 'nginx'], json: undefined, compare: [] };
+  const o = {
+    rounds: 3,
+    duration: 10,
+    warmup: 3,
+    connections: 32,
+    h2Streams: 10,
+    exposeRuns: 15,
+    proxies: ['ours', 'caddy', 'nginx'],
+    json: undefined,
+    compare: [],
+  };
   let variants = [['ours-1proc', ['--workers', '0']]];
-  const numeric = { '--rounds': 'rounds', '--duration': 'duration', '--warmup': 'warmup', '--connections': 'connections', '--streams': 'h2Streams', '--expose-runs': 'exposeRuns' };
+  const numeric = {
+    '--rounds': 'rounds',
+    '--duration': 'duration',
+    '--warmup': 'warmup',
+    '--connections': 'connections',
+    '--streams': 'h2Streams',
+    '--expose-runs': 'exposeRuns',
+  };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (value === undefined) throw new Error(`${flag} needs a value`);
@@ -111,7 +130,12 @@ function freePort() {
 
 function logOf(name) {
   try {
-    return fs.readFileSync(path.join(tmp, `${name}.log`), 'utf8').trim().split('\n').slice(-15).join('\n');
+    return fs
+      .readFileSync(path.join(tmp, `${name}.log`), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(-15)
+      .join('\n');
   } catch {
     return '';
   }
@@ -132,11 +156,22 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** One verified HTTPS request (TLS checked against our CA); resolves to status and the leaf's fingerprint. */
 function httpsGet(port, ca, host = HOST) {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port, servername: host, headers: { host: `${host}:${port}` }, ca, agent: false, timeout: 5000 }, (res) => {
-      const fingerprint = res.socket.getPeerCertificate().fingerprint256;
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode, fingerprint }));
-    });
+    const req = https.request(
+      {
+        host: '127.0.0.1',
+        port,
+        servername: host,
+        headers: { host: `${host}:${port}` },
+        ca,
+        agent: false,
+        timeout: 5000,
+      },
+      (res) => {
+        const fingerprint = res.socket.getPeerCertificate().fingerprint256;
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode, fingerprint }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', reject);
     req.end();
@@ -173,10 +208,12 @@ http { ${nginxCommonHttp()}
 
 function httpGetOk(port) {
   return new Promise((resolve) => {
-    http.get({ host: '127.0.0.1', port, agent: false }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    }).on('error', () => resolve(false));
+    http
+      .get({ host: '127.0.0.1', port, agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      })
+      .on('error', () => resolve(false));
   });
 }
 
@@ -187,11 +224,30 @@ async function startOurs(backendPort) {
   const r = cli(['expose', HOST, `http://127.0.0.1:${backendPort}`, '--state-dir', stateDir]);
   if (r.status !== 0) throw new Error(`expose failed: ${r.stderr || r.stdout}`);
   const ca = fs.readFileSync(path.join(stateDir, 'ca', 'root.pem'), 'utf8');
-  return { port, pid, stateDir, ca, cert: path.join(stateDir, 'certs', `${HOST}.pem`), key: path.join(stateDir, 'certs', `${HOST}.key`) };
+  return {
+    port,
+    pid,
+    stateDir,
+    ca,
+    cert: path.join(stateDir, 'certs', `${HOST}.pem`),
+    key: path.join(stateDir, 'certs', `${HOST}.key`),
+  };
 }
 
 async function serve(name, cliPath, stateDir, port, extraArgs = []) {
-  const child = start(name, process.execPath, [cliPath, 'serve', '--state-dir', stateDir, '--https-port', String(port), '--no-http', '--no-docker', '--bind', '127.0.0.1', ...extraArgs]);
+  const child = start(name, process.execPath, [
+    cliPath,
+    'serve',
+    '--state-dir',
+    stateDir,
+    '--https-port',
+    String(port),
+    '--no-http',
+    '--no-docker',
+    '--bind',
+    '127.0.0.1',
+    ...extraArgs,
+  ]);
   await waitFor(`container-https serve (${name})`, name, async () => /listening on https:/.test(logOf(name)));
   return child;
 }
@@ -202,7 +258,8 @@ async function startOtherBuild(name, cliPath, ours, extraArgs) {
   const port = await freePort();
   const stateDir = path.join(tmp, `state-${name}`);
   fs.mkdirSync(stateDir, { mode: 0o700 });
-  for (const part of ['ca', 'certs', 'routes.json']) fs.cpSync(path.join(ours.stateDir, part), path.join(stateDir, part), { recursive: true });
+  for (const part of ['ca', 'certs', 'routes.json'])
+    fs.cpSync(path.join(ours.stateDir, part), path.join(stateDir, part), { recursive: true });
   const { pid } = await serve(name, cliPath, stateDir, port, extraArgs);
   return { port, pid };
 }
@@ -271,7 +328,11 @@ https://${HOST}:${port} {
   );
   const home = path.join(tmp, 'caddy-home');
   fs.mkdirSync(home, { recursive: true });
-  const { pid } = start('caddy', 'caddy', ['run', '--config', conf, '--adapter', 'caddyfile'], { HOME: home, XDG_DATA_HOME: home, XDG_CONFIG_HOME: home });
+  const { pid } = start('caddy', 'caddy', ['run', '--config', conf, '--adapter', 'caddyfile'], {
+    HOME: home,
+    XDG_DATA_HOME: home,
+    XDG_CONFIG_HOME: home,
+  });
   await waitFor('caddy', 'caddy', async () => (await httpsGet(port, certs.ca)).status === 200);
   return { port, pid };
 }
@@ -287,9 +348,14 @@ function hostsWrapper() {
   const hosts = path.join(tmp, 'hosts');
   fs.writeFileSync(hosts, `127.0.0.1 localhost ${HOST}\n`);
   if (spawnSync('unshare', ['-m', 'true'], { stdio: 'ignore' }).status !== 0) {
-    throw new Error('wrk needs bench.localhost to resolve to 127.0.0.1; `unshare -m` (to give it a private /etc/hosts) is not available here. Run as root or add the name to /etc/hosts.');
+    throw new Error(
+      'wrk needs bench.localhost to resolve to 127.0.0.1; `unshare -m` (to give it a private /etc/hosts) is not available here. Run as root or add the name to /etc/hosts.',
+    );
   }
-  wrapForHosts = (cmd, args) => ['unshare', ['-m', 'sh', '-c', `mount --bind ${hosts} /etc/hosts && exec "$0" "$@"`, cmd, ...args]];
+  wrapForHosts = (cmd, args) => [
+    'unshare',
+    ['-m', 'sh', '-c', `mount --bind ${hosts} /etc/hosts && exec "$0" "$@"`, cmd, ...args],
+  ];
   return wrapForHosts;
 }
 
@@ -300,7 +366,9 @@ function run(cmd, args) {
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out}`)),
+    );
   });
 }
 
@@ -334,7 +402,13 @@ function cpuSeconds(pid) {
 
 async function wrk(port, seconds, pids = []) {
   const before = pids.map(cpuSeconds);
-  const [cmd, args] = hostsWrapper()('wrk', ['-t1', `-c${opts.connections}`, `-d${seconds}s`, '--latency', `https://${HOST}:${port}/`]);
+  const [cmd, args] = hostsWrapper()('wrk', [
+    '-t1',
+    `-c${opts.connections}`,
+    `-d${seconds}s`,
+    '--latency',
+    `https://${HOST}:${port}/`,
+  ]);
   const out = await run(cmd, args);
   const cpu = pids.map((p, i) => cpuSeconds(p) - before[i]);
   const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1]);
@@ -352,15 +426,21 @@ async function wrk(port, seconds, pids = []) {
 
 async function h2load(port, seconds) {
   const out = await run('h2load', [
-    '-t1', `-c${opts.connections}`, `-m${opts.h2Streams}`, `-D${seconds}`, `--warm-up-time=${Math.min(opts.warmup, 2)}`,
-    `--connect-to=127.0.0.1:${port}`, `https://${HOST}:${port}/`,
+    '-t1',
+    `-c${opts.connections}`,
+    `-m${opts.h2Streams}`,
+    `-D${seconds}`,
+    `--warm-up-time=${Math.min(opts.warmup, 2)}`,
+    `--connect-to=127.0.0.1:${port}`,
+    `https://${HOST}:${port}/`,
   ]);
   if (!/Application protocol: h2/.test(out)) throw new Error(`h2load did not negotiate h2 with port ${port}:\n${out}`);
   const failed = Number(out.match(/(\d+) failed/)?.[1] ?? 0);
   // Status counts include the warm-up; any 3xx-5xx at all is a failure.
   const codes = out.match(/status codes: \d+ 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/);
   const non2xx = codes ? Number(codes[1]) + Number(codes[2]) + Number(codes[3]) : NaN;
-  if (failed || non2xx !== 0) throw new Error(`h2load against port ${port}: ${failed} failed, ${non2xx} not 2xx:\n${out}`);
+  if (failed || non2xx !== 0)
+    throw new Error(`h2load against port ${port}: ${failed} failed, ${non2xx} not 2xx:\n${out}`);
   const rps = Number(out.match(/finished in [\d.]+\w+, ([\d.]+) req\/s/)?.[1]);
   const mean = out.match(/time for request:\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)/);
   return { rps, mean: mean ? toMs(mean[1], mean[2]) : NaN };
@@ -380,16 +460,21 @@ async function exposeTimes(ours, backendPort) {
   for (let i = 0; i < opts.exposeRuns; i++) {
     const host = `e${i}-${crypto.randomBytes(3).toString('hex')}.localhost`;
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [CLI, 'expose', host, `http://127.0.0.1:${backendPort}`, '--state-dir', ours.stateDir], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [CLI, 'expose', host, `http://127.0.0.1:${backendPort}`, '--state-dir', ours.stateDir],
+      { encoding: 'utf8' },
+    );
     const t1 = performance.now();
     if (r.status !== 0) throw new Error(`expose ${host} failed: ${r.stderr}`);
-    if ((await httpsGet(ours.port, ours.ca, host)).status !== 200) throw new Error(`${host} did not answer 200 after expose`);
+    if ((await httpsGet(ours.port, ours.ca, host)).status !== 200)
+      throw new Error(`${host} did not answer 200 after expose`);
     cliMs.push(t1 - t0);
 
     const host2 = `a${i}-${crypto.randomBytes(3).toString('hex')}.localhost`;
     const t2 = performance.now();
     await controlPut(socketPath, `/v1/routes/${host2}`, { target: `http://127.0.0.1:${backendPort}` });
-    for (const deadline = Date.now() + 10000; ; ) {
+    for (const deadline = Date.now() + 10000; ;) {
       const res = await httpsGet(ours.port, ours.ca, host2).catch(() => undefined);
       if (res?.status === 200) break;
       if (Date.now() > deadline) throw new Error(`${host2} did not answer 200 within 10 s of PUT /v1/routes`);
@@ -409,11 +494,23 @@ async function exposeTimes(ours, backendPort) {
 function controlPut(socketPath, urlPath, body) {
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath, path: urlPath, method: 'PUT', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => (res.statusCode < 300 ? resolve(JSON.parse(text)) : reject(new Error(`PUT ${urlPath}: ${res.statusCode} ${text}`))));
-    });
+    const req = http.request(
+      {
+        socketPath,
+        path: urlPath,
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () =>
+          res.statusCode < 300
+            ? resolve(JSON.parse(text))
+            : reject(new Error(`PUT ${urlPath}: ${res.statusCode} ${text}`)),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -428,12 +525,25 @@ function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 
 function printTable(results) {
   const rows = [['proxy', 'h1 req/s', 'h1 p50 ms', 'h1 p99 ms', 'h1 CPU µs/req', 'h2 req/s', 'h2 mean ms']];
-  for (const [name, r] of Object.entries(results)) rows.push([name, fmt(r.h1.rps), fmt(r.h1.p50, 2), fmt(r.h1.p99, 2), fmt(r.h1.cpu, 1), fmt(r.h2.rps), fmt(r.h2.mean, 2)]);
+  for (const [name, r] of Object.entries(results))
+    rows.push([
+      name,
+      fmt(r.h1.rps),
+      fmt(r.h1.p50, 2),
+      fmt(r.h1.p99, 2),
+      fmt(r.h1.cpu, 1),
+      fmt(r.h2.rps),
+      fmt(r.h2.mean, 2),
+    ]);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   for (const row of rows) console.log(row.map((c, i) => (i ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  '));
 }
@@ -441,8 +551,12 @@ function printTable(results) {
 async function main() {
   ensureTools();
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run node scripts/build.mjs first (npm run bench does).`);
-  console.log(`proxy benchmark: ${opts.rounds} rounds × ${opts.duration}s, ${opts.connections} connections (h2: ×${opts.h2Streams} streams), loopback, TLS 1.3, ECDSA P-256`);
-  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}; node ${process.version}; nginx ${nginxVersion().text}; ${spawnSync('caddy', ['version'], { encoding: 'utf8' }).stdout.trim().split(' ')[0]}; load at start ${load()}`);
+  console.log(
+    `proxy benchmark: ${opts.rounds} rounds × ${opts.duration}s, ${opts.connections} connections (h2: ×${opts.h2Streams} streams), loopback, TLS 1.3, ECDSA P-256`,
+  );
+  console.log(
+    `machine: ${os.cpus().length} × ${os.cpus()[0]?.model}; node ${process.version}; nginx ${nginxVersion().text}; ${spawnSync('caddy', ['version'], { encoding: 'utf8' }).stdout.trim().split(' ')[0]}; load at start ${load()}`,
+  );
 
   const backend = await startBackend();
   const backendPort = backend.port;
@@ -451,7 +565,8 @@ async function main() {
   const fronts = { ours: { port: ours.port, pid: ours.pid } };
   if (opts.proxies.includes('nginx')) fronts.nginx = await startNginx(backendPort, certs);
   if (opts.proxies.includes('caddy')) fronts.caddy = await startCaddy(backendPort, certs);
-  for (const [name, cliPath, extraArgs] of opts.compare) fronts[name] = await startOtherBuild(name, cliPath, ours, extraArgs);
+  for (const [name, cliPath, extraArgs] of opts.compare)
+    fronts[name] = await startOtherBuild(name, cliPath, ours, extraArgs);
   if (!opts.proxies.includes('ours')) delete fronts.ours;
 
   // Same certificate everywhere, verified against our CA.
@@ -471,21 +586,33 @@ async function main() {
       const h2 = await h2load(port, opts.duration);
       samples[name].h1.push(h1);
       samples[name].h2.push(h2);
-      console.log(`round ${round + 1} ${name.padEnd(10)}  h1 ${fmt(h1.rps)} req/s p50 ${fmt(h1.p50, 2)} ms p99 ${fmt(h1.p99, 2)} ms cpu ${fmt(h1.usPerReq[0], 1)} µs/req | h2 ${fmt(h2.rps)} req/s mean ${fmt(h2.mean, 2)} ms | load ${load()}`);
+      console.log(
+        `round ${round + 1} ${name.padEnd(10)}  h1 ${fmt(h1.rps)} req/s p50 ${fmt(h1.p50, 2)} ms p99 ${fmt(h1.p99, 2)} ms cpu ${fmt(h1.usPerReq[0], 1)} µs/req | h2 ${fmt(h2.rps)} req/s mean ${fmt(h2.mean, 2)} ms | load ${load()}`,
+      );
     }
   }
 
   const results = {};
   for (const [name, s] of Object.entries(samples)) {
     results[name] = {
-      h1: { rps: median(s.h1.map((x) => x.rps)), p50: median(s.h1.map((x) => x.p50)), p99: median(s.h1.map((x) => x.p99)), cpu: median(s.h1.map((x) => x.usPerReq[0])), backendCpu: median(s.h1.map((x) => x.usPerReq[1])) },
+      h1: {
+        rps: median(s.h1.map((x) => x.rps)),
+        p50: median(s.h1.map((x) => x.p50)),
+        p99: median(s.h1.map((x) => x.p99)),
+        cpu: median(s.h1.map((x) => x.usPerReq[0])),
+        backendCpu: median(s.h1.map((x) => x.usPerReq[1])),
+      },
       h2: { rps: median(s.h2.map((x) => x.rps)), mean: median(s.h2.map((x) => x.mean)) },
     };
   }
 
   console.log(`\nmedians of ${opts.rounds} rounds (load at end ${load()}):`);
   printTable(results);
-  console.log(`backend CPU µs/req (1 nginx worker, return 200): ${Object.entries(results).map(([n, r]) => `${fmt(r.h1.backendCpu, 1)} behind ${n}`).join(', ')}`);
+  console.log(
+    `backend CPU µs/req (1 nginx worker, return 200): ${Object.entries(results)
+      .map(([n, r]) => `${fmt(r.h1.backendCpu, 1)} behind ${n}`)
+      .join(', ')}`,
+  );
   const checks = [];
   for (const mine of ['ours', ...opts.compare.map(([name]) => name)]) {
     for (const other of ['caddy', 'nginx']) {
@@ -493,23 +620,33 @@ async function main() {
       const h1 = results[mine].h1.rps / results[other].h1.rps;
       const h2 = results[mine].h2.rps / results[other].h2.rps;
       const p99 = results[mine].h1.p99 / results[other].h1.p99;
-      console.log(`${mine}/${other}: h1 throughput ${h1.toFixed(2)}, h1 p99 ${p99.toFixed(2)} (lower is better), h2 throughput ${h2.toFixed(2)}`);
+      console.log(
+        `${mine}/${other}: h1 throughput ${h1.toFixed(2)}, h1 p99 ${p99.toFixed(2)} (lower is better), h2 throughput ${h2.toFixed(2)}`,
+      );
     }
   }
   if (results.ours) {
-    if (results.caddy) checks.push([`h1 throughput ours/caddy >= 1.0`, results.ours.h1.rps / results.caddy.h1.rps >= 1.0]);
-    if (results.nginx) checks.push([`h1 throughput ours/nginx >= 0.6`, results.ours.h1.rps / results.nginx.h1.rps >= 0.6]);
+    if (results.caddy)
+      checks.push([`h1 throughput ours/caddy >= 1.0`, results.ours.h1.rps / results.caddy.h1.rps >= 1.0]);
+    if (results.nginx)
+      checks.push([`h1 throughput ours/nginx >= 0.6`, results.ours.h1.rps / results.nginx.h1.rps >= 0.6]);
     if (results.caddy) checks.push([`h1 p99 ours <= caddy`, results.ours.h1.p99 <= results.caddy.h1.p99]);
   }
   const expose = fronts.ours && opts.exposeRuns > 0 ? await exposeTimes(ours, backendPort) : undefined;
   if (expose) {
     console.log(`expose → first HTTPS 200, median of ${opts.exposeRuns} (load ${load()}):`);
-    console.log(`  CLI end to end ${fmt(expose.cli, 1)} ms; of which starting node ${fmt(expose.nodeStart, 1)} ms and loading the CLI bundle ${fmt(expose.cliLoad - expose.nodeStart, 1)} ms (\`cli.js --version\` takes ${fmt(expose.cliLoad, 1)} ms)`);
+    console.log(
+      `  CLI end to end ${fmt(expose.cli, 1)} ms; of which starting node ${fmt(expose.nodeStart, 1)} ms and loading the CLI bundle ${fmt(expose.cliLoad - expose.nodeStart, 1)} ms (\`cli.js --version\` takes ${fmt(expose.cliLoad, 1)} ms)`,
+    );
     console.log(`  daemon part (PUT /v1/routes → first verified HTTPS 200, no process start) ${fmt(expose.api, 1)} ms`);
     checks.push([`expose → first response < 100 ms (CLI, end to end)`, expose.cli < 100]);
   }
   for (const [what, ok] of checks) console.log(`${ok ? 'PASS' : 'MISS'}  ${what}`);
-  if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ at: new Date().toISOString(), opts, results, samples, expose, load: os.loadavg() }, null, 2));
+  if (opts.json)
+    fs.writeFileSync(
+      opts.json,
+      JSON.stringify({ at: new Date().toISOString(), opts, results, samples, expose, load: os.loadavg() }, null, 2),
+    );
 }
 
 let code = 0;

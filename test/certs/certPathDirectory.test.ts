@@ -18,7 +18,18 @@ function stateDirWithBlockedCert(): { stateDir: string; certsDir: string; blocke
   fs.writeFileSync(path.join(certsDir, `${HOST}.pem.tmp-99999-1`), 'half a certificate');
   fs.writeFileSync(
     path.join(stateDir, 'routes.json'),
-    JSON.stringify({ version: 1, routes: [{ host: HOST, target: 'http://127.0.0.1:5999', tls: 'local', source: 'user', createdAt: new Date(0).toISOString() }] }),
+    JSON.stringify({
+      version: 1,
+      routes: [
+        {
+          host: HOST,
+          target: 'http://127.0.0.1:5999',
+          tls: 'local',
+          source: 'user',
+          createdAt: new Date(0).toISOString(),
+        },
+      ],
+    }),
   );
   return { stateDir, certsDir, blocked };
 }
@@ -32,20 +43,30 @@ test('a directory where a certificate belongs: the route row says so and what to
 
     const row = daemon.routes.view().routes.find((r) => r.host === HOST);
     assert.equal(row?.status, 'pending');
-    assert.match(row?.detail ?? '', /^certs\/app\.localhost\.pem is a directory, not a file, so the certificate for app\.localhost cannot be stored: remove it \(rm -r '.*app\.localhost\.pem'\)/);
+    assert.match(
+      row?.detail ?? '',
+      /^certs\/app\.localhost\.pem is a directory, not a file, so the certificate for app\.localhost cannot be stored: remove it \(rm -r '.*app\.localhost\.pem'\)/,
+    );
     const table = await cliAsync(['routes', '--state-dir', stateDir]);
     assert.match(table.stdout, /pending \(certs\/app\.localhost\.pem is a directory/);
 
     const mentions = logs.filter((l) => l.includes('app.localhost.pem is a directory'));
     assert.equal(mentions.length, 1, logs.join('\n'));
     assert.ok(!logs.some((l) => /will be issued again/.test(l)), logs.join('\n'));
-    assert.deepEqual(fs.readdirSync(certsDir).sort(), [`${HOST}.pem`], 'no temp files, and no key written without its certificate');
+    assert.deepEqual(
+      fs.readdirSync(certsDir).sort(),
+      [`${HOST}.pem`],
+      'no temp files, and no key written without its certificate',
+    );
 
     // Once the directory is gone, the next check issues the certificate.
     fs.rmSync(blocked, { recursive: true });
     await daemon.certs.checkRenewals();
     assert.equal(daemon.routes.view().routes.find((r) => r.host === HOST)?.status, 'ready');
-    assert.ok(logs.some((l) => l === `issued local certificate for ${HOST}`), logs.join('\n'));
+    assert.ok(
+      logs.some((l) => l === `issued local certificate for ${HOST}`),
+      logs.join('\n'),
+    );
   } finally {
     await daemon.close();
   }

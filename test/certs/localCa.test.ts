@@ -4,7 +4,12 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { LocalCa, readPermittedDnsNames, readPermittedIpRanges, DEFAULT_SUFFIXES } from '../../proxy-core/src/certs/localCa';
+import {
+  LocalCa,
+  readPermittedDnsNames,
+  readPermittedIpRanges,
+  DEFAULT_SUFFIXES,
+} from '../../proxy-core/src/certs/localCa';
 import { tempDir } from '../support/env';
 
 test('the root is ECDSA P-256 / SHA-256, a CA, name-constrained, with its key 0600', async () => {
@@ -57,7 +62,19 @@ test('leaves: ECDSA P-256, SAN = host, 90 days, chain to the root (openssl verif
   const files = tempDir();
   fs.writeFileSync(path.join(files, 'root.pem'), ca.certPem);
   fs.writeFileSync(path.join(files, 'leaf.pem'), leaf.certPem);
-  const verify = spawnSync('openssl', ['verify', '-x509_strict', '-purpose', 'sslserver', '-CAfile', path.join(files, 'root.pem'), path.join(files, 'leaf.pem')], { encoding: 'utf8' });
+  const verify = spawnSync(
+    'openssl',
+    [
+      'verify',
+      '-x509_strict',
+      '-purpose',
+      'sslserver',
+      '-CAfile',
+      path.join(files, 'root.pem'),
+      path.join(files, 'leaf.pem'),
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(verify.status, 0, verify.stderr + verify.stdout);
   assert.match(verify.stdout, /OK/);
 });
@@ -77,10 +94,49 @@ test('name constraints are enforced by a verifier: a leaf for a public name sign
   const csr = path.join(files, 'evil.csr');
   const crt = path.join(files, 'evil.pem');
   const ext = path.join(files, 'ext.cnf');
-  fs.writeFileSync(ext, 'subjectAltName=DNS:www.example.com\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n');
+  fs.writeFileSync(
+    ext,
+    'subjectAltName=DNS:www.example.com\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n',
+  );
   const run = (args: string[]) => spawnSync('openssl', args, { encoding: 'utf8' });
-  assert.equal(run(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=www.example.com', '-keyout', key, '-out', csr]).status, 0);
-  assert.equal(run(['x509', '-req', '-in', csr, '-CA', path.join(dir, 'root.pem'), '-CAkey', path.join(dir, 'root.key'), '-CAcreateserial', '-days', '1', '-extfile', ext, '-out', crt]).status, 0);
+  assert.equal(
+    run([
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-subj',
+      '/CN=www.example.com',
+      '-keyout',
+      key,
+      '-out',
+      csr,
+    ]).status,
+    0,
+  );
+  assert.equal(
+    run([
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      path.join(dir, 'root.pem'),
+      '-CAkey',
+      path.join(dir, 'root.key'),
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-extfile',
+      ext,
+      '-out',
+      crt,
+    ]).status,
+    0,
+  );
   const verify = run(['verify', '-CAfile', path.join(dir, 'root.pem'), crt]);
   assert.notEqual(verify.status, 0);
   assert.match(verify.stdout + verify.stderr, /permitted subtree violation/);

@@ -18,7 +18,7 @@ test('local certificates are renewed at 30 days left, and the new one is served 
     assert.equal(await daemon.certs.ensure('renew.localhost', 'local', new Date(Date.now() + 59 * DAY)), first);
     const renewed = await daemon.certs.ensure('renew.localhost', 'local', new Date(Date.now() + 61 * DAY));
     assert.notEqual(renewed.meta.fingerprint256, first.meta.fingerprint256);
-    assert.ok(Date.parse(renewed.meta.notAfter) >= notAfter, "the renewed certificate does not expire earlier");
+    assert.ok(Date.parse(renewed.meta.notAfter) >= notAfter, 'the renewed certificate does not expire earlier');
     const served = await httpsGet({ host: 'renew.localhost', port: daemon.httpsPort, ca });
     assert.equal(served.status, 200);
     assert.equal(served.peerCertificate?.fingerprint256, new crypto.X509Certificate(renewed.certPem).fingerprint256);

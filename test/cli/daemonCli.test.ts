@@ -28,14 +28,37 @@ describe('container-https serve + CLI, as a user runs them', { timeout: 60_000 }
       const dir = ['--state-dir', serve.stateDir];
       const exposed = await cliAsync(['expose', 'app.localhost', backend.url, ...dir]);
       assert.equal(exposed.code, 0, exposed.stderr);
-      assert.match(exposed.stdout, new RegExp(`https://app.localhost:${serve.status.https.port}/ -> ${backend.url} \\(local CA, HTTP 200\\)`));
-      const res = await httpsGet({ host: 'app.localhost', port: serve.status.https.port, ca: fs.readFileSync(caFile(serve.stateDir), 'utf8') });
+      assert.match(
+        exposed.stdout,
+        new RegExp(`https://app.localhost:${serve.status.https.port}/ -> ${backend.url} \\(local CA, HTTP 200\\)`),
+      );
+      const res = await httpsGet({
+        host: 'app.localhost',
+        port: serve.status.https.port,
+        ca: fs.readFileSync(caFile(serve.stateDir), 'utf8'),
+      });
       assert.equal(res.status, 200);
 
       const routes = JSON.parse((await cliAsync(['routes', '--json', ...dir])).stdout) as RoutesResponse;
       assert.deepEqual(
-        routes.routes.map((r) => ({ host: r.host, target: r.target, tls: r.tls, source: r.source, status: r.status, url: r.url })),
-        [{ host: 'app.localhost', target: backend.url, tls: 'local', source: 'user', status: 'ready', url: `https://app.localhost:${serve.status.https.port}/` }],
+        routes.routes.map((r) => ({
+          host: r.host,
+          target: r.target,
+          tls: r.tls,
+          source: r.source,
+          status: r.status,
+          url: r.url,
+        })),
+        [
+          {
+            host: 'app.localhost',
+            target: backend.url,
+            tls: 'local',
+            source: 'user',
+            status: 'ready',
+            url: `https://app.localhost:${serve.status.https.port}/`,
+          },
+        ],
       );
       const certs = JSON.parse((await cliAsync(['certs', '--json', ...dir])).stdout);
       assert.equal(certs.certs[0].host, 'app.localhost');
@@ -47,7 +70,10 @@ describe('container-https serve + CLI, as a user runs them', { timeout: 60_000 }
 
       const removed = await cliAsync(['unexpose', 'app.localhost', ...dir]);
       assert.equal(removed.code, 0, removed.stderr);
-      assert.equal((JSON.parse((await cliAsync(['routes', '--json', ...dir])).stdout) as RoutesResponse).routes.length, 0);
+      assert.equal(
+        (JSON.parse((await cliAsync(['routes', '--json', ...dir])).stdout) as RoutesResponse).routes.length,
+        0,
+      );
       const missing = await cliAsync(['unexpose', 'app.localhost', ...dir]);
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /^container-https: No route for app\.localhost/);
@@ -59,7 +85,15 @@ describe('container-https serve + CLI, as a user runs them', { timeout: 60_000 }
   test('expose to a target that is down fails after --wait with the reason, and keeps the route', async () => {
     const serve = await spawnServe(base);
     try {
-      const r = await cliAsync(['expose', 'down.localhost', 'http://127.0.0.1:9', '--wait', '0.3', '--state-dir', serve.stateDir]);
+      const r = await cliAsync([
+        'expose',
+        'down.localhost',
+        'http://127.0.0.1:9',
+        '--wait',
+        '0.3',
+        '--state-dir',
+        serve.stateDir,
+      ]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /did not answer within 0\.3 s \(HTTP 502\)\. The route stays/);
       assert.match((await cliAsync(['routes', '--state-dir', serve.stateDir])).stdout, /down\.localhost/);
@@ -76,9 +110,17 @@ describe('container-https serve + CLI, as a user runs them', { timeout: 60_000 }
     assert.equal(fs.existsSync(path.join(first.stateDir, 'daemon.pid')), false, 'pid file removed on stop');
     const second = await spawnServe(base, first.stateDir);
     try {
-      const res = await httpsGet({ host: 'keep.localhost', port: second.status.https.port, ca: fs.readFileSync(caFile(first.stateDir), 'utf8') });
+      const res = await httpsGet({
+        host: 'keep.localhost',
+        port: second.status.https.port,
+        ca: fs.readFileSync(caFile(first.stateDir), 'utf8'),
+      });
       assert.equal(res.status, 200);
-      assert.equal(fs.readFileSync(path.join(first.stateDir, 'certs', 'keep.localhost.pem'), 'utf8'), certBefore, 'a valid certificate is reused, not reissued');
+      assert.equal(
+        fs.readFileSync(path.join(first.stateDir, 'certs', 'keep.localhost.pem'), 'utf8'),
+        certBefore,
+        'a valid certificate is reused, not reissued',
+      );
     } finally {
       await second.stop();
     }
@@ -91,12 +133,21 @@ describe('container-https serve + CLI, as a user runs them', { timeout: 60_000 }
     try {
       const moved = fs.readdirSync(stateDir).filter((f) => f.startsWith('routes.json.corrupt-'));
       assert.equal(moved.length, 1);
-      assert.equal(fs.readFileSync(path.join(stateDir, moved[0]), 'utf8'), '{"version":1,"routes":[{"host":"a.localhost",');
-      assert.match(serve.status.problems.join('\n'), /routes\.json could not be read .* moved to .*routes\.json\.corrupt-/);
+      assert.equal(
+        fs.readFileSync(path.join(stateDir, moved[0]), 'utf8'),
+        '{"version":1,"routes":[{"host":"a.localhost",',
+      );
+      assert.match(
+        serve.status.problems.join('\n'),
+        /routes\.json could not be read .* moved to .*routes\.json\.corrupt-/,
+      );
       assert.match(serve.output(), /problem: routes\.json could not be read/);
       // The daemon works, and new routes are saved to a fresh file.
       assert.equal((await cliAsync(['expose', 'new.localhost', backend.url, '--state-dir', stateDir])).code, 0);
-      assert.equal(JSON.parse(fs.readFileSync(path.join(stateDir, 'routes.json'), 'utf8')).routes[0].host, 'new.localhost');
+      assert.equal(
+        JSON.parse(fs.readFileSync(path.join(stateDir, 'routes.json'), 'utf8')).routes[0].host,
+        'new.localhost',
+      );
     } finally {
       await serve.stop();
     }
@@ -104,13 +155,25 @@ describe('container-https serve + CLI, as a user runs them', { timeout: 60_000 }
 
   test('a routes.json with an invalid entry: the valid routes load, the invalid one is reported, the original is kept aside', async () => {
     const stateDir = tempDir();
-    fs.writeFileSync(path.join(stateDir, 'routes.json'), JSON.stringify({ version: 1, routes: [{ host: 'ok.localhost', target: backend.url }, { host: 'bad host', target: 'x' }] }));
+    fs.writeFileSync(
+      path.join(stateDir, 'routes.json'),
+      JSON.stringify({
+        version: 1,
+        routes: [
+          { host: 'ok.localhost', target: backend.url },
+          { host: 'bad host', target: 'x' },
+        ],
+      }),
+    );
     const serve = await spawnServe(base, stateDir);
     try {
       assert.match(serve.status.problems.join('\n'), /route #2 \(bad host\): Invalid host name "bad host"/);
       assert.equal(fs.readdirSync(stateDir).filter((f) => f.startsWith('routes.json.invalid-')).length, 1);
       const { routes } = await new ControlClient(stateDir).request<RoutesResponse>('GET', '/v1/routes');
-      assert.deepEqual(routes.map((r) => r.host), ['ok.localhost']);
+      assert.deepEqual(
+        routes.map((r) => r.host),
+        ['ok.localhost'],
+      );
     } finally {
       await serve.stop();
     }
@@ -120,17 +183,26 @@ describe('container-https serve + CLI, as a user runs them', { timeout: 60_000 }
     const serve = await spawnServe(base);
     try {
       const hosts = Array.from({ length: 12 }, (_, i) => `c${i}.localhost`);
-      const results = await Promise.all(hosts.map((h) => cliAsync(['expose', h, backend.url, '--state-dir', serve.stateDir])));
+      const results = await Promise.all(
+        hosts.map((h) => cliAsync(['expose', h, backend.url, '--state-dir', serve.stateDir])),
+      );
       for (const r of results) assert.equal(r.code, 0, r.stderr);
-      const saved = JSON.parse(fs.readFileSync(path.join(serve.stateDir, 'routes.json'), 'utf8')).routes.map((r: { host: string }) => r.host).sort();
+      const saved = JSON.parse(fs.readFileSync(path.join(serve.stateDir, 'routes.json'), 'utf8'))
+        .routes.map((r: { host: string }) => r.host)
+        .sort();
       assert.deepEqual(saved, [...hosts].sort());
       // The same host exposed concurrently gets one certificate, not a race of several.
-      const same = await Promise.all([1, 2, 3].map(() => cliAsync(['expose', 'same.localhost', backend.url, '--state-dir', serve.stateDir])));
+      const same = await Promise.all(
+        [1, 2, 3].map(() => cliAsync(['expose', 'same.localhost', backend.url, '--state-dir', serve.stateDir])),
+      );
       for (const r of same) assert.equal(r.code, 0, r.stderr);
       const ca = fs.readFileSync(caFile(serve.stateDir), 'utf8');
       const served = await httpsGet({ host: 'same.localhost', port: serve.status.https.port, ca });
       const stored = fs.readFileSync(path.join(serve.stateDir, 'certs', 'same.localhost.pem'), 'utf8');
-      assert.equal(served.peerCertificate?.fingerprint256, new (await import('node:crypto')).X509Certificate(stored).fingerprint256);
+      assert.equal(
+        served.peerCertificate?.fingerprint256,
+        new (await import('node:crypto')).X509Certificate(stored).fingerprint256,
+      );
     } finally {
       await serve.stop();
     }
@@ -153,7 +225,11 @@ describe('container-https serve + CLI, as a user runs them', { timeout: 60_000 }
       await new Promise((r) => setTimeout(r, 100));
       assert.equal((await cliAsync(['expose', 'live.localhost', backend.url, '--state-dir', serve.stateDir])).code, 0);
       await got;
-      assert.deepEqual(seen.slice(0, 3), ['status', 'routes', 'certs'], 'a new subscriber first gets the current state');
+      assert.deepEqual(
+        seen.slice(0, 3),
+        ['status', 'routes', 'certs'],
+        'a new subscriber first gets the current state',
+      );
     } finally {
       await serve.stop();
     }
@@ -164,8 +240,14 @@ describe('container-https serve + CLI, as a user runs them', { timeout: 60_000 }
     try {
       const client = new ControlClient(serve.stateDir);
       await assert.rejects(client.request('GET', '/v1/nope'), /is not part of the control API/);
-      await assert.rejects(client.request('PUT', '/v1/routes/x.localhost', { target: 'ftp://x' }), /scheme must be http or https/);
-      await assert.rejects(client.request('PUT', '/v1/routes/x.localhost', undefined), /Invalid request body for x\.localhost: the body is empty/);
+      await assert.rejects(
+        client.request('PUT', '/v1/routes/x.localhost', { target: 'ftp://x' }),
+        /scheme must be http or https/,
+      );
+      await assert.rejects(
+        client.request('PUT', '/v1/routes/x.localhost', undefined),
+        /Invalid request body for x\.localhost: the body is empty/,
+      );
     } finally {
       await serve.stop();
     }
@@ -176,7 +258,10 @@ describe('clear one-line errors', { timeout: 60_000 }, () => {
   test('no daemon running', () => {
     const r = cli(['routes', '--state-dir', tempDir()]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^container-https: No Container HTTPS daemon is running for state dir .*Start one with: container-https serve/);
+    assert.match(
+      r.stderr,
+      /^container-https: No Container HTTPS daemon is running for state dir .*Start one with: container-https serve/,
+    );
     assert.equal(r.stderr.trim().split('\n').length, 1);
   });
 
@@ -187,8 +272,22 @@ describe('clear one-line errors', { timeout: 60_000 }, () => {
     try {
       const r = cli(['serve', '--state-dir', tempDir(), '--https-port', String(port), '--no-docker']);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, new RegExp(`^container-https: Port ${port} on 127.0.0.1 \\(HTTPS\\) is already in use.*--https-port \\(setting containerHttps.proxy.httpsPort\\)`));
-      const h = cli(['serve', '--state-dir', tempDir(), '--https-port', '0', '--http-port', String(port), '--no-docker']);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^container-https: Port ${port} on 127.0.0.1 \\(HTTPS\\) is already in use.*--https-port \\(setting containerHttps.proxy.httpsPort\\)`,
+        ),
+      );
+      const h = cli([
+        'serve',
+        '--state-dir',
+        tempDir(),
+        '--https-port',
+        '0',
+        '--http-port',
+        String(port),
+        '--no-docker',
+      ]);
       assert.match(h.stderr, new RegExp(`Port ${port} on 127.0.0.1 \\(HTTP\\) is already in use.*--http-port`));
     } finally {
       blocker.close();
@@ -199,9 +298,14 @@ describe('clear one-line errors', { timeout: 60_000 }, () => {
     const stateDir = tempDir();
     fs.chownSync(stateDir, 65534, 65534);
     // A copy of dist/ that nobody can read: the checkout itself may be private (test/support/asUser.ts).
-    const r = cliAsUser(NOBODY, ['serve', '--state-dir', stateDir, '--https-port', '443', '--no-docker'], { HOME: stateDir });
+    const r = cliAsUser(NOBODY, ['serve', '--state-dir', stateDir, '--https-port', '443', '--no-docker'], {
+      HOME: stateDir,
+    });
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, /^container-https: Permission denied binding HTTPS port 443: ports below 1024 need privileges.*ip_unprivileged_port_start=443.*setcap cap_net_bind_service/);
+    assert.match(
+      r.stderr,
+      /^container-https: Permission denied binding HTTPS port 443: ports below 1024 need privileges.*ip_unprivileged_port_start=443.*setcap cap_net_bind_service/,
+    );
   });
 
   test('a second daemon on the same state dir is refused, naming the first', async () => {
@@ -209,7 +313,10 @@ describe('clear one-line errors', { timeout: 60_000 }, () => {
     try {
       const r = cli(['serve', '--state-dir', serve.stateDir, ...base]);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, new RegExp(`A Container HTTPS daemon \\(pid ${serve.status.pid}\\) is already running for state dir`));
+      assert.match(
+        r.stderr,
+        new RegExp(`A Container HTTPS daemon \\(pid ${serve.status.pid}\\) is already running for state dir`),
+      );
     } finally {
       await serve.stop();
     }

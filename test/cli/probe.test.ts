@@ -31,22 +31,41 @@ describe('probe: TLS verification failures', () => {
 
   test('a CA this machine does not trust: issuer problem, named from the served chain, no waiting', async () => {
     const started = Date.now();
-    const r = await waitForRoute({ host: 'app.localhost', port, connectTo: '127.0.0.1', ca: other.certPem, waitMs: 20_000 });
+    const r = await waitForRoute({
+      host: 'app.localhost',
+      port,
+      connectTo: '127.0.0.1',
+      ca: other.certPem,
+      waitMs: 20_000,
+    });
     assert.ok(Date.now() - started < 10_000, 'returned well before the wait');
     assert.equal(r.ok, false);
     assert.equal(r.untrusted?.problem, 'issuer');
     assert.equal(r.untrusted?.code, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
     const cn = /CN=([^\n]+)/.exec(new (await import('node:crypto')).X509Certificate(ours.certPem).subject)?.[1];
     assert.equal(r.untrusted?.issuer, cn);
-    const line = verifyFailureMessage(r.untrusted!, { url: 'https://app.localhost:1/', target: 'http://127.0.0.1:2', tls: 'acme' });
+    const line = verifyFailureMessage(r.untrusted!, {
+      url: 'https://app.localhost:1/',
+      target: 'http://127.0.0.1:2',
+      tls: 'acme',
+    });
     assert.match(line, /its issuer ".+" is not trusted by this machine.*NODE_EXTRA_CA_CERTS=FILE.*The route stays/);
   });
 
   test('a name the certificate does not cover: name problem', async () => {
-    const r = await waitForRoute({ host: 'other.localhost', port, connectTo: '127.0.0.1', ca: ours.certPem, waitMs: 20_000 });
+    const r = await waitForRoute({
+      host: 'other.localhost',
+      port,
+      connectTo: '127.0.0.1',
+      ca: ours.certPem,
+      waitMs: 20_000,
+    });
     assert.equal(r.untrusted?.problem, 'name');
     assert.equal(r.untrusted?.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
-    assert.match(verifyFailureMessage(r.untrusted!, { url: 'u', target: 't', tls: 'local' }), /not valid for this name \(it names DNS:app\.localhost/);
+    assert.match(
+      verifyFailureMessage(r.untrusted!, { url: 'u', target: 't', tls: 'local' }),
+      /not valid for this name \(it names DNS:app\.localhost/,
+    );
   });
 
   test('nobody listening: not a verification failure (waiting may fix it)', async () => {

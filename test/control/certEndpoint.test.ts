@@ -31,7 +31,8 @@ describe('control API: one certificate', () => {
   test('a host without a certificate is a 404 that says so', async () => {
     await assert.rejects(
       () => client.call(Cert, { params: { host: 'none.localhost' } }),
-      (err: unknown) => isUserError(err) && err.code === 'ENOCERT' && /none\.localhost has no certificate yet/.test(err.message),
+      (err: unknown) =>
+        isUserError(err) && err.code === 'ENOCERT' && /none\.localhost has no certificate yet/.test(err.message),
     );
   });
 });

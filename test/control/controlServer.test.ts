@@ -10,7 +10,12 @@ import { ControlServer } from '../../proxy-core/src/control/controlServer';
 import { UserError } from '../../proxy-core/src/errors';
 import { tempDir } from '../support/env';
 
-function send(socketPath: string, method: string, urlPath: string, body?: string | Buffer): Promise<{ status: number; json: unknown }> {
+function send(
+  socketPath: string,
+  method: string,
+  urlPath: string,
+  body?: string | Buffer,
+): Promise<{ status: number; json: unknown }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ socketPath, method, path: urlPath, timeout: 5000 }, (res) => {
       let text = '';
@@ -63,7 +68,9 @@ describe('ControlServer', () => {
   test('an unknown path is 404, a known path with another method is 405, both in the error shape', async () => {
     const notFound = await send(socket, 'GET', '/v1/nothing');
     assert.equal(notFound.status, 404);
-    assert.deepEqual(notFound.json, { error: { code: 'ENOTFOUND', message: 'GET /v1/nothing is not part of the control API' } });
+    assert.deepEqual(notFound.json, {
+      error: { code: 'ENOTFOUND', message: 'GET /v1/nothing is not part of the control API' },
+    });
     const wrongMethod = await send(socket, 'DELETE', '/v1/things/x');
     assert.equal(wrongMethod.status, 405);
     assert.equal((wrongMethod.json as { error: { code: string } }).error.code, 'EMETHOD');
@@ -86,7 +93,9 @@ describe('ControlServer', () => {
     assert.deepEqual(refused.json, { error: { code: 'ENOTHING', message: 'No such thing: make it first.' } });
     const broken = await send(socket, 'GET', '/v1/broken');
     assert.equal(broken.status, 500);
-    assert.deepEqual(broken.json, { error: { code: 'EINTERNAL', message: 'Internal error in the daemon: boom (see daemon.log)' } });
+    assert.deepEqual(broken.json, {
+      error: { code: 'EINTERNAL', message: 'Internal error in the daemon: boom (see daemon.log)' },
+    });
   });
 
   test('requests during the start wait for it; a failed start answers 503 with the reason', async () => {
@@ -101,7 +110,9 @@ describe('ControlServer', () => {
     server.holdUntil(Promise.reject(new Error('port 8443 is in use')));
     const failed = await send(socket, 'GET', '/v1/things/w');
     assert.equal(failed.status, 503);
-    assert.deepEqual(failed.json, { error: { code: 'ENOTSTARTED', message: 'The daemon could not start: port 8443 is in use' } });
+    assert.deepEqual(failed.json, {
+      error: { code: 'ENOTSTARTED', message: 'The daemon could not start: port 8443 is in use' },
+    });
     server.holdUntil(Promise.resolve());
   });
 });

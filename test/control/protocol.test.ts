@@ -8,7 +8,10 @@ import { startDaemon } from '../support/daemon';
 
 describe('control/protocol.ts', () => {
   test('path parameters are URI-encoded in the path, and a missing one is an error', () => {
-    assert.equal(protocol.endpointPath(protocol.PutRoute, { host: 'a b/c.localhost' }), '/v1/routes/a%20b%2Fc.localhost');
+    assert.equal(
+      protocol.endpointPath(protocol.PutRoute, { host: 'a b/c.localhost' }),
+      '/v1/routes/a%20b%2Fc.localhost',
+    );
     assert.equal(protocol.endpointPath(protocol.RenewCert, { host: 'app.localhost' }), '/v1/certs/app.localhost/renew');
     assert.equal(protocol.endpointPath(protocol.Status), '/v1/status');
     assert.throws(() => protocol.endpointPath(protocol.DeleteRoute), /needs the parameter host/);
@@ -20,7 +23,8 @@ describe('control/protocol.ts', () => {
     const client = new ControlClient(stateDir);
     try {
       const endpoints: Array<[string, Endpoint<unknown, unknown, PathParams | undefined>]> = [];
-      for (const [name, value] of Object.entries(protocol)) if (typeof value === 'object') endpoints.push([name, value]);
+      for (const [name, value] of Object.entries(protocol))
+        if (typeof value === 'object') endpoints.push([name, value]);
       assert.ok(endpoints.length >= 11, `found ${endpoints.map((e) => e[0]).join(', ')}`);
       for (const [name, ep] of endpoints) {
         if (ep === protocol.Events || ep === protocol.Shutdown) continue;

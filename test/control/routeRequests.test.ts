@@ -15,12 +15,23 @@ interface Answer {
  */
 function raw(socketPath: string, method: string, path: string, body?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath, method, path, headers: body === undefined ? {} : { 'content-type': 'application/json' }, timeout: 3000 }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Answer['body']) : {} }));
-    });
+    const req = http.request(
+      {
+        socketPath,
+        method,
+        path,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        timeout: 3000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Answer['body']) : {} }),
+        );
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer to ${method} ${path} within 3 s`)));
     req.on('error', reject);
     req.end(body);
@@ -60,9 +71,17 @@ describe('control API: route requests are validated at the boundary', () => {
       [{ target: 'http://127.0.0.1:5000\nX-Evil: 1' }, /"target" must not contain control characters/],
     ];
     for (const [body, message] of cases) {
-      assertOneLine400(await put('typed.localhost', body), 'EBODY', new RegExp(`^Invalid request body for typed\\.localhost: ${message.source}`));
+      assertOneLine400(
+        await put('typed.localhost', body),
+        'EBODY',
+        new RegExp(`^Invalid request body for typed\\.localhost: ${message.source}`),
+      );
     }
-    assertOneLine400(await raw(socket, 'PUT', '/v1/routes/typed.localhost'), 'EBODY', /the body is empty: send a JSON object such as \{"target": /);
+    assertOneLine400(
+      await raw(socket, 'PUT', '/v1/routes/typed.localhost'),
+      'EBODY',
+      /the body is empty: send a JSON object such as \{"target": /,
+    );
     const list = await raw(socket, 'GET', '/v1/routes');
     assert.deepEqual(list.body.routes, []);
   });
@@ -76,7 +95,11 @@ describe('control API: route requests are validated at the boundary', () => {
   test('port 0 is refused in every target form, like a bare 0', async () => {
     for (const target of ['0', 'http://127.0.0.1:0', 'http://[::1]:0', 'https://localhost:00', 'container:web:0']) {
       const shown = target.replace(/[.[\]]/g, '\\$&');
-      assertOneLine400(await put('zero.localhost', { target }), 'ETARGET', new RegExp(`^Invalid target "${shown}": port "0+" must be a number from 1 to 65535\\.$`));
+      assertOneLine400(
+        await put('zero.localhost', { target }),
+        'ETARGET',
+        new RegExp(`^Invalid target "${shown}": port "0+" must be a number from 1 to 65535\\.$`),
+      );
     }
     const list = await raw(socket, 'GET', '/v1/routes');
     assert.deepEqual(list.body.routes, []);

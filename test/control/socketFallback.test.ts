@@ -36,7 +36,11 @@ function longStateDir(parent: string, owner = 0): string {
 }
 
 function asUser(uid: number, args: string[], env: NodeJS.ProcessEnv, cwd: string): ChildProcess {
-  return spawn('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', ...args], { env: { PATH: process.env.PATH, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 // What the other user runs: a fake daemon (optionally making the socket's directory first).
@@ -64,7 +68,8 @@ async function squat(cwd: string, dir: string, sock: string): Promise<void> {
   assert.equal(fs.lstatSync(sock).uid, NOBODY);
 }
 
-const digest = (stateDir: string) => crypto.createHash('sha256').update(path.resolve(stateDir)).digest('hex').slice(0, 16);
+const digest = (stateDir: string) =>
+  crypto.createHash('sha256').update(path.resolve(stateDir)).digest('hex').slice(0, 16);
 
 test('a fallback socket directory that is not private is refused with what is wrong', () => {
   const base = temp(0o700);
@@ -90,13 +95,19 @@ test('a fallback socket directory that is not private is refused with what is wr
     [file, /it is not a directory \(remove it\)/],
   ];
   for (const [dir, reason] of cases) {
-    assert.throws(() => ensurePrivateDir(dir, 0), (err: Error & { code?: string }) => {
-      assert.equal(err.code, 'ESOCKETDIR');
-      assert.ok(err.message.startsWith(`Refusing the control socket directory ${dir}: `), err.message);
-      assert.match(err.message, reason);
-      assert.match(err.message, /set XDG_RUNTIME_DIR to your private runtime directory, or use a shorter --state-dir\.$/);
-      return true;
-    });
+    assert.throws(
+      () => ensurePrivateDir(dir, 0),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'ESOCKETDIR');
+        assert.ok(err.message.startsWith(`Refusing the control socket directory ${dir}: `), err.message);
+        assert.match(err.message, reason);
+        assert.match(
+          err.message,
+          /set XDG_RUNTIME_DIR to your private runtime directory, or use a shorter --state-dir\.$/,
+        );
+        return true;
+      },
+    );
   }
 });
 
@@ -104,12 +115,26 @@ test('the fallback directory: $XDG_RUNTIME_DIR/container-https when that is priv
   const tmp = temp(0o1777);
   const runtime = temp(0o700);
   const shared = temp(0o755);
-  assert.equal(fallbackSocketDir('0123456789abcdef.sock', { XDG_RUNTIME_DIR: runtime, TMPDIR: tmp }, 0), path.join(runtime, 'container-https'));
-  assert.equal(fallbackSocketDir('0123456789abcdef.sock', { XDG_RUNTIME_DIR: shared, TMPDIR: tmp }, 0), path.join(tmp, 'container-https-0'));
-  assert.equal(fallbackSocketDir('0123456789abcdef.sock', { TMPDIR: tmp }, 1000), path.join(tmp, 'container-https-1000'));
+  assert.equal(
+    fallbackSocketDir('0123456789abcdef.sock', { XDG_RUNTIME_DIR: runtime, TMPDIR: tmp }, 0),
+    path.join(runtime, 'container-https'),
+  );
+  assert.equal(
+    fallbackSocketDir('0123456789abcdef.sock', { XDG_RUNTIME_DIR: shared, TMPDIR: tmp }, 0),
+    path.join(tmp, 'container-https-0'),
+  );
+  assert.equal(
+    fallbackSocketDir('0123456789abcdef.sock', { TMPDIR: tmp }, 1000),
+    path.join(tmp, 'container-https-1000'),
+  );
   const stateDir = path.join(tmp, 's'.repeat(100));
-  assert.deepEqual(controlSocket(stateDir, 'linux', { TMPDIR: `${tmp}/` }), { path: path.join(tmp, 'container-https-0', `${digest(stateDir)}.sock`), dir: path.join(tmp, 'container-https-0') });
-  assert.deepEqual(controlSocket(path.join(tmp, 'short'), 'linux', { TMPDIR: tmp }), { path: path.join(tmp, 'short', 'control.sock') });
+  assert.deepEqual(controlSocket(stateDir, 'linux', { TMPDIR: `${tmp}/` }), {
+    path: path.join(tmp, 'container-https-0', `${digest(stateDir)}.sock`),
+    dir: path.join(tmp, 'container-https-0'),
+  });
+  assert.deepEqual(controlSocket(path.join(tmp, 'short'), 'linux', { TMPDIR: tmp }), {
+    path: path.join(tmp, 'short', 'control.sock'),
+  });
 });
 
 test('with XDG_RUNTIME_DIR set, the daemon and the client meet in $XDG_RUNTIME_DIR/container-https', async () => {
@@ -143,12 +168,20 @@ test('"nobody" made our fallback directory and listens in it: the CLI refuses it
   const routes = cli(['routes', '--state-dir', stateDir], env);
   assert.equal(routes.code, 1, routes.stdout + routes.stderr);
   assert.doesNotMatch(routes.stdout, /fake/);
-  assert.match(routes.stderr, new RegExp(`^container-https: Refusing the control socket directory ${sock.dir}: it is owned by uid 65534, not by you \\(uid 0\\)`));
+  assert.match(
+    routes.stderr,
+    new RegExp(
+      `^container-https: Refusing the control socket directory ${sock.dir}: it is owned by uid 65534, not by you \\(uid 0\\)`,
+    ),
+  );
 
-  const serve = cli(['serve', '--state-dir', stateDir, '--https-port', '0', '--http-port', '0', '--no-docker', '--workers', '0'], env);
+  const serve = cli(
+    ['serve', '--state-dir', stateDir, '--https-port', '0', '--http-port', '0', '--no-docker', '--workers', '0'],
+    env,
+  );
   assert.equal(serve.code, 1, serve.stdout + serve.stderr);
   assert.match(serve.stderr, new RegExp(`Refusing the control socket directory ${sock.dir}: it is owned by uid 65534`));
-  assert.equal(fs.lstatSync(sock.path).uid, NOBODY, 'the daemon did not touch the other user\'s socket');
+  assert.equal(fs.lstatSync(sock.path).uid, NOBODY, "the daemon did not touch the other user's socket");
 });
 
 test('a socket owned by another uid is refused by the client (CLI and ControlClient), naming the owner', async () => {
@@ -160,12 +193,22 @@ test('a socket owned by another uid is refused by the client (CLI and ControlCli
   const routes = cli(['routes', '--state-dir', stateDir]);
   assert.equal(routes.code, 1, routes.stdout + routes.stderr);
   assert.doesNotMatch(routes.stdout, /fake/);
-  assert.match(routes.stderr, new RegExp(`^container-https: Refusing the control socket ${sockPath}: it is owned by uid 65534, not by you \\(uid 0\\), so it is not your daemon\\.`));
+  assert.match(
+    routes.stderr,
+    new RegExp(
+      `^container-https: Refusing the control socket ${sockPath}: it is owned by uid 65534, not by you \\(uid 0\\), so it is not your daemon\\.`,
+    ),
+  );
 
   const client = new ControlClient(stateDir);
-  await assert.rejects(client.request('GET', '/v1/routes'), (err: Error & { code?: string }) => err.code === 'ESOCKETOWNER' && /owned by uid 65534/.test(err.message));
+  await assert.rejects(
+    client.request('GET', '/v1/routes'),
+    (err: Error & { code?: string }) => err.code === 'ESOCKETOWNER' && /owned by uid 65534/.test(err.message),
+  );
   assert.equal(await client.isRunning(), false);
-  const closed = await new Promise<Error | undefined>((resolve) => client.subscribe(() => assert.fail('no events from a foreign socket'), resolve));
+  const closed = await new Promise<Error | undefined>((resolve) =>
+    client.subscribe(() => assert.fail('no events from a foreign socket'), resolve),
+  );
   assert.match(closed?.message ?? '', /owned by uid 65534/);
 });
 
@@ -186,7 +229,25 @@ test('"nobody" listens at the old shared fallback name: root\'s CLI does not tru
   const { cli: cliCopy, dir: copy, remove } = readableCliCopy();
   cleanups.push(remove);
   const userEnv = { ...env, HOME: stateDir };
-  const serve = asUser(uid, [process.execPath, cliCopy, 'serve', '--state-dir', stateDir, '--https-port', '0', '--http-port', '0', '--no-docker', '--workers', '0'], userEnv, copy);
+  const serve = asUser(
+    uid,
+    [
+      process.execPath,
+      cliCopy,
+      'serve',
+      '--state-dir',
+      stateDir,
+      '--https-port',
+      '0',
+      '--http-port',
+      '0',
+      '--no-docker',
+      '--workers',
+      '0',
+    ],
+    userEnv,
+    copy,
+  );
   cleanups.push(() => serve.kill('SIGKILL'));
   let out = '';
   serve.stdout!.on('data', (d) => (out += d));

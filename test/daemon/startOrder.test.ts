@@ -12,10 +12,13 @@ import { CLI, tempDir } from '../support/env';
 /** A TLS handshake with the HTTPS port: resolves true once it completes, false when nothing accepts yet. */
 function handshake(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = tls.connect({ host: '127.0.0.1', port, servername: 'probe.localhost', rejectUnauthorized: false }, () => {
-      socket.destroy();
-      resolve(true);
-    });
+    const socket = tls.connect(
+      { host: '127.0.0.1', port, servername: 'probe.localhost', rejectUnauthorized: false },
+      () => {
+        socket.destroy();
+        resolve(true);
+      },
+    );
     socket.on('error', () => resolve(false));
   });
 }
@@ -35,7 +38,24 @@ test('the first moment the HTTPS port answers, the control socket answers too', 
       const stateDir = tempDir();
       const port = await freePort();
       let output = '';
-      const child = spawn(process.execPath, [CLI, 'serve', '--state-dir', stateDir, '--https-port', String(port), '--http-port', '0', '--workers', '0', '--docker-host', `unix://${engineSocket}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [
+          CLI,
+          'serve',
+          '--state-dir',
+          stateDir,
+          '--https-port',
+          String(port),
+          '--http-port',
+          '0',
+          '--workers',
+          '0',
+          '--docker-host',
+          `unix://${engineSocket}`,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       child.stdout.on('data', (d) => (output += d));
       child.stderr.on('data', (d) => (output += d));
       const exited = new Promise((r) => child.once('exit', r));

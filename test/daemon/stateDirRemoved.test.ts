@@ -10,7 +10,10 @@ import { until } from '../support/wait';
 /** utime + stime of a process in clock ticks, from /proc (Linux). */
 function cpuTicks(pid: number): number | undefined {
   try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const fields = fs
+      .readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
     return Number(fields[11]) + Number(fields[12]);
   } catch {
     return undefined;
@@ -28,10 +31,15 @@ test('serve: rm -rf of the state dir stops the daemon by itself, with one line a
     fs.rmSync(serve.stateDir, { recursive: true, force: true });
     const code = await until('serve to exit by itself', async () => {
       last = cpuTicks(pid) ?? last;
-      return serve.child.exitCode !== null || serve.child.signalCode !== null ? await exited.then((c) => ({ c })) : undefined;
+      return serve.child.exitCode !== null || serve.child.signalCode !== null
+        ? await exited.then((c) => ({ c }))
+        : undefined;
     });
     assert.equal(code.c, 1, serve.output());
-    const said = serve.output().split('\n').filter((l) => l.includes(`state directory ${serve.stateDir} was removed: stopping`));
+    const said = serve
+      .output()
+      .split('\n')
+      .filter((l) => l.includes(`state directory ${serve.stateDir} was removed: stopping`));
     assert.equal(said.length, 1, serve.output());
     if (before !== undefined && last !== undefined) {
       // A hang guard, not a benchmark: a spinning daemon burns about a second of CPU per second.

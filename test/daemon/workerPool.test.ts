@@ -9,7 +9,12 @@ import { until } from '../support/wait';
 
 const FAKE = path.join(__dirname, '..', 'support', 'fakeWorker.js');
 
-function pool(routes: () => RouteSnapshot, env: Record<string, string>, logs: string[] = [], ackTimeoutMs = 5000): { pool: WorkerPool; applied: () => Array<{ t: string; seq: number; hosts?: string[] }> } {
+function pool(
+  routes: () => RouteSnapshot,
+  env: Record<string, string>,
+  logs: string[] = [],
+  ackTimeoutMs = 5000,
+): { pool: WorkerPool; applied: () => Array<{ t: string; seq: number; hosts?: string[] }> } {
   const log = path.join(tempDir(), 'applied.jsonl');
   fs.writeFileSync(log, '');
   Object.assign(process.env, { FAKE_WORKER_LOG: log, ...env });
@@ -25,13 +30,22 @@ function pool(routes: () => RouteSnapshot, env: Record<string, string>, logs: st
     log: (l) => logs.push(l),
     ackTimeoutMs,
   });
-  const applied = () => fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const applied = () =>
+    fs
+      .readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
   return { pool: p, applied };
 }
 
 const route = (host: string): RouteSnapshot[number] => ({
   record: { host, target: 'http://127.0.0.1:1', tls: 'local', source: 'user', createdAt: '' },
-  resolution: { kind: 'upstream', upstream: { protocol: 'http:', hostname: '127.0.0.1', port: 1, href: 'http://127.0.0.1:1' } },
+  resolution: {
+    kind: 'upstream',
+    upstream: { protocol: 'http:', hostname: '127.0.0.1', port: 1, href: 'http://127.0.0.1:1' },
+  },
 });
 
 test('WorkerPool.sync() resolves only after the worker applied the latest routes (fake worker that acknowledges late)', async () => {
@@ -41,14 +55,23 @@ test('WorkerPool.sync() resolves only after the worker applied the latest routes
   try {
     await until('the worker', () => p.status().ready > 0, 5000);
     assert.equal(p.status().ready, 1);
-    assert.deepEqual(applied().map((m) => [m.t, m.hosts]), [['init', ['a.localhost']]]);
+    assert.deepEqual(
+      applied().map((m) => [m.t, m.hosts]),
+      [['init', ['a.localhost']]],
+    );
     // Two changes in one tick become one snapshot; sync waits until the worker has it.
     hosts = ['a.localhost', 'b.localhost'];
     p.routesChanged();
     hosts = ['b.localhost'];
     p.routesChanged();
     await p.sync();
-    assert.deepEqual(applied().map((m) => [m.t, m.hosts]), [['init', ['a.localhost']], ['routes', ['b.localhost']]]);
+    assert.deepEqual(
+      applied().map((m) => [m.t, m.hosts]),
+      [
+        ['init', ['a.localhost']],
+        ['routes', ['b.localhost']],
+      ],
+    );
     // Nothing changed since: sync has nothing to wait for.
     await p.sync();
     assert.equal(applied().length, 2);
@@ -83,7 +106,11 @@ test('WorkerPool: a worker that takes no update within the acknowledgement timeo
     p.routesChanged();
     await p.sync();
     assert.ok(logs.includes(`proxy worker ${pid} did not take an update within 0.3 s: replacing it`), logs.join('\n'));
-    await until(`the exit of worker ${pid} to be reported`, () => logs.some((l) => l.startsWith(`proxy worker ${pid} exited (SIGKILL)`)), 5000);
+    await until(
+      `the exit of worker ${pid} to be reported`,
+      () => logs.some((l) => l.startsWith(`proxy worker ${pid} exited (SIGKILL)`)),
+      5000,
+    );
   } finally {
     await p.close();
   }

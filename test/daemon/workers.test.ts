@@ -31,7 +31,8 @@ class Connection {
   async get(path = '/'): Promise<FetchResult> {
     const port = this.daemon.httpsPort;
     const res = await httpsGet({ host: this.host, port, ca: this.ca, agent: this.agent, path });
-    if (this.localPort !== undefined) assert.equal(res.localPort, this.localPort, 'the request went over the same connection');
+    if (this.localPort !== undefined)
+      assert.equal(res.localPort, this.localPort, 'the request went over the same connection');
     this.localPort = res.localPort;
     this.owner ??= serverSocketOwner(port, res.localPort!, [process.pid, ...readyWorkers(this.daemon).pids]);
     return res;
@@ -44,7 +45,11 @@ class Connection {
 
 function wsEcho(port: number, host: string, ca: string): Promise<string[]> {
   // ws hands these options to https.request; its types omit `servername`.
-  const ws = new WebSocket(`wss://127.0.0.1:${port}/socket`, { ca, servername: host, headers: { host: `${host}:${port}` } } as WebSocket.ClientOptions);
+  const ws = new WebSocket(`wss://127.0.0.1:${port}/socket`, {
+    ca,
+    servername: host,
+    headers: { host: `${host}:${port}` },
+  } as WebSocket.ClientOptions);
   const messages: string[] = [];
   return new Promise<string[]>((resolve, reject) => {
     ws.on('message', (data) => {
@@ -60,7 +65,12 @@ function wsEcho(port: number, host: string, ca: string): Promise<string[]> {
 }
 
 /** Opens connections until one is served by a process of the wanted kind. */
-async function connectionIn(kind: 'worker' | 'daemon', daemon: Daemon, host: string, ca: string): Promise<{ conn: Connection; first: FetchResult }> {
+async function connectionIn(
+  kind: 'worker' | 'daemon',
+  daemon: Daemon,
+  host: string,
+  ca: string,
+): Promise<{ conn: Connection; first: FetchResult }> {
   for (let i = 0; i < 6; i++) {
     const conn = new Connection(daemon, host, ca);
     const first = await conn.get();
@@ -82,19 +92,28 @@ test('with one worker, connections are dealt out in turn to the daemon and the w
     await daemon.routes.expose('b.localhost', { target: b.url });
     const owners: number[] = [];
     for (let i = 0; i < 4; i++) {
-      for (const [host, backend] of [['a.localhost', 'a'], ['b.localhost', 'b']]) {
+      for (const [host, backend] of [
+        ['a.localhost', 'a'],
+        ['b.localhost', 'b'],
+      ]) {
         const conn = new Connection(daemon, host, ca);
         const res = await conn.get(`/${i}`);
         conn.close();
         assert.equal(res.status, 200);
         assert.equal(JSON.parse(res.body).name, backend);
         assert.equal(res.peerCertificate?.subjectaltname, `DNS:${host}`);
-        assert.equal(res.peerCertificate?.fingerprint256, new crypto.X509Certificate(daemon.certs.store.get(host)!.certPem).fingerprint256);
+        assert.equal(
+          res.peerCertificate?.fingerprint256,
+          new crypto.X509Certificate(daemon.certs.store.get(host)!.certPem).fingerprint256,
+        );
         owners.push(conn.owner!);
       }
     }
     // Round robin: the 8 connections alternate between the two processes.
-    assert.deepEqual(owners, owners.map((_, i) => (i % 2 === owners.indexOf(process.pid) % 2 ? process.pid : pids[0])));
+    assert.deepEqual(
+      owners,
+      owners.map((_, i) => (i % 2 === owners.indexOf(process.pid) % 2 ? process.pid : pids[0])),
+    );
     assert.equal(owners.filter((p) => p === pids[0]).length, 4);
     // So of two consecutive connections one is the worker's: HTTP/2 and WebSocket work in both.
     for (let i = 0; i < 2; i++) {
@@ -102,7 +121,11 @@ test('with one worker, connections are dealt out in turn to the daemon and the w
       assert.equal(res.status, 200);
       assert.equal(res.alpn, 'h2');
     }
-    for (let i = 0; i < 2; i++) assert.deepEqual(await wsEcho(daemon.httpsPort, 'b.localhost', ca), [`hello b.localhost:${daemon.httpsPort}`, 'echo:ping']);
+    for (let i = 0; i < 2; i++)
+      assert.deepEqual(await wsEcho(daemon.httpsPort, 'b.localhost', ca), [
+        `hello b.localhost:${daemon.httpsPort}`,
+        'echo:ping',
+      ]);
   } finally {
     await daemon.close();
     await a.close();
@@ -125,7 +148,10 @@ test('expose, unexpose and a renewal are served by the worker as soon as they re
       assert.equal(served.status, 200);
       assert.equal(JSON.parse(served.body).url, '/after-expose');
 
-      const renewed = await new ControlClient(daemon.paths.stateDir).request<{ fingerprint256: string }>('POST', '/v1/certs/late.localhost/renew');
+      const renewed = await new ControlClient(daemon.paths.stateDir).request<{ fingerprint256: string }>(
+        'POST',
+        '/v1/certs/late.localhost/renew',
+      );
       const fresh = await connectionIn('worker', daemon, 'late.localhost', ca);
       fresh.conn.close();
       assert.equal(fresh.first.status, 200);
@@ -146,17 +172,25 @@ test('a worker that dies is replaced; until then the daemon serves every connect
   const backend = await startEchoBackend();
   const { daemon, ca, logs } = await startDaemon({ workers: 1, workerRestartMs: { first: 200, max: 1000 } });
   try {
-    const [first] = (await until('the worker', () => readyWorkers(daemon).ready === 1 && readyWorkers(daemon), 10_000)).pids;
+    const [first] = (await until('the worker', () => readyWorkers(daemon).ready === 1 && readyWorkers(daemon), 10_000))
+      .pids;
     await daemon.routes.expose('crash.localhost', { target: backend.url });
     process.kill(first, 'SIGKILL');
-    await until('the daemon to notice', () => readyWorkers(daemon).ready === 0 && logs.some((l) => l.startsWith(`proxy worker ${first} exited (SIGKILL)`)), 10_000);
+    await until(
+      'the daemon to notice',
+      () =>
+        readyWorkers(daemon).ready === 0 && logs.some((l) => l.startsWith(`proxy worker ${first} exited (SIGKILL)`)),
+      10_000,
+    );
     for (let i = 0; i < 4; i++) {
       const conn = new Connection(daemon, 'crash.localhost', ca);
       assert.equal((await conn.get()).status, 200);
       conn.close();
       assert.equal(conn.owner, process.pid);
     }
-    const [second] = (await until('a new worker', () => readyWorkers(daemon).ready === 1 && readyWorkers(daemon), 10_000)).pids;
+    const [second] = (
+      await until('a new worker', () => readyWorkers(daemon).ready === 1 && readyWorkers(daemon), 10_000)
+    ).pids;
     assert.notEqual(second, first);
     // The new worker starts from the whole state: routes and certificates made before it existed.
     const { conn, first: res } = await connectionIn('worker', daemon, 'crash.localhost', ca);
@@ -192,9 +226,22 @@ test('serve: the worker ends with the daemon, even when the daemon is killed wit
 
 test('serve --workers 0 keeps every connection in one process; bad --workers values are refused', async () => {
   for (const bad of ['-1', 'two', '65']) {
-    const r = cli(['serve', '--state-dir', tempDir(), '--https-port', '0', '--no-http', '--no-docker', '--workers', bad]);
+    const r = cli([
+      'serve',
+      '--state-dir',
+      tempDir(),
+      '--https-port',
+      '0',
+      '--no-http',
+      '--no-docker',
+      '--workers',
+      bad,
+    ]);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, new RegExp(`--workers must be auto or a number of worker processes from 0 to 64, not "${bad}"`));
+    assert.match(
+      r.stderr,
+      new RegExp(`--workers must be auto or a number of worker processes from 0 to 64, not "${bad}"`),
+    );
   }
   const backend = await startEchoBackend();
   const { daemon, ca } = await startDaemon({ workers: 0 });

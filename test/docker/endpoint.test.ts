@@ -12,7 +12,10 @@ function writeContext(home: string, name: string, host: string, tls?: { ca: stri
   const id = createHash('sha256').update(name).digest('hex');
   const meta = path.join(home, '.docker', 'contexts', 'meta', id);
   fs.mkdirSync(meta, { recursive: true });
-  fs.writeFileSync(path.join(meta, 'meta.json'), JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } }));
+  fs.writeFileSync(
+    path.join(meta, 'meta.json'),
+    JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } }),
+  );
   if (tls) {
     const dir = path.join(home, '.docker', 'contexts', 'tls', id, 'docker');
     fs.mkdirSync(dir, { recursive: true });
@@ -36,18 +39,33 @@ describe('Docker endpoint resolution (as the docker CLI does)', () => {
     assert.equal(e.source, 'default socket');
     assert.equal(e.local, true);
     assert.equal(e.modem.socketPath, '/var/run/docker.sock');
-    assert.ok('host' in e.modem && e.modem.host === undefined, 'host is set explicitly so DOCKER_HOST cannot leak into docker-modem');
+    assert.ok(
+      'host' in e.modem && e.modem.host === undefined,
+      'host is set explicitly so DOCKER_HOST cannot leak into docker-modem',
+    );
   });
 
   it('falls back to the Docker Desktop, rootless and Podman sockets when the default one is absent', () => {
     const home = tempDir();
     const desktop = path.join(home, '.docker', 'run', 'docker.sock');
-    assert.equal(resolveDockerEndpoint({ env: {}, home, platform: 'linux', exists: (p) => p === desktop }).source, 'Docker Desktop socket');
+    assert.equal(
+      resolveDockerEndpoint({ env: {}, home, platform: 'linux', exists: (p) => p === desktop }).source,
+      'Docker Desktop socket',
+    );
     const podman = '/run/user/1000/podman/podman.sock';
-    const e = resolveDockerEndpoint({ env: { XDG_RUNTIME_DIR: '/run/user/1000' }, home, platform: 'linux', exists: (p) => p === podman });
+    const e = resolveDockerEndpoint({
+      env: { XDG_RUNTIME_DIR: '/run/user/1000' },
+      home,
+      platform: 'linux',
+      exists: (p) => p === podman,
+    });
     assert.equal(e.url, `unix://${podman}`);
     assert.equal(e.source, 'Podman socket');
-    assert.equal(resolveDockerEndpoint({ env: {}, home, platform: 'linux', exists: (p) => p === '/run/podman/podman.sock' }).source, 'Podman socket');
+    assert.equal(
+      resolveDockerEndpoint({ env: {}, home, platform: 'linux', exists: (p) => p === '/run/podman/podman.sock' })
+        .source,
+      'Podman socket',
+    );
   });
 
   it('DOCKER_HOST unix:// and tcp://, with TLS from DOCKER_CERT_PATH', () => {
@@ -56,11 +74,18 @@ describe('Docker endpoint resolution (as the docker CLI does)', () => {
     assert.equal(e.source, 'DOCKER_HOST');
 
     const plain = resolveDockerEndpoint({ env: { DOCKER_HOST: 'tcp://10.0.0.5:2375' }, home: tempDir(), exists: none });
-    assert.deepEqual([plain.modem.host, plain.modem.port, plain.modem.protocol, plain.local], ['10.0.0.5', 2375, 'http', false]);
+    assert.deepEqual(
+      [plain.modem.host, plain.modem.port, plain.modem.protocol, plain.local],
+      ['10.0.0.5', 2375, 'http', false],
+    );
 
     const certs = tempDir();
     for (const f of ['ca.pem', 'cert.pem', 'key.pem']) fs.writeFileSync(path.join(certs, f), `--${f}--`);
-    const secure = resolveDockerEndpoint({ env: { DOCKER_HOST: 'tcp://build.example:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs }, home: tempDir(), exists: none });
+    const secure = resolveDockerEndpoint({
+      env: { DOCKER_HOST: 'tcp://build.example:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs },
+      home: tempDir(),
+      exists: none,
+    });
     assert.equal(secure.modem.protocol, 'https');
     assert.equal(secure.modem.ca, '--ca.pem--');
     assert.equal(secure.modem.cert, '--cert.pem--');
@@ -71,7 +96,12 @@ describe('Docker endpoint resolution (as the docker CLI does)', () => {
     const home = tempDir();
     writeContext(home, 'remote', 'tcp://remote:2375');
     useContext(home, 'remote');
-    const e = resolveDockerEndpoint({ override: 'unix:///run/mine.sock', env: { DOCKER_HOST: 'tcp://other:2375' }, home, exists: none });
+    const e = resolveDockerEndpoint({
+      override: 'unix:///run/mine.sock',
+      env: { DOCKER_HOST: 'tcp://other:2375' },
+      home,
+      exists: none,
+    });
     assert.equal(e.url, 'unix:///run/mine.sock');
     assert.equal(e.source, '--docker-host');
   });
@@ -87,7 +117,10 @@ describe('Docker endpoint resolution (as the docker CLI does)', () => {
     writeContext(home, 'prod', 'tcp://prod.example:2376', { ca: 'CA', cert: 'CERT', key: 'KEY' });
     useContext(home, 'prod');
     const tls = resolveDockerEndpoint({ env: {}, home, exists: none });
-    assert.deepEqual([tls.modem.protocol, tls.modem.ca, tls.modem.cert, tls.modem.key, tls.source], ['https', 'CA', 'CERT', 'KEY', 'context prod']);
+    assert.deepEqual(
+      [tls.modem.protocol, tls.modem.ca, tls.modem.cert, tls.modem.key, tls.source],
+      ['https', 'CA', 'CERT', 'KEY', 'context prod'],
+    );
   });
 
   it('DOCKER_CONTEXT overrides config.json; DOCKER_HOST overrides both; "default" means the default socket', () => {
@@ -96,8 +129,15 @@ describe('Docker endpoint resolution (as the docker CLI does)', () => {
     writeContext(home, 'b', 'tcp://b:2375');
     useContext(home, 'a');
     assert.equal(resolveDockerEndpoint({ env: { DOCKER_CONTEXT: 'b' }, home, exists: none }).modem.host, 'b');
-    assert.equal(resolveDockerEndpoint({ env: { DOCKER_CONTEXT: 'b', DOCKER_HOST: 'tcp://c:2375' }, home, exists: none }).modem.host, 'c');
-    assert.equal(resolveDockerEndpoint({ env: { DOCKER_CONTEXT: 'default' }, home, platform: 'linux', exists: none }).source, 'default socket');
+    assert.equal(
+      resolveDockerEndpoint({ env: { DOCKER_CONTEXT: 'b', DOCKER_HOST: 'tcp://c:2375' }, home, exists: none }).modem
+        .host,
+      'c',
+    );
+    assert.equal(
+      resolveDockerEndpoint({ env: { DOCKER_CONTEXT: 'default' }, home, platform: 'linux', exists: none }).source,
+      'default socket',
+    );
   });
 
   it('DOCKER_CONFIG moves the config directory', () => {
@@ -106,16 +146,25 @@ describe('Docker endpoint resolution (as the docker CLI does)', () => {
     writeContext(config, 'x', 'tcp://x:2375');
     // writeContext puts files under <home>/.docker; point DOCKER_CONFIG there.
     fs.writeFileSync(path.join(config, '.docker', 'config.json'), JSON.stringify({ currentContext: 'x' }));
-    assert.equal(resolveDockerEndpoint({ env: { DOCKER_CONFIG: path.join(config, '.docker') }, home, exists: none }).modem.host, 'x');
+    assert.equal(
+      resolveDockerEndpoint({ env: { DOCKER_CONFIG: path.join(config, '.docker') }, home, exists: none }).modem.host,
+      'x',
+    );
   });
 
   it('says what is wrong with a broken context, config or DOCKER_HOST', () => {
     const home = tempDir();
     useContext(home, 'gone');
-    assert.throws(() => resolveDockerEndpoint({ env: {}, home, exists: none }), /Docker context "gone" is selected, but .*meta\.json cannot be read \(it does not exist\): run "docker context use default"/);
+    assert.throws(
+      () => resolveDockerEndpoint({ env: {}, home, exists: none }),
+      /Docker context "gone" is selected, but .*meta\.json cannot be read \(it does not exist\): run "docker context use default"/,
+    );
     fs.writeFileSync(path.join(home, '.docker', 'config.json'), '{ not json');
     assert.throws(() => resolveDockerEndpoint({ env: {}, home, exists: none }), /config\.json is not valid JSON/);
-    assert.throws(() => resolveDockerEndpoint({ env: { DOCKER_HOST: 'ftp://x' }, home: tempDir(), exists: none }), /DOCKER_HOST "ftp:\/\/x" is not a Docker endpoint \(unsupported scheme ftp:\)/);
+    assert.throws(
+      () => resolveDockerEndpoint({ env: { DOCKER_HOST: 'ftp://x' }, home: tempDir(), exists: none }),
+      /DOCKER_HOST "ftp:\/\/x" is not a Docker endpoint \(unsupported scheme ftp:\)/,
+    );
   });
 
   it('negotiates the API version: the lower of engine and client, never below the engine minimum', () => {
@@ -128,7 +177,13 @@ describe('Docker endpoint resolution (as the docker CLI does)', () => {
   it('a connection error names the endpoint, how it was chosen, and the fix', () => {
     const e = resolveDockerEndpoint({ env: { DOCKER_HOST: 'unix:///nowhere.sock' }, home: tempDir(), exists: none });
     const err = Object.assign(new Error('connect ENOENT /nowhere.sock'), { code: 'ENOENT' });
-    assert.equal(describeConnectError(e, err), 'Docker engine at unix:///nowhere.sock (DOCKER_HOST) is not reachable: the socket does not exist. Is Docker running? Otherwise set DOCKER_HOST or --docker-host.');
-    assert.match(describeConnectError(e, Object.assign(new Error('x'), { code: 'EACCES' })), /permission denied.*"docker" group/);
+    assert.equal(
+      describeConnectError(e, err),
+      'Docker engine at unix:///nowhere.sock (DOCKER_HOST) is not reachable: the socket does not exist. Is Docker running? Otherwise set DOCKER_HOST or --docker-host.',
+    );
+    assert.match(
+      describeConnectError(e, Object.assign(new Error('x'), { code: 'EACCES' })),
+      /permission denied.*"docker" group/,
+    );
   });
 });

@@ -27,7 +27,20 @@ export class Scratch {
   }
 
   /** busybox httpd on 8000 (the image's CMD) unless cmd says otherwise; extra ports via `ports`. */
-  async container(suffix: string, opts: { labels?: Record<string, string>; cmd?: string[]; ports?: number[]; publish?: number[]; start?: boolean; network?: string; ip?: string; healthcheck?: boolean; networkMode?: string } = {}): Promise<Docker.Container> {
+  async container(
+    suffix: string,
+    opts: {
+      labels?: Record<string, string>;
+      cmd?: string[];
+      ports?: number[];
+      publish?: number[];
+      start?: boolean;
+      network?: string;
+      ip?: string;
+      healthcheck?: boolean;
+      networkMode?: string;
+    } = {},
+  ): Promise<Docker.Container> {
     const name = this.name(suffix);
     const exposed: Record<string, object> = {};
     for (const p of opts.ports ?? []) exposed[`${p}/tcp`] = {};
@@ -41,11 +54,22 @@ export class Scratch {
       Image: IMAGE,
       Labels: opts.labels ?? {},
       ExposedPorts: exposed,
-      HostConfig: { PortBindings: bindings, ...(opts.networkMode ? { NetworkMode: opts.networkMode } : opts.network ? { NetworkMode: opts.network } : {}) },
+      HostConfig: {
+        PortBindings: bindings,
+        ...(opts.networkMode ? { NetworkMode: opts.networkMode } : opts.network ? { NetworkMode: opts.network } : {}),
+      },
     };
     if (opts.cmd) create.Cmd = opts.cmd;
-    if (opts.network && opts.ip) create.NetworkingConfig = { EndpointsConfig: { [opts.network]: { IPAMConfig: { IPv4Address: opts.ip } } } };
-    if (opts.healthcheck) create.Healthcheck = { Test: ['CMD-SHELL', 'wget -q -O /dev/null http://127.0.0.1:8000/'], Interval: 1e9, Timeout: 1e9, Retries: 3, StartPeriod: 0 };
+    if (opts.network && opts.ip)
+      create.NetworkingConfig = { EndpointsConfig: { [opts.network]: { IPAMConfig: { IPv4Address: opts.ip } } } };
+    if (opts.healthcheck)
+      create.Healthcheck = {
+        Test: ['CMD-SHELL', 'wget -q -O /dev/null http://127.0.0.1:8000/'],
+        Interval: 1e9,
+        Timeout: 1e9,
+        Retries: 3,
+        StartPeriod: 0,
+      };
     const c = await this.docker.createContainer(create);
     this.containers.push(c.id);
     if (opts.start !== false) await c.start();
@@ -58,7 +82,11 @@ export class Scratch {
     for (let attempt = 0; ; attempt++) {
       const base = `10.${200 + Math.floor(Math.random() * 50)}.${Math.floor(Math.random() * 256)}`;
       try {
-        await this.docker.createNetwork({ Name: name, Driver: 'bridge', IPAM: { Config: [{ Subnet: `${base}.0/24`, Gateway: `${base}.1` }] } });
+        await this.docker.createNetwork({
+          Name: name,
+          Driver: 'bridge',
+          IPAM: { Config: [{ Subnet: `${base}.0/24`, Gateway: `${base}.1` }] },
+        });
         this.networks.push(name);
         return { name, subnet: `${base}.0/24`, ip: (h) => `${base}.${h}` };
       } catch (err) {
@@ -68,8 +96,16 @@ export class Scratch {
   }
 
   async remove(): Promise<void> {
-    for (const id of this.containers.reverse()) await this.docker.getContainer(id).remove({ force: true }).catch(() => undefined);
-    for (const n of this.networks.reverse()) await this.docker.getNetwork(n).remove().catch(() => undefined);
+    for (const id of this.containers.reverse())
+      await this.docker
+        .getContainer(id)
+        .remove({ force: true })
+        .catch(() => undefined);
+    for (const n of this.networks.reverse())
+      await this.docker
+        .getNetwork(n)
+        .remove()
+        .catch(() => undefined);
   }
 }
 

@@ -32,7 +32,14 @@ class PrivateEngine {
   private makeBridge(): void {
     if (this.bridgeUp) return;
     const subnet = `10.${240 + Math.floor(Math.random() * 10)}.${Math.floor(Math.random() * 256)}`;
-    const r = spawnSync('sh', ['-c', `ip link add name ${this.bridge} type bridge && ip addr add ${subnet}.1/24 dev ${this.bridge} && ip link set ${this.bridge} up`], { encoding: 'utf8' });
+    const r = spawnSync(
+      'sh',
+      [
+        '-c',
+        `ip link add name ${this.bridge} type bridge && ip addr add ${subnet}.1/24 dev ${this.bridge} && ip link set ${this.bridge} up`,
+      ],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`creating bridge ${this.bridge}: ${r.stderr}`);
     this.bridgeUp = true;
   }
@@ -44,17 +51,25 @@ class PrivateEngine {
     this.child = spawn(
       'dockerd',
       [
-        '--data-root', path.join(this.dir, 'data'),
-        '--exec-root', path.join(this.dir, 'exec'),
-        '--pidfile', path.join(this.dir, 'dockerd.pid'),
-        '--host', `unix://${this.socket}`,
-        '--config-file', path.join(this.dir, 'daemon.json'),
-        '--bridge', this.bridge,
+        '--data-root',
+        path.join(this.dir, 'data'),
+        '--exec-root',
+        path.join(this.dir, 'exec'),
+        '--pidfile',
+        path.join(this.dir, 'dockerd.pid'),
+        '--host',
+        `unix://${this.socket}`,
+        '--config-file',
+        path.join(this.dir, 'daemon.json'),
+        '--bridge',
+        this.bridge,
         '--iptables=false',
         '--ip-masq=false',
         '--ip-forward=false',
-        '--containerd-namespace', 'chs-private',
-        '--containerd-plugins-namespace', 'chs-private-plugins',
+        '--containerd-namespace',
+        'chs-private',
+        '--containerd-plugins-namespace',
+        'chs-private-plugins',
       ],
       { stdio: ['ignore', log, log] },
     );
@@ -103,59 +118,81 @@ function docker0(): string | undefined {
   return r.status === 0 ? r.stdout.split(':')[0] : undefined;
 }
 
-const cannot = serviceMissing('docker') ?? (process.getuid?.() !== 0 ? 'starting a private dockerd needs root' : spawnSync('sh', ['-c', 'command -v dockerd']).status !== 0 ? 'dockerd is not installed' : undefined);
+const cannot =
+  serviceMissing('docker') ??
+  (process.getuid?.() !== 0
+    ? 'starting a private dockerd needs root'
+    : spawnSync('sh', ['-c', 'command -v dockerd']).status !== 0
+      ? 'dockerd is not installed'
+      : undefined);
 
-describe('engine restart under a running daemon (a real dockerd restart: a private engine this test starts itself)', { skip: cannot }, () => {
-  const engine = new PrivateEngine();
-  let daemon: Daemon;
-  let ca: string;
-  let started = false;
-  const bridgeBefore = docker0();
+describe(
+  'engine restart under a running daemon (a real dockerd restart: a private engine this test starts itself)',
+  { skip: cannot },
+  () => {
+    const engine = new PrivateEngine();
+    let daemon: Daemon;
+    let ca: string;
+    let started = false;
+    const bridgeBefore = docker0();
 
-  before(async () => {
-    await engine.start();
-    started = true;
-    // No registry here: copy the test image from the shared engine.
-    const copy = spawnSync('sh', ['-c', `docker save ${IMAGE} | docker -H unix://${engine.socket} load`], { encoding: 'utf8' });
-    assert.equal(copy.status, 0, copy.stderr);
-  });
-  after(async () => {
-    await daemon?.close();
-    if (started) await engine.remove();
-    assert.equal(docker0(), bridgeBefore, "the shared engine's docker0 bridge is untouched");
-  });
-
-  it('reports the engine gone, reconnects when it is back, and the restarted container serves again', async () => {
-    const port = await freePort();
-    const host = 'engine-restart.localhost';
-    const docker = new Docker({ socketPath: engine.socket });
-    const c = await docker.createContainer({
-      name: 'chs-restart-web',
-      Image: IMAGE,
-      Cmd: ['/bin/sh', '-c', `exec httpd -f -p 127.0.0.1:${port} -h /www`],
-      Labels: { 'container-https.host': host, 'container-https.port': String(port) },
-      StopTimeout: 1,
-      HostConfig: { NetworkMode: 'host', RestartPolicy: { Name: 'always' } },
+    before(async () => {
+      await engine.start();
+      started = true;
+      // No registry here: copy the test image from the shared engine.
+      const copy = spawnSync('sh', ['-c', `docker save ${IMAGE} | docker -H unix://${engine.socket} load`], {
+        encoding: 'utf8',
+      });
+      assert.equal(copy.status, 0, copy.stderr);
     });
-    await c.start();
-
-    ({ daemon, ca } = await startDaemon({ docker: { labels: true, host: `unix://${engine.socket}` } }));
-    const statuses: DaemonStatus['docker'][] = [];
-    daemon.docker!.on('status', () => statuses.push(daemon.docker!.status()));
-    const https = daemon.httpsPort;
-    await until('label route serves through the private engine', async () => (await httpsGet({ host, port: https, ca })).status === 200);
-    assert.match(daemon.routes.view().routes.find((r) => r.host === host)!.detail!, new RegExp(`uses the host network: 127\\.0\\.0\\.1:${port}`));
-
-    await engine.stop();
-    const down = await until('disconnected status', () => statuses.find((s) => !s.connected));
-    assert.match(down.error!, /closed the events stream|is not reachable/);
-
-    await engine.start().catch((err) => {
-      throw new Error(`${err.message}\n${engine.log()}`);
+    after(async () => {
+      await daemon?.close();
+      if (started) await engine.remove();
+      assert.equal(docker0(), bridgeBefore, "the shared engine's docker0 bridge is untouched");
     });
-    await until('reconnected', () => daemon.status().docker.connected, 30_000);
-    await until('the container restarted by the engine serves again', async () => (await httpsGet({ host, port: https, ca })).status === 200, 30_000);
-    assert.equal(daemon.docker!.containers().containers.find((x) => x.name === 'chs-restart-web')?.state, 'running');
-    await c.remove({ force: true });
-  });
-});
+
+    it('reports the engine gone, reconnects when it is back, and the restarted container serves again', async () => {
+      const port = await freePort();
+      const host = 'engine-restart.localhost';
+      const docker = new Docker({ socketPath: engine.socket });
+      const c = await docker.createContainer({
+        name: 'chs-restart-web',
+        Image: IMAGE,
+        Cmd: ['/bin/sh', '-c', `exec httpd -f -p 127.0.0.1:${port} -h /www`],
+        Labels: { 'container-https.host': host, 'container-https.port': String(port) },
+        StopTimeout: 1,
+        HostConfig: { NetworkMode: 'host', RestartPolicy: { Name: 'always' } },
+      });
+      await c.start();
+
+      ({ daemon, ca } = await startDaemon({ docker: { labels: true, host: `unix://${engine.socket}` } }));
+      const statuses: DaemonStatus['docker'][] = [];
+      daemon.docker!.on('status', () => statuses.push(daemon.docker!.status()));
+      const https = daemon.httpsPort;
+      await until(
+        'label route serves through the private engine',
+        async () => (await httpsGet({ host, port: https, ca })).status === 200,
+      );
+      assert.match(
+        daemon.routes.view().routes.find((r) => r.host === host)!.detail!,
+        new RegExp(`uses the host network: 127\\.0\\.0\\.1:${port}`),
+      );
+
+      await engine.stop();
+      const down = await until('disconnected status', () => statuses.find((s) => !s.connected));
+      assert.match(down.error!, /closed the events stream|is not reachable/);
+
+      await engine.start().catch((err) => {
+        throw new Error(`${err.message}\n${engine.log()}`);
+      });
+      await until('reconnected', () => daemon.status().docker.connected, 30_000);
+      await until(
+        'the container restarted by the engine serves again',
+        async () => (await httpsGet({ host, port: https, ca })).status === 200,
+        30_000,
+      );
+      assert.equal(daemon.docker!.containers().containers.find((x) => x.name === 'chs-restart-web')?.state, 'running');
+      await c.remove({ force: true });
+    });
+  },
+);

@@ -12,7 +12,11 @@ import { until } from '../support/wait';
 const skip = serviceMissing('docker');
 
 /** busybox httpd answering on 8000 and 9000 with different bodies. */
-const TWO_PORTS = ['/bin/sh', '-c', 'mkdir -p /w9 && echo nine > /w9/index.html && httpd -p 9000 -h /w9 && exec httpd -f -p 8000 -h /www'];
+const TWO_PORTS = [
+  '/bin/sh',
+  '-c',
+  'mkdir -p /w9 && echo nine > /w9/index.html && httpd -p 9000 -h /w9 && exec httpd -f -p 8000 -h /www',
+];
 
 describe('container targets through the HTTPS proxy (real engine, TLS verified against our CA)', { skip }, () => {
   const scratch = new Scratch();
@@ -56,14 +60,22 @@ describe('container targets through the HTTPS proxy (real engine, TLS verified a
     // The daemon runs in this process: the CLI must run asynchronously or it would wait on us.
     const r = await cliAsync(['expose', 'two.localhost', `container:${name}`, '--state-dir', stateDir]);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, new RegExp(`Container "${name}" exposes 2 ports \\(8000, 9000\\): give one in the target, e.g. container:${name}:8000`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `Container "${name}" exposes 2 ports \\(8000, 9000\\): give one in the target, e.g. container:${name}:8000`,
+      ),
+    );
     await daemon.routes.expose('two.localhost', { target: `container:${name}:9000` });
     const res = await until('port 9000 answers', async () => {
       const x = await get('two.localhost');
       return x.status === 200 ? x : undefined;
     });
     assert.equal(res.body.trim(), 'nine');
-    await assert.rejects(daemon.routes.expose('nope.localhost', { target: `container:${scratch.name('does-not-exist')}` }), /No container named "chs-t[0-9a-f]+-does-not-exist"/);
+    await assert.rejects(
+      daemon.routes.expose('nope.localhost', { target: `container:${scratch.name('does-not-exist')}` }),
+      /No container named "chs-t[0-9a-f]+-does-not-exist"/,
+    );
   });
 
   it('a stopped container answers 503 naming it and its state, and serves again on start', async () => {
@@ -74,11 +86,17 @@ describe('container targets through the HTTPS proxy (real engine, TLS verified a
     await c.stop({ t: 0 });
     // Wait for the event to reach the model first: a request racing it would go to an address
     // that no longer exists and wait for the backend timeout.
-    await until('the stop event', () => daemon.docker?.containers().containers.find((i) => i.name === name)?.state === 'exited');
+    await until(
+      'the stop event',
+      () => daemon.docker?.containers().containers.find((i) => i.name === name)?.state === 'exited',
+    );
     let last = '';
     const page = await until('503 after stop', async () => {
       const x = await get('stopper.localhost');
-      last = `model: ${JSON.stringify(daemon.docker?.containers().containers.find((i) => i.name === name)?.state)} ${x.status} ${x.body.replace(/<style[^]*<\/style>/, "").replace(/<[^>]+>/g, " ").slice(0, 500)}`;
+      last = `model: ${JSON.stringify(daemon.docker?.containers().containers.find((i) => i.name === name)?.state)} ${x.status} ${x.body
+        .replace(/<style[^]*<\/style>/, '')
+        .replace(/<[^>]+>/g, ' ')
+        .slice(0, 500)}`;
       return x.status === 503 ? x : undefined;
     }).catch((err) => {
       throw new Error(`${err.message}; last answer ${last}`);
@@ -96,23 +114,65 @@ describe('container targets through the HTTPS proxy (real engine, TLS verified a
     const c = await scratch.container('mover', { network: net.name, ip: net.ip(10) });
     const name = scratch.name('mover');
     await daemon.routes.expose('mover.localhost', { target: `container:${name}` });
-    await until('serving on the first IP', async () => (await get('mover.localhost')).status === 200 && route('mover.localhost')?.upstream === `http://${net.ip(10)}:8000`);
+    await until(
+      'serving on the first IP',
+      async () =>
+        (await get('mover.localhost')).status === 200 &&
+        route('mover.localhost')?.upstream === `http://${net.ip(10)}:8000`,
+    );
     await c.stop({ t: 0 });
     const network = scratch.docker.getNetwork(net.name);
     await network.disconnect({ Container: c.id });
     await network.connect({ Container: c.id, EndpointConfig: { IPAMConfig: { IPv4Address: net.ip(20) } } });
     await c.start();
-    await until('serving on the new IP', async () => (await get('mover.localhost')).status === 200 && route('mover.localhost')?.upstream === `http://${net.ip(20)}:8000`);
+    await until(
+      'serving on the new IP',
+      async () =>
+        (await get('mover.localhost')).status === 200 &&
+        route('mover.localhost')?.upstream === `http://${net.ip(20)}:8000`,
+    );
   });
 
   it('routes every label form automatically, with certificates issued when they appear', async () => {
     const forms: Array<[string, Record<string, string>, string]> = [
-      ['own', { 'container-https.host': `own-${scratch.prefix}.localhost`, 'container-https.port': '8000' }, `own-${scratch.prefix}.localhost`],
-      ['v1', { 'traefik.enable': 'true', 'traefik.frontend.rule': `Host:v1-${scratch.prefix}.localhost`, 'traefik.port': '8000', 'traefik.backend': 'web' }, `v1-${scratch.prefix}.localhost`],
-      ['v1seg', { 'traefik.enable': 'true', 'traefik.api.frontend.rule': `Host:seg-${scratch.prefix}.localhost`, 'traefik.api.port': '9000' }, `seg-${scratch.prefix}.localhost`],
-      ['v2', { 'traefik.enable': 'true', 'traefik.http.routers.web.rule': `Host(\`v2-${scratch.prefix}.localhost\`) || Host(\`v2b-${scratch.prefix}.test\`)`, 'traefik.http.routers.web.entrypoints': 'websecure', 'traefik.http.routers.web.tls': 'true', 'traefik.http.services.web.loadbalancer.server.port': '9000' }, `v2-${scratch.prefix}.localhost`],
+      [
+        'own',
+        { 'container-https.host': `own-${scratch.prefix}.localhost`, 'container-https.port': '8000' },
+        `own-${scratch.prefix}.localhost`,
+      ],
+      [
+        'v1',
+        {
+          'traefik.enable': 'true',
+          'traefik.frontend.rule': `Host:v1-${scratch.prefix}.localhost`,
+          'traefik.port': '8000',
+          'traefik.backend': 'web',
+        },
+        `v1-${scratch.prefix}.localhost`,
+      ],
+      [
+        'v1seg',
+        {
+          'traefik.enable': 'true',
+          'traefik.api.frontend.rule': `Host:seg-${scratch.prefix}.localhost`,
+          'traefik.api.port': '9000',
+        },
+        `seg-${scratch.prefix}.localhost`,
+      ],
+      [
+        'v2',
+        {
+          'traefik.enable': 'true',
+          'traefik.http.routers.web.rule': `Host(\`v2-${scratch.prefix}.localhost\`) || Host(\`v2b-${scratch.prefix}.test\`)`,
+          'traefik.http.routers.web.entrypoints': 'websecure',
+          'traefik.http.routers.web.tls': 'true',
+          'traefik.http.services.web.loadbalancer.server.port': '9000',
+        },
+        `v2-${scratch.prefix}.localhost`,
+      ],
     ];
-    for (const [suffix, labels] of forms) await scratch.container(`lbl-${suffix}`, { labels, cmd: TWO_PORTS, ports: [8000, 9000] });
+    for (const [suffix, labels] of forms)
+      await scratch.container(`lbl-${suffix}`, { labels, cmd: TWO_PORTS, ports: [8000, 9000] });
     const expectBody: Record<string, string> = { own: 'hello', v1: 'hello', v1seg: 'nine', v2: 'nine' };
     for (const [suffix, , host] of forms) {
       const res = await until(`${host} served from labels`, async () => {
@@ -134,14 +194,24 @@ describe('container targets through the HTTPS proxy (real engine, TLS verified a
 
   it('lists public label hosts without serving them, and reports rules it does not understand', async () => {
     const host = `shop-${scratch.prefix}.example.com`;
-    await scratch.container('pub', { labels: { 'traefik.enable': 'true', 'traefik.http.routers.shop.rule': `Host(\`${host}\`)`, 'traefik.http.routers.shop.tls.certresolver': 'le', 'traefik.http.routers.api.rule': `Host(\`api-${scratch.prefix}.localhost\`) && PathPrefix(\`/api\`)` } });
+    await scratch.container('pub', {
+      labels: {
+        'traefik.enable': 'true',
+        'traefik.http.routers.shop.rule': `Host(\`${host}\`)`,
+        'traefik.http.routers.shop.tls.certresolver': 'le',
+        'traefik.http.routers.api.rule': `Host(\`api-${scratch.prefix}.localhost\`) && PathPrefix(\`/api\`)`,
+      },
+    });
     const held = await until('public host listed', () => route(host));
     assert.equal(held.status, 'unavailable');
     assert.match(held.detail!, /outside the local CA's names .* not served\. Pick Let's Encrypt .* or a local alias/);
     assert.equal(daemon.table.get(host), undefined, 'not in the route table, so never proxied');
     await assert.rejects(get(host), /certificate|altname|Hostname/i, 'no certificate is served for it');
     const status = await new ControlClient(stateDir).request<DaemonStatus>('GET', '/v1/status');
-    assert.ok(status.problems.some((p) => p.includes(scratch.name('pub')) && /combines matchers with && .*not routed/.test(p)), status.problems.join('\n'));
+    assert.ok(
+      status.problems.some((p) => p.includes(scratch.name('pub')) && /combines matchers with && .*not routed/.test(p)),
+      status.problems.join('\n'),
+    );
     const containers = await new ControlClient(stateDir).request<ContainersResponse>('GET', '/v1/containers');
     const info = containers.containers.find((c) => c.name === scratch.name('pub'))!;
     assert.ok(info.problems?.some((p) => /PathPrefix/.test(p)));
@@ -165,8 +235,12 @@ describe('container targets through the HTTPS proxy (real engine, TLS verified a
     try {
       await until('initial containers event', () => seen.length > 0);
       await scratch.container('sse', { labels: { 'container-https.host': `sse-${scratch.prefix}.localhost` } });
-      await until('containers event with the new container running', () => seen.some((s) => s.containers.some((c) => c.name === scratch.name('sse') && c.state === 'running')));
-      await until('routes event with its label route', () => routes.some((r) => r.routes.some((x) => x.host === `sse-${scratch.prefix}.localhost`)));
+      await until('containers event with the new container running', () =>
+        seen.some((s) => s.containers.some((c) => c.name === scratch.name('sse') && c.state === 'running')),
+      );
+      await until('routes event with its label route', () =>
+        routes.some((r) => r.routes.some((x) => x.host === `sse-${scratch.prefix}.localhost`)),
+      );
     } finally {
       stop();
     }
@@ -192,7 +266,10 @@ describe('published-port addressing (--docker-address published)', { skip }, () 
     await daemon.routes.expose('pub.localhost', { target: `container:${scratch.name('pub')}` });
     await daemon.routes.expose('unpub.localhost', { target: `container:${scratch.name('unpub')}` });
     const port = daemon.httpsPort;
-    await until('published route serves', async () => (await httpsGet({ host: 'pub.localhost', port, ca })).status === 200);
+    await until(
+      'published route serves',
+      async () => (await httpsGet({ host: 'pub.localhost', port, ca })).status === 200,
+    );
     const view = daemon.routes.view().routes.find((r) => r.host === 'pub.localhost')!;
     assert.match(view.upstream!, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.match(view.detail!, /published port 127\.0\.0\.1:\d+ \(container port 8000\)/);

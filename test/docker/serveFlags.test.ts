@@ -46,7 +46,10 @@ describe('serve: Docker endpoint flags and environment', { skip }, () => {
     assert.deepEqual(containers, { connected: false, endpoint: `unix://${missing}`, error: expected, containers: [] });
     const r = cli(['expose', 'web.localhost', 'container:web', '--state-dir', serve.stateDir]);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /Cannot check container "web": Docker engine at unix:\/\/.*no-such-docker\.sock \(--docker-host\) is not reachable/);
+    assert.match(
+      r.stderr,
+      /Cannot check container "web": Docker engine at unix:\/\/.*no-such-docker\.sock \(--docker-host\) is not reachable/,
+    );
   });
 
   it('--docker-address must be auto, ip or published', () => {

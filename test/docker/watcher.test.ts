@@ -29,7 +29,10 @@ describe('Docker watcher on the real engine: one list, then events', { skip }, (
   it('negotiated the API version with the engine that is really here', () => {
     assert.match(watcher.facts!.apiVersion, /^1\.\d+$/);
     assert.equal(watcher.facts!.ipsUnreachable, false, 'a local Linux engine: container IPs are reachable');
-    assert.match(logs.join('\n'), /docker: connected to unix:\/\/\/var\/run\/docker\.sock \(default socket\), API 1\.\d+/);
+    assert.match(
+      logs.join('\n'),
+      /docker: connected to unix:\/\/\/var\/run\/docker\.sock \(default socket\), API 1\.\d+/,
+    );
   });
 
   it('sees create, start, stop, rename and destroy from the events stream (no polling)', async () => {
@@ -52,7 +55,11 @@ describe('Docker watcher on the real engine: one list, then events', { skip }, (
   });
 
   it('groups compose-style containers by project and service', async () => {
-    const labels = (service: string) => ({ 'com.docker.compose.project': scratch.prefix, 'com.docker.compose.service': service, 'com.docker.compose.project.working_dir': '/src/demo' });
+    const labels = (service: string) => ({
+      'com.docker.compose.project': scratch.prefix,
+      'com.docker.compose.service': service,
+      'com.docker.compose.project.working_dir': '/src/demo',
+    });
     await scratch.container('web-1', { labels: labels('web') });
     await scratch.container('db-1', { labels: labels('db'), start: false });
     const group = await until('both compose containers', () => {
@@ -70,7 +77,9 @@ describe('Docker watcher on the real engine: one list, then events', { skip }, (
     const c = await scratch.container('netted', { healthcheck: true });
     const name = scratch.name('netted');
     await until('running', () => byName(name)?.state === 'running');
-    await scratch.docker.getNetwork(net.name).connect({ Container: c.id, EndpointConfig: { IPAMConfig: { IPv4Address: net.ip(77) } } });
+    await scratch.docker
+      .getNetwork(net.name)
+      .connect({ Container: c.id, EndpointConfig: { IPAMConfig: { IPv4Address: net.ip(77) } } });
     await until('connect event', () => byName(name)?.networks.find((n) => n.name === net.name)?.ip === net.ip(77));
     await scratch.docker.getNetwork(net.name).disconnect({ Container: c.id });
     await until('disconnect event', () => !byName(name)?.networks.some((n) => n.name === net.name));

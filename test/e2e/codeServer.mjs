@@ -34,8 +34,14 @@ export function ensureCodeServer() {
   const rgCache = join(tmp, `vscode-ripgrep-cache-${RIPGREP.version}`);
   mkdirSync(join(rgCache, 'bin'), { recursive: true });
   const rg = spawnSync('sh', ['-c', 'command -v rg'], { encoding: 'utf8' }).stdout.trim();
-  if (!rg) throw new Error('ripgrep is needed to install code-server offline (Debian package ripgrep, listed in test/services/packages.mjs)');
-  if (!existsSync('/usr/include/gssapi/gssapi.h')) throw new Error("code-server's kerberos module needs gssapi/gssapi.h (Debian package libkrb5-dev, listed in test/services/packages.mjs)");
+  if (!rg)
+    throw new Error(
+      'ripgrep is needed to install code-server offline (Debian package ripgrep, listed in test/services/packages.mjs)',
+    );
+  if (!existsSync('/usr/include/gssapi/gssapi.h'))
+    throw new Error(
+      "code-server's kerberos module needs gssapi/gssapi.h (Debian package libkrb5-dev, listed in test/services/packages.mjs)",
+    );
   copyFileSync(rg, join(rgCache, 'bin', 'rg'));
   spawnSync('tar', ['-czf', join(rgCache, RIPGREP.asset), '-C', join(rgCache, 'bin'), 'rg'], { stdio: 'inherit' });
   log(`installing code-server ${CODE_SERVER_VERSION} into ${dir} (once per machine, ~1 min)`);
@@ -51,9 +57,14 @@ export function ensureCodeServer() {
     npm_config_update_notifier: 'false',
     npm_config_dangerously_allow_all_scripts: 'true',
   };
-  const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', `code-server@${CODE_SERVER_VERSION}`], { cwd: dir, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync(
+    'npm',
+    ['install', '--no-save', '--no-audit', '--no-fund', `code-server@${CODE_SERVER_VERSION}`],
+    { cwd: dir, env, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
   rmSync(tmp, { recursive: true, force: true });
-  if (r.status !== 0 || !existsSync(bin)) throw new Error(`installing code-server ${CODE_SERVER_VERSION} failed (npm exit ${r.status})`);
+  if (r.status !== 0 || !existsSync(bin))
+    throw new Error(`installing code-server ${CODE_SERVER_VERSION} failed (npm exit ${r.status})`);
   writeFileSync(join(dir, '.complete'), new Date().toISOString());
   return { bin, dir };
 }
@@ -66,17 +77,57 @@ export async function startCodeServer({ bin, extensionsDir, userSettings = {}, f
   const home = mkdtempSync(join(tmpdir(), 'chs-cs-home-'));
   const userData = join(home, 'user-data');
   mkdirSync(join(userData, 'User'), { recursive: true });
-  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, ...userSettings }, null, 2));
+  writeFileSync(
+    join(userData, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        ...userSettings,
+      },
+      null,
+      2,
+    ),
+  );
   const port = await freePort();
   const config = join(home, 'config.yaml');
   writeFileSync(config, 'auth: none\ncert: false\n');
   const logFile = join(home, 'code-server.log');
   const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [bin, '--config', config, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', userData, '--extensions-dir', extensionsDir, '--bind-addr', `127.0.0.1:${port}`, folder], {
-    detached: true,
-    stdio: ['ignore', out, out],
-    env: { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share'), XDG_CACHE_HOME: join(home, '.cache'), ...env },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      bin,
+      '--config',
+      config,
+      '--auth',
+      'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--user-data-dir',
+      userData,
+      '--extensions-dir',
+      extensionsDir,
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      folder,
+    ],
+    {
+      detached: true,
+      stdio: ['ignore', out, out],
+      env: {
+        ...process.env,
+        HOME: home,
+        XDG_CONFIG_HOME: join(home, '.config'),
+        XDG_DATA_HOME: join(home, '.local/share'),
+        XDG_CACHE_HOME: join(home, '.cache'),
+        ...env,
+      },
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -89,9 +140,17 @@ export async function startCodeServer({ bin, extensionsDir, userSettings = {}, f
   const stop = async () => {
     if (child.exitCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
-      try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
     rmSync(home, { recursive: true, force: true });
   };

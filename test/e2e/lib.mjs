@@ -56,7 +56,11 @@ export async function stopDaemon(stateDir) {
   while (Date.now() < deadline && alive(pid)) await sleep(100);
   if (alive(pid)) {
     log(`daemon ${pid} did not stop; killing it`);
-    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
 }
 
@@ -82,9 +86,31 @@ export function startComposeContainer(project, image = process.env.CHS_TEST_IMAG
   const name = `${project}-web-1`;
   // Its own network, as compose gives each project (and independent of the default bridge).
   const network = `${project}_default`;
-  const n = spawnSync('docker', ['network', 'create', '--label', `com.docker.compose.project=${project}`, network], { encoding: 'utf8' });
+  const n = spawnSync('docker', ['network', 'create', '--label', `com.docker.compose.project=${project}`, network], {
+    encoding: 'utf8',
+  });
   if (n.status !== 0) throw new Error(`docker network create failed: ${n.stderr.trim()}`);
-  const r = spawnSync('docker', ['run', '-d', '--name', name, '--network', network, '--label', `com.docker.compose.project=${project}`, '--label', 'com.docker.compose.service=web', '--label', 'com.docker.compose.container-number=1', '--expose', '8000', image], { encoding: 'utf8' });
+  const r = spawnSync(
+    'docker',
+    [
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      network,
+      '--label',
+      `com.docker.compose.project=${project}`,
+      '--label',
+      'com.docker.compose.service=web',
+      '--label',
+      'com.docker.compose.container-number=1',
+      '--expose',
+      '8000',
+      image,
+    ],
+    { encoding: 'utf8' },
+  );
   const remove = () => {
     spawnSync('docker', ['rm', '-f', name], { stdio: 'ignore' });
     spawnSync('docker', ['network', 'rm', network], { stdio: 'ignore' });
@@ -99,12 +125,30 @@ export function startComposeContainer(project, image = process.env.CHS_TEST_IMAG
 /** GET https://host:port/ via 127.0.0.1, trusting only our CA (no verification bypass). */
 export function fetchVerified(host, port, caFile) {
   return new Promise((resolve, reject) => {
-    const req = httpsGet({ host: '127.0.0.1', port, servername: host, path: '/', headers: { host: `${host}:${port}` }, ca: readFileSync(caFile, 'utf8'), agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode, body, authorized: res.socket.authorized, issuer: res.socket.getPeerCertificate()?.issuer?.CN }));
-    });
+    const req = httpsGet(
+      {
+        host: '127.0.0.1',
+        port,
+        servername: host,
+        path: '/',
+        headers: { host: `${host}:${port}` },
+        ca: readFileSync(caFile, 'utf8'),
+        agent: false,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (body += d));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode,
+            body,
+            authorized: res.socket.authorized,
+            issuer: res.socket.getPeerCertificate()?.issuer?.CN,
+          }),
+        );
+      },
+    );
     req.on('error', reject);
   });
 }
@@ -116,7 +160,15 @@ export async function launchBrowser() {
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1280, height: 800 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   return {
     context,
@@ -147,7 +199,15 @@ export async function withFailureShot(page, fn) {
 /** Installs the .vsix into a fresh extensions dir, as a user's `--install-extension` would. */
 export async function installVsix(bin, vsix, extensionsDir) {
   const home = tempDir('chs-cs-install-home-');
-  const r = spawnSync(process.execPath, [bin, '--extensions-dir', extensionsDir, '--install-extension', vsix], { encoding: 'utf8', env: { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share') } });
+  const r = spawnSync(process.execPath, [bin, '--extensions-dir', extensionsDir, '--install-extension', vsix], {
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      HOME: home,
+      XDG_CONFIG_HOME: join(home, '.config'),
+      XDG_DATA_HOME: join(home, '.local/share'),
+    },
+  });
   rmSync(home, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`code-server --install-extension failed: ${r.stderr || r.stdout}`);
 }
@@ -158,7 +218,9 @@ export async function installVsix(bin, vsix, extensionsDir) {
  */
 export async function rightClickExpose(page, serverUrl, workspace, containerName) {
   await page.goto(`${serverUrl}/?folder=${encodeURIComponent(workspace)}`);
-  await page.locator('#workbench\\.parts\\.activitybar a.action-label[aria-label^="Container HTTPS"]').click({ timeout: 60_000 });
+  await page
+    .locator('#workbench\\.parts\\.activitybar a.action-label[aria-label^="Container HTTPS"]')
+    .click({ timeout: 60_000 });
   const item = page.getByRole('tree', { name: 'Containers' }).getByRole('treeitem').filter({ hasText: containerName });
   await item.waitFor({ timeout: 60_000 });
   await item.click({ button: 'right' });

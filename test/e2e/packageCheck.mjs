@@ -18,17 +18,47 @@ const ALLOWED = [
   /^extension\/dist\/(cli|serve|ca|scaffold|proxyWorker|extension)\.js$/,
   /^extension\/media\/[\w.-]+\.(svg|png)$/,
 ];
-const REQUIRED = ['extension/package.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/serve.js', 'extension/dist/ca.js', 'extension/dist/scaffold.js', 'extension/dist/proxyWorker.js', 'extension/media/container-https.svg'];
+const REQUIRED = [
+  'extension/package.json',
+  'extension/readme.md',
+  'extension/changelog.md',
+  'extension/LICENSE.txt',
+  'extension/dist/extension.js',
+  'extension/dist/cli.js',
+  'extension/dist/serve.js',
+  'extension/dist/ca.js',
+  'extension/dist/scaffold.js',
+  'extension/dist/proxyWorker.js',
+  'extension/media/container-https.svg',
+];
 
 /** Builds the .vsix into `dir`; returns its path and the problems found (empty = pass). */
 export function packageCheck(dir) {
   const vsix = join(dir, 'container-https.vsix');
   // README links are relative (no public repository URL yet), so vsce must not try to rewrite them.
-  const vsce = () => spawnSync('npx', ['--no-install', 'vsce', 'package', '--no-dependencies', '--no-rewrite-relative-links', '--allow-missing-repository', '--out', vsix], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, npm_config_offline: 'true' } });
+  const vsce = () =>
+    spawnSync(
+      'npx',
+      [
+        '--no-install',
+        'vsce',
+        'package',
+        '--no-dependencies',
+        '--no-rewrite-relative-links',
+        '--allow-missing-repository',
+        '--out',
+        vsix,
+      ],
+      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, npm_config_offline: 'true' } },
+    );
   let r = vsce();
   // A build running at the same moment (dist/ being rewritten) can make one attempt fail.
   if (r.status !== 0) r = vsce();
-  if (r.status !== 0) return { vsix, problems: [`vsce package failed: ${(r.stderr + r.stdout).trim().split('\n').slice(0, 12).join('\n')}`] };
+  if (r.status !== 0)
+    return {
+      vsix,
+      problems: [`vsce package failed: ${(r.stderr + r.stdout).trim().split('\n').slice(0, 12).join('\n')}`],
+    };
   const list = spawnSync('unzip', ['-Z1', vsix], { encoding: 'utf8' });
   if (list.status !== 0) return { vsix, problems: [`cannot list ${vsix}: ${list.stderr}`] };
   const files = list.stdout.split('\n').filter(Boolean);
@@ -38,7 +68,9 @@ export function packageCheck(dir) {
   ];
   // The bundle must not need node_modules at runtime: it may require only node built-ins and vscode.
   const bundle = readFileSync(join(ROOT, 'dist/extension.js'), 'utf8');
-  const outside = [...new Set([...bundle.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]))].filter((m) => m !== 'vscode' && !isBuiltin(m));
+  const outside = [...new Set([...bundle.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]))].filter(
+    (m) => m !== 'vscode' && !isBuiltin(m),
+  );
   if (outside.length) problems.push(`dist/extension.js requires modules outside the bundle: ${outside.join(', ')}`);
   return { vsix, files, problems };
 }

@@ -26,7 +26,10 @@ const skip = (what, why) => (skipped++, console.log(`  - ${what} (skipped: ${why
 
 process.chdir(ROOT);
 if (!existsSync(join(ROOT, 'out/test/extension/index.js')) || !existsSync(join(ROOT, 'dist/extension.js'))) {
-  if (spawnSync('node', ['scripts/build.mjs'], { stdio: 'inherit' }).status || spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' }).status) {
+  if (
+    spawnSync('node', ['scripts/build.mjs'], { stdio: 'inherit' }).status ||
+    spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' }).status
+  ) {
     console.log('editor: 0 passed, 1 failed (build)');
     process.exit(1);
   }
@@ -37,11 +40,18 @@ const tmp = tempDir('chs-editor-');
 try {
   const pkg = packageCheck(tmp);
   if (pkg.problems.length) fail('package: vsce package and .vsix contents', pkg.problems.join('\n'));
-  else pass(`package: .vsix holds exactly ${pkg.files.length} files (dist bundles, media, README, CHANGELOG, LICENSE, manifest)`);
+  else
+    pass(
+      `package: .vsix holds exactly ${pkg.files.length} files (dist bundles, media, README, CHANGELOG, LICENSE, manifest)`,
+    );
 
   const noDocker = process.env.CHS_TEST_NO_DOCKER;
   const noChromium = !existsSync(process.env.CHROMIUM_PATH || '/usr/bin/chromium');
-  const missing = noDocker ? `no Docker engine: ${noDocker}` : noChromium ? 'Chromium is not installed (apt-get install -y chromium)' : undefined;
+  const missing = noDocker
+    ? `no Docker engine: ${noDocker}`
+    : noChromium
+      ? 'Chromium is not installed (apt-get install -y chromium)'
+      : undefined;
   let bin;
   if (!missing) {
     try {
@@ -69,31 +79,42 @@ try {
           else if (t.state === 'pending') skip(`workbench: ${t.title}`, 'pending');
           else fail(`workbench: ${t.title}`, t.error);
         }
-        if (results.failed && !results.tests.some((t) => t.state === 'failed')) fail('workbench suite', 'the workbench reported a failure outside a test (see the browser console log)');
+        if (results.failed && !results.tests.some((t) => t.state === 'failed'))
+          fail('workbench suite', 'the workbench reported a failure outside a test (see the browser console log)');
         log(`workbench suite: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       } catch (err) {
         fail('workbench suite', err.stack ?? err);
       }
       try {
         const { wallS } = await runUiExpose({ bin, vsix: pkg.vsix });
-        pass(`ui: right-click → Expose over HTTPS… → notification, $(lock) 1, URL verified against our CA (${wallS.toFixed(1)} s wall time); then Expose a Local Port… from the command palette → $(lock) 2, verified; Open in Browser opens that URL in a new tab; Trust Local CA runs ca trust in a terminal and the status bar's CA warning goes`);
+        pass(
+          `ui: right-click → Expose over HTTPS… → notification, $(lock) 1, URL verified against our CA (${wallS.toFixed(1)} s wall time); then Expose a Local Port… from the command palette → $(lock) 2, verified; Open in Browser opens that URL in a new tab; Trust Local CA runs ca trust in a terminal and the status bar's CA warning goes`,
+        );
       } catch (err) {
         fail('ui: right-click → Expose over HTTPS…', err.stack ?? err);
       }
-      const noPebble = process.env.CHS_TEST_NO_PEBBLE || (!existsSync(process.env.CHS_PEBBLE_BIN || '/usr/bin/pebble') ? 'pebble is not installed (apt-get install pebble)' : undefined);
+      const noPebble =
+        process.env.CHS_TEST_NO_PEBBLE ||
+        (!existsSync(process.env.CHS_PEBBLE_BIN || '/usr/bin/pebble')
+          ? 'pebble is not installed (apt-get install pebble)'
+          : undefined);
       if (noPebble && isCI) fail("ui: Let's Encrypt from the editor", noPebble);
       else if (noPebble) skip("ui: Let's Encrypt from the editor", noPebble);
       else {
         try {
           const { wallS } = await runUiAcme({ bin, vsix: pkg.vsix });
-          pass(`ui: Let's Encrypt from the editor: a public name typed in Expose over HTTPS…, the CA's terms accepted in the modal, HTTP-01 validated by Pebble, URL verified against Pebble's root (${wallS.toFixed(1)} s)`);
+          pass(
+            `ui: Let's Encrypt from the editor: a public name typed in Expose over HTTPS…, the CA's terms accepted in the modal, HTTP-01 validated by Pebble, URL verified against Pebble's root (${wallS.toFixed(1)} s)`,
+          );
         } catch (err) {
           fail("ui: Let's Encrypt from the editor", err.stack ?? err);
         }
       }
       try {
         await runUiDockerUnreachable({ bin, vsix: pkg.vsix });
-        pass('ui: Docker unreachable shows the endpoint, the error, Retry and Open Settings (which opens the Docker settings)');
+        pass(
+          'ui: Docker unreachable shows the endpoint, the error, Retry and Open Settings (which opens the Docker settings)',
+        );
       } catch (err) {
         fail('ui: Docker unreachable', err.stack ?? err);
       }

@@ -8,7 +8,22 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { startCodeServer } from './codeServer.mjs';
-import { ROOT, closeWorkbench, control, fetchVerified, installVsix, launchBrowser, log, removeTemp, rightClickExpose, startComposeContainer, tempDir, testSettings, uniqueName, withFailureShot } from './lib.mjs';
+import {
+  ROOT,
+  closeWorkbench,
+  control,
+  fetchVerified,
+  installVsix,
+  launchBrowser,
+  log,
+  removeTemp,
+  rightClickExpose,
+  startComposeContainer,
+  tempDir,
+  testSettings,
+  uniqueName,
+  withFailureShot,
+} from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -43,7 +58,13 @@ export async function runUiAcme({ bin, vsix }) {
     };
     // The proxy the editor starts inherits this, so it trusts Pebble's own HTTPS listener (the
     // test's stand-in for the public CAs that Let's Encrypt's directory is signed by).
-    server = await startCodeServer({ bin, extensionsDir, userSettings: settings, folder: workspace, env: { NODE_EXTRA_CA_CERTS: pebble.trustFile } });
+    server = await startCodeServer({
+      bin,
+      extensionsDir,
+      userSettings: settings,
+      folder: workspace,
+      env: { NODE_EXTRA_CA_CERTS: pebble.trustFile },
+    });
     browser = await launchBrowser();
     const page = await browser.context.newPage();
     await withFailureShot(page, async () => {

@@ -10,7 +10,24 @@ import { existsSync, mkdirSync } from 'node:fs';
 import * as http from 'node:http';
 import { join } from 'node:path';
 import { startCodeServer } from './codeServer.mjs';
-import { ROOT, closeWorkbench, control, fetchVerified, installVsix, launchBrowser, log, removeTemp, rightClickExpose, sleep, startComposeContainer, statePaths, tempDir, testSettings, uniqueName, withFailureShot } from './lib.mjs';
+import {
+  ROOT,
+  closeWorkbench,
+  control,
+  fetchVerified,
+  installVsix,
+  launchBrowser,
+  log,
+  removeTemp,
+  rightClickExpose,
+  sleep,
+  startComposeContainer,
+  statePaths,
+  tempDir,
+  testSettings,
+  uniqueName,
+  withFailureShot,
+} from './lib.mjs';
 
 export async function runUiExpose({ bin, vsix }) {
   const started = Date.now();
@@ -39,7 +56,9 @@ export async function runUiExpose({ bin, vsix }) {
       await toast.waitFor({ timeout: 60_000 });
       assert.match(await toast.innerText(), /Open in Browser/);
 
-      const status = page.locator('#workbench\\.parts\\.statusbar .statusbar-item').filter({ has: page.locator('.codicon-lock') });
+      const status = page
+        .locator('#workbench\\.parts\\.statusbar .statusbar-item')
+        .filter({ has: page.locator('.codicon-lock') });
       await status.filter({ hasText: /^\s*1\b/ }).waitFor({ timeout: 30_000 });
       const statusText = (await status.first().innerText()).trim();
       assert.match(statusText, /^1\b/, `status bar reads lock + 1, got "${statusText}"`);
@@ -56,12 +75,15 @@ export async function runUiExpose({ bin, vsix }) {
       await widenSideBar(page);
       // Every run keeps its screenshot in test-results/; the README's copy changes only on request
       // (CHS_UPDATE_SCREENSHOT=1), so a test run never leaves the work tree modified.
-      const shotDir = process.env.CHS_UPDATE_SCREENSHOT === '1' ? join(ROOT, 'docs', 'images') : join(ROOT, 'test-results');
+      const shotDir =
+        process.env.CHS_UPDATE_SCREENSHOT === '1' ? join(ROOT, 'docs', 'images') : join(ROOT, 'test-results');
       mkdirSync(shotDir, { recursive: true });
       await item.hover();
       await page.screenshot({ path: join(shotDir, 'editor.png') });
       const wallS = (Date.now() - started) / 1000;
-      log(`ui: right-click expose of ${host} verified over HTTPS; status bar "${statusText.replace(/\s+/g, ' ')}"; wall time ${wallS.toFixed(1)} s (fresh server, install, browser, clicks, screenshot)`);
+      log(
+        `ui: right-click expose of ${host} verified over HTTPS; status bar "${statusText.replace(/\s+/g, ' ')}"; wall time ${wallS.toFixed(1)} s (fresh server, install, browser, clicks, screenshot)`,
+      );
       const local = await exposeLocalPortByPalette(page, stateDir);
       await trustCaFromPalette(page, stateDir);
       return { wallS, host, local };
@@ -92,16 +114,24 @@ async function exposeLocalPortByPalette(page, stateDir) {
     await entry.waitFor({ timeout: 30_000 });
     await input.press('Enter');
     // The palette closes and the command's own input box opens in the same widget.
-    await page.locator('.quick-input-widget').filter({ hasText: 'Expose a Local Port over HTTPS' }).waitFor({ timeout: 30_000 });
+    await page
+      .locator('.quick-input-widget')
+      .filter({ hasText: 'Expose a Local Port over HTTPS' })
+      .waitFor({ timeout: 30_000 });
     await input.fill(String(port));
     await input.press('Enter');
-    await page.locator('.quick-input-widget').filter({ hasText: `HTTPS name for ${port}` }).waitFor({ timeout: 30_000 });
+    await page
+      .locator('.quick-input-widget')
+      .filter({ hasText: `HTTPS name for ${port}` })
+      .waitFor({ timeout: 30_000 });
     assert.equal(await input.inputValue(), 'app.localhost', 'the host name is prefilled');
     await input.press('Enter');
 
     const toast = page.locator('.notification-toast').filter({ hasText: 'https://app.localhost:' });
     await toast.waitFor({ timeout: 60_000 });
-    const status = page.locator('#workbench\\.parts\\.statusbar .statusbar-item').filter({ has: page.locator('.codicon-lock') });
+    const status = page
+      .locator('#workbench\\.parts\\.statusbar .statusbar-item')
+      .filter({ has: page.locator('.codicon-lock') });
     await status.filter({ hasText: /^\s*2\b/ }).waitFor({ timeout: 30_000 });
     const daemon = await control(stateDir, 'GET', '/v1/status');
     const res = await fetchVerified('app.localhost', daemon.https.port, statePaths(stateDir).caCert);
@@ -116,7 +146,9 @@ async function exposeLocalPortByPalette(page, stateDir) {
     // does not trust our CA (test/trust covers that), so the tab ends on a certificate error page;
     // what is checked here is which URL the button opened.
     const url = `https://app.localhost:${daemon.https.port}/`;
-    const opened = page.context().waitForEvent('request', { predicate: (r) => r.url() === url && r.isNavigationRequest(), timeout: 30_000 });
+    const opened = page
+      .context()
+      .waitForEvent('request', { predicate: (r) => r.url() === url && r.isNavigationRequest(), timeout: 30_000 });
     const tab = page.context().waitForEvent('page', { timeout: 30_000 });
     await toast.getByRole('button', { name: 'Open in Browser' }).click();
     const dialog = page.locator('.monaco-dialog-box').filter({ hasText: url });
@@ -137,22 +169,36 @@ async function exposeLocalPortByPalette(page, stateDir) {
  * the CLI has verified the trust. This changes the machine's system store; untrustCa() undoes it.
  */
 async function trustCaFromPalette(page, stateDir) {
-  const status = page.locator('#workbench\\.parts\\.statusbar .statusbar-item').filter({ has: page.locator('.codicon-lock') });
-  assert.match(await status.first().innerText(), /not verified|not trusted/, 'before: the status bar warns about the CA');
+  const status = page
+    .locator('#workbench\\.parts\\.statusbar .statusbar-item')
+    .filter({ has: page.locator('.codicon-lock') });
+  assert.match(
+    await status.first().innerText(),
+    /not verified|not trusted/,
+    'before: the status bar warns about the CA',
+  );
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input.input');
   await input.waitFor({ timeout: 30_000 });
   await input.fill('>Container HTTPS: Trust Local CA');
-  await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Trust Local CA' }).first().waitFor({ timeout: 30_000 });
+  await page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ hasText: 'Trust Local CA' })
+    .first()
+    .waitFor({ timeout: 30_000 });
   await input.press('Enter');
   await page.locator('.terminal-wrapper, .xterm').first().waitFor({ timeout: 30_000 });
   const deadline = Date.now() + 120_000;
   let ca;
   while (!(ca = await control(stateDir, 'GET', '/v1/ca'))?.trusted) {
-    if (Date.now() > deadline) throw new Error(`the CA was not trusted within 120 s after Trust Local CA: ${JSON.stringify(ca)}`);
+    if (Date.now() > deadline)
+      throw new Error(`the CA was not trusted within 120 s after Trust Local CA: ${JSON.stringify(ca)}`);
     await sleep(500);
   }
-  await status.filter({ hasNotText: /not verified|not trusted/ }).first().waitFor({ timeout: 30_000 });
+  await status
+    .filter({ hasNotText: /not verified|not trusted/ })
+    .first()
+    .waitFor({ timeout: 30_000 });
   const text = (await status.first().innerText()).trim();
   assert.match(text, /^2$/, `after: lock + 2 and no warning, got "${text}"`);
   log(`ui: Trust Local CA ran ca trust in a terminal; the status bar reads "${text}"`);
@@ -160,7 +206,9 @@ async function trustCaFromPalette(page, stateDir) {
 
 function untrustCa(stateDir) {
   if (!existsSync(join(stateDir, 'ca', 'trust.json'))) return;
-  const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'ca', 'untrust', '--state-dir', stateDir], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'ca', 'untrust', '--state-dir', stateDir], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) log(`ca untrust after the UI test failed: ${r.stderr || r.stdout}`);
 }
 
@@ -188,12 +236,19 @@ export async function runUiDockerUnreachable({ bin, vsix }) {
   let browser;
   try {
     await installVsix(bin, vsix, extensionsDir);
-    server = await startCodeServer({ bin, extensionsDir, userSettings: { ...testSettings(stateDir), 'containerHttps.docker.host': dead }, folder: workspace });
+    server = await startCodeServer({
+      bin,
+      extensionsDir,
+      userSettings: { ...testSettings(stateDir), 'containerHttps.docker.host': dead },
+      folder: workspace,
+    });
     browser = await launchBrowser();
     const page = await browser.context.newPage();
     await withFailureShot(page, async () => {
       await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
-      await page.locator('#workbench\\.parts\\.activitybar a.action-label[aria-label^="Container HTTPS"]').click({ timeout: 60_000 });
+      await page
+        .locator('#workbench\\.parts\\.activitybar a.action-label[aria-label^="Container HTTPS"]')
+        .click({ timeout: 60_000 });
       const tree = page.getByRole('tree', { name: 'Containers' });
       const first = tree.getByRole('treeitem').filter({ hasText: 'Docker is unreachable' });
       await first.waitFor({ timeout: 60_000 });

@@ -19,7 +19,13 @@ export async function runWorkbenchSuite({ bin, extensionDir, timeoutMs = 300_000
   let server;
   let browser;
   try {
-    server = await startCodeServer({ bin, extensionsDir: join(tmp, 'extensions'), userSettings: testSettings(stateDir), folder: workspace, env: { CHS_E2E_RESULTS: resultsFile } });
+    server = await startCodeServer({
+      bin,
+      extensionsDir: join(tmp, 'extensions'),
+      userSettings: testSettings(stateDir),
+      folder: workspace,
+      env: { CHS_E2E_RESULTS: resultsFile },
+    });
     browser = await launchBrowser();
     const page = await browser.context.newPage();
     page.on('console', (m) => lines.push(`[${m.type()}] ${m.text()}`));
@@ -29,11 +35,15 @@ export async function runWorkbenchSuite({ bin, extensionDir, timeoutMs = 300_000
       ['extensionDevelopmentPath', remote(extensionDir)],
       ['extensionTestsPath', remote(join(ROOT, 'out/test/extension/index'))],
     ];
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    await page.goto(
+      `${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`,
+    );
     const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), timeoutMs))]);
     writeFileSync(consoleLog, lines.join('\n'));
     if (!existsSync(resultsFile)) {
-      throw new Error(`the workbench suite did not report results (exit ${code}); browser console: ${consoleLog}, server log: ${server.logFile}`);
+      throw new Error(
+        `the workbench suite did not report results (exit ${code}); browser console: ${consoleLog}, server log: ${server.logFile}`,
+      );
     }
     const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
     if (code !== 0 && results.failed === 0) results.failed = 1; // the workbench saw a failure mocha did not count

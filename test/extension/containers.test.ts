@@ -29,30 +29,45 @@ describe('Container HTTPS in a VS Code workbench', function () {
   before(async function () {
     await docker.ping().catch(() => this.skip()); // the harness fails the run under CI when Docker is missing
     // Its own network, as compose gives each project (and independent of the default bridge).
-    network = await docker.createNetwork({ Name: `${project}_default`, Labels: { 'com.docker.compose.project': project } });
+    network = await docker.createNetwork({
+      Name: `${project}_default`,
+      Labels: { 'com.docker.compose.project': project },
+    });
     container = await docker.createContainer({
       name,
       Image: IMAGE,
       ExposedPorts: { '8000/tcp': {} },
       HostConfig: { NetworkMode: `${project}_default` },
-      Labels: { 'com.docker.compose.project': project, 'com.docker.compose.service': 'web', 'com.docker.compose.container-number': '1' },
+      Labels: {
+        'com.docker.compose.project': project,
+        'com.docker.compose.service': 'web',
+        'com.docker.compose.container-number': '1',
+      },
     });
     await container.start();
     api = await activateExtension();
     const stateDir = api.ctx.config.stateDir;
-    assert.ok(stateDir.startsWith(os.tmpdir()) || process.env.CHS_ALLOW_STATE_DIR, `tests must use a temp state dir, not ${stateDir}`);
+    assert.ok(
+      stateDir.startsWith(os.tmpdir()) || process.env.CHS_ALLOW_STATE_DIR,
+      `tests must use a temp state dir, not ${stateDir}`,
+    );
   });
 
   after(async function () {
     await container?.remove({ force: true }).catch(() => undefined);
     await network?.remove().catch(() => undefined);
-    await vscode.workspace.getConfiguration('containerHttps').update('docker.host', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('containerHttps')
+      .update('docker.host', undefined, vscode.ConfigurationTarget.Global);
   });
 
-  const projectNode = () => api.tree.getChildren().find((n): n is ProjectNode => n.kind === 'project' && n.name === project);
+  const projectNode = () =>
+    api.tree.getChildren().find((n): n is ProjectNode => n.kind === 'project' && n.name === project);
   const containerNode = () => {
     const p = projectNode();
-    return p && api.tree.getChildren(p).find((n): n is ContainerNode => n.kind === 'container' && n.container.name === name);
+    return (
+      p && api.tree.getChildren(p).find((n): n is ContainerNode => n.kind === 'container' && n.container.name === name)
+    );
   };
 
   it('lists the running container under its compose project, with its port', async function () {
@@ -93,7 +108,9 @@ describe('Container HTTPS in a VS Code workbench', function () {
   });
 
   it('the status bar model counts the host and lists it in the tooltip', async function () {
-    const model = await waitFor('status bar with one host', api.ctx.state.onDidChange, () => (api.statusBar.model.hosts.length === 1 ? api.statusBar.model : undefined));
+    const model = await waitFor('status bar with one host', api.ctx.state.onDidChange, () =>
+      api.statusBar.model.hosts.length === 1 ? api.statusBar.model : undefined,
+    );
     assert.ok(model.text.startsWith('$(lock) 1'), model.text);
     assert.equal(model.hosts[0].host, exposed.host);
     assert.match(model.tooltip, new RegExp(exposed.host.replace(/\./g, '\\.')));
@@ -101,9 +118,13 @@ describe('Container HTTPS in a VS Code workbench', function () {
   });
 
   it('Show Certificate opens subject, issuer, SANs, expiry and fingerprint', async function () {
-    const doc = await vscode.commands.executeCommand<vscode.TextDocument>('containerHttps.showCertificate', containerNode());
+    const doc = await vscode.commands.executeCommand<vscode.TextDocument>(
+      'containerHttps.showCertificate',
+      containerNode(),
+    );
     const text = doc.getText();
-    for (const field of ['Subject', 'Issuer', 'Names (SANs)', 'Expires', 'SHA-256 fingerprint']) assert.match(text, new RegExp(field.replace(/[()]/g, '\\$&')));
+    for (const field of ['Subject', 'Issuer', 'Names (SANs)', 'Expires', 'SHA-256 fingerprint'])
+      assert.match(text, new RegExp(field.replace(/[()]/g, '\\$&')));
     assert.match(text, new RegExp(`DNS:${exposed.host.replace(/\./g, '\\.')}`));
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
@@ -116,7 +137,9 @@ describe('Container HTTPS in a VS Code workbench', function () {
       return api.ctx.state.connection.state === 'connected' && s && s.pid !== oldPid ? s : undefined;
     });
     assert.notEqual(status.pid, oldPid);
-    await waitFor('the route restored from routes.json', api.ctx.state.onDidChange, () => api.ctx.state.route(exposed.host));
+    await waitFor('the route restored from routes.json', api.ctx.state.onDidChange, () =>
+      api.ctx.state.route(exposed.host),
+    );
     const res = await httpsGetVerified(exposed.host, status.https.port, statePaths(api.ctx.config.stateDir).caCert);
     assert.equal(res.status, 200);
   });
@@ -131,7 +154,9 @@ describe('Container HTTPS in a VS Code workbench', function () {
 
   it('shows the endpoint, the error, Retry and Open Settings when Docker is unreachable', async function () {
     const dead = `unix://${path.join(os.tmpdir(), `chs-no-docker-${run}.sock`)}`;
-    await vscode.workspace.getConfiguration('containerHttps').update('docker.host', dead, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('containerHttps')
+      .update('docker.host', dead, vscode.ConfigurationTarget.Global);
     assert.equal(await vscode.commands.executeCommand('containerHttps.restartProxy'), true);
     const view = await waitFor('the unreachable state', api.ctx.state.onDidChange, () => {
       const d = api.tree.docker();
@@ -149,7 +174,9 @@ describe('Container HTTPS in a VS Code workbench', function () {
     assert.equal(rows[3].command?.command, 'workbench.action.openSettings');
     assert.equal(api.tree.view.description, 'Docker unreachable');
     // Back to the real engine for whatever runs next.
-    await vscode.workspace.getConfiguration('containerHttps').update('docker.host', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('containerHttps')
+      .update('docker.host', undefined, vscode.ConfigurationTarget.Global);
     assert.equal(await vscode.commands.executeCommand('containerHttps.restartProxy'), true);
     await waitFor('Docker connected again', api.ctx.state.onDidChange, () => api.tree.docker().state === 'connected');
   });

@@ -16,7 +16,12 @@ export async function activateExtension(): Promise<ContainerHttpsApi> {
  * Resolves once `check` returns a value, re-checking whenever `onChange` fires (the UI's own
  * change events, no polling), or rejects with `what` after a generous safety limit.
  */
-export function waitFor<T>(what: string, onChange: vscode.Event<unknown>, check: () => T | undefined | false, limitMs = 60_000): Promise<T> {
+export function waitFor<T>(
+  what: string,
+  onChange: vscode.Event<unknown>,
+  check: () => T | undefined | false,
+  limitMs = 60_000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const first = check();
     if (first) return resolve(first);
@@ -53,18 +58,30 @@ async function runAccepting<T>(accept: string[], command: string, ...args: unkno
 }
 
 /** GET https://host:port/ at 127.0.0.1, verifying the certificate against `caFile` only. */
-export function httpsGetVerified(host: string, port: number, caFile: string): Promise<{ status: number; body: string; issuer: string; authorized: boolean }> {
+export function httpsGetVerified(
+  host: string,
+  port: number,
+  caFile: string,
+): Promise<{ status: number; body: string; issuer: string; authorized: boolean }> {
   const ca = fs.readFileSync(caFile, 'utf8');
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port, servername: host, path: '/', headers: { host: `${host}:${port}` }, ca, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => {
-        const socket = res.socket as tls.TLSSocket;
-        resolve({ status: res.statusCode ?? 0, body, issuer: String(socket.getPeerCertificate().issuer?.CN ?? ''), authorized: socket.authorized });
-      });
-    });
+    const req = https.request(
+      { host: '127.0.0.1', port, servername: host, path: '/', headers: { host: `${host}:${port}` }, ca, agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (body += d));
+        res.on('end', () => {
+          const socket = res.socket as tls.TLSSocket;
+          resolve({
+            status: res.statusCode ?? 0,
+            body,
+            issuer: String(socket.getPeerCertificate().issuer?.CN ?? ''),
+            authorized: socket.authorized,
+          });
+        });
+      },
+    );
     req.on('error', reject);
     req.end();
   });

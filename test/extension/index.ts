@@ -9,20 +9,33 @@ import Mocha from 'mocha';
  */
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 90_000, color: false, reporter: 'spec' });
-  for (const f of fs.readdirSync(__dirname).filter((n) => n.endsWith('.test.js')).sort()) mocha.addFile(path.join(__dirname, f));
+  for (const f of fs
+    .readdirSync(__dirname)
+    .filter((n) => n.endsWith('.test.js'))
+    .sort())
+    mocha.addFile(path.join(__dirname, f));
   const results: Array<{ title: string; state: 'passed' | 'failed' | 'pending'; error?: string }> = [];
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const file = process.env.CHS_E2E_RESULTS;
       if (file) {
         const passed = results.filter((r) => r.state === 'passed').length;
-        fs.writeFileSync(file, JSON.stringify({ passed, failed: results.filter((r) => r.state === 'failed').length, tests: results }, null, 2));
+        fs.writeFileSync(
+          file,
+          JSON.stringify(
+            { passed, failed: results.filter((r) => r.state === 'failed').length, tests: results },
+            null,
+            2,
+          ),
+        );
       }
       if (failures) reject(new Error(`${failures} editor test(s) failed`));
       else resolve();
     });
     runner.on('pass', (t) => results.push({ title: t.fullTitle(), state: 'passed' }));
-    runner.on('fail', (t, err: Error) => results.push({ title: t.fullTitle(), state: 'failed', error: err?.stack ?? String(err) }));
+    runner.on('fail', (t, err: Error) =>
+      results.push({ title: t.fullTitle(), state: 'failed', error: err?.stack ?? String(err) }),
+    );
     runner.on('pending', (t) => results.push({ title: t.fullTitle(), state: 'pending' }));
   });
 }

@@ -14,7 +14,10 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'chs-vscode-'));
   const userData = path.join(tmp, 'user-data');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(testSettings(path.join(tmp, 'state')), null, 2));
+  fs.writeFileSync(
+    path.join(userData, 'User', 'settings.json'),
+    JSON.stringify(testSettings(path.join(tmp, 'state')), null, 2),
+  );
   const workspace = path.join(tmp, 'workspace');
   fs.mkdirSync(workspace);
   try {

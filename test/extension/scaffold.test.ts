@@ -17,7 +17,9 @@ describe('Container HTTPS production scaffolding commands', function () {
 
   after(async function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await vscode.workspace.getConfiguration('containerHttps').update('acme.email', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('containerHttps')
+      .update('acme.email', undefined, vscode.ConfigurationTarget.Global);
   });
 
   it('Migrate Traefik v1 Config opens the v3 result beside the original', async function () {
@@ -50,7 +52,10 @@ describe('Container HTTPS production scaffolding commands', function () {
       ].join('\n'),
     );
     const original = await vscode.window.showTextDocument(vscode.Uri.file(file));
-    const result = await vscode.commands.executeCommand<vscode.TextDocument>('containerHttps.migrateTraefikV1', vscode.Uri.file(file));
+    const result = await vscode.commands.executeCommand<vscode.TextDocument>(
+      'containerHttps.migrateTraefikV1',
+      vscode.Uri.file(file),
+    );
     assert.ok(result, 'the command returned the migrated document');
     const text = result.getText();
     assert.match(text, /certificatesResolvers/);
@@ -64,7 +69,18 @@ describe('Container HTTPS production scaffolding commands', function () {
 
   it('Add Traefik Labels to a Compose Service shows the edit, applies it, and keeps comments', async function () {
     const file = path.join(folder, 'docker-compose.yml');
-    fs.writeFileSync(file, ['# my app', 'services:', '  web:', '    image: nginx  # the front end', '    ports:', '      - "8000:80"', ''].join('\n'));
+    fs.writeFileSync(
+      file,
+      [
+        '# my app',
+        'services:',
+        '  web:',
+        '    image: nginx  # the front end',
+        '    ports:',
+        '      - "8000:80"',
+        '',
+      ].join('\n'),
+    );
     const applied = await runAcceptingDefaults<boolean>('containerHttps.addTraefikLabels', vscode.Uri.file(file));
     assert.equal(applied, true, 'the edit was applied');
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
@@ -76,7 +92,9 @@ describe('Container HTTPS production scaffolding commands', function () {
     assert.match(text, /Host\(`web\.example\.com`\)/);
     assert.ok(doc.isDirty, 'applied as an unsaved edit the user can undo or save');
     assert.ok(
-      vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.fsPath === file)),
+      vscode.window.tabGroups.all.some((g) =>
+        g.tabs.some((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.fsPath === file),
+      ),
       'a diff of the change is shown',
     );
     assert.match(fs.readFileSync(file, 'utf8'), /^# my app/);
@@ -85,7 +103,9 @@ describe('Container HTTPS production scaffolding commands', function () {
   });
 
   it('Scaffold traefik.toml writes a v3 static config into the workspace', async function () {
-    await vscode.workspace.getConfiguration('containerHttps').update('acme.email', 'ops@example.com', vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('containerHttps')
+      .update('acme.email', 'ops@example.com', vscode.ConfigurationTarget.Global);
     const target = path.join(folder, 'traefik.toml');
     const ok = await runAcceptingDefaults<boolean>('containerHttps.scaffoldTraefik');
     assert.equal(ok, true);

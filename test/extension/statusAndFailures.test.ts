@@ -11,16 +11,41 @@ import { activateExtension, waitFor } from './helpers';
 const DAY = 24 * 3600 * 1000;
 
 function route(host: string, tls: 'local' | 'acme' = 'local'): RouteView {
-  return { host, target: 'http://127.0.0.1:5000', tls, source: 'user', createdAt: new Date().toISOString(), url: `https://${host}:8443/`, status: 'ready' };
+  return {
+    host,
+    target: 'http://127.0.0.1:5000',
+    tls,
+    source: 'user',
+    createdAt: new Date().toISOString(),
+    url: `https://${host}:8443/`,
+    status: 'ready',
+  };
 }
 function cert(host: string, notAfter: Date, extra: Partial<CertMeta> = {}): CertMeta {
-  return { host, issuer: 'local', issuerName: 'Container HTTPS local CA', hosts: [host], notBefore: new Date().toISOString(), notAfter: notAfter.toISOString(), fingerprint256: 'AA', ...extra };
+  return {
+    host,
+    issuer: 'local',
+    issuerName: 'Container HTTPS local CA',
+    hosts: [host],
+    notBefore: new Date().toISOString(),
+    notAfter: notAfter.toISOString(),
+    fingerprint256: 'AA',
+    ...extra,
+  };
 }
 
 describe('Container HTTPS status bar and start failures', function () {
   it('status model: healthy hosts are `$(lock) N` without warnings once the CA is trusted', function () {
     const s = new ProxyState();
-    s.update({ connection: { state: 'connected' }, routes: [route('a.localhost'), route('b.localhost')], certs: [cert('a.localhost', new Date(Date.now() + 80 * DAY)), cert('b.localhost', new Date(Date.now() + 80 * DAY))], caTrust: { state: 'trusted' } });
+    s.update({
+      connection: { state: 'connected' },
+      routes: [route('a.localhost'), route('b.localhost')],
+      certs: [
+        cert('a.localhost', new Date(Date.now() + 80 * DAY)),
+        cert('b.localhost', new Date(Date.now() + 80 * DAY)),
+      ],
+      caTrust: { state: 'trusted' },
+    });
     const m = statusModel(s);
     assert.equal(m.text, '$(lock) 2');
     assert.deepEqual(m.warnings, []);
@@ -30,9 +55,22 @@ describe('Container HTTPS status bar and start failures', function () {
 
   it('status model: warns for an untrusted CA, a certificate expiring within 7 days, and a failed ACME order', function () {
     const s = new ProxyState();
-    s.update({ connection: { state: 'connected' }, routes: [route('soon.localhost')], certs: [cert('soon.localhost', new Date(Date.now() + 3 * DAY))], caTrust: { state: 'trusted' } });
+    s.update({
+      connection: { state: 'connected' },
+      routes: [route('soon.localhost')],
+      certs: [cert('soon.localhost', new Date(Date.now() + 3 * DAY))],
+      caTrust: { state: 'trusted' },
+    });
     assert.match(statusModel(s).text, /^\$\(lock\) 1 \$\(warning\) cert expiring$/);
-    s.update({ routes: [route('app.example.com', 'acme')], certs: [cert('app.example.com', new Date(Date.now() + 60 * DAY), { issuer: 'acme', lastError: 'urn:ietf:params:acme:error:connection' })] });
+    s.update({
+      routes: [route('app.example.com', 'acme')],
+      certs: [
+        cert('app.example.com', new Date(Date.now() + 60 * DAY), {
+          issuer: 'acme',
+          lastError: 'urn:ietf:params:acme:error:connection',
+        }),
+      ],
+    });
     assert.match(statusModel(s).text, /ACME failed/);
     assert.match(statusModel(s).tooltip, /ACME order failed/);
     s.update({ routes: [], certs: [], caTrust: { state: 'untrusted', detail: 'not trusted in NSS' } });
@@ -44,7 +82,13 @@ describe('Container HTTPS status bar and start failures', function () {
 
   it('tree model: one port row per container port, though Docker lists a binding per address family', function () {
     const ports = tcpPorts({
-      id: 'x', name: 'x', image: 'i', state: 'running', status: 'Up', networks: [], labels: {},
+      id: 'x',
+      name: 'x',
+      image: 'i',
+      state: 'running',
+      status: 'Up',
+      networks: [],
+      labels: {},
       ports: [
         { containerPort: 8000, protocol: 'tcp', hostIp: '::', hostPort: 49153 },
         { containerPort: 8000, protocol: 'tcp', hostIp: '0.0.0.0', hostPort: 49153 },
@@ -52,7 +96,13 @@ describe('Container HTTPS status bar and start failures', function () {
         { containerPort: 443, protocol: 'tcp' },
       ],
     });
-    assert.deepEqual(ports.map((p) => [p.containerPort, p.hostIp]), [[443, undefined], [8000, '0.0.0.0']]);
+    assert.deepEqual(
+      ports.map((p) => [p.containerPort, p.hostIp]),
+      [
+        [443, undefined],
+        [8000, '0.0.0.0'],
+      ],
+    );
   });
 
   it('another window attaches to the running proxy instead of starting a second one', async function () {
@@ -60,7 +110,13 @@ describe('Container HTTPS status bar and start failures', function () {
     await api.ctx.api();
     const running = api.ctx.state.status!;
     const lines: string[] = [];
-    const other = await attachOrStart({ stateDir: api.ctx.config.stateDir, cliPath: api.ctx.cliPath, args: api.ctx.config.serveArgs(), env: {}, log: (l) => lines.push(l) });
+    const other = await attachOrStart({
+      stateDir: api.ctx.config.stateDir,
+      cliPath: api.ctx.cliPath,
+      args: api.ctx.config.serveArgs(),
+      env: {},
+      log: (l) => lines.push(l),
+    });
     assert.equal(other.started, false);
     assert.equal(other.status.pid, running.pid);
     assert.deepEqual(lines, [], 'nothing was started');
@@ -75,12 +131,20 @@ describe('Container HTTPS status bar and start failures', function () {
     try {
       await cfg.update('proxy.httpsPort', busy, vscode.ConfigurationTarget.Global);
       assert.equal(await vscode.commands.executeCommand('containerHttps.restartProxy'), false);
-      const failed = await waitFor('the failed state', api.ctx.state.onDidChange, () => (api.ctx.state.connection.state === 'failed' ? api.ctx.state.connection : undefined));
+      const failed = await waitFor('the failed state', api.ctx.state.onDidChange, () =>
+        api.ctx.state.connection.state === 'failed' ? api.ctx.state.connection : undefined,
+      );
       assert.match(failed.error, new RegExp(`Port ${busy} .*already in use.*containerHttps\\.proxy\\.httpsPort`));
       assert.doesNotMatch(failed.error, /\n\s+at /, 'no stack trace');
       assert.equal(api.tree.docker().state, 'noproxy');
       const rows = api.tree.getChildren().map((n) => api.tree.getTreeItem(n).label);
-      assert.deepEqual(rows, ['The proxy is not running', failed.error, 'Restart Proxy', 'Show Proxy Log', 'Open Settings']);
+      assert.deepEqual(rows, [
+        'The proxy is not running',
+        failed.error,
+        'Restart Proxy',
+        'Show Proxy Log',
+        'Open Settings',
+      ]);
       assert.match(statusModel(api.ctx.state).text, /\$\(error\)/);
     } finally {
       await cfg.update('proxy.httpsPort', 0, vscode.ConfigurationTarget.Global);

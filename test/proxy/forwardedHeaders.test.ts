@@ -59,12 +59,21 @@ function assertOurs(headers: Record<string, string>): void {
   assert.equal(headers['x-forwarded-proto'], 'https');
   assert.equal(headers['x-forwarded-port'], String(port));
   assert.equal(headers['x-real-ip'], '127.0.0.1');
-  for (const name of ['x-forwarded-prefix', 'x-forwarded-server', 'x-forwarded-uri', 'x-forwarded-method', 'x-forwarded-tls-client-cert', 'x_forwarded_for', 'x_real_ip', 'x_forwarded-host']) {
+  for (const name of [
+    'x-forwarded-prefix',
+    'x-forwarded-server',
+    'x-forwarded-uri',
+    'x-forwarded-method',
+    'x-forwarded-tls-client-cert',
+    'x_forwarded_for',
+    'x_real_ip',
+    'x_forwarded-host',
+  ]) {
     assert.equal(headers[name], undefined, `${name} reached the backend`);
   }
 }
 
-test('Connection: host (and the proxy\'s own headers listed there) cannot remove Host or X-Forwarded-*', async () => {
+test("Connection: host (and the proxy's own headers listed there) cannot remove Host or X-Forwarded-*", async () => {
   const request = `GET / HTTP/1.1\r\nHost: a.localhost:${port}\r\nConnection: host, x-forwarded-host, x-forwarded-for, x-real-ip, x-hop\r\nX-Hop: 1\r\nX-Kept: 1\r\n\r\n`;
   for (const { headers } of await seenInBoth(request)) {
     assertOurs(headers);
@@ -76,18 +85,23 @@ test('Connection: host (and the proxy\'s own headers listed there) cannot remove
 });
 
 test('Connection: content-length keeps the body and its length; Connection: transfer-encoding keeps a chunked body', async () => {
-  for (const seen of await seenInBoth(`POST / HTTP/1.1\r\nHost: a.localhost:${port}\r\nConnection: content-length\r\nContent-Length: 5\r\n\r\nhello`)) {
+  for (const seen of await seenInBoth(
+    `POST / HTTP/1.1\r\nHost: a.localhost:${port}\r\nConnection: content-length\r\nContent-Length: 5\r\n\r\nhello`,
+  )) {
     assert.equal(seen.body, 'hello');
     assert.equal(seen.headers['content-length'], '5');
     assert.equal(seen.headers['transfer-encoding'], undefined);
   }
-  for (const seen of await seenInBoth(`POST / HTTP/1.1\r\nHost: a.localhost:${port}\r\nConnection: transfer-encoding\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n`)) {
+  for (const seen of await seenInBoth(
+    `POST / HTTP/1.1\r\nHost: a.localhost:${port}\r\nConnection: transfer-encoding\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n`,
+  )) {
     assert.equal(seen.body, 'hello');
   }
 });
 
 test('client-sent X-Real-IP, X-Forwarded-Prefix and the rest, underscore spellings included, are replaced over HTTP/1.1', async () => {
-  for (const { headers } of await seenInBoth(`GET / HTTP/1.1\r\nHost: a.localhost:${port}\r\n${SPOOFED}\r\n`)) assertOurs(headers);
+  for (const { headers } of await seenInBoth(`GET / HTTP/1.1\r\nHost: a.localhost:${port}\r\n${SPOOFED}\r\n`))
+    assertOurs(headers);
 });
 
 test('the same over HTTP/2', async () => {

@@ -87,7 +87,19 @@ interface Answer {
 }
 
 /** One request over HTTP/1.1 (chunked upload when `chunked`) or HTTP/2, TLS verified against `ca`. */
-function request(proto: 'h1' | 'h2', opts: { port: number; ca: string; host: string; path: string; method?: string; body?: Buffer; headers?: Record<string, string>; chunked?: boolean }): Promise<Answer> {
+function request(
+  proto: 'h1' | 'h2',
+  opts: {
+    port: number;
+    ca: string;
+    host: string;
+    path: string;
+    method?: string;
+    body?: Buffer;
+    headers?: Record<string, string>;
+    chunked?: boolean;
+  },
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const collect = (status: number, headers: http.IncomingHttpHeaders, stream: NodeJS.ReadableStream) => {
       const chunks: Buffer[] = [];
@@ -97,7 +109,16 @@ function request(proto: 'h1' | 'h2', opts: { port: number; ca: string; host: str
     };
     if (proto === 'h1') {
       const req = https.request(
-        { host: '127.0.0.1', port: opts.port, servername: opts.host, path: opts.path, method: opts.method ?? 'GET', ca: opts.ca, agent: false, headers: { host: `${opts.host}:${opts.port}`, ...opts.headers } },
+        {
+          host: '127.0.0.1',
+          port: opts.port,
+          servername: opts.host,
+          path: opts.path,
+          method: opts.method ?? 'GET',
+          ca: opts.ca,
+          agent: false,
+          headers: { host: `${opts.host}:${opts.port}`, ...opts.headers },
+        },
         (res) => collect(res.statusCode ?? 0, res.headers, res),
       );
       req.on('error', reject);
@@ -109,7 +130,12 @@ function request(proto: 'h1' | 'h2', opts: { port: number; ca: string; host: str
     }
     const session = http2.connect(`https://127.0.0.1:${opts.port}`, { ca: opts.ca, servername: opts.host });
     session.on('error', reject);
-    const stream = session.request({ ':path': opts.path, ':method': opts.method ?? 'GET', ':authority': `${opts.host}:${opts.port}`, ...opts.headers });
+    const stream = session.request({
+      ':path': opts.path,
+      ':method': opts.method ?? 'GET',
+      ':authority': `${opts.host}:${opts.port}`,
+      ...opts.headers,
+    });
     stream.on('response', (h) => {
       collect(Number(h[':status']), h as http.IncomingHttpHeaders, stream);
       stream.on('end', () => session.close());
@@ -139,7 +165,8 @@ describe('HTTP forwarding edge cases (HTTP/1.1 and HTTP/2)', () => {
   });
 
   for (const proto of ['h1', 'h2'] as const) {
-    const get = (path: string, extra: Partial<Parameters<typeof request>[1]> = {}) => request(proto, { port, ca, host: 'edge.localhost', path, ...extra });
+    const get = (path: string, extra: Partial<Parameters<typeof request>[1]> = {}) =>
+      request(proto, { port, ca, host: 'edge.localhost', path, ...extra });
 
     test(`${proto}: repeated response headers (set-cookie) all arrive`, async () => {
       const res = await get('/cookies');
@@ -162,11 +189,19 @@ describe('HTTP forwarding edge cases (HTTP/1.1 and HTTP/2)', () => {
 
     test(`${proto}: request bodies arrive, with Content-Length, chunked, and with Expect: 100-continue`, async () => {
       const body = Buffer.alloc(200_000, 98);
-      const sized = JSON.parse((await get('/upload', { method: 'POST', body, headers: { 'content-length': String(body.length) } })).body.toString());
+      const sized = JSON.parse(
+        (
+          await get('/upload', { method: 'POST', body, headers: { 'content-length': String(body.length) } })
+        ).body.toString(),
+      );
       assert.equal(sized.length, body.length);
       const streamed = JSON.parse((await get('/upload', { method: 'POST', body, chunked: true })).body.toString());
       assert.equal(streamed.length, body.length);
-      const expecting = await get('/upload', { method: 'PUT', body, headers: { expect: '100-continue', 'content-length': String(body.length) } });
+      const expecting = await get('/upload', {
+        method: 'PUT',
+        body,
+        headers: { expect: '100-continue', 'content-length': String(body.length) },
+      });
       assert.equal(expecting.status, 200);
       assert.equal(JSON.parse(expecting.body.toString()).length, body.length);
     });
@@ -189,36 +224,51 @@ describe('HTTP forwarding edge cases (HTTP/1.1 and HTTP/2)', () => {
   }
 
   // The timeout only turns a wedged pool (a hang) into a failure; it asserts nothing about speed.
-  test('clients that leave while their requests wait for a free upstream connection do not wedge the pool', { timeout: 30_000 }, async () => {
-    // More concurrent streams than the pool has connections, then the client vanishes: the
-    // queued requests must be dropped when their turn comes, not stall their connections forever.
-    for (let round = 0; round < 2; round++) {
-      const session = http2.connect(`https://127.0.0.1:${port}`, { ca, servername: 'edge.localhost' });
-      session.on('error', () => undefined);
-      await new Promise<void>((resolve) => session.once('connect', () => resolve()));
-      session.setLocalWindowSize(1 << 20);
-      for (let i = 0; i < 300; i++) {
-        const stream = session.request({ ':path': '/slow', ':authority': `edge.localhost:${port}` });
-        stream.on('error', () => undefined);
-        stream.end();
+  test(
+    'clients that leave while their requests wait for a free upstream connection do not wedge the pool',
+    { timeout: 30_000 },
+    async () => {
+      // More concurrent streams than the pool has connections, then the client vanishes: the
+      // queued requests must be dropped when their turn comes, not stall their connections forever.
+      for (let round = 0; round < 2; round++) {
+        const session = http2.connect(`https://127.0.0.1:${port}`, { ca, servername: 'edge.localhost' });
+        session.on('error', () => undefined);
+        await new Promise<void>((resolve) => session.once('connect', () => resolve()));
+        session.setLocalWindowSize(1 << 20);
+        for (let i = 0; i < 300; i++) {
+          const stream = session.request({ ':path': '/slow', ':authority': `edge.localhost:${port}` });
+          stream.on('error', () => undefined);
+          stream.end();
+        }
+        await new Promise((r) => setTimeout(r, 50));
+        session.destroy();
+        await new Promise((r) => setTimeout(r, 200));
       }
-      await new Promise((r) => setTimeout(r, 50));
-      session.destroy();
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const res = await httpsGet({ host: 'edge.localhost', port, ca, path: '/json' });
-    assert.equal(res.status, 200);
-  });
+      const res = await httpsGet({ host: 'edge.localhost', port, ca, path: '/json' });
+      assert.equal(res.status, 200);
+    },
+  );
 
   test('a client that goes away mid-response ends the upstream request too', async () => {
     const before = seen.closedEarly;
     await new Promise<void>((resolve, reject) => {
-      const req = https.request({ host: '127.0.0.1', port, servername: 'edge.localhost', path: '/forever', ca, agent: false, headers: { host: 'edge.localhost' } }, (res) => {
-        res.once('data', () => {
-          req.destroy();
-          resolve();
-        });
-      });
+      const req = https.request(
+        {
+          host: '127.0.0.1',
+          port,
+          servername: 'edge.localhost',
+          path: '/forever',
+          ca,
+          agent: false,
+          headers: { host: 'edge.localhost' },
+        },
+        (res) => {
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        },
+      );
       req.on('error', () => undefined);
       req.on('timeout', () => reject(new Error('no data')));
       req.end();
@@ -236,15 +286,24 @@ test('upstream pools that served nothing for a sweep interval and hold no connec
   const forwarder = new HttpForwarder(5000, 3_600_000);
   // A plain HTTP front: the forwarder does not care which server the request came from.
   const front = http.createServer((req, res) =>
-    forwarder.forward(req, res, { host: 'pool.localhost' }, false, { protocol: 'http:', hostname: '127.0.0.1', port, href: backend.url }, () => res.destroy()),
+    forwarder.forward(
+      req,
+      res,
+      { host: 'pool.localhost' },
+      false,
+      { protocol: 'http:', hostname: '127.0.0.1', port, href: backend.url },
+      () => res.destroy(),
+    ),
   );
   await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
   try {
     const status = await new Promise<number>((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port: (front.address() as AddressInfo).port, path: '/json', agent: false }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      }).on('error', reject);
+      http
+        .get({ host: '127.0.0.1', port: (front.address() as AddressInfo).port, path: '/json', agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        })
+        .on('error', reject);
     });
     assert.equal(status, 200);
     forwarder.sweep();

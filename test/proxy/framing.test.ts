@@ -46,7 +46,9 @@ async function inBoth(request: string): Promise<string[]> {
 
 test('an HTTP/1.1 request with two Host lines gets 400 and never reaches a backend', async () => {
   const before = backends[0].requests + backends[1].requests;
-  for (const response of await inBoth(`GET / HTTP/1.1\r\nHost: a.localhost:${port}\r\nHost: b.localhost:${port}\r\n\r\n`)) {
+  for (const response of await inBoth(
+    `GET / HTTP/1.1\r\nHost: a.localhost:${port}\r\nHost: b.localhost:${port}\r\n\r\n`,
+  )) {
     assert.equal(statusOf(response), 400, response);
     assert.match(response, /more than one Host/);
   }
@@ -74,8 +76,10 @@ test('an absolute-form target is routed by its authority and forwarded in origin
 });
 
 test('a target that is neither origin-form nor absolute-form gets 400; OPTIONS * is answered by the proxy', async () => {
-  for (const response of await inBoth(`GET * HTTP/1.1\r\nHost: a.localhost:${port}\r\n\r\n`)) assert.equal(statusOf(response), 400, response);
-  for (const response of await inBoth(`GET a.localhost/ HTTP/1.1\r\nHost: a.localhost:${port}\r\n\r\n`)) assert.equal(statusOf(response), 400, response);
+  for (const response of await inBoth(`GET * HTTP/1.1\r\nHost: a.localhost:${port}\r\n\r\n`))
+    assert.equal(statusOf(response), 400, response);
+  for (const response of await inBoth(`GET a.localhost/ HTTP/1.1\r\nHost: a.localhost:${port}\r\n\r\n`))
+    assert.equal(statusOf(response), 400, response);
   for (const response of await inBoth(`OPTIONS * HTTP/1.1\r\nHost: a.localhost:${port}\r\n\r\n`)) {
     assert.equal(statusOf(response), 200, response);
     assert.match(response, /\r\nallow: /i);
@@ -85,7 +89,8 @@ test('a target that is neither origin-form nor absolute-form gets 400; OPTIONS *
 test('a WebSocket upgrade follows the same rules: two Host lines get 400, absolute-form goes to its authority in origin-form', async () => {
   const upgrade = (target: string, hostLines: string) =>
     `GET ${target} HTTP/1.1\r\n${hostLines}Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`;
-  for (const response of await inBoth(upgrade('/socket', `Host: a.localhost:${port}\r\nHost: b.localhost:${port}\r\n`))) assert.equal(statusOf(response), 400, response);
+  for (const response of await inBoth(upgrade('/socket', `Host: a.localhost:${port}\r\nHost: b.localhost:${port}\r\n`)))
+    assert.equal(statusOf(response), 400, response);
   for (const response of await inBoth(upgrade('/socket', ''))) assert.equal(statusOf(response), 400, response);
   const owners = new Set<number | undefined>();
   for (let i = 0; i < 2; i++) {

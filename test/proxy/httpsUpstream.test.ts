@@ -38,7 +38,9 @@ async function backendCertificates(): Promise<{ caFile: string; cert: string; ke
 
 test('https:// targets: verified against the system CAs plus NODE_EXTRA_CA_CERTS, in the daemon and its worker; an untrusted one is a 502 that says what to do', async () => {
   const certs = await backendCertificates();
-  const backend = https.createServer({ cert: certs.cert, key: certs.key }, (req, res) => res.end(`tls backend saw ${req.headers['x-forwarded-proto']} ${req.url}`));
+  const backend = https.createServer({ cert: certs.cert, key: certs.key }, (req, res) =>
+    res.end(`tls backend saw ${req.headers['x-forwarded-proto']} ${req.url}`),
+  );
   backend.on('tlsClientError', () => undefined);
   await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
   const target = `https://127.0.0.1:${(backend.address() as { port: number }).port}`;
@@ -67,9 +69,16 @@ test('https:// targets: verified against the system CAs plus NODE_EXTRA_CA_CERTS
     try {
       const exposed = await cliAsync(['expose', 'tls.localhost', target, '--wait', '1', '--state-dir', plain.stateDir]);
       assert.notEqual(exposed.code, 0);
-      const res = await httpsGet({ host: 'tls.localhost', port: plain.status.https.port, ca: fs.readFileSync(caFile(plain.stateDir), 'utf8') });
+      const res = await httpsGet({
+        host: 'tls.localhost',
+        port: plain.status.https.port,
+        ca: fs.readFileSync(caFile(plain.stateDir), 'utf8'),
+      });
       assert.equal(res.status, 502);
-      assert.match(res.body, /the backend&#39;s HTTPS certificate is not accepted|the backend's HTTPS certificate is not accepted/);
+      assert.match(
+        res.body,
+        /the backend&#39;s HTTPS certificate is not accepted|the backend's HTTPS certificate is not accepted/,
+      );
       assert.match(res.body, /NODE_EXTRA_CA_CERTS/);
     } finally {
       await plain.stop();

@@ -30,7 +30,9 @@ describe('the HTTPS proxy', () => {
     await daemon.routes.expose('a.localhost', { target: backendA.url });
     await daemon.routes.expose('b.test', { target: backendB.url });
     await daemon.routes.expose('dead.localhost', { target: `http://127.0.0.1:${await deadPort()}` });
-    await daemon.routes.expose('slow.localhost', { target: `http://127.0.0.1:${(silent.address() as AddressInfo).port}` });
+    await daemon.routes.expose('slow.localhost', {
+      target: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+    });
   });
 
   after(async () => {
@@ -67,11 +69,22 @@ describe('the HTTPS proxy', () => {
 
   test('request bodies are forwarded (POST over HTTP/1.1)', async () => {
     const body = await new Promise<string>((resolve, reject) => {
-      const req = https.request({ host: '127.0.0.1', port, servername: 'a.localhost', method: 'POST', path: '/submit', ca, headers: { host: 'a.localhost', 'content-type': 'text/plain' } }, (res) => {
-        let text = '';
-        res.on('data', (d) => (text += d));
-        res.on('end', () => resolve(text));
-      });
+      const req = https.request(
+        {
+          host: '127.0.0.1',
+          port,
+          servername: 'a.localhost',
+          method: 'POST',
+          path: '/submit',
+          ca,
+          headers: { host: 'a.localhost', 'content-type': 'text/plain' },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve(text));
+        },
+      );
       req.on('error', reject);
       req.end('payload-123');
     });
@@ -79,7 +92,12 @@ describe('the HTTPS proxy', () => {
   });
 
   test('X-Forwarded-For/Proto/Host/Port are set, and incoming values are not trusted', async () => {
-    const res = await httpsGet({ host: 'a.localhost', port, ca, headers: { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-proto': 'http' } });
+    const res = await httpsGet({
+      host: 'a.localhost',
+      port,
+      ca,
+      headers: { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-proto': 'http' },
+    });
     const { headers } = JSON.parse(res.body);
     assert.equal(headers['x-forwarded-for'], '127.0.0.1');
     assert.equal(headers['x-forwarded-proto'], 'https');
@@ -89,10 +107,13 @@ describe('the HTTPS proxy', () => {
 
   test('no certificate is made for names the CA may not sign: the default certificate is served', async () => {
     const cert = await new Promise<tls.PeerCertificate>((resolve, reject) => {
-      const socket = tls.connect({ host: '127.0.0.1', port, servername: 'www.example.com', ca, checkServerIdentity: () => undefined }, () => {
-        resolve(socket.getPeerCertificate());
-        socket.end();
-      });
+      const socket = tls.connect(
+        { host: '127.0.0.1', port, servername: 'www.example.com', ca, checkServerIdentity: () => undefined },
+        () => {
+          resolve(socket.getPeerCertificate());
+          socket.end();
+        },
+      );
       socket.on('error', reject);
     });
     assert.equal(cert.subjectaltname, 'DNS:localhost');
@@ -118,21 +139,34 @@ describe('the HTTPS proxy', () => {
     for (let i = 0; i < 20; i++) assert.equal((await httpsGet({ host: 'a.localhost', port, ca, agent })).status, 200);
     agent.destroy();
     assert.equal(backendA.requests - before, 20);
-    assert.ok(backendA.connections - connectionsBefore <= 1, `backend saw ${backendA.connections - connectionsBefore} new connections for 20 requests`);
+    assert.ok(
+      backendA.connections - connectionsBefore <= 1,
+      `backend saw ${backendA.connections - connectionsBefore} new connections for 20 requests`,
+    );
   });
 
   test("a client's Connection: close is not forwarded: the next request on the pooled backend socket still works", async () => {
-    const close = await httpsGet({ host: 'a.localhost', port, ca, headers: { connection: 'close, x-private', 'x-private': 'secret', 'keep-alive': 'timeout=1' } });
+    const close = await httpsGet({
+      host: 'a.localhost',
+      port,
+      ca,
+      headers: { connection: 'close, x-private', 'x-private': 'secret', 'keep-alive': 'timeout=1' },
+    });
     const seen = JSON.parse(close.body).headers;
     assert.notEqual(seen.connection, 'close');
     assert.equal(seen['x-private'], undefined, 'headers named in Connection are hop-by-hop too');
     assert.equal(seen['keep-alive'], undefined);
-    for (let i = 0; i < 3; i++) assert.equal((await httpsGet({ host: 'a.localhost', port, ca, method: 'POST' })).status, 200);
+    for (let i = 0; i < 3; i++)
+      assert.equal((await httpsGet({ host: 'a.localhost', port, ca, method: 'POST' })).status, 200);
   });
 
   test('WebSocket upgrade is proxied (echo)', async () => {
     // ws hands these options to https.request; its types omit `servername`.
-    const ws = new WebSocket(`wss://127.0.0.1:${port}/socket`, { ca, servername: 'a.localhost', headers: { host: `a.localhost:${port}` } } as WebSocket.ClientOptions);
+    const ws = new WebSocket(`wss://127.0.0.1:${port}/socket`, {
+      ca,
+      servername: 'a.localhost',
+      headers: { host: `a.localhost:${port}` },
+    } as WebSocket.ClientOptions);
     const messages: string[] = [];
     await new Promise<void>((resolve, reject) => {
       ws.on('message', (data) => {
@@ -166,7 +200,10 @@ describe('the HTTPS proxy', () => {
   });
 
   test('backend not answering: 504 page after the backend timeout; other routes unaffected', async () => {
-    const [slow, fast] = await Promise.all([httpsGet({ host: 'slow.localhost', port, ca }), httpsGet({ host: 'b.test', port, ca })]);
+    const [slow, fast] = await Promise.all([
+      httpsGet({ host: 'slow.localhost', port, ca }),
+      httpsGet({ host: 'b.test', port, ca }),
+    ]);
     assert.equal(fast.status, 200);
     assert.equal(slow.status, 504);
     assert.match(slow.body, /slow\.localhost/);
@@ -176,10 +213,12 @@ describe('the HTTPS proxy', () => {
   test('HTTP listener redirects known hosts to HTTPS (308, path kept, no HSTS) and 404s the rest', async () => {
     const get = (host: string) =>
       new Promise<http.IncomingMessage>((resolve, reject) => {
-        http.get({ host: '127.0.0.1', port: daemon.httpPort!, path: '/p?q=1', headers: { host } }, (res) => {
-          res.resume();
-          resolve(res);
-        }).on('error', reject);
+        http
+          .get({ host: '127.0.0.1', port: daemon.httpPort!, path: '/p?q=1', headers: { host } }, (res) => {
+            res.resume();
+            resolve(res);
+          })
+          .on('error', reject);
       });
     const known = await get('a.localhost');
     assert.equal(known.statusCode, 308);
@@ -200,7 +239,8 @@ describe('the HTTPS proxy', () => {
     const leaf = new crypto.X509Certificate(stored.certPem);
     assert.equal(leaf.checkIssued(new crypto.X509Certificate(ca)), true);
     const { statSync } = await import('node:fs');
-    for (const ext of ['pem', 'key', 'json']) assert.equal(statSync(`${daemon.paths.certsDir}/a.localhost.${ext}`).mode & 0o777, 0o600, ext);
+    for (const ext of ['pem', 'key', 'json'])
+      assert.equal(statSync(`${daemon.paths.certsDir}/a.localhost.${ext}`).mode & 0o777, 0o600, ext);
     assert.equal(statSync(daemon.paths.socket).mode & 0o777, 0o600, 'control socket');
     assert.equal(statSync(daemon.paths.stateDir).mode & 0o777, 0o700, 'state dir');
   });

@@ -75,15 +75,21 @@ async function startStreamBackend(): Promise<http.Server> {
 /** Two connections, one after the other; checks that the daemon and the worker each hold one. */
 async function inBoth<T extends { owner: number | undefined }>(open: () => Promise<T>): Promise<T[]> {
   const conns = [await open(), await open()];
-  assert.deepEqual(conns.map((c) => c.owner).sort(), servingPids(daemon).sort(), 'one connection in the daemon, one in the worker');
+  assert.deepEqual(
+    conns.map((c) => c.owner).sort(),
+    servingPids(daemon).sort(),
+    'one connection in the daemon, one in the worker',
+  );
   return conns;
 }
 
 async function assertClosed(conns: Array<{ closed: Promise<unknown> }>, what: string): Promise<void> {
-  for (const c of conns) assert.ok(await within(c.closed, CLOSES_WITHIN), `${what}: the server kept the connection open`);
+  for (const c of conns)
+    assert.ok(await within(c.closed, CLOSES_WITHIN), `${what}: the server kept the connection open`);
 }
 
-const ownerOf = (localPort: number) => until('the serving process', () => serverSocketOwner(port, localPort, servingPids(daemon).reverse()), 2000);
+const ownerOf = (localPort: number) =>
+  until('the serving process', () => serverSocketOwner(port, localPort, servingPids(daemon).reverse()), 2000);
 
 test('a TCP connection that never starts TLS is closed after the header timeout', async () => {
   const conns = await inBoth(async () => {
@@ -155,7 +161,11 @@ test('an HTTP/2 session without a preface, and one left idle after a request, ar
 test('a WebSocket quiet for longer than both timeouts stays open', async () => {
   const sockets = await inBoth(async () => {
     // ws hands these options to https.request; its types omit `servername`.
-    const ws = new WebSocket(`wss://127.0.0.1:${port}/socket`, { ca, servername: 'a.localhost', headers: { host: `a.localhost:${port}` } } as WebSocket.ClientOptions);
+    const ws = new WebSocket(`wss://127.0.0.1:${port}/socket`, {
+      ca,
+      servername: 'a.localhost',
+      headers: { host: `a.localhost:${port}` },
+    } as WebSocket.ClientOptions);
     const messages: string[] = [];
     ws.on('message', (d) => messages.push(String(d)));
     const localPort = await new Promise<number>((resolve, reject) => {
@@ -179,16 +189,30 @@ test('a server-sent event stream with gaps longer than both timeouts is not cut,
     () =>
       new Promise<{ owner: number | undefined; body: Promise<string> }>((resolve, reject) => {
         https
-          .get({ host: '127.0.0.1', port, servername: 's.localhost', path: '/events', headers: { host: `s.localhost:${port}` }, ca, agent: false }, (res) => {
-            let body = '';
-            res.setEncoding('utf8');
-            res.on('data', (d) => (body += d));
-            const ended = new Promise<string>((r, j) => {
-              res.on('end', () => r(body));
-              res.on('error', j);
-            });
-            void ownerOf((res.socket as tls.TLSSocket).localPort!).then((owner) => resolve({ owner, body: ended }), reject);
-          })
+          .get(
+            {
+              host: '127.0.0.1',
+              port,
+              servername: 's.localhost',
+              path: '/events',
+              headers: { host: `s.localhost:${port}` },
+              ca,
+              agent: false,
+            },
+            (res) => {
+              let body = '';
+              res.setEncoding('utf8');
+              res.on('data', (d) => (body += d));
+              const ended = new Promise<string>((r, j) => {
+                res.on('end', () => r(body));
+                res.on('error', j);
+              });
+              void ownerOf((res.socket as tls.TLSSocket).localPort!).then(
+                (owner) => resolve({ owner, body: ended }),
+                reject,
+              );
+            },
+          )
           .on('error', reject);
       }),
   );
@@ -220,7 +244,16 @@ test('a slow but progressing upload is not cut', async () => {
   const uploads = await inBoth(
     () =>
       new Promise<{ owner: number | undefined; answer: Promise<string> }>((resolve, reject) => {
-        const req = https.request({ host: '127.0.0.1', port, servername: 's.localhost', method: 'POST', path: '/upload', headers: { host: `s.localhost:${port}` }, ca, agent: false });
+        const req = https.request({
+          host: '127.0.0.1',
+          port,
+          servername: 's.localhost',
+          method: 'POST',
+          path: '/upload',
+          headers: { host: `s.localhost:${port}` },
+          ca,
+          agent: false,
+        });
         const answer = new Promise<string>((r, j) => {
           req.on('response', (res) => {
             let body = '';
@@ -231,7 +264,9 @@ test('a slow but progressing upload is not cut', async () => {
           req.on('error', j);
         });
         req.once('socket', (socket) =>
-          socket.once('secureConnect', () => ownerOf((socket as tls.TLSSocket).localPort!).then((owner) => resolve({ owner, answer }), reject)),
+          socket.once('secureConnect', () =>
+            ownerOf((socket as tls.TLSSocket).localPort!).then((owner) => resolve({ owner, answer }), reject),
+          ),
         );
         // Five chunks 400 ms apart: two seconds in all, longer than either timeout.
         let sent = 0;
@@ -248,28 +283,64 @@ test('a slow but progressing upload is not cut', async () => {
 });
 
 test('serve takes --header-timeout and --idle-timeout and hands them to its worker; bad values get a one-line error', async () => {
-  for (const [flag, value] of [['--header-timeout', 'abc'], ['--header-timeout', '0'], ['--idle-timeout', '-1'], ['--idle-timeout', '1e3']]) {
+  for (const [flag, value] of [
+    ['--header-timeout', 'abc'],
+    ['--header-timeout', '0'],
+    ['--idle-timeout', '-1'],
+    ['--idle-timeout', '1e3'],
+  ]) {
     const r = cli(['serve', flag, value, '--https-port', '0', '--no-http', '--no-docker']);
     assert.equal(r.code, 2, `${flag} ${value}`);
     assert.match(r.stderr, new RegExp(`${flag} must be a number of seconds above 0 and up to 86400, not "${value}"`));
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }
-  const serve = await spawnServe(['--https-port', '0', '--no-http', '--no-docker', '--workers', '1', '--header-timeout', '0.5', '--idle-timeout', '0.7']);
+  const serve = await spawnServe([
+    '--https-port',
+    '0',
+    '--no-http',
+    '--no-docker',
+    '--workers',
+    '1',
+    '--header-timeout',
+    '0.5',
+    '--idle-timeout',
+    '0.7',
+  ]);
   try {
     const client = new ControlClient(serve.stateDir);
-    const status = await until('the worker', async () => {
-      const s = await client.request<DaemonStatus>('GET', '/v1/status');
-      return s.https.workers!.ready === 1 && s;
-    }, 10_000);
+    const status = await until(
+      'the worker',
+      async () => {
+        const s = await client.request<DaemonStatus>('GET', '/v1/status');
+        return s.https.workers!.ready === 1 && s;
+      },
+      10_000,
+    );
     const httpsPort = status.https.port;
     const owners: Array<number | undefined> = [];
     const conns: RawConnection[] = [];
     for (let i = 0; i < 2; i++) {
-      const socket = tls.connect({ host: '127.0.0.1', port: httpsPort, servername: 'demo.localhost', ca: fs.readFileSync(caFile(serve.stateDir), 'utf8') });
+      const socket = tls.connect({
+        host: '127.0.0.1',
+        port: httpsPort,
+        servername: 'demo.localhost',
+        ca: fs.readFileSync(caFile(serve.stateDir), 'utf8'),
+      });
       await new Promise((r) => socket.once('secureConnect', r));
       socket.on('error', () => undefined);
-      owners.push(await until('the serving process', () => serverSocketOwner(httpsPort, socket.localPort!, [...status.https.workers!.pids, serve.child.pid!]), 2000));
-      conns.push({ socket, owner: owners[i], received: () => '', closed: new Promise((r) => socket.once('close', () => r(''))) });
+      owners.push(
+        await until(
+          'the serving process',
+          () => serverSocketOwner(httpsPort, socket.localPort!, [...status.https.workers!.pids, serve.child.pid!]),
+          2000,
+        ),
+      );
+      conns.push({
+        socket,
+        owner: owners[i],
+        received: () => '',
+        closed: new Promise((r) => socket.once('close', () => r(''))),
+      });
     }
     assert.deepEqual([...owners].sort(), [serve.child.pid!, ...status.https.workers!.pids].sort());
     await assertClosed(conns, 'serve --header-timeout 0.5');

@@ -31,12 +31,23 @@ test('bad host names are refused with a reason', () => {
 });
 
 test('targets: URLs, bare ports, container references', () => {
-  assert.deepEqual(parseTarget('http://127.0.0.1:5000'), { kind: 'url', protocol: 'http:', hostname: '127.0.0.1', port: 5000, href: 'http://127.0.0.1:5000' });
+  assert.deepEqual(parseTarget('http://127.0.0.1:5000'), {
+    kind: 'url',
+    protocol: 'http:',
+    hostname: '127.0.0.1',
+    port: 5000,
+    href: 'http://127.0.0.1:5000',
+  });
   assert.equal(parseTarget('5000').href, 'http://127.0.0.1:5000');
   assert.equal(parseTarget('https://backend.internal').href, 'https://backend.internal:443');
   assert.equal(parseTarget('http://[::1]:81').href, 'http://[::1]:81');
   assert.deepEqual(parseTarget('container:web'), { kind: 'container', container: 'web', href: 'container:web' });
-  assert.deepEqual(parseTarget('container:web_1:5000'), { kind: 'container', container: 'web_1', port: 5000, href: 'container:web_1:5000' });
+  assert.deepEqual(parseTarget('container:web_1:5000'), {
+    kind: 'container',
+    container: 'web_1',
+    port: 5000,
+    href: 'container:web_1:5000',
+  });
 });
 
 test('bad targets are refused with a reason', () => {

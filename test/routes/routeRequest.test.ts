@@ -5,7 +5,10 @@ import { checkRouteRequest } from '../../proxy-core/src/routes/routeRequest';
 test('checkRouteRequest: a typed value for a good request, tls defaults to local', () => {
   assert.deepEqual(checkRouteRequest({ target: '5000' }), {
     ok: true,
-    value: { target: { kind: 'url', protocol: 'http:', hostname: '127.0.0.1', port: 5000, href: 'http://127.0.0.1:5000' }, tls: 'local' },
+    value: {
+      target: { kind: 'url', protocol: 'http:', hostname: '127.0.0.1', port: 5000, href: 'http://127.0.0.1:5000' },
+      tls: 'local',
+    },
   });
   const acme = checkRouteRequest({ target: 'container:web:80', tls: 'acme' });
   assert.ok(acme.ok);
@@ -25,7 +28,11 @@ test('checkRouteRequest: wrong types give one-line reasons, target errors keep t
     [{ target: '5000', tls: 'ACME' }, 'EBODY', /^"tls" must be "local" or "acme" .*not "ACME"\.$/],
     [{ target: '5000', tls: null }, 'EBODY', /not null\.$/],
     [42, 'EBODY', /^expected a JSON object .*not the number 42\.$/],
-    [{ target: 'http://[::1]:0' }, 'ETARGET', /^Invalid target "http:\/\/\[::1\]:0": port "0" must be a number from 1 to 65535\.$/],
+    [
+      { target: 'http://[::1]:0' },
+      'ETARGET',
+      /^Invalid target "http:\/\/\[::1\]:0": port "0" must be a number from 1 to 65535\.$/,
+    ],
   ];
   for (const [input, code, reason] of cases) {
     const r = checkRouteRequest(input);

@@ -6,7 +6,13 @@ import { RouteTable } from '../../proxy-core/src/routes/routeTable';
 import { RouteRecord, RouteSource } from '../../proxy-core/src/routes/types';
 
 const at = '2026-01-01T00:00:00.000Z';
-const record = (host: string, source: RouteSource, target: string): RouteRecord => ({ host, target, tls: 'local', source, createdAt: at });
+const record = (host: string, source: RouteSource, target: string): RouteRecord => ({
+  host,
+  target,
+  tls: 'local',
+  source,
+  createdAt: at,
+});
 
 function counting(table: RouteTable): () => number {
   let n = 0;
@@ -29,13 +35,23 @@ describe('RouteTable', () => {
 
   test('list() is the effective routes, one per host, sorted by host', () => {
     const table = new RouteTable();
-    table.replaceSource('label', [record('b.localhost', 'label', 'container:b'), record('a.localhost', 'label', 'container:a')]);
+    table.replaceSource('label', [
+      record('b.localhost', 'label', 'container:b'),
+      record('a.localhost', 'label', 'container:a'),
+    ]);
     table.upsert(record('b.localhost', 'user', '5000'));
     assert.deepEqual(
       table.list().map((r) => `${r.host} ${r.source}`),
       ['a.localhost label', 'b.localhost user'],
     );
-    assert.deepEqual(table.recordsOf('label').map((r) => r.host).sort(), ['a.localhost', 'b.localhost'], 'a covered record is kept in its source');
+    assert.deepEqual(
+      table
+        .recordsOf('label')
+        .map((r) => r.host)
+        .sort(),
+      ['a.localhost', 'b.localhost'],
+      'a covered record is kept in its source',
+    );
   });
 
   test("every change says 'changed' once; removing a route that is not there says nothing", () => {
@@ -57,7 +73,10 @@ describe('RouteTable', () => {
     const table = new RouteTable();
     table.upsert(record('a.localhost', 'user', '5000'));
     table.upsert(record('d.localhost', 'user', 'builtin:demo'));
-    assert.deepEqual(table.resolve('a.localhost')?.resolution, { kind: 'upstream', upstream: { kind: 'url', protocol: 'http:', hostname: '127.0.0.1', port: 5000, href: 'http://127.0.0.1:5000' } });
+    assert.deepEqual(table.resolve('a.localhost')?.resolution, {
+      kind: 'upstream',
+      upstream: { kind: 'url', protocol: 'http:', hostname: '127.0.0.1', port: 5000, href: 'http://127.0.0.1:5000' },
+    });
     assert.equal(table.resolve('d.localhost')?.resolution.kind, 'builtin');
     assert.equal(table.resolve('x.localhost'), undefined);
   });
@@ -71,7 +90,15 @@ describe('RouteTable', () => {
     const asked: Array<[string, number | undefined]> = [];
     table.setContainerResolver((container, port) => {
       asked.push([container, port]);
-      return { kind: 'upstream', upstream: { protocol: 'http:', hostname: '172.17.0.2', port: port ?? 80, href: `http://172.17.0.2:${port ?? 80}` } };
+      return {
+        kind: 'upstream',
+        upstream: {
+          protocol: 'http:',
+          hostname: '172.17.0.2',
+          port: port ?? 80,
+          href: `http://172.17.0.2:${port ?? 80}`,
+        },
+      };
     });
     assert.equal(table.resolve('c.localhost')?.resolution.kind, 'upstream');
     assert.deepEqual(asked, [['web', 8000]]);

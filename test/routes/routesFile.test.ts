@@ -5,7 +5,13 @@ import * as path from 'node:path';
 import { startDaemon } from '../support/daemon';
 import { tempDir } from '../support/env';
 
-const valid = { host: 'good.localhost', target: 'http://127.0.0.1:5000', tls: 'local', source: 'user', createdAt: '2026-01-01T00:00:00.000Z' };
+const valid = {
+  host: 'good.localhost',
+  target: 'http://127.0.0.1:5000',
+  tls: 'local',
+  source: 'user',
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
 
 test('routes.json with wrong types: valid records load, invalid ones are reported, the original is kept aside', async () => {
   const stateDir = tempDir();
@@ -26,7 +32,10 @@ test('routes.json with wrong types: valid records load, invalid ones are reporte
   fs.writeFileSync(file, text);
   const { daemon } = await startDaemon({ stateDir });
   try {
-    assert.deepEqual(daemon.table.list().map((r) => r.host), ['good.localhost']);
+    assert.deepEqual(
+      daemon.table.list().map((r) => r.host),
+      ['good.localhost'],
+    );
     const problem = daemon.status().problems.find((p) => p.startsWith('routes.json'));
     assert.ok(problem, daemon.status().problems.join('\n'));
     assert.doesNotMatch(problem, /\n/);
@@ -36,7 +45,10 @@ test('routes.json with wrong types: valid records load, invalid ones are reporte
     assert.match(problem, /route #4 \(seven\.localhost\): "tls" must be "local" or "acme" .*not the number 7\./);
     assert.match(problem, /route #5 \(typo\.localhost\): "tls" must be "local" or "acme" .*not "acmee"\./);
     assert.match(problem, /route #6 \(tsl\.localhost\): unknown field "tsl"/);
-    assert.match(problem, /route #7 \(zero\.localhost\): Invalid target "http:\/\/127\.0\.0\.1:0": port "0" must be a number from 1 to 65535\./);
+    assert.match(
+      problem,
+      /route #7 \(zero\.localhost\): Invalid target "http:\/\/127\.0\.0\.1:0": port "0" must be a number from 1 to 65535\./,
+    );
     assert.match(problem, /route #8: "host" must be a string, not the number 42\./);
     // No data is lost: the original file, byte for byte, beside the rewritten one.
     const aside = /the original file is kept at (\S+)\./.exec(problem)?.[1];
@@ -49,7 +61,10 @@ test('routes.json with wrong types: valid records load, invalid ones are reporte
   // The next start is clean: nothing more to report.
   const again = await startDaemon({ stateDir });
   try {
-    assert.deepEqual(again.daemon.table.list().map((r) => r.host), ['good.localhost']);
+    assert.deepEqual(
+      again.daemon.table.list().map((r) => r.host),
+      ['good.localhost'],
+    );
     assert.equal(again.daemon.status().problems.filter((p) => p.startsWith('routes.json')).length, 0);
   } finally {
     await again.daemon.close();
@@ -63,7 +78,10 @@ test('routes.json that is not JSON is still moved aside whole', async () => {
   const { daemon } = await startDaemon({ stateDir });
   try {
     assert.deepEqual(daemon.table.list(), []);
-    assert.match(daemon.status().problems.join('\n'), /routes\.json could not be read .*moved to .*routes\.json\.corrupt-/);
+    assert.match(
+      daemon.status().problems.join('\n'),
+      /routes\.json could not be read .*moved to .*routes\.json\.corrupt-/,
+    );
     assert.equal(fs.existsSync(file), false);
   } finally {
     await daemon.close();

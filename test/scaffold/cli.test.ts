@@ -35,11 +35,29 @@ services:
       - "com.example.team=web"
 `;
 
-const composeMissing = process.env.CHS_TEST_NO_COMPOSE || (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0 ? undefined : 'docker-compose is not on PATH');
+const composeMissing =
+  process.env.CHS_TEST_NO_COMPOSE ||
+  (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0
+    ? undefined
+    : 'docker-compose is not on PATH');
 
 describe('CLI: scaffold traefik', () => {
   it('prints a valid v3 static config built from the flags', () => {
-    const r = cli(['scaffold', 'traefik', '--email', 'ops@example.com', '--network', 'edge', '--challenge', 'tls', '--staging', '--dashboard', 'loopback', '--log-level', 'warn']);
+    const r = cli([
+      'scaffold',
+      'traefik',
+      '--email',
+      'ops@example.com',
+      '--network',
+      'edge',
+      '--challenge',
+      'tls',
+      '--staging',
+      '--dashboard',
+      'loopback',
+      '--log-level',
+      'warn',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const cfg = staticConfig(r.stdout);
     assert.equal(cfg.providers.docker.network, 'edge');
@@ -63,7 +81,20 @@ describe('CLI: scaffold traefik', () => {
 
   it('--dashboard basic-auth --out writes the dashboard router beside it', () => {
     const out = file('t2/traefik.toml');
-    const r = cli(['scaffold', 'traefik', '--email', 'ops@example.com', '--dashboard', 'basic-auth', '--dashboard-host', 'traefik.example.com', '--dashboard-user', 'admin:$2y$05$abc', '--out', out]);
+    const r = cli([
+      'scaffold',
+      'traefik',
+      '--email',
+      'ops@example.com',
+      '--dashboard',
+      'basic-auth',
+      '--dashboard-host',
+      'traefik.example.com',
+      '--dashboard-user',
+      'admin:$2y$05$abc',
+      '--out',
+      out,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(staticConfig(fs.readFileSync(out, 'utf8')).api, { dashboard: true });
     const dyn = dynamicConfig(fs.readFileSync(file('t2/dynamic/dashboard.toml'), 'utf8'));
@@ -72,9 +103,21 @@ describe('CLI: scaffold traefik', () => {
 
   const usage: Array<[string, string[], RegExp]> = [
     ['no email', ['scaffold', 'traefik'], /--email/],
-    ['a bad challenge', ['scaffold', 'traefik', '--email', 'a@b.io', '--challenge', 'dns'], /--challenge must be one of http, tls/],
-    ['a bad dashboard mode', ['scaffold', 'traefik', '--email', 'a@b.io', '--dashboard', 'public'], /--dashboard must be one of/],
-    ['basic auth without a host', ['scaffold', 'traefik', '--email', 'a@b.io', '--dashboard', 'basic-auth'], /--dashboard-host/],
+    [
+      'a bad challenge',
+      ['scaffold', 'traefik', '--email', 'a@b.io', '--challenge', 'dns'],
+      /--challenge must be one of http, tls/,
+    ],
+    [
+      'a bad dashboard mode',
+      ['scaffold', 'traefik', '--email', 'a@b.io', '--dashboard', 'public'],
+      /--dashboard must be one of/,
+    ],
+    [
+      'basic auth without a host',
+      ['scaffold', 'traefik', '--email', 'a@b.io', '--dashboard', 'basic-auth'],
+      /--dashboard-host/,
+    ],
     ['an unknown flag', ['scaffold', 'traefik', '--emial', 'a@b.io'], /Unknown option --emial/],
     ['an unknown kind', ['scaffold', 'nginx'], /Usage: container-https scaffold traefik/],
   ];
@@ -85,7 +128,20 @@ describe('CLI: scaffold traefik', () => {
 
 describe('CLI: scaffold labels', () => {
   it('without a compose file, prints a labels block to paste', () => {
-    const r = cli(['scaffold', 'labels', '--service', 'app', '--host', 'a.example.com', '--host', 'b.example.com', '--port', '8000', '--network', 'proxy']);
+    const r = cli([
+      'scaffold',
+      'labels',
+      '--service',
+      'app',
+      '--host',
+      'a.example.com',
+      '--host',
+      'b.example.com',
+      '--port',
+      '8000',
+      '--network',
+      'proxy',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const labels: string[] = YAML.parse(r.stdout).labels;
     assert.ok(labels.includes('traefik.http.routers.app.rule=Host(`a.example.com`) || Host(`b.example.com`)'));
@@ -105,14 +161,34 @@ describe('CLI: scaffold labels', () => {
   it('--print prints the whole edited file; --write saves it; a second --write has nothing to do', () => {
     const f = file('l2/docker-compose.yml', COMPOSE);
     fs.chmodSync(f, 0o640);
-    const printed = cli(['scaffold', 'labels', '--service', 'app', '--host', 'app.example.com', '--compose', f, '--print']).stdout;
+    const printed = cli([
+      'scaffold',
+      'labels',
+      '--service',
+      'app',
+      '--host',
+      'app.example.com',
+      '--compose',
+      f,
+      '--print',
+    ]).stdout;
     assert.equal(fs.readFileSync(f, 'utf8'), COMPOSE);
     const w = cli(['scaffold', 'labels', '--service', 'app', '--host', 'app.example.com', '--compose', f, '--write']);
     assert.equal(w.code, 0, w.stderr);
     assert.equal(fs.readFileSync(f, 'utf8'), printed);
     assert.ok(printed.startsWith(COMPOSE.split('\n').slice(0, 6).join('\n')), 'original lines kept');
     assert.equal(fs.statSync(f).mode & 0o777, 0o640, 'file mode kept');
-    const again = cli(['scaffold', 'labels', '--service', 'app', '--host', 'app.example.com', '--compose', f, '--write']);
+    const again = cli([
+      'scaffold',
+      'labels',
+      '--service',
+      'app',
+      '--host',
+      'app.example.com',
+      '--compose',
+      f,
+      '--write',
+    ]);
     assert.equal(again.code, 0);
     assert.match(again.stderr, /already has these labels/);
   });
@@ -120,9 +196,27 @@ describe('CLI: scaffold labels', () => {
   it('--out writes an edited copy, and refuses an existing one without --force', () => {
     const f = file('l3/docker-compose.yml', COMPOSE);
     const out = file('l3/docker-compose.prod.yml', 'existing\n');
-    assertOneLineFailure(cli(['scaffold', 'labels', '--service', 'app', '--host', 'app.example.com', '--compose', f, '--out', out]), /already exists/);
+    assertOneLineFailure(
+      cli(['scaffold', 'labels', '--service', 'app', '--host', 'app.example.com', '--compose', f, '--out', out]),
+      /already exists/,
+    );
     assert.equal(fs.readFileSync(out, 'utf8'), 'existing\n');
-    assert.equal(cli(['scaffold', 'labels', '--service', 'app', '--host', 'app.example.com', '--compose', f, '--out', out, '--force']).code, 0);
+    assert.equal(
+      cli([
+        'scaffold',
+        'labels',
+        '--service',
+        'app',
+        '--host',
+        'app.example.com',
+        '--compose',
+        f,
+        '--out',
+        out,
+        '--force',
+      ]).code,
+      0,
+    );
     assert.match(fs.readFileSync(out, 'utf8'), /traefik\.enable=true/);
     assert.equal(fs.readFileSync(f, 'utf8'), COMPOSE);
   });
@@ -141,8 +235,16 @@ describe('CLI: scaffold labels', () => {
   const usage: Array<[string, string[], RegExp]> = [
     ['a missing service', ['scaffold', 'labels', '--host', 'a.example.com'], /--service/],
     ['a missing host', ['scaffold', 'labels', '--service', 'app'], /--host/],
-    ['a bad port', ['scaffold', 'labels', '--service', 'app', '--host', 'a.example.com', '--port', '99999'], /--port must be a port number/],
-    ['a compose file that does not exist', ['scaffold', 'labels', '--service', 'app', '--host', 'a.example.com', '--compose', '/nonexistent/compose.yml'], /does not exist/],
+    [
+      'a bad port',
+      ['scaffold', 'labels', '--service', 'app', '--host', 'a.example.com', '--port', '99999'],
+      /--port must be a port number/,
+    ],
+    [
+      'a compose file that does not exist',
+      ['scaffold', 'labels', '--service', 'app', '--host', 'a.example.com', '--compose', '/nonexistent/compose.yml'],
+      /does not exist/,
+    ],
   ];
   for (const [name, args, message] of usage) {
     it(`fails in one line on ${name}`, () => assertOneLineFailure(cli(args), message));
@@ -150,7 +252,22 @@ describe('CLI: scaffold labels', () => {
 
   it('docker-compose config accepts a compose file after label insertion', { skip: composeMissing }, () => {
     const f = file('l5/docker-compose.yml', COMPOSE);
-    assert.equal(cli(['scaffold', 'labels', '--service', 'app', '--host', 'app.example.com', '--port', '5000', '--compose', f, '--write']).code, 0);
+    assert.equal(
+      cli([
+        'scaffold',
+        'labels',
+        '--service',
+        'app',
+        '--host',
+        'app.example.com',
+        '--port',
+        '5000',
+        '--compose',
+        f,
+        '--write',
+      ]).code,
+      0,
+    );
     const r = spawnSync('docker-compose', ['-f', f, 'config'], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(YAML.parse(r.stdout).services.app.labels['traefik.http.routers.app.rule'], 'Host(`app.example.com`)');
@@ -160,7 +277,20 @@ describe('CLI: scaffold labels', () => {
 describe('CLI: scaffold stack', () => {
   it('--dir writes docker-compose.yml, traefik/traefik.toml and traefik/acme (private), and will not overwrite', () => {
     const d = path.join(dir, 'stack');
-    const args = ['scaffold', 'stack', '--email', 'ops@example.com', '--service', 'flask', '--host', 'myhost.example.com', '--port', '5000', '--dir', d];
+    const args = [
+      'scaffold',
+      'stack',
+      '--email',
+      'ops@example.com',
+      '--service',
+      'flask',
+      '--host',
+      'myhost.example.com',
+      '--port',
+      '5000',
+      '--dir',
+      d,
+    ];
     const r = cli(args);
     assert.equal(r.code, 0, r.stderr);
     const compose = YAML.parse(fs.readFileSync(path.join(d, 'docker-compose.yml'), 'utf8'));
@@ -173,7 +303,16 @@ describe('CLI: scaffold stack', () => {
   });
 
   it('without --dir, prints each file under a header', () => {
-    const r = cli(['scaffold', 'stack', '--email', 'ops@example.com', '--service', 'flask', '--host', 'myhost.example.com']);
+    const r = cli([
+      'scaffold',
+      'stack',
+      '--email',
+      'ops@example.com',
+      '--service',
+      'flask',
+      '--host',
+      'myhost.example.com',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^==> docker-compose\.yml <==$/m);
     assert.match(r.stdout, /^==> traefik\/traefik\.toml <==$/m);
@@ -181,7 +320,7 @@ describe('CLI: scaffold stack', () => {
 });
 
 describe('CLI: migrate', () => {
-  it('the blog\'s traefik.toml: prints v3 on stdout, lists what was not mapped on stderr', () => {
+  it("the blog's traefik.toml: prints v3 on stdout, lists what was not mapped on stderr", () => {
     const f = file('m1/traefik.toml', blog.v1Toml);
     const r = cli(['migrate', f]);
     assert.equal(r.code, 0, r.stderr);

@@ -19,7 +19,8 @@ const EXPECTED: Array<[string, string]> = [
 function labelsOf(text: string, service: string): Array<[string, string]> {
   const labels = (YAML.parse(text, { merge: true }) as any).services[service].labels;
   if (!labels) return [];
-  if (Array.isArray(labels)) return labels.map((l: string) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]);
+  if (Array.isArray(labels))
+    return labels.map((l: string) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]);
   return Object.entries(labels).map(([k, v]) => [k, String(v)]);
 }
 
@@ -116,7 +117,10 @@ describe('scaffold: adding labels to a compose file', () => {
     assert.ok(changed);
     keepsLines(LIST_FORM, text);
     assert.deepEqual(labelsOf(text, 'app'), [['com.example.team', 'web'], ...EXPECTED]);
-    assert.match(text, /^ {6}- "traefik\.http\.routers\.app\.rule=Host\(`app\.example\.com`\) \|\| Host\(`www\.example\.com`\)"$/m);
+    assert.match(
+      text,
+      /^ {6}- "traefik\.http\.routers\.app\.rule=Host\(`app\.example\.com`\) \|\| Host\(`www\.example\.com`\)"$/m,
+    );
     assert.deepEqual(labelsOf(text, 'db'), []);
     validateLabels(labelsOf(text, 'app'));
   });
@@ -140,19 +144,22 @@ describe('scaffold: adding labels to a compose file', () => {
   it('an existing partial set is updated in place: its router name is kept, values replaced, no second router', () => {
     const { text } = addLabelsToCompose(PARTIAL, { service: 'app', hosts: ['app.example.com'] });
     const labels = labelsOf(text, 'app');
-    assert.deepEqual(sorted(labels), sorted([
-      ['traefik.enable', 'true'],
-      ['traefik.http.routers.web.rule', 'Host(`app.example.com`)'],
-      ['traefik.http.routers.web.tls.certResolver', 'letsencrypt'],
-      ['traefik.http.routers.web.entrypoints', 'websecure'],
-    ]));
+    assert.deepEqual(
+      sorted(labels),
+      sorted([
+        ['traefik.enable', 'true'],
+        ['traefik.http.routers.web.rule', 'Host(`app.example.com`)'],
+        ['traefik.http.routers.web.tls.certResolver', 'letsencrypt'],
+        ['traefik.http.routers.web.entrypoints', 'websecure'],
+      ]),
+    );
     assert.equal(new Set(labels.map(([k]) => k.toLowerCase())).size, labels.length, 'duplicate keys');
     assert.doesNotMatch(text, /routers\.app\./);
     assert.match(text, /certResolver=letsencrypt {3}# from the first try/, 'the trailing comment stays with its label');
     validateLabels(labels);
   });
 
-  it('a service without labels gets a block after its last key, in the file\'s sequence style and form', () => {
+  it("a service without labels gets a block after its last key, in the file's sequence style and form", () => {
     const { text } = addLabelsToCompose(NO_LABELS_FLUSH_SEQUENCES, OPTS);
     keepsLines(NO_LABELS_FLUSH_SEQUENCES, text);
     assert.deepEqual(labelsOf(text, 'app'), EXPECTED);
@@ -162,8 +169,15 @@ describe('scaffold: adding labels to a compose file', () => {
 
   it('labels inherited through an anchor and merge key: the service gets its own copy, the anchor and its other users stay', () => {
     const { text } = addLabelsToCompose(ANCHORS, OPTS);
-    assert.deepEqual(labelsOf(text, 'app'), [['traefik.enable', 'true'], ['com.example.stack', 'prod'], ...EXPECTED.slice(1)]);
-    assert.deepEqual(labelsOf(text, 'api'), [['traefik.enable', 'true'], ['com.example.stack', 'prod']]);
+    assert.deepEqual(labelsOf(text, 'app'), [
+      ['traefik.enable', 'true'],
+      ['com.example.stack', 'prod'],
+      ...EXPECTED.slice(1),
+    ]);
+    assert.deepEqual(labelsOf(text, 'api'), [
+      ['traefik.enable', 'true'],
+      ['com.example.stack', 'prod'],
+    ]);
     assert.deepEqual(labelsOf(text, 'cron'), [['com.example.owner', 'ops']]);
     assert.match(text, /^x-defaults: &defaults$/m);
     assert.match(text, /^ {4}<<: \*defaults$/m);
@@ -172,9 +186,15 @@ describe('scaffold: adding labels to a compose file', () => {
 
   it('labels that are an alias to a shared mapping: copied for this service, the shared one untouched', () => {
     const { text } = addLabelsToCompose(ANCHORS, { ...OPTS, service: 'cron' });
-    assert.deepEqual(labelsOf(text, 'cron'), [['com.example.owner', 'ops'], ...EXPECTED.map(([k, v]) => [k.replace('.app.', '.cron.'), v] as [string, string])]);
+    assert.deepEqual(labelsOf(text, 'cron'), [
+      ['com.example.owner', 'ops'],
+      ...EXPECTED.map(([k, v]) => [k.replace('.app.', '.cron.'), v] as [string, string]),
+    ]);
     assert.match(text, /^x-shared-labels: &shared\n {2}com\.example\.owner: ops$/m);
-    assert.deepEqual(labelsOf(text, 'app'), [['traefik.enable', 'true'], ['com.example.stack', 'prod']]);
+    assert.deepEqual(labelsOf(text, 'app'), [
+      ['traefik.enable', 'true'],
+      ['com.example.stack', 'prod'],
+    ]);
   });
 
   it('CRLF line ends stay CRLF, in edited and added lines alike', () => {
@@ -194,15 +214,30 @@ describe('scaffold: adding labels to a compose file', () => {
   });
 
   const refusals: Array<[string, string, RegExp]> = [
-    ['malformed YAML, with its line', 'services:\n  app:\n    image: app\n    labels: [oops\n  db: {}\n', /not valid YAML \(line \d+, column \d+\).*Nothing was changed/],
+    [
+      'malformed YAML, with its line',
+      'services:\n  app:\n    image: app\n    labels: [oops\n  db: {}\n',
+      /not valid YAML \(line \d+, column \d+\).*Nothing was changed/,
+    ],
     ['a duplicate key', 'services:\n  app:\n    image: a\n    image: b\n', /not valid YAML/],
     ['no services section', 'version: "3"\n', /no "services:" section/],
-    ['an unknown service, naming the ones there are', 'services:\n  web: {image: x}\n  db: {image: y}\n', /has no service "app"; it has: web, db/],
-    ['labels that are neither a list nor a map', 'services:\n  app:\n    labels: traefik.enable=true\n', /neither a list nor a mapping/],
+    [
+      'an unknown service, naming the ones there are',
+      'services:\n  web: {image: x}\n  db: {image: y}\n',
+      /has no service "app"; it has: web, db/,
+    ],
+    [
+      'labels that are neither a list nor a map',
+      'services:\n  app:\n    labels: traefik.enable=true\n',
+      /neither a list nor a mapping/,
+    ],
   ];
   for (const [name, src, message] of refusals) {
     it(`refuses ${name}, in one line`, () => {
-      assert.throws(() => addLabelsToCompose(src, OPTS), (err: Error) => err.name === 'UserError' && message.test(err.message) && !err.message.includes('\n'));
+      assert.throws(
+        () => addLabelsToCompose(src, OPTS),
+        (err: Error) => err.name === 'UserError' && message.test(err.message) && !err.message.includes('\n'),
+      );
     });
   }
 });

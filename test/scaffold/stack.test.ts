@@ -8,16 +8,36 @@ import { StackOptions, generateStack } from '../../proxy-core/src/scaffold';
 import { tempDir } from '../support/env';
 import { dynamicConfig, staticConfig, validateLabels } from './support';
 
-const BASE: StackOptions = { email: 'ops@example.com', service: 'flask', hosts: ['myhost.example.com'], port: 5000, image: 'registry.example.com/flask:1' };
+const BASE: StackOptions = {
+  email: 'ops@example.com',
+  service: 'flask',
+  hosts: ['myhost.example.com'],
+  port: 5000,
+  image: 'registry.example.com/flask:1',
+};
 
 /** Why `docker-compose config` cannot run here (the compose service sets CHS_TEST_NO_COMPOSE), or undefined. */
-const composeMissing = process.env.CHS_TEST_NO_COMPOSE || (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0 ? undefined : 'docker-compose is not on PATH');
+const composeMissing =
+  process.env.CHS_TEST_NO_COMPOSE ||
+  (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0
+    ? undefined
+    : 'docker-compose is not on PATH');
 
 describe('scaffold: a whole stack (docker-compose.yml + traefik.toml)', () => {
   const cases: Array<[string, StackOptions]> = [
     ['defaults', BASE],
     ['dashboard on the host loopback', { ...BASE, dashboard: 'loopback' }],
-    ['dashboard behind basic auth, tls challenge, staging', { ...BASE, dashboard: 'basic-auth', dashboardHost: 'traefik.example.com', challenge: 'tls', staging: true, network: 'edge' }],
+    [
+      'dashboard behind basic auth, tls challenge, staging',
+      {
+        ...BASE,
+        dashboard: 'basic-auth',
+        dashboardHost: 'traefik.example.com',
+        challenge: 'tls',
+        staging: true,
+        network: 'edge',
+      },
+    ],
   ];
   for (const [name, opts] of cases) {
     it(`${name}: compose parses with Traefik v3 and the app on one network; configs validate`, () => {
@@ -62,22 +82,29 @@ describe('scaffold: a whole stack (docker-compose.yml + traefik.toml)', () => {
     assert.throws(() => generateStack({ ...BASE, dashboard: 'basic-auth' }), /--dashboard-host/);
   });
 
-  it('docker-compose config accepts the generated stack (Debian docker-compose, YAML 1.1, compose schema)', { skip: composeMissing }, () => {
-    for (const [, opts] of cases) {
-      const dir = tempDir('chs-stack-');
-      try {
-        const stack = generateStack(opts);
-        fs.mkdirSync(path.join(dir, 'traefik', 'acme'), { recursive: true });
-        fs.writeFileSync(path.join(dir, 'docker-compose.yml'), stack.compose);
-        fs.writeFileSync(path.join(dir, 'traefik', 'traefik.toml'), stack.traefikToml);
-        const r = spawnSync('docker-compose', ['config'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
-        assert.equal(r.status, 0, r.stderr);
-        const resolved = YAML.parse(r.stdout);
-        assert.deepEqual(resolved.services.traefik.ports.map((p: { published: number }) => Number(p.published)).slice(0, 2), [80, 443]);
-        assert.equal(resolved.services.flask.labels['traefik.http.services.flask.loadbalancer.server.port'], '5000');
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+  it(
+    'docker-compose config accepts the generated stack (Debian docker-compose, YAML 1.1, compose schema)',
+    { skip: composeMissing },
+    () => {
+      for (const [, opts] of cases) {
+        const dir = tempDir('chs-stack-');
+        try {
+          const stack = generateStack(opts);
+          fs.mkdirSync(path.join(dir, 'traefik', 'acme'), { recursive: true });
+          fs.writeFileSync(path.join(dir, 'docker-compose.yml'), stack.compose);
+          fs.writeFileSync(path.join(dir, 'traefik', 'traefik.toml'), stack.traefikToml);
+          const r = spawnSync('docker-compose', ['config'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+          assert.equal(r.status, 0, r.stderr);
+          const resolved = YAML.parse(r.stdout);
+          assert.deepEqual(
+            resolved.services.traefik.ports.map((p: { published: number }) => Number(p.published)).slice(0, 2),
+            [80, 443],
+          );
+          assert.equal(resolved.services.flask.labels['traefik.http.services.flask.loadbalancer.server.port'], '5000');
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
       }
-    }
-  });
+    },
+  );
 });

@@ -14,7 +14,10 @@ const validateStaticFn = ajv.compile(staticSchema);
 const validateDynamicFn = ajv.compile(dynamicSchema);
 
 function check(fn: ValidateFunction, data: unknown, what: string): void {
-  if (!fn(data)) throw new Error(`${what} does not validate: ${ajv.errorsText(fn.errors, { separator: '\n  ' })}\n${JSON.stringify(data, null, 2)}`);
+  if (!fn(data))
+    throw new Error(
+      `${what} does not validate: ${ajv.errorsText(fn.errors, { separator: '\n  ' })}\n${JSON.stringify(data, null, 2)}`,
+    );
 }
 
 /** Parses TOML and validates it against the v3 static schema; returns the object. */
@@ -51,9 +54,12 @@ function property(schema: any, seg: string): { name: string; schema: any } | und
   const s = resolve(schema);
   const variants = [s, ...(s?.oneOf ?? []), ...(s?.anyOf ?? [])].map(resolve);
   for (const v of variants) {
-    for (const [name, sub] of Object.entries<any>(v?.properties ?? {})) if (name.toLowerCase() === seg.toLowerCase()) return { name, schema: sub };
+    for (const [name, sub] of Object.entries<any>(v?.properties ?? {}))
+      if (name.toLowerCase() === seg.toLowerCase()) return { name, schema: sub };
   }
-  for (const v of variants) if (v?.additionalProperties && typeof v.additionalProperties === 'object') return { name: seg, schema: v.additionalProperties };
+  for (const v of variants)
+    if (v?.additionalProperties && typeof v.additionalProperties === 'object')
+      return { name: seg, schema: v.additionalProperties };
   return undefined;
 }
 
@@ -65,13 +71,17 @@ function property(schema: any, seg: string): { name: string; schema: any } | und
  * does not know throws, which is the point.
  */
 export function labelsAsDynamic(labels: string[] | Array<[string, string]>): Record<string, any> {
-  const pairs = labels.map((l) => (Array.isArray(l) ? l : ([l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string])));
+  const pairs = labels.map((l) =>
+    Array.isArray(l) ? l : ([l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]),
+  );
   const root: Record<string, any> = {};
   const servers = new Map<any, { port?: string; scheme?: string }>();
   for (const [key, value] of pairs) {
     if (!/^traefik\.(http|tcp|udp|tls)\./i.test(key)) continue;
     const segs = key.split('.').slice(1);
-    const lbAt = segs.findIndex((s, i) => s.toLowerCase() === 'server' && segs[i - 1]?.toLowerCase() === 'loadbalancer');
+    const lbAt = segs.findIndex(
+      (s, i) => s.toLowerCase() === 'server' && segs[i - 1]?.toLowerCase() === 'loadbalancer',
+    );
     let schema: any = dynamicSchema;
     let node = root;
     const upTo = lbAt === -1 ? segs.length - 1 : lbAt;
@@ -84,7 +94,8 @@ export function labelsAsDynamic(labels: string[] | Array<[string, string]>): Rec
     if (lbAt !== -1) {
       const s = servers.get(node) ?? {};
       const what = segs[lbAt + 1]?.toLowerCase();
-      if (what !== 'port' && what !== 'scheme') throw new Error(`label ${key}: loadbalancer.server.${segs[lbAt + 1]} is not a Docker provider option`);
+      if (what !== 'port' && what !== 'scheme')
+        throw new Error(`label ${key}: loadbalancer.server.${segs[lbAt + 1]} is not a Docker provider option`);
       s[what] = value;
       servers.set(node, s);
       continue;
@@ -93,7 +104,16 @@ export function labelsAsDynamic(labels: string[] | Array<[string, string]>): Rec
     if (!p) throw new Error(`label ${key}: "${segs[segs.length - 1]}" is not a known key here`);
     const t = resolve(p.schema)?.type;
     // `key=true` on an option group turns it on with its defaults (Traefik's label parser does this).
-    node[p.name] = t === 'object' && value === 'true' ? {} : t === 'array' ? value.split(',') : t === 'integer' || t === 'number' ? Number(value) : t === 'boolean' ? value === 'true' : value;
+    node[p.name] =
+      t === 'object' && value === 'true'
+        ? {}
+        : t === 'array'
+          ? value.split(',')
+          : t === 'integer' || t === 'number'
+            ? Number(value)
+            : t === 'boolean'
+              ? value === 'true'
+              : value;
   }
   // Routers without a service get the container's only one, as the Docker provider links them
   // (it creates one named after the container when labels define none).

@@ -8,8 +8,10 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 export async function setup() {
   if (!hasPackage('chromium')) return missing('chromium', 'Debian package chromium is not installed');
-  if (!hasPackage('libnss3-tools')) return missing('chromium', 'certutil (Debian package libnss3-tools) is not installed');
+  if (!hasPackage('libnss3-tools'))
+    return missing('chromium', 'certutil (Debian package libnss3-tools) is not installed');
   const version = spawnSync(CHROMIUM, ['--version'], { encoding: 'utf8', timeout: 30000 });
-  if (version.status !== 0) return missing('chromium', `${CHROMIUM} --version failed: ${(version.stderr || '').trim()}`);
+  if (version.status !== 0)
+    return missing('chromium', `${CHROMIUM} --version failed: ${(version.stderr || '').trim()}`);
   return { env: { CHS_CHROMIUM: CHROMIUM }, stop: async () => {} };
 }

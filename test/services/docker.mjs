@@ -11,7 +11,9 @@ import { log, missing, waitFor } from './util.mjs';
 export const TEST_IMAGE = 'chs-test/busybox:1';
 
 function engineAnswers() {
-  return spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+  return (
+    spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { stdio: 'ignore', timeout: 5000 }).status === 0
+  );
 }
 
 export async function setup() {
@@ -24,7 +26,11 @@ export async function setup() {
     started = spawn('dockerd', [], { detached: true, stdio: ['ignore', out, out] });
     started.unref();
     if (!(await waitFor(engineAnswers, { timeoutMs: 30000, intervalMs: 250 }))) {
-      try { process.kill(-started.pid); } catch { /* gone */ }
+      try {
+        process.kill(-started.pid);
+      } catch {
+        /* gone */
+      }
       return missing('docker', `dockerd did not answer within 30 s (log: ${join(tmpdir(), 'chs-dockerd.log')})`);
     }
   }
@@ -34,10 +40,22 @@ export async function setup() {
     stop: async () => {
       if (!started) return;
       log('stopping dockerd');
-      try { process.kill(started.pid, 'SIGTERM'); } catch { /* gone */ }
+      try {
+        process.kill(started.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
       // Wait for the process itself, not just the socket: it still unmounts and stops containerd after.
-      const gone = () => { try { process.kill(started.pid, 0); return false; } catch { return true; } };
-      if (!(await waitFor(gone, { timeoutMs: 20000 }))) log(`dockerd (pid ${started.pid}) still running 20 s after SIGTERM`);
+      const gone = () => {
+        try {
+          process.kill(started.pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      };
+      if (!(await waitFor(gone, { timeoutMs: 20000 })))
+        log(`dockerd (pid ${started.pid}) still running 20 s after SIGTERM`);
     },
   };
 }
@@ -48,11 +66,33 @@ function buildTestImages() {
   const root = mkdtempSync(join(tmpdir(), 'chs-rootfs-'));
   for (const d of ['bin', 'www', 'tmp', 'etc']) mkdirSync(join(root, d));
   copyFileSync('/bin/busybox', join(root, 'bin', 'busybox'));
-  for (const applet of ['sh', 'httpd', 'ls', 'cat', 'echo', 'sleep', 'nc', 'hostname', 'ip', 'ifconfig', 'printf', 'env', 'wget']) symlinkSync('busybox', join(root, 'bin', applet));
+  for (const applet of [
+    'sh',
+    'httpd',
+    'ls',
+    'cat',
+    'echo',
+    'sleep',
+    'nc',
+    'hostname',
+    'ip',
+    'ifconfig',
+    'printf',
+    'env',
+    'wget',
+  ])
+    symlinkSync('busybox', join(root, 'bin', applet));
   writeFileSync(join(root, 'www', 'index.html'), 'hello from the test container\n');
   writeFileSync(join(root, 'etc', 'passwd'), 'root:x:0:0:root:/:/bin/sh\n');
   log(`building ${TEST_IMAGE} with docker import`);
-  const tar = spawnSync('sh', ['-c', `tar -C ${root} -c . | docker import -c 'CMD ["/bin/httpd","-f","-p","8000","-h","/www"]' -c 'EXPOSE 8000' - ${TEST_IMAGE}`], { stdio: 'inherit' });
+  const tar = spawnSync(
+    'sh',
+    [
+      '-c',
+      `tar -C ${root} -c . | docker import -c 'CMD ["/bin/httpd","-f","-p","8000","-h","/www"]' -c 'EXPOSE 8000' - ${TEST_IMAGE}`,
+    ],
+    { stdio: 'inherit' },
+  );
   rmSync(root, { recursive: true, force: true });
   if (tar.status !== 0) throw new Error(`docker import of ${TEST_IMAGE} failed`);
 }

@@ -14,27 +14,131 @@ import { join } from 'node:path';
 
 /** @type {DebianPackage[]} */
 export const DEBIAN_PACKAGES = [
-  { pkg: 'docker.io', provides: ['/usr/sbin/dockerd', '/usr/bin/docker'], for: ['test', 'bench'], why: 'the real Docker engine the discovery, routing and editor suites run against (test/services/docker.mjs starts its own dockerd)' },
-  { pkg: 'busybox-static', provides: ['/bin/busybox'], for: ['test', 'bench'], why: 'the root filesystem of the test image, built with docker import because no registry is reachable' },
-  { pkg: 'docker-compose', provides: ['/usr/bin/docker-compose'], for: ['test'], why: '`docker-compose config` checks the compose files the scaffolder writes' },
-  { pkg: 'pebble', provides: ['/usr/bin/pebble'], for: ['test'], why: "Let's Encrypt's ACME test server, for real ACME validation" },
-  { pkg: 'chromium', provides: ['/usr/bin/chromium'], for: ['test'], why: 'the real browser of the trust tests and of the editor UI tests (Playwright drives it)' },
-  { pkg: 'libnss3-tools', provides: ['/usr/bin/certutil'], for: ['test'], why: "certutil, to give a test HOME its own NSS database (Chromium's trust store)" },
-  { pkg: 'ripgrep', provides: ['/usr/bin/rg'], for: ['test'], why: "installing code-server offline: @vscode/ripgrep's download cache is seeded from Debian's rg (test/e2e/codeServer.mjs)" },
-  { pkg: 'libkrb5-dev', provides: ['/usr/include/gssapi/gssapi.h'], for: ['test'], why: "installing code-server: its kerberos native module is compiled against gssapi/gssapi.h" },
-  { pkg: 'nginx-light', provides: ['/usr/sbin/nginx'], for: ['bench'], why: 'the reference proxy the benchmark compares with' },
+  {
+    pkg: 'docker.io',
+    provides: ['/usr/sbin/dockerd', '/usr/bin/docker'],
+    for: ['test', 'bench'],
+    why: 'the real Docker engine the discovery, routing and editor suites run against (test/services/docker.mjs starts its own dockerd)',
+  },
+  {
+    pkg: 'busybox-static',
+    provides: ['/bin/busybox'],
+    for: ['test', 'bench'],
+    why: 'the root filesystem of the test image, built with docker import because no registry is reachable',
+  },
+  {
+    pkg: 'docker-compose',
+    provides: ['/usr/bin/docker-compose'],
+    for: ['test'],
+    why: '`docker-compose config` checks the compose files the scaffolder writes',
+  },
+  {
+    pkg: 'pebble',
+    provides: ['/usr/bin/pebble'],
+    for: ['test'],
+    why: "Let's Encrypt's ACME test server, for real ACME validation",
+  },
+  {
+    pkg: 'chromium',
+    provides: ['/usr/bin/chromium'],
+    for: ['test'],
+    why: 'the real browser of the trust tests and of the editor UI tests (Playwright drives it)',
+  },
+  {
+    pkg: 'libnss3-tools',
+    provides: ['/usr/bin/certutil'],
+    for: ['test'],
+    why: "certutil, to give a test HOME its own NSS database (Chromium's trust store)",
+  },
+  {
+    pkg: 'ripgrep',
+    provides: ['/usr/bin/rg'],
+    for: ['test'],
+    why: "installing code-server offline: @vscode/ripgrep's download cache is seeded from Debian's rg (test/e2e/codeServer.mjs)",
+  },
+  {
+    pkg: 'libkrb5-dev',
+    provides: ['/usr/include/gssapi/gssapi.h'],
+    for: ['test'],
+    why: 'installing code-server: its kerberos native module is compiled against gssapi/gssapi.h',
+  },
+  {
+    pkg: 'nginx-light',
+    provides: ['/usr/sbin/nginx'],
+    for: ['bench'],
+    why: 'the reference proxy the benchmark compares with',
+  },
   { pkg: 'caddy', provides: ['/usr/bin/caddy'], for: ['bench'], why: 'the second proxy the benchmark compares with' },
   { pkg: 'wrk', provides: ['/usr/bin/wrk'], for: ['bench'], why: 'HTTP/1.1 load generator of the benchmark' },
-  { pkg: 'nghttp2-client', provides: ['/usr/bin/h2load'], for: ['bench'], why: 'HTTP/2 load generator of the benchmark (h2load)' },
-  { pkg: 'openssl', provides: ['/usr/bin/openssl'], for: ['test'], base: true, why: "`openssl verify -x509_strict` of our chains, and Pebble's own TLS certificate" },
-  { pkg: 'curl', provides: ['/usr/bin/curl'], for: ['test', 'bench'], base: true, why: 'the system-trust test checks the system store with curl; the benchmark downloads with it' },
-  { pkg: 'ca-certificates', provides: ['/usr/sbin/update-ca-certificates'], for: ['test'], base: true, why: 'ca trust / ca untrust against the real system store' },
-  { pkg: 'openjdk-17-jre-headless', provides: ['/usr/bin/keytool'], for: ['test'], base: true, why: "keytool, for the Java trust store test" },
-  { pkg: 'unzip', provides: ['/usr/bin/unzip'], for: ['test'], base: true, why: 'unpacking the .vsix in the editor harness' },
-  { pkg: 'util-linux', provides: ['/usr/bin/setpriv', '/usr/bin/unshare'], for: ['test'], base: true, why: 'setpriv runs the CLI as the unprivileged user nobody; unshare gives a test its own namespaces' },
-  { pkg: 'iproute2', provides: ['/usr/bin/ip'], for: ['test'], base: true, why: 'network namespaces for tests that touch interfaces' },
-  { pkg: 'tar', provides: ['/usr/bin/tar'], for: ['test'], base: true, why: 'packing the test image root filesystem and the ripgrep cache' },
-  { pkg: 'mount', provides: ['/usr/bin/umount'], for: ['test'], base: true, why: "the engine-restart test unmounts its private dockerd's state" },
+  {
+    pkg: 'nghttp2-client',
+    provides: ['/usr/bin/h2load'],
+    for: ['bench'],
+    why: 'HTTP/2 load generator of the benchmark (h2load)',
+  },
+  {
+    pkg: 'openssl',
+    provides: ['/usr/bin/openssl'],
+    for: ['test'],
+    base: true,
+    why: "`openssl verify -x509_strict` of our chains, and Pebble's own TLS certificate",
+  },
+  {
+    pkg: 'curl',
+    provides: ['/usr/bin/curl'],
+    for: ['test', 'bench'],
+    base: true,
+    why: 'the system-trust test checks the system store with curl; the benchmark downloads with it',
+  },
+  {
+    pkg: 'ca-certificates',
+    provides: ['/usr/sbin/update-ca-certificates'],
+    for: ['test'],
+    base: true,
+    why: 'ca trust / ca untrust against the real system store',
+  },
+  {
+    pkg: 'openjdk-17-jre-headless',
+    provides: ['/usr/bin/keytool'],
+    for: ['test'],
+    base: true,
+    why: 'keytool, for the Java trust store test',
+  },
+  {
+    pkg: 'unzip',
+    provides: ['/usr/bin/unzip'],
+    for: ['test'],
+    base: true,
+    why: 'unpacking the .vsix in the editor harness',
+  },
+  {
+    pkg: 'util-linux',
+    provides: ['/usr/bin/setpriv', '/usr/bin/unshare'],
+    for: ['test'],
+    base: true,
+    why: 'setpriv runs the CLI as the unprivileged user nobody; unshare gives a test its own namespaces',
+  },
+  {
+    pkg: 'iproute2',
+    provides: ['/usr/bin/ip'],
+    for: ['test'],
+    base: true,
+    why: 'network namespaces for tests that touch interfaces',
+  },
+  {
+    pkg: 'tar',
+    provides: ['/usr/bin/tar'],
+    for: ['test'],
+    base: true,
+    why: 'packing the test image root filesystem and the ripgrep cache',
+  },
+  {
+    pkg: 'mount',
+    provides: ['/usr/bin/umount'],
+    for: ['test'],
+    base: true,
+    why: "the engine-restart test unmounts its private dockerd's state",
+  },
 ];
 
 function log(msg) {
@@ -70,17 +174,27 @@ export function ensurePackages(group) {
   if (!missing.length) return [];
   const names = missing.map((p) => p.pkg);
   if (process.getuid?.() !== 0 || fakeRoot) {
-    log(`missing: ${names.join(' ')} — install them with: sudo apt-get install -y --no-install-recommends ${names.join(' ')}`);
+    log(
+      `missing: ${names.join(' ')} — install them with: sudo apt-get install -y --no-install-recommends ${names.join(' ')}`,
+    );
     return missing;
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const policy = '/usr/sbin/policy-rc.d';
   const ownPolicy = !existsSync(policy);
-  if (ownPolicy) writeFileSync(policy, '#!/bin/sh\n# written by container-https test/services/packages.mjs while it installs\nexit 101\n', { mode: 0o755 });
+  if (ownPolicy)
+    writeFileSync(
+      policy,
+      '#!/bin/sh\n# written by container-https test/services/packages.mjs while it installs\nexit 101\n',
+      { mode: 0o755 },
+    );
   try {
     log(`installing ${names.join(' ')} (apt-get, one step)`);
     spawnSync('apt-get', ['update', '-q'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-    const r = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...names], { stdio: ['ignore', 'ignore', 'inherit'], env });
+    const r = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...names], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env,
+    });
     if (r.status !== 0) log(`apt-get install exited ${r.status}`);
   } finally {
     if (ownPolicy) rmSync(policy, { force: true });
@@ -91,5 +205,7 @@ export function ensurePackages(group) {
 
 /** One line per missing package: its name, the file that is absent and why we need it. */
 export function describeMissing(missing) {
-  return missing.map((p) => `  ${p.pkg} (${p.provides.filter((f) => !exists(f)).join(', ')} absent): ${p.why}`).join('\n');
+  return missing
+    .map((p) => `  ${p.pkg} (${p.provides.filter((f) => !exists(f)).join(', ')} absent): ${p.why}`)
+    .join('\n');
 }

@@ -61,15 +61,26 @@ describe('the Debian package list of npm test and npm run bench', () => {
     for (const file of harnessSources()) {
       const rel = path.relative(ROOT, file);
       const text = fs.readFileSync(file, 'utf8');
-      if (rel !== path.join('test', 'services', 'packages.mjs') && /spawn(Sync)?\(\s*'apt-get'/.test(text)) strays.push(rel);
+      if (rel !== path.join('test', 'services', 'packages.mjs') && /spawn(Sync)?\(\s*'apt-get'/.test(text))
+        strays.push(rel);
       if (rel === path.join('test', 'services', 'packages.test.ts')) continue;
-      for (const m of text.matchAll(/spawn(?:Sync)?\(\s*'([a-z0-9_.-]+)'|command -v ([a-z0-9_.-]+)|'\/(?:usr\/)?s?bin\/([a-z0-9_.-]+)'/g)) {
+      for (const m of text.matchAll(
+        /spawn(?:Sync)?\(\s*'([a-z0-9_.-]+)'|command -v ([a-z0-9_.-]+)|'\/(?:usr\/)?s?bin\/([a-z0-9_.-]+)'/g,
+      )) {
         const cmd = m[1] ?? m[2] ?? m[3];
         if (!ALWAYS_THERE.has(cmd) && !provided.has(cmd) && cmd !== 'policy-rc.d') unlisted.add(`${cmd} (${rel})`);
       }
     }
-    assert.deepEqual(strays, [], 'these files install packages on their own: use ensurePackages/hasPackage from test/services/packages.mjs');
-    assert.deepEqual([...unlisted], [], 'these commands are used by the harness but no package in test/services/packages.mjs provides them');
+    assert.deepEqual(
+      strays,
+      [],
+      'these files install packages on their own: use ensurePackages/hasPackage from test/services/packages.mjs',
+    );
+    assert.deepEqual(
+      [...unlisted],
+      [],
+      'these commands are used by the harness but no package in test/services/packages.mjs provides them',
+    );
   });
 
   test('with CI=true, npm test on a machine that lacks packages stops before building, naming each and why', () => {
@@ -77,7 +88,11 @@ describe('the Debian package list of npm test and npm run bench', () => {
     // installed for real.
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'chs-pkgroot-'));
     try {
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'test.mjs')], { encoding: 'utf8', env: { ...process.env, CI: 'true', CHS_PACKAGES_ROOT: empty }, timeout: 60_000 });
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'test.mjs')], {
+        encoding: 'utf8',
+        env: { ...process.env, CI: 'true', CHS_PACKAGES_ROOT: empty },
+        timeout: 60_000,
+      });
       assert.equal(r.status, 1, r.stderr);
       assert.match(r.stderr, /missing Debian packages \(test\/services\/packages\.mjs\):/);
       assert.match(r.stderr, /ripgrep \(\/usr\/bin\/rg absent\): installing code-server offline/);

@@ -9,6 +9,7 @@ const PEBBLE = '/usr/bin/pebble';
 
 export async function setup() {
   if (!hasPackage('pebble')) return missing('pebble', 'Debian package pebble is not installed');
-  if (!hasPackage('openssl')) return missing('pebble', "openssl (to make Pebble's own TLS certificate) is not installed");
+  if (!hasPackage('openssl'))
+    return missing('pebble', "openssl (to make Pebble's own TLS certificate) is not installed");
   return { env: { CHS_PEBBLE_BIN: PEBBLE }, stop: async () => {} };
 }

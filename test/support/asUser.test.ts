@@ -15,7 +15,11 @@ describe('running the CLI as another user from a private checkout', () => {
       fs.chmodSync(privateCheckout, 0o700);
       fs.cpSync(path.join(ROOT, 'dist'), path.join(privateCheckout, 'dist'), { recursive: true });
       const direct = runAsUser(NOBODY, [process.execPath, path.join(privateCheckout, 'dist', 'cli.js'), '--version']);
-      assert.notEqual(direct.status, 0, 'nobody must not be able to read a 0700 checkout (else this test proves nothing)');
+      assert.notEqual(
+        direct.status,
+        0,
+        'nobody must not be able to read a 0700 checkout (else this test proves nothing)',
+      );
       assert.match(direct.stderr, /Cannot find module|EACCES|permission denied/i);
       const viaCopy = cliAsUser(NOBODY, ['--version'], {}, path.join(privateCheckout, 'dist'));
       assert.equal(viaCopy.status, 0, viaCopy.stderr);

@@ -24,18 +24,35 @@ export function readableCliCopy(dist = path.join(ROOT, 'dist')): { cli: string; 
 }
 
 /** Runs a command as another user (setpriv, from util-linux), from `/` so no cwd is needed. */
-export function runAsUser(user: { uid: number; gid: number }, cmd: string[], env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
-  return spawnSync('setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', ...cmd], { encoding: 'utf8', env: { ...process.env, ...env }, cwd: '/', timeout: 60_000 });
+export function runAsUser(
+  user: { uid: number; gid: number },
+  cmd: string[],
+  env: NodeJS.ProcessEnv = {},
+): SpawnSyncReturns<string> {
+  return spawnSync('setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', ...cmd], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    cwd: '/',
+    timeout: 60_000,
+  });
 }
 
 /**
  * Runs `node <a readable copy of dist/cli.js> ...args` as another user. Fails with what to do
  * when that user cannot run Node itself (a node installed under a private home, say).
  */
-export function cliAsUser(user: { uid: number; gid: number }, args: string[], env: NodeJS.ProcessEnv = {}, dist?: string): SpawnSyncReturns<string> {
+export function cliAsUser(
+  user: { uid: number; gid: number },
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  dist?: string,
+): SpawnSyncReturns<string> {
   const asUser = (cmd: string[]) => runAsUser(user, cmd, env);
   const probe = asUser([process.execPath, '-e', '0']);
-  if (probe.status !== 0) throw new Error(`uid ${user.uid} cannot run ${process.execPath} (${(probe.stderr || probe.error?.message || '').trim()}): install Node where every user can read it`);
+  if (probe.status !== 0)
+    throw new Error(
+      `uid ${user.uid} cannot run ${process.execPath} (${(probe.stderr || probe.error?.message || '').trim()}): install Node where every user can read it`,
+    );
   const copy = readableCliCopy(dist);
   try {
     return asUser([process.execPath, copy.cli, ...args]);

@@ -3,15 +3,29 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 
 /** A plain HTTP backend that echoes what it received as JSON, with a WebSocket echo. */
-export async function startEchoBackend(name = 'backend'): Promise<{ port: number; url: string; close: () => Promise<void>; requests: number; connections: number }> {
+export async function startEchoBackend(
+  name = 'backend',
+): Promise<{ port: number; url: string; close: () => Promise<void>; requests: number; connections: number }> {
   const state = { requests: 0, connections: 0 };
   const server = http.createServer((req, res) => {
     state.requests++;
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      const body = JSON.stringify({ name, method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), httpVersion: req.httpVersion });
-      res.writeHead(200, { 'content-type': 'application/json', 'x-backend': name, connection: 'keep-alive', 'keep-alive': 'timeout=5' });
+      const body = JSON.stringify({
+        name,
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        httpVersion: req.httpVersion,
+      });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'x-backend': name,
+        connection: 'keep-alive',
+        'keep-alive': 'timeout=5',
+      });
       res.end(body);
     });
   });

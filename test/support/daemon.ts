@@ -7,7 +7,9 @@ import { Daemon, DaemonOptions } from '../../proxy-core/src/daemon/daemon';
 import { CLI, tempDir } from './env';
 
 /** An in-process daemon on free ports with a fresh state dir. */
-export async function startDaemon(overrides: Partial<DaemonOptions> = {}): Promise<{ daemon: Daemon; stateDir: string; ca: string; logs: string[] }> {
+export async function startDaemon(
+  overrides: Partial<DaemonOptions> = {},
+): Promise<{ daemon: Daemon; stateDir: string; ca: string; logs: string[] }> {
   const stateDir = overrides.stateDir ?? tempDir();
   const logs: string[] = [];
   const daemon = await Daemon.start({
@@ -24,9 +26,20 @@ export async function startDaemon(overrides: Partial<DaemonOptions> = {}): Promi
 }
 
 /** `container-https serve` as a child process, the way a user runs it. */
-export async function spawnServe(args: string[], stateDir = tempDir()): Promise<{ child: ChildProcess; stateDir: string; status: DaemonStatus; output: () => string; stop: () => Promise<void> }> {
+export async function spawnServe(
+  args: string[],
+  stateDir = tempDir(),
+): Promise<{
+  child: ChildProcess;
+  stateDir: string;
+  status: DaemonStatus;
+  output: () => string;
+  stop: () => Promise<void>;
+}> {
   let output = '';
-  const child = spawn(process.execPath, [CLI, 'serve', '--state-dir', stateDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'serve', '--state-dir', stateDir, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const client = new ControlClient(stateDir);
@@ -50,14 +63,24 @@ export async function spawnServe(args: string[], stateDir = tempDir()): Promise<
 
 /** Runs the CLI to completion. */
 export function cli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Same as cli() but asynchronous, for concurrency tests. */
-export function cliAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export function cliAsync(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -11,7 +11,9 @@ export const ROOT = (() => {
 
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
 /** The project's shared/ folder (test data such as Traefik's schemas): beside the checkout, as in CI. */
-export const SHARED = process.env.CHS_SHARED_DIR ? path.resolve(process.env.CHS_SHARED_DIR) : path.resolve(ROOT, '..', 'shared');
+export const SHARED = process.env.CHS_SHARED_DIR
+  ? path.resolve(process.env.CHS_SHARED_DIR)
+  : path.resolve(ROOT, '..', 'shared');
 
 export function tempDir(prefix = 'chs-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));

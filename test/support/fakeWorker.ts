@@ -11,7 +11,10 @@ const delay = Number(process.env.FAKE_WORKER_DELAY_MS ?? 0);
 process.on('message', (msg: { t: string; seq?: number; routes?: Array<{ record: { host: string } }> }) => {
   if (msg.seq === undefined) return;
   const apply = () => {
-    fs.appendFileSync(logFile, `${JSON.stringify({ t: msg.t, seq: msg.seq, hosts: msg.routes?.map((r) => r.record.host) })}\n`);
+    fs.appendFileSync(
+      logFile,
+      `${JSON.stringify({ t: msg.t, seq: msg.seq, hosts: msg.routes?.map((r) => r.record.host) })}\n`,
+    );
     process.send!({ t: 'ack', seq: msg.seq });
   };
   if (msg.t === 'init' || !delay) apply();

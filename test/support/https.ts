@@ -17,7 +17,15 @@ export interface FetchResult {
  * An HTTPS/1.1 request to 127.0.0.1:port for `host`, verified against `ca` — the way a browser
  * that trusts our CA would connect. Never disables verification.
  */
-export function httpsGet(opts: { host: string; port: number; ca: string | string[]; path?: string; headers?: Record<string, string>; method?: string; agent?: https.Agent | false }): Promise<FetchResult> {
+export function httpsGet(opts: {
+  host: string;
+  port: number;
+  ca: string | string[];
+  path?: string;
+  headers?: Record<string, string>;
+  method?: string;
+  agent?: https.Agent | false;
+}): Promise<FetchResult> {
   return new Promise((resolve, reject) => {
     const req = https.request(
       {
@@ -38,7 +46,9 @@ export function httpsGet(opts: { host: string; port: number; ca: string | string
         const localPort = socket.localPort;
         res.setEncoding('utf8');
         res.on('data', (d) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, alpn, peerCertificate, localPort }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, alpn, peerCertificate, localPort }),
+        );
       },
     );
     req.on('error', reject);
@@ -47,11 +57,20 @@ export function httpsGet(opts: { host: string; port: number; ca: string | string
 }
 
 /** An HTTP/2 request (ALPN h2), verified against `ca`. */
-export function h2Get(opts: { host: string; port: number; ca: string | string[]; path?: string }): Promise<FetchResult> {
+export function h2Get(opts: {
+  host: string;
+  port: number;
+  ca: string | string[];
+  path?: string;
+}): Promise<FetchResult> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(`https://127.0.0.1:${opts.port}`, { ca: opts.ca, servername: opts.host });
     session.on('error', reject);
-    const req = session.request({ ':path': opts.path ?? '/', ':method': 'GET', ':authority': `${opts.host}:${opts.port}` });
+    const req = session.request({
+      ':path': opts.path ?? '/',
+      ':method': 'GET',
+      ':authority': `${opts.host}:${opts.port}`,
+    });
     let body = '';
     let headers: http2.IncomingHttpHeaders = {};
     req.setEncoding('utf8');
@@ -68,7 +87,11 @@ export function h2Get(opts: { host: string; port: number; ca: string | string[];
 }
 
 /** A plain-HTTP GET to 127.0.0.1:port for `host` (the HTTP listener: redirects, ACME, pending pages). */
-export function plainGet(port: number, host: string, path: string): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+export function plainGet(
+  port: number,
+  host: string,
+  path: string,
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     http
       .get({ host: '127.0.0.1', port, path, headers: { host }, agent: false }, (res) => {

@@ -17,7 +17,12 @@ export interface RawConnection {
   closed: Promise<string>;
 }
 
-export async function rawTls(daemon: Daemon, host: string, ca: string, alpn: string[] = ['http/1.1']): Promise<RawConnection> {
+export async function rawTls(
+  daemon: Daemon,
+  host: string,
+  ca: string,
+  alpn: string[] = ['http/1.1'],
+): Promise<RawConnection> {
   const port = daemon.httpsPort;
   const socket = tls.connect({ host: '127.0.0.1', port, servername: host, ca, ALPNProtocols: alpn });
   await new Promise<void>((resolve, reject) => {
@@ -39,7 +44,12 @@ export async function rawTls(daemon: Daemon, host: string, ca: string, alpn: str
  * Sends `request` on a new verified connection and returns the first response (complete by its
  * Content-Length, or whatever came before the server closed), then closes the connection.
  */
-export async function rawExchange(daemon: Daemon, host: string, ca: string, request: string): Promise<{ response: string; owner: number | undefined }> {
+export async function rawExchange(
+  daemon: Daemon,
+  host: string,
+  ca: string,
+  request: string,
+): Promise<{ response: string; owner: number | undefined }> {
   const conn = await rawTls(daemon, host, ca);
   conn.socket.write(request, 'latin1');
   const response = await new Promise<string>((resolve) => {
@@ -63,7 +73,9 @@ export async function rawExchange(daemon: Daemon, host: string, ca: string, requ
 }
 
 /** A plain TCP connection to the HTTPS port that never starts TLS. */
-export async function rawTcp(daemon: Daemon): Promise<{ socket: net.Socket; closed: Promise<void>; localPort: number }> {
+export async function rawTcp(
+  daemon: Daemon,
+): Promise<{ socket: net.Socket; closed: Promise<void>; localPort: number }> {
   const socket = net.connect(daemon.httpsPort, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);

@@ -1,6 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HttpKind, ROUTER, SERVICE, httpKey, httpNames, isRoutingKey, isTcpUdpKey, isV1Label, parseHttpKey, parseV1RoutingKey, routerKey, serviceKey, splitV1Key, v1Key } from '../../proxy-core/src/traefik/labelKeys';
+import {
+  HttpKind,
+  ROUTER,
+  SERVICE,
+  httpKey,
+  httpNames,
+  isRoutingKey,
+  isTcpUdpKey,
+  isV1Label,
+  parseHttpKey,
+  parseV1RoutingKey,
+  routerKey,
+  serviceKey,
+  splitV1Key,
+  v1Key,
+} from '../../proxy-core/src/traefik/labelKeys';
 
 describe('traefik label keys: v3', () => {
   it('build and parse round trip', () => {
@@ -25,12 +40,21 @@ describe('traefik label keys: v3', () => {
 
   it('parsing is case-sensitive unless asked (the reader is, compose edits are not)', () => {
     assert.equal(parseHttpKey('traefik.HTTP.routers.web.rule'), undefined);
-    assert.deepEqual(parseHttpKey('traefik.HTTP.Routers.Web.Rule', true), { kind: 'routers', name: 'Web', option: 'Rule' });
+    assert.deepEqual(parseHttpKey('traefik.HTTP.Routers.Web.Rule', true), {
+      kind: 'routers',
+      name: 'Web',
+      option: 'Rule',
+    });
     assert.equal(parseHttpKey('traefik.http.routers.web'), undefined);
   });
 
   it('names in use, by kind', () => {
-    const keys = [routerKey('a', ROUTER.rule), routerKey('a', ROUTER.entrypoints), serviceKey('s', SERVICE.port), routerKey('b', ROUTER.rule)];
+    const keys = [
+      routerKey('a', ROUTER.rule),
+      routerKey('a', ROUTER.entrypoints),
+      serviceKey('s', SERVICE.port),
+      routerKey('b', ROUTER.rule),
+    ];
     assert.deepEqual(httpNames(keys, 'routers'), ['a', 'b']);
     assert.deepEqual(httpNames(keys, 'services'), ['s']);
   });
@@ -55,14 +79,42 @@ describe('traefik label keys: v1', () => {
   });
 
   it('v1 and v3 words are never segments', () => {
-    for (const word of ['http', 'tcp', 'udp', 'docker', 'frontend', 'backend', 'enable', 'port', 'protocol', 'weight', 'tags', 'domain']) {
+    for (const word of [
+      'http',
+      'tcp',
+      'udp',
+      'docker',
+      'frontend',
+      'backend',
+      'enable',
+      'port',
+      'protocol',
+      'weight',
+      'tags',
+      'domain',
+    ]) {
       assert.equal(parseV1RoutingKey(`traefik.${word}.port`), undefined, word);
     }
   });
 
   it('v1 labels are told from the ones v3 reads the same way', () => {
-    for (const key of ['traefik.frontend.rule', 'traefik.port', 'traefik.backend', 'traefik.admin.frontend.rule', 'Traefik.Frontend.Rule']) assert.ok(isV1Label(key), key);
-    for (const key of ['traefik.enable', 'traefik.docker.network', routerKey('r', ROUTER.rule), 'traefik.tcp.routers.r.rule', 'traefik.tls.options.x', 'other.label']) assert.ok(!isV1Label(key), key);
+    for (const key of [
+      'traefik.frontend.rule',
+      'traefik.port',
+      'traefik.backend',
+      'traefik.admin.frontend.rule',
+      'Traefik.Frontend.Rule',
+    ])
+      assert.ok(isV1Label(key), key);
+    for (const key of [
+      'traefik.enable',
+      'traefik.docker.network',
+      routerKey('r', ROUTER.rule),
+      'traefik.tcp.routers.r.rule',
+      'traefik.tls.options.x',
+      'other.label',
+    ])
+      assert.ok(!isV1Label(key), key);
   });
 
   it('split into segment and rest, round trip with v1Key', () => {

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RuleNode, hostsOfRule, hostsOfV1Rule, hostsRule, matcher, parseRule, printRule, translateV1Rule } from '../../proxy-core/src/traefik/rules';
+import {
+  RuleNode,
+  hostsOfRule,
+  hostsOfV1Rule,
+  hostsRule,
+  matcher,
+  parseRule,
+  printRule,
+  translateV1Rule,
+} from '../../proxy-core/src/traefik/rules';
 
 describe('traefik rules: the v3 grammar', () => {
   // Printed as the generators write them: backticks, ", " between values, parentheses only where needed.
@@ -26,13 +35,19 @@ describe('traefik rules: the v3 grammar', () => {
   }
 
   it('nested groups of the same kind keep their structure through print and parse', () => {
-    const nested: RuleNode = { kind: 'or', items: [{ kind: 'or', items: [matcher('Host', 'a'), matcher('Host', 'b')] }, matcher('Host', 'c')] };
+    const nested: RuleNode = {
+      kind: 'or',
+      items: [{ kind: 'or', items: [matcher('Host', 'a'), matcher('Host', 'b')] }, matcher('Host', 'c')],
+    };
     assert.equal(printRule(nested), '(Host(`a`) || Host(`b`)) || Host(`c`)');
     assert.deepEqual(parseRule(printRule(nested)), nested);
   });
 
   it('reads what people write: double quotes, no spaces, v2 lists; values are trimmed', () => {
-    assert.deepEqual(parseRule('Host("a")||Host( ` b ` )'), { kind: 'or', items: [matcher('Host', 'a'), matcher('Host', 'b')] });
+    assert.deepEqual(parseRule('Host("a")||Host( ` b ` )'), {
+      kind: 'or',
+      items: [matcher('Host', 'a'), matcher('Host', 'b')],
+    });
     assert.equal(printRule(parseRule('Host("a","b")')), 'Host(`a`, `b`)');
   });
 
@@ -82,7 +97,10 @@ describe('traefik rules: v1 → v3', () => {
     it(`rule ${v1} → ${v3}`, () => {
       const t = translateV1Rule(v1, 'r');
       assert.equal(t.rule, v3);
-      assert.deepEqual(t.middlewares.map(([m]) => m), middlewares);
+      assert.deepEqual(
+        t.middlewares.map(([m]) => m),
+        middlewares,
+      );
       assert.deepEqual(t.problems, []);
       // What the migration writes, the label reader parses.
       if (v3) assert.equal(printRule(parseRule(v3)), v3);
@@ -94,8 +112,13 @@ describe('traefik rules: v1 → v3', () => {
   });
 
   it('a part without a colon, or a matcher without a value, is reported', () => {
-    assert.deepEqual(translateV1Rule('Host:a.com;nonsense', 'r').problems, ['"nonsense" is not a v1 matcher (Name:value)']);
-    assert.deepEqual(translateV1Rule('Host:', 'r'), { middlewares: [], problems: ['the v1 matcher "Host" has no value'] });
+    assert.deepEqual(translateV1Rule('Host:a.com;nonsense', 'r').problems, [
+      '"nonsense" is not a v1 matcher (Name:value)',
+    ]);
+    assert.deepEqual(translateV1Rule('Host:', 'r'), {
+      middlewares: [],
+      problems: ['the v1 matcher "Host" has no value'],
+    });
   });
 
   it('the hosts the label reader finds in a v1 rule are the hosts of its v3 translation', () => {

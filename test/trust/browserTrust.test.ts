@@ -45,7 +45,10 @@ describe('trust in a real browser (headless Chromium, fresh NSS database)', { sk
 
     const trust = cli(['ca', 'trust', '--nss-db', nssDb, '--no-system', '--state-dir', serve.stateDir], cliEnv(home));
     assert.equal(trust.code, 0, trust.stdout + trust.stderr);
-    assert.match(trust.stdout, /certutil -A -d sql:\S+ -t C,, -n container-https-local-ca-[0-9a-f]{12} -i \S+root\.pem/);
+    assert.match(
+      trust.stdout,
+      /certutil -A -d sql:\S+ -t C,, -n container-https-local-ca-[0-9a-f]{12} -i \S+root\.pem/,
+    );
     assert.match(trust.stdout, /trusted\s+NSS: .*\n.*trust flags C,,/);
     assert.match(trust.stdout, /export NODE_EXTRA_CA_CERTS=\S+root\.pem/);
 
@@ -73,7 +76,11 @@ describe('trust in a real browser (headless Chromium, fresh NSS database)', { sk
     const evilServer = await startTlsServer(evil.cert, evil.key, 'evil');
     const goodServer = await startTlsServer(good.cert, good.key, 'good');
     const netLog = path.join(tempDir('chs-netlog-'), 'net.json');
-    const browser = await launchChromium(home, ['--host-resolver-rules=MAP evil.example.com 127.0.0.1', `--log-net-log=${netLog}`, '--net-log-capture-mode=Default']);
+    const browser = await launchChromium(home, [
+      '--host-resolver-rules=MAP evil.example.com 127.0.0.1',
+      `--log-net-log=${netLog}`,
+      '--net-log-capture-mode=Default',
+    ]);
     try {
       // Control: the same signing path for a permitted name is accepted, so the rejection below is
       // about the name, not about how the test signed.
@@ -116,7 +123,12 @@ describe('trust in a real browser (headless Chromium, fresh NSS database)', { sk
     const trust = cli(['ca', 'trust', '--no-system', '--state-dir', serve.stateDir], cliEnv(home));
     assert.equal(trust.code, 0, trust.stdout + trust.stderr);
     const db = path.join(home, '.pki', 'nssdb');
-    assert.match(trust.stdout, new RegExp(`\\$ mkdir -p -m 0700 ${db}\n\\$ certutil -N --empty-password -d sql:${db}\n\\$ certutil -A -d sql:${db} -t C,,`));
+    assert.match(
+      trust.stdout,
+      new RegExp(
+        `\\$ mkdir -p -m 0700 ${db}\n\\$ certutil -N --empty-password -d sql:${db}\n\\$ certutil -A -d sql:${db} -t C,,`,
+      ),
+    );
     const browser = await launchChromium(home);
     try {
       const r = await browser.load(`https://app.localhost:${port}/`);

@@ -44,7 +44,10 @@ describe('control API: GET /v1/ca, POST /v1/ca/check and the ca event', { skip }
       const trust = cli(['ca', 'trust', '--nss-db', nssDb, '--no-system', '--state-dir', serve.stateDir], cliEnv(home));
       assert.equal(trust.code, 0, trust.stdout + trust.stderr);
       const trusted = await until('a ca event with trusted: true', () => events.find((e) => e.trusted), 10_000);
-      assert.deepEqual(trusted.added.map((a) => [a.id, a.kind]), [[`nss:${nssDb}`, 'nss']]);
+      assert.deepEqual(
+        trusted.added.map((a) => [a.id, a.kind]),
+        [[`nss:${nssDb}`, 'nss']],
+      );
       const byId = Object.fromEntries(trusted.lastCheck!.stores.map((s) => [s.id, s.result]));
       assert.deepEqual(byId, { system: 'not-trusted', [`nss:${nssDb}`]: 'trusted' });
 
@@ -54,7 +57,13 @@ describe('control API: GET /v1/ca, POST /v1/ca/check and the ca event', { skip }
       assert.match(checked.lastCheck!.stores.find((s) => s.id === 'system')!.detail, /\(the running proxy\)/);
 
       // Someone removes the entry behind our back: a re-check notices.
-      execFileSync('certutil', ['-D', '-d', `sql:${nssDb}`, '-n', trusted.lastCheck!.stores.find((s) => s.kind === 'nss')!.detail.split(' ')[0]]);
+      execFileSync('certutil', [
+        '-D',
+        '-d',
+        `sql:${nssDb}`,
+        '-n',
+        trusted.lastCheck!.stores.find((s) => s.kind === 'nss')!.detail.split(' ')[0],
+      ]);
       const recheck = await client.request<CaStatus>('POST', '/v1/ca/check');
       assert.equal(recheck.trusted, false);
       assert.equal(recheck.lastCheck!.stores.find((s) => s.kind === 'nss')!.result, 'not-trusted');
@@ -82,10 +91,16 @@ describe('ca CLI without a running proxy', { skip }, () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /Created the local CA/);
     assert.match(r.stdout, /certutil -A -d sql:\S+ -t C,, -n container-https-local-ca-[0-9a-f]{12} -i \S+/);
-    assert.match(r.stdout, /install -m 0644 \S+root\.pem \/usr\/local\/share\/ca-certificates\/container-https-[0-9a-f]{12}\.crt/);
+    assert.match(
+      r.stdout,
+      /install -m 0644 \S+root\.pem \/usr\/local\/share\/ca-certificates\/container-https-[0-9a-f]{12}\.crt/,
+    );
     assert.match(r.stdout, /\(dry run: nothing was changed\)/);
     assert.equal(fs.existsSync(path.join(stateDir, 'ca', 'trust.json')), false);
-    assert.doesNotMatch(execFileSync('certutil', ['-L', '-d', `sql:${nssDb}`], { encoding: 'utf8' }), /container-https/);
+    assert.doesNotMatch(
+      execFileSync('certutil', ['-L', '-d', `sql:${nssDb}`], { encoding: 'utf8' }),
+      /container-https/,
+    );
   });
 
   test('--dry-run --json: the plan as data, for the editor to show before running it', () => {
@@ -95,7 +110,10 @@ describe('ca CLI without a running proxy', { skip }, () => {
     assert.equal(r.code, 0, r.stderr);
     const plan = JSON.parse(r.stdout);
     assert.equal(plan.caFile, path.join(stateDir, 'ca', 'root.pem'));
-    assert.deepEqual(plan.targets.map((t: { kind: string }) => t.kind), ['system', 'nss']);
+    assert.deepEqual(
+      plan.targets.map((t: { kind: string }) => t.kind),
+      ['system', 'nss'],
+    );
     assert.equal(plan.targets[0].commands[0].admin, true);
     assert.deepEqual(plan.targets[1].commands[0].argv.slice(0, 5), ['certutil', '-A', '-d', `sql:${nssDb}`, '-t']);
     assert.equal(plan.nodeExtraCaCerts, `export NODE_EXTRA_CA_CERTS=${plan.caFile}`);
@@ -112,7 +130,10 @@ describe('ca CLI without a running proxy', { skip }, () => {
     assert.equal(env.stdout, `export NODE_EXTRA_CA_CERTS=${path.join(stateDir, 'ca', 'root.pem')}\n`);
     const check = cli(['ca', 'check', '--json', '--state-dir', stateDir]);
     assert.equal(check.code, 0, check.stderr);
-    assert.deepEqual(JSON.parse(check.stdout).stores.map((s: { result: string }) => s.result), ['not-trusted', 'trusted']);
+    assert.deepEqual(
+      JSON.parse(check.stdout).stores.map((s: { result: string }) => s.result),
+      ['not-trusted', 'trusted'],
+    );
     const untrust = cli(['ca', 'untrust', '--state-dir', stateDir], cliEnv(home));
     assert.equal(untrust.code, 0, untrust.stdout + untrust.stderr);
   });
@@ -120,6 +141,9 @@ describe('ca CLI without a running proxy', { skip }, () => {
   test('a missing --nss-db says how to create one', () => {
     const r = cli(['ca', 'trust', '--nss-db', '/nonexistent/nssdb', '--state-dir', tempDir()]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /--nss-db \/nonexistent\/nssdb does not exist\. Create an empty database with: certutil -N --empty-password -d sql:\/nonexistent\/nssdb/);
+    assert.match(
+      r.stderr,
+      /--nss-db \/nonexistent\/nssdb does not exist\. Create an empty database with: certutil -N --empty-password -d sql:\/nonexistent\/nssdb/,
+    );
   });
 });

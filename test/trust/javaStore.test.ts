@@ -15,8 +15,16 @@ function findKeytool(): string | undefined {
   return r.status === 0 && file && fs.existsSync(file) ? file : undefined;
 }
 const keytool = findKeytool();
-const cacerts = keytool && [path.join(path.dirname(path.dirname(keytool)), 'lib', 'security', 'cacerts'), '/etc/ssl/certs/java/cacerts'].find((f) => fs.existsSync(f));
-const skip = !keytool ? 'no keytool (install a JDK, e.g. apt-get install default-jdk-headless)' : !cacerts ? 'no cacerts keystore next to keytool' : undefined;
+const cacerts =
+  keytool &&
+  [path.join(path.dirname(path.dirname(keytool)), 'lib', 'security', 'cacerts'), '/etc/ssl/certs/java/cacerts'].find(
+    (f) => fs.existsSync(f),
+  );
+const skip = !keytool
+  ? 'no keytool (install a JDK, e.g. apt-get install default-jdk-headless)'
+  : !cacerts
+    ? 'no cacerts keystore next to keytool'
+    : undefined;
 
 describe('Java keystore ($JAVA_HOME) with the real keytool', { skip }, () => {
   test('ca trust --java imports into $JAVA_HOME cacerts and verifies; untrust deletes exactly that alias', () => {
@@ -26,23 +34,39 @@ describe('Java keystore ($JAVA_HOME) with the real keytool', { skip }, () => {
     fs.symlinkSync(keytool!, path.join(javaHome, 'bin', 'keytool'));
     const keystore = path.join(javaHome, 'lib', 'security', 'cacerts');
     fs.copyFileSync(cacerts!, keystore);
-    const countBefore = execFileSync(keytool!, ['-list', '-keystore', keystore, '-storepass', 'changeit'], { encoding: 'utf8' }).match(/trustedCertEntry/g)?.length ?? 0;
+    const countBefore =
+      execFileSync(keytool!, ['-list', '-keystore', keystore, '-storepass', 'changeit'], { encoding: 'utf8' }).match(
+        /trustedCertEntry/g,
+      )?.length ?? 0;
 
     const stateDir = tempDir();
     const env = { ...cliEnv(tempDir('chs-home-')), JAVA_HOME: javaHome };
     const trust = cli(['ca', 'trust', '--java', '--state-dir', stateDir], env);
     assert.equal(trust.code, 0, trust.stdout + trust.stderr);
-    assert.match(trust.stdout, new RegExp(`\\$ ${javaHome}/bin/keytool -importcert -noprompt -trustcacerts -alias (container-https-local-ca-[0-9a-f]{12}) -file \\S+root\\.pem -keystore ${keystore} -storepass changeit\\n`));
+    assert.match(
+      trust.stdout,
+      new RegExp(
+        `\\$ ${javaHome}/bin/keytool -importcert -noprompt -trustcacerts -alias (container-https-local-ca-[0-9a-f]{12}) -file \\S+root\\.pem -keystore ${keystore} -storepass changeit\\n`,
+      ),
+    );
     assert.match(trust.stdout, /trusted\s+Java keystore/);
     const alias = /-alias (\S+)/.exec(trust.stdout)![1];
-    const listed = spawnSync(keytool!, ['-list', '-alias', alias, '-keystore', keystore, '-storepass', 'changeit'], { encoding: 'utf8' });
+    const listed = spawnSync(keytool!, ['-list', '-alias', alias, '-keystore', keystore, '-storepass', 'changeit'], {
+      encoding: 'utf8',
+    });
     assert.equal(listed.status, 0, listed.stdout + listed.stderr);
 
     const untrust = cli(['ca', 'untrust', '--state-dir', stateDir], env);
     assert.equal(untrust.code, 0, untrust.stdout + untrust.stderr);
     assert.match(untrust.stdout, new RegExp(`\\$ ${javaHome}/bin/keytool -delete -noprompt -alias ${alias} `));
-    assert.notEqual(spawnSync(keytool!, ['-list', '-alias', alias, '-keystore', keystore, '-storepass', 'changeit']).status, 0);
-    const countAfter = execFileSync(keytool!, ['-list', '-keystore', keystore, '-storepass', 'changeit'], { encoding: 'utf8' }).match(/trustedCertEntry/g)?.length ?? 0;
+    assert.notEqual(
+      spawnSync(keytool!, ['-list', '-alias', alias, '-keystore', keystore, '-storepass', 'changeit']).status,
+      0,
+    );
+    const countAfter =
+      execFileSync(keytool!, ['-list', '-keystore', keystore, '-storepass', 'changeit'], { encoding: 'utf8' }).match(
+        /trustedCertEntry/g,
+      )?.length ?? 0;
     assert.equal(countAfter, countBefore, 'untrust removed our alias and nothing else');
   });
 });

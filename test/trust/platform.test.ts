@@ -22,7 +22,8 @@ describe('platform detection', () => {
     [['opensuse-tumbleweed', 'opensuse', 'suse'], 'suse'],
     [['alpine'], 'unknown'],
   ];
-  for (const [ids, family] of families) test(`${ids.join(' ')} → ${family}`, () => assert.equal(linuxFamily(ids), family));
+  for (const [ids, family] of families)
+    test(`${ids.join(' ')} → ${family}`, () => assert.equal(linuxFamily(ids), family));
 
   test('WSL from /proc/version or the environment', () => {
     assert.equal(isWsl('Linux version 5.15.153.1-microsoft-standard-WSL2 (root@1234)', {}), true);
@@ -59,13 +60,20 @@ describe('NSS database discovery', () => {
 
   test('Chrome/Chromium installed but never started: ~/.pki/nssdb is planned for creation', () => {
     const home = tempDir('chs-nsshome-');
-    assert.deepEqual(findNssDbs({ os: 'linux', home, tools: { chromium: true } }), [{ dir: path.join(home, '.pki', 'nssdb'), owner: 'Chrome/Chromium', format: 'sql', create: true }]);
+    assert.deepEqual(findNssDbs({ os: 'linux', home, tools: { chromium: true } }), [
+      { dir: path.join(home, '.pki', 'nssdb'), owner: 'Chrome/Chromium', format: 'sql', create: true },
+    ]);
     assert.deepEqual(findNssDbs({ os: 'linux', home, tools: {} }), [], 'no Chrome-family browser: nothing to create');
   });
 
   test('Firefox profile roots on macOS and Windows', () => {
-    assert.deepEqual(firefoxProfileRoots({ os: 'darwin', home: '/Users/ann' }), ['/Users/ann/Library/Application Support/Firefox/Profiles']);
-    assert.deepEqual(firefoxProfileRoots({ os: 'win32', home: 'C:\\Users\\ann' }, { APPDATA: 'C:\\Users\\ann\\AppData\\Roaming' }), [path.join('C:\\Users\\ann\\AppData\\Roaming', 'Mozilla', 'Firefox', 'Profiles')]);
+    assert.deepEqual(firefoxProfileRoots({ os: 'darwin', home: '/Users/ann' }), [
+      '/Users/ann/Library/Application Support/Firefox/Profiles',
+    ]);
+    assert.deepEqual(
+      firefoxProfileRoots({ os: 'win32', home: 'C:\\Users\\ann' }, { APPDATA: 'C:\\Users\\ann\\AppData\\Roaming' }),
+      [path.join('C:\\Users\\ann\\AppData\\Roaming', 'Mozilla', 'Firefox', 'Profiles')],
+    );
   });
 
   test('--nss-db accepts sql:DIR and a plain DIR', () => {

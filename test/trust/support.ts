@@ -10,7 +10,16 @@ import { tempDir } from '../support/env';
 export const CHROMIUM = process.env.CHS_CHROMIUM || '/usr/bin/chromium';
 
 /** The flags the issue prescribes; note: no --ignore-certificate-errors, ever. */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** A fresh HOME with an empty NSS database where Chromium on Linux looks (~/.pki/nssdb). */
 export function freshNssHome(): { home: string; nssDb: string } {
@@ -33,7 +42,10 @@ export interface LoadResult {
 }
 
 /** Headless Chromium reading the NSS database of `home`, with a fresh profile. */
-export async function launchChromium(home: string, extraArgs: string[] = []): Promise<{ context: BrowserContext; load: (url: string) => Promise<LoadResult>; close: () => Promise<void> }> {
+export async function launchChromium(
+  home: string,
+  extraArgs: string[] = [],
+): Promise<{ context: BrowserContext; load: (url: string) => Promise<LoadResult>; close: () => Promise<void> }> {
   const userDataDir = tempDir('chs-chromium-profile-');
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -55,7 +67,13 @@ export async function launchChromium(home: string, extraArgs: string[] = []): Pr
       const body = await page.textContent('body');
       // The state event follows the navigation; wait for it rather than sleeping a fixed time.
       for (let i = 0; i < 50 && !securityState; i++) await new Promise((r) => setTimeout(r, 50));
-      return { ok: true, status: res?.status(), body: body ?? '', securityState, securityDetails: await res?.securityDetails() };
+      return {
+        ok: true,
+        status: res?.status(),
+        body: body ?? '',
+        securityState,
+        securityDetails: await res?.securityDetails(),
+      };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       return { ok: false, error: /net::[A-Z_]+/.exec(message)?.[0] ?? message.split('\n')[0], securityState };
@@ -81,7 +99,10 @@ export async function signLeafWithCaKey(stateDir: string, host: string): Promise
     algorithm: 'sha256',
     notBeforeDate: new Date(Date.now() - 60_000),
     notAfterDate: new Date(Date.now() + 30 * 24 * 3600 * 1000),
-    ca: { key: fs.readFileSync(path.join(stateDir, 'ca', 'root.key'), 'utf8'), cert: fs.readFileSync(path.join(stateDir, 'ca', 'root.pem'), 'utf8') },
+    ca: {
+      key: fs.readFileSync(path.join(stateDir, 'ca', 'root.key'), 'utf8'),
+      cert: fs.readFileSync(path.join(stateDir, 'ca', 'root.pem'), 'utf8'),
+    },
     extensions: [
       { name: 'basicConstraints', cA: false, critical: true },
       { name: 'keyUsage', digitalSignature: true, critical: true },
@@ -93,7 +114,11 @@ export async function signLeafWithCaKey(stateDir: string, host: string): Promise
 }
 
 /** A small HTTPS server on loopback serving one certificate. */
-export async function startTlsServer(cert: string, key: string, body: string): Promise<{ port: number; close: () => Promise<void> }> {
+export async function startTlsServer(
+  cert: string,
+  key: string,
+  body: string,
+): Promise<{ port: number; close: () => Promise<void> }> {
   const server = https.createServer({ cert, key }, (_req, res) => res.end(body));
   server.on('tlsClientError', () => undefined);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -49,7 +49,14 @@ describe('system store on Debian: ca trust / ca untrust, verified with curl', { 
 
   after(async () => {
     // Belt and braces: whatever happened, leave no file of ours in the system store.
-    const leftovers = fs.readdirSync('/usr/local/share/ca-certificates').filter((f) => serve && f.startsWith('container-https-') && isOurs(path.join('/usr/local/share/ca-certificates', f), serve.stateDir));
+    const leftovers = fs
+      .readdirSync('/usr/local/share/ca-certificates')
+      .filter(
+        (f) =>
+          serve &&
+          f.startsWith('container-https-') &&
+          isOurs(path.join('/usr/local/share/ca-certificates', f), serve.stateDir),
+      );
     if (leftovers.length) {
       for (const f of leftovers) fs.rmSync(path.join('/usr/local/share/ca-certificates', f), { force: true });
       spawnSync('update-ca-certificates', [], { stdio: 'ignore' });
@@ -65,28 +72,46 @@ describe('system store on Debian: ca trust / ca untrust, verified with curl', { 
     try {
       const trust = cli(['ca', 'trust', '--system', '--state-dir', serve.stateDir], cliEnv(home));
       assert.equal(trust.code, 0, trust.stdout + trust.stderr);
-      assert.match(trust.stdout, /\$ install -m 0644 \S+root\.pem \/usr\/local\/share\/ca-certificates\/container-https-[0-9a-f]{12}\.crt\n/);
+      assert.match(
+        trust.stdout,
+        /\$ install -m 0644 \S+root\.pem \/usr\/local\/share\/ca-certificates\/container-https-[0-9a-f]{12}\.crt\n/,
+      );
       assert.match(trust.stdout, /\$ update-ca-certificates\n/);
-      assert.match(trust.stdout, /trusted\s+system store \(update-ca-certificates\)\n\s+TLS to localhost on 127\.0\.0\.1:\d+ \(the running proxy\) with \/etc\/ssl\/certs\/ca-certificates\.crt: verified/);
+      assert.match(
+        trust.stdout,
+        /trusted\s+system store \(update-ca-certificates\)\n\s+TLS to localhost on 127\.0\.0\.1:\d+ \(the running proxy\) with \/etc\/ssl\/certs\/ca-certificates\.crt: verified/,
+      );
 
       const after = await curl(url);
       assert.equal(after.code, 0, `curl should verify after trust: ${after.stderr}`);
       assert.match(after.stdout, /system-store-app/);
 
       // The daemon's view for the editor's status bar.
-      const status = await new ControlClient(serve.stateDir).request<{ trusted: boolean; added: Array<{ kind: string }> }>('GET', '/v1/ca');
+      const status = await new ControlClient(serve.stateDir).request<{
+        trusted: boolean;
+        added: Array<{ kind: string }>;
+      }>('GET', '/v1/ca');
       assert.equal(status.trusted, true);
-      assert.deepEqual(status.added.map((a) => a.kind), ['system']);
+      assert.deepEqual(
+        status.added.map((a) => a.kind),
+        ['system'],
+      );
     } finally {
       const untrust = cli(['ca', 'untrust', '--state-dir', serve.stateDir], cliEnv(home));
       assert.equal(untrust.code, 0, untrust.stdout + untrust.stderr);
-      assert.match(untrust.stdout, /\$ rm -f \/usr\/local\/share\/ca-certificates\/container-https-[0-9a-f]{12}\.crt\n/);
+      assert.match(
+        untrust.stdout,
+        /\$ rm -f \/usr\/local\/share\/ca-certificates\/container-https-[0-9a-f]{12}\.crt\n/,
+      );
       assert.match(untrust.stdout, /NOT trusted\s+system store/);
     }
 
     const afterUntrust = await curl(url);
     assert.equal(afterUntrust.code, 60, `curl should fail again after untrust: ${afterUntrust.stderr}`);
-    const status = await new ControlClient(serve.stateDir).request<{ trusted: boolean; added: unknown[] }>('GET', '/v1/ca');
+    const status = await new ControlClient(serve.stateDir).request<{ trusted: boolean; added: unknown[] }>(
+      'GET',
+      '/v1/ca',
+    );
     assert.equal(status.trusted, false);
     assert.deepEqual(status.added, []);
   });
@@ -94,7 +119,9 @@ describe('system store on Debian: ca trust / ca untrust, verified with curl', { 
 
 function isOurs(file: string, stateDir: string): boolean {
   try {
-    return fs.readFileSync(file, 'utf8').trim() === fs.readFileSync(path.join(stateDir, 'ca', 'root.pem'), 'utf8').trim();
+    return (
+      fs.readFileSync(file, 'utf8').trim() === fs.readFileSync(path.join(stateDir, 'ca', 'root.pem'), 'utf8').trim()
+    );
   } catch {
     return false;
   }

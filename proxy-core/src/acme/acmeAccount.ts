@@ -49,7 +49,8 @@ export class AcmeAccount {
     if (text === undefined) return undefined;
     try {
       const parsed = JSON.parse(text) as AccountFile;
-      if (typeof parsed.keyPem !== 'string' || !parsed.keyPem.includes('PRIVATE KEY')) throw new Error('no private key in it');
+      if (typeof parsed.keyPem !== 'string' || !parsed.keyPem.includes('PRIVATE KEY'))
+        throw new Error('no private key in it');
       acme.crypto.getPublicKey(parsed.keyPem);
       if (parsed.directory !== this.settings.directoryUrl) throw new Error(`it belongs to ${parsed.directory}`);
       this.data = parsed;
@@ -70,13 +71,19 @@ export class AcmeAccount {
   }
 
   /** A client bound to this account, creating the key and the account at the CA if needed. */
-  client(directory: AcmeDirectory, backoff: { backoffAttempts: number; backoffMin: number; backoffMax: number }): Promise<acme.Client> {
+  client(
+    directory: AcmeDirectory,
+    backoff: { backoffAttempts: number; backoffMin: number; backoffMax: number },
+  ): Promise<acme.Client> {
     const next = this.creating.then(() => this.clientNow(directory, backoff));
     this.creating = next.catch(() => undefined);
     return next;
   }
 
-  private async clientNow(directory: AcmeDirectory, backoff: { backoffAttempts: number; backoffMin: number; backoffMax: number }): Promise<acme.Client> {
+  private async clientNow(
+    directory: AcmeDirectory,
+    backoff: { backoffAttempts: number; backoffMin: number; backoffMax: number },
+  ): Promise<acme.Client> {
     const { directoryUrl, email, eab } = this.settings;
     const tos = directory.meta?.termsOfService;
     if (!this.data?.url) {
@@ -86,10 +93,17 @@ export class AcmeAccount {
         );
       }
       if (directory.meta?.externalAccountRequired && !eab) {
-        throw new AcmeIssueError(`The CA at ${directoryUrl} requires External Account Binding: pass the key id and HMAC key it gave you with --acme-eab-kid and --acme-eab-hmac.`);
+        throw new AcmeIssueError(
+          `The CA at ${directoryUrl} requires External Account Binding: pass the key id and HMAC key it gave you with --acme-eab-kid and --acme-eab-hmac.`,
+        );
       }
     }
-    this.data ??= { version: 1, directory: directoryUrl, keyPem: (await acme.crypto.createPrivateEcdsaKey('P-256')).toString(), createdAt: new Date().toISOString() };
+    this.data ??= {
+      version: 1,
+      directory: directoryUrl,
+      keyPem: (await acme.crypto.createPrivateEcdsaKey('P-256')).toString(),
+      createdAt: new Date().toISOString(),
+    };
     const client = new acme.Client({
       directoryUrl,
       accountKey: this.data.keyPem,

@@ -24,7 +24,10 @@ export class AcmeProblemError extends Error {
 
 /** The ACME server could not be reached at all (refused, DNS, TLS, timeout). */
 export class AcmeNetworkError extends Error {
-  constructor(message: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
     this.name = 'AcmeNetworkError';
   }
@@ -39,7 +42,10 @@ export function retryAfterMs(err: unknown): number | undefined {
 
 /** What the user sees when an order fails: a UserError that still carries Retry-After. */
 export class AcmeIssueError extends UserError {
-  constructor(message: string, readonly retryAfterMs?: number) {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
     super(message, 'EACME', 502);
   }
 }

@@ -38,7 +38,10 @@ function translate(err: unknown, config: InternalAxiosRequestConfig): unknown {
   const response = axiosErr.response;
   if (!response) {
     const code = (axiosErr.code ?? (err as NodeJS.ErrnoException).code) || undefined;
-    return new AcmeNetworkError(`could not reach the ACME server at ${origin(config.url)}: ${networkReason(err)}`, code);
+    return new AcmeNetworkError(
+      `could not reach the ACME server at ${origin(config.url)}: ${networkReason(err)}`,
+      code,
+    );
   }
   // acme-client's validateStatus rejects every response so its interceptor sees them all;
   // successes and bad nonces (which it retries itself) go back untouched.
@@ -60,7 +63,8 @@ interface Problem {
 
 function parseProblem(data: unknown): Problem | undefined {
   try {
-    const obj = typeof data === 'string' ? JSON.parse(data) : Buffer.isBuffer(data) ? JSON.parse(data.toString('utf8')) : data;
+    const obj =
+      typeof data === 'string' ? JSON.parse(data) : Buffer.isBuffer(data) ? JSON.parse(data.toString('utf8')) : data;
     return obj && typeof obj === 'object' && ('type' in obj || 'detail' in obj) ? (obj as Problem) : undefined;
   } catch {
     return undefined;
@@ -68,7 +72,9 @@ function parseProblem(data: unknown): Problem | undefined {
 }
 
 function problemText(p: Problem): string {
-  const sub = (p.subproblems ?? []).map((s) => `${s.identifier?.value ? `${s.identifier.value}: ` : ''}${s.detail ?? s.type}`);
+  const sub = (p.subproblems ?? []).map(
+    (s) => `${s.identifier?.value ? `${s.identifier.value}: ` : ''}${s.detail ?? s.type}`,
+  );
   const base = p.detail || p.type || 'unknown problem';
   return sub.length && !sub.every((s) => base.includes(s)) ? `${base} (${sub.join('; ')})` : base;
 }

@@ -63,7 +63,9 @@ export class AcmeOrderIssuer implements AcmeIssuer {
       const ms = Date.now() - started;
       this.timings.push({ host, ms, at: new Date().toISOString() });
       if (this.timings.length > 50) this.timings.shift();
-      this.opts.log(`ACME: certificate for ${host} from ${this.caName} in ${ms} ms by ${this.opts.challenge}, valid until ${cert.meta.notAfter}, renewal planned ${cert.meta.renewAt}`);
+      this.opts.log(
+        `ACME: certificate for ${host} from ${this.caName} in ${ms} ms by ${this.opts.challenge}, valid until ${cert.meta.notAfter}, renewal planned ${cert.meta.renewAt}`,
+      );
       return cert;
     } catch (err) {
       throw this.userFacing(err, host);
@@ -108,7 +110,9 @@ export class AcmeOrderIssuer implements AcmeIssuer {
         detail: `ARI window ${info.start.toISOString()} – ${info.end.toISOString()}${info.explanationURL ? ` (${info.explanationURL})` : ''}`,
       };
     } catch (err) {
-      this.opts.log(`ACME: renewal information for ${cert.meta.host} unavailable (${(err as Error).message}); using one third of the lifetime`);
+      this.opts.log(
+        `ACME: renewal information for ${cert.meta.host} unavailable (${(err as Error).message}); using one third of the lifetime`,
+      );
       return { ...fallback, recheckAt: new Date(now.getTime() + 3600_000) };
     }
   }
@@ -127,7 +131,10 @@ export class AcmeOrderIssuer implements AcmeIssuer {
     const { account, store, challenges, challenge: type } = this.opts;
     let client = await account.client(directory, POLL);
     const previous = store.get(host);
-    const replaces = directory.renewalInfo && previous?.meta.issuer === 'acme' && previous.meta.directory === this.opts.directoryUrl ? safeCertId(previous.certPem) : undefined;
+    const replaces =
+      directory.renewalInfo && previous?.meta.issuer === 'acme' && previous.meta.directory === this.opts.directoryUrl
+        ? safeCertId(previous.certPem)
+        : undefined;
     const request = { identifiers: [{ type: 'dns' as const, value: host }], ...(replaces ? { replaces } : {}) };
     let order: acme.Order;
     try {
@@ -144,7 +151,9 @@ export class AcmeOrderIssuer implements AcmeIssuer {
       const challenge = authz.challenges.find((c) => c.type === type);
       if (!challenge) {
         const offered = authz.challenges.map((c) => c.type).join(', ') || 'none';
-        throw new AcmeIssueError(`${this.caName} offers no ${type} challenge for ${authz.identifier.value} (offered: ${offered}); choose one of those with --acme-challenge.`);
+        throw new AcmeIssueError(
+          `${this.caName} offers no ${type} challenge for ${authz.identifier.value} (offered: ${offered}); choose one of those with --acme-challenge.`,
+        );
       }
       const keyAuthorization = await client.getChallengeKeyAuthorization(challenge);
       const withdraw = await challenges.present(type, authz, keyAuthorization, challenge.token);
@@ -152,7 +161,10 @@ export class AcmeOrderIssuer implements AcmeIssuer {
         await client.completeChallenge(challenge);
         await client.waitForValidStatus(challenge);
       } catch (err) {
-        throw new AcmeIssueError(`${this.caName} could not validate ${authz.identifier.value} by ${type}: ${describeAcmeFailure(err, this.opts.directoryUrl)}${hint(type)}`, retryAfterMs(err));
+        throw new AcmeIssueError(
+          `${this.caName} could not validate ${authz.identifier.value} by ${type}: ${describeAcmeFailure(err, this.opts.directoryUrl)}${hint(type)}`,
+          retryAfterMs(err),
+        );
       } finally {
         await withdraw();
       }
@@ -163,15 +175,25 @@ export class AcmeOrderIssuer implements AcmeIssuer {
     const chain = await client.getCertificate(finalized);
     const meta = describe(host, chain, 'acme');
     const plan = lifetimePlan(meta.notBefore, meta.notAfter);
-    return store.put(host, chain, keyPem, { issuer: 'acme', directory: this.opts.directoryUrl, renewAt: plan.at.toISOString() });
+    return store.put(host, chain, keyPem, {
+      issuer: 'acme',
+      directory: this.opts.directoryUrl,
+      renewAt: plan.at.toISOString(),
+    });
   }
 
   private userFacing(err: unknown, host: string): Error {
     if (isUserError(err)) return err;
     const what = `Could not get a certificate for ${host} from ${this.caName}`;
     if (err instanceof AcmeProblemError) {
-      const wait = err.retryAfterMs !== undefined ? `; it asks to retry after ${new Date(Date.now() + err.retryAfterMs).toISOString()}` : '';
-      return new AcmeIssueError(`${what}: ${err.message}${wait}${err.shortType === 'rateLimited' ? ' (rate limited: the daemon retries on its own, slowly)' : ''}`, err.retryAfterMs);
+      const wait =
+        err.retryAfterMs !== undefined
+          ? `; it asks to retry after ${new Date(Date.now() + err.retryAfterMs).toISOString()}`
+          : '';
+      return new AcmeIssueError(
+        `${what}: ${err.message}${wait}${err.shortType === 'rateLimited' ? ' (rate limited: the daemon retries on its own, slowly)' : ''}`,
+        err.retryAfterMs,
+      );
     }
     if (err instanceof AcmeNetworkError) return new AcmeIssueError(`${what}: ${err.message}`);
     return new AcmeIssueError(`${what}: ${describeAcmeFailure(err, this.opts.directoryUrl)}`);
@@ -196,9 +218,9 @@ function safeCertId(pem: string): string | undefined {
 function hint(type: ChallengeType): string {
   switch (type) {
     case 'http-01':
-      return ' (the CA must reach this daemon\'s HTTP listener on port 80 of that name)';
+      return " (the CA must reach this daemon's HTTP listener on port 80 of that name)";
     case 'tls-alpn-01':
-      return ' (the CA must reach this daemon\'s HTTPS listener on port 443 of that name)';
+      return " (the CA must reach this daemon's HTTPS listener on port 443 of that name)";
     case 'dns-01':
       return ' (check that your --acme-dns-hook publishes the TXT record before it returns)';
   }

@@ -75,23 +75,47 @@ export class AcmeService extends EventEmitter {
     super();
     const directoryUrl = resolveDirectoryUrl(settings.directory);
     const challenge = settings.challenge ?? (settings.dnsHook ? 'dns-01' : 'http-01');
-    if (challenge === 'dns-01' && !settings.dnsHook) throw new UserError('--acme-challenge dns-01 needs --acme-dns-hook CMD (a command that publishes the TXT record).', 'EUSAGE');
-    if (challenge === 'http-01' && !deps.httpListener) throw new UserError('--acme-challenge http-01 needs the HTTP listener: drop --no-http, or use --acme-challenge tls-alpn-01.', 'EUSAGE');
+    if (challenge === 'dns-01' && !settings.dnsHook)
+      throw new UserError(
+        '--acme-challenge dns-01 needs --acme-dns-hook CMD (a command that publishes the TXT record).',
+        'EUSAGE',
+      );
+    if (challenge === 'http-01' && !deps.httpListener)
+      throw new UserError(
+        '--acme-challenge http-01 needs the HTTP listener: drop --no-http, or use --acme-challenge tls-alpn-01.',
+        'EUSAGE',
+      );
     let extraCaPem: string | undefined;
     if (settings.caFile) {
       this.trustFile = path.resolve(settings.caFile);
       try {
         extraCaPem = fs.readFileSync(this.trustFile, 'utf8');
       } catch (err) {
-        throw new UserError(`--acme-ca-file ${this.trustFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`, 'EUSAGE');
+        throw new UserError(
+          `--acme-ca-file ${this.trustFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
+          'EUSAGE',
+        );
       }
     }
     configureAcmeHttp(extraCaPem);
-    this.account = new AcmeAccount(deps.accountDir, { directoryUrl, email: settings.email, agreeTos: !!settings.agreeTos, eab: settings.eab });
+    this.account = new AcmeAccount(deps.accountDir, {
+      directoryUrl,
+      email: settings.email,
+      agreeTos: !!settings.agreeTos,
+      eab: settings.eab,
+    });
     const problem = this.account.load();
     if (problem) this.problems.push(problem);
     this.challenges = new ChallengeResponder(settings.dnsHook);
-    this.issuer = new AcmeOrderIssuer({ directoryUrl, challenge, account: this.account, store: deps.store, challenges: this.challenges, extraCaPem, log: deps.log });
+    this.issuer = new AcmeOrderIssuer({
+      directoryUrl,
+      challenge,
+      account: this.account,
+      store: deps.store,
+      challenges: this.challenges,
+      extraCaPem,
+      log: deps.log,
+    });
     this.scheduler = new RenewalScheduler({
       hosts: deps.hosts,
       store: deps.store,

@@ -31,7 +31,12 @@ const MAX_RECHECK = 24 * 3600_000;
 const DEFAULT_RECHECK = 6 * 3600_000;
 
 /** GET renewalInfo/<certID>: the window in which the CA would like us to renew. */
-export function fetchRenewalInfo(renewalInfoUrl: string, certPem: string, extraCaPem?: string, now = Date.now()): Promise<RenewalInfo> {
+export function fetchRenewalInfo(
+  renewalInfoUrl: string,
+  certPem: string,
+  extraCaPem?: string,
+  now = Date.now(),
+): Promise<RenewalInfo> {
   const url = `${renewalInfoUrl.replace(/\/$/, '')}/${ariCertId(certPem)}`;
   return new Promise((resolve, reject) => {
     const req = https.get(url, { ca: trustedRoots(extraCaPem), timeout: 10_000 }, (res) => {
@@ -41,10 +46,14 @@ export function fetchRenewalInfo(renewalInfoUrl: string, certPem: string, extraC
       res.on('end', () => {
         if (res.statusCode !== 200) return reject(new Error(`renewalInfo ${url} answered HTTP ${res.statusCode}`));
         try {
-          const data = JSON.parse(body) as { suggestedWindow?: { start?: string; end?: string }; explanationURL?: string };
+          const data = JSON.parse(body) as {
+            suggestedWindow?: { start?: string; end?: string };
+            explanationURL?: string;
+          };
           const start = new Date(data.suggestedWindow?.start ?? NaN);
           const end = new Date(data.suggestedWindow?.end ?? NaN);
-          if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end < start) throw new Error('no valid suggestedWindow');
+          if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end < start)
+            throw new Error('no valid suggestedWindow');
           const after = parseRetryAfter(res.headers['retry-after'], now) ?? DEFAULT_RECHECK;
           const recheckAt = new Date(now + Math.min(MAX_RECHECK, Math.max(MIN_RECHECK, after)));
           resolve({ start, end, explanationURL: data.explanationURL, recheckAt });

@@ -37,7 +37,11 @@ export class ChallengeResponder {
       return true;
     }
     const body = Buffer.from(entry.keyAuthorization);
-    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(body.length), 'cache-control': 'no-store' });
+    res.writeHead(200, {
+      'content-type': 'text/plain',
+      'content-length': String(body.length),
+      'cache-control': 'no-store',
+    });
     res.end(body);
     return true;
   };
@@ -56,7 +60,13 @@ export class ChallengeResponder {
   }
 
   /** Our ALPN choice: acme-tls/1 only for a pending challenge, else h2, then HTTP/1.1. */
-  readonly alpnCallback = ({ servername, protocols }: { servername: string; protocols: string[] }): string | undefined => {
+  readonly alpnCallback = ({
+    servername,
+    protocols,
+  }: {
+    servername: string;
+    protocols: string[];
+  }): string | undefined => {
     if (protocols.includes(ACME_TLS_ALPN) && this.alpnContexts.has(servername)) return ACME_TLS_ALPN;
     if (protocols.includes('h2')) return 'h2';
     if (protocols.includes('http/1.1')) return 'http/1.1';
@@ -64,7 +74,12 @@ export class ChallengeResponder {
   };
 
   /** Makes the challenge answerable; resolves to the function that withdraws it again. */
-  async present(type: ChallengeType, authz: acme.Authorization, keyAuthorization: string, token: string): Promise<() => Promise<void>> {
+  async present(
+    type: ChallengeType,
+    authz: acme.Authorization,
+    keyAuthorization: string,
+    token: string,
+  ): Promise<() => Promise<void>> {
     const host = authz.identifier.value;
     switch (type) {
       case 'http-01':

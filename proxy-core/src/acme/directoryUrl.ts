@@ -21,9 +21,13 @@ export function resolveDirectoryUrl(input: string | undefined): string {
   try {
     url = new URL(value);
   } catch {
-    throw new UserError(`--acme-directory must be an https:// URL or one of ${Object.keys(ALIASES).join(', ')}, not "${value}".`, 'EUSAGE');
+    throw new UserError(
+      `--acme-directory must be an https:// URL or one of ${Object.keys(ALIASES).join(', ')}, not "${value}".`,
+      'EUSAGE',
+    );
   }
-  if (url.protocol !== 'https:') throw new UserError(`The ACME directory must be served over https:// (RFC 8555 §6.1), not "${value}".`, 'EUSAGE');
+  if (url.protocol !== 'https:')
+    throw new UserError(`The ACME directory must be served over https:// (RFC 8555 §6.1), not "${value}".`, 'EUSAGE');
   return url.href;
 }
 

@@ -8,15 +8,29 @@ import { AcmeIssueError } from './acmeErrors';
  * The same values are also in the environment (ACME_ACTION, ACME_DOMAIN, ACME_TXT_NAME,
  * ACME_TXT_VALUE) for scripts that prefer that.
  */
-export function runDnsHook(command: string, action: 'present' | 'cleanup', domain: string, value: string, timeoutMs = 180_000): Promise<void> {
+export function runDnsHook(
+  command: string,
+  action: 'present' | 'cleanup',
+  domain: string,
+  value: string,
+  timeoutMs = 180_000,
+): Promise<void> {
   const fqdn = `_acme-challenge.${domain}.`;
   return new Promise((resolve, reject) => {
     // The command is a shell snippet the user configured; our values go in as "$@", never
     // spliced into the text, so nothing in them is interpreted by the shell.
     const child =
       process.platform === 'win32'
-        ? spawn(`${command} ${action} ${fqdn} ${value}`, { shell: true, stdio: ['ignore', 'pipe', 'pipe'], env: hookEnv(action, domain, fqdn, value) })
-        : spawn('/bin/sh', ['-c', `${command} "$@"`, 'acme-dns-hook', action, fqdn, value], { stdio: ['ignore', 'pipe', 'pipe'], env: hookEnv(action, domain, fqdn, value), detached: true });
+        ? spawn(`${command} ${action} ${fqdn} ${value}`, {
+            shell: true,
+            stdio: ['ignore', 'pipe', 'pipe'],
+            env: hookEnv(action, domain, fqdn, value),
+          })
+        : spawn('/bin/sh', ['-c', `${command} "$@"`, 'acme-dns-hook', action, fqdn, value], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+            env: hookEnv(action, domain, fqdn, value),
+            detached: true,
+          });
     let output = '';
     child.stdout.on('data', (d) => (output = (output + d).slice(-2000)));
     child.stderr.on('data', (d) => (output = (output + d).slice(-2000)));
@@ -37,7 +51,9 @@ export function runDnsHook(command: string, action: 'present' | 'cleanup', domai
       clearTimeout(timer);
       if (code === 0) return resolve();
       const last = (output.trim().split('\n').pop() ?? '').replace(/\.$/, '');
-      const how = signal ? `was stopped (${signal}${signal === 'SIGTERM' ? `, after ${timeoutMs / 1000} s` : ''})` : `exited with ${code}`;
+      const how = signal
+        ? `was stopped (${signal}${signal === 'SIGTERM' ? `, after ${timeoutMs / 1000} s` : ''})`
+        : `exited with ${code}`;
       reject(new AcmeIssueError(`The DNS hook "${command} ${action} ${fqdn} …" ${how}${last ? `: ${last}` : ''}.`));
     });
   });

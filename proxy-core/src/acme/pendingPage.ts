@@ -11,7 +11,13 @@ import type { RouteTable } from '../routes/routeTable';
  * before the CA has issued one). So the HTTP listener says what is going on instead, and
  * reloads itself until the certificate is there; from then on it redirects as usual.
  */
-export function pendingResponder(table: RouteTable, store: CertStore, isPending: (host: string) => boolean, lastError: (host: string) => string | undefined, caName: string) {
+export function pendingResponder(
+  table: RouteTable,
+  store: CertStore,
+  isPending: (host: string) => boolean,
+  lastError: (host: string) => string | undefined,
+  caName: string,
+) {
   return (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
     const host = requestHost(req.headers);
     const route = table.get(host);

@@ -105,24 +105,45 @@ export class RenewalScheduler {
         return;
       }
       if (this.opts.directory && cert.meta.directory && cert.meta.directory !== this.opts.directory) {
-        await this.attempt(host, `the certificate came from ${cert.meta.directory}, the daemon now uses ${this.opts.directory}`);
+        await this.attempt(
+          host,
+          `the certificate came from ${cert.meta.directory}, the daemon now uses ${this.opts.directory}`,
+        );
         return;
       }
       const plan = await this.opts.plan(cert);
       const now = Date.now();
       // A CA that keeps suggesting "now" for fresh certificates must not make us loop.
-      const floor = Date.parse(cert.meta.notBefore) + Math.min(3600_000, (Date.parse(cert.meta.notAfter) - Date.parse(cert.meta.notBefore)) / 10);
+      const floor =
+        Date.parse(cert.meta.notBefore) +
+        Math.min(3600_000, (Date.parse(cert.meta.notAfter) - Date.parse(cert.meta.notBefore)) / 10);
       const at = Math.max(plan.at.getTime(), floor);
       if (at <= now) {
         await this.attempt(host, `renewal due (${plan.detail})`);
         return;
       }
-      if (cert.meta.renewAt !== new Date(at).toISOString()) this.opts.store.updateMeta(host, { renewAt: new Date(at).toISOString() });
+      if (cert.meta.renewAt !== new Date(at).toISOString())
+        this.opts.store.updateMeta(host, { renewAt: new Date(at).toISOString() });
       const wake = plan.recheckAt ? Math.min(at, plan.recheckAt.getTime()) : at;
-      this.arm(host, wake - now, { host, next: new Date(at).toISOString(), reason: plan.detail, failures: this.failures.get(host) ?? 0 }, 'scheduled');
+      this.arm(
+        host,
+        wake - now,
+        { host, next: new Date(at).toISOString(), reason: plan.detail, failures: this.failures.get(host) ?? 0 },
+        'scheduled',
+      );
     } catch (err) {
       this.opts.log(`ACME: could not plan the renewal of ${host}: ${errorMessage(err)}`);
-      this.arm(host, this.retry.minMs, { host, next: new Date(Date.now() + this.retry.minMs).toISOString(), reason: 'planning failed', failures: this.failures.get(host) ?? 0 }, 'scheduled');
+      this.arm(
+        host,
+        this.retry.minMs,
+        {
+          host,
+          next: new Date(Date.now() + this.retry.minMs).toISOString(),
+          reason: 'planning failed',
+          failures: this.failures.get(host) ?? 0,
+        },
+        'scheduled',
+      );
     } finally {
       this.busy.delete(host);
     }
@@ -148,14 +169,32 @@ export class RenewalScheduler {
       const message = errorMessage(err);
       const cert = this.opts.store.get(host);
       // The certificate (if any) stays in use; only the error and the next attempt are recorded.
-      if (cert) this.opts.store.updateMeta(host, { lastError: message, lastErrorAt: new Date().toISOString(), renewAt: next });
-      const basis = serverWait !== undefined && serverWait >= backoff ? 'the CA\'s Retry-After' : `backoff after ${n} failure${n > 1 ? 's' : ''}`;
-      this.opts.log(`ACME: ${host}: ${message} — next attempt ${next} (${basis})${cert ? `; still serving the certificate valid until ${cert.meta.notAfter}` : ''}`);
-      this.arm(host, delay, { host, next, delayMs: delay, reason: basis, failures: n, lastError: message }, 'failed', true);
+      if (cert)
+        this.opts.store.updateMeta(host, { lastError: message, lastErrorAt: new Date().toISOString(), renewAt: next });
+      const basis =
+        serverWait !== undefined && serverWait >= backoff
+          ? "the CA's Retry-After"
+          : `backoff after ${n} failure${n > 1 ? 's' : ''}`;
+      this.opts.log(
+        `ACME: ${host}: ${message} — next attempt ${next} (${basis})${cert ? `; still serving the certificate valid until ${cert.meta.notAfter}` : ''}`,
+      );
+      this.arm(
+        host,
+        delay,
+        { host, next, delayMs: delay, reason: basis, failures: n, lastError: message },
+        'failed',
+        true,
+      );
     }
   }
 
-  private arm(host: string, delayMs: number, entry: ScheduleEntry, event: 'scheduled' | 'failed', retryDirectly = false): void {
+  private arm(
+    host: string,
+    delayMs: number,
+    entry: ScheduleEntry,
+    event: 'scheduled' | 'failed',
+    retryDirectly = false,
+  ): void {
     clearTimeout(this.timers.get(host));
     this.record(entry, event);
     const wait = Math.max(0, delayMs);

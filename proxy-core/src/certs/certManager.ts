@@ -102,7 +102,9 @@ export class CertManager extends EventEmitter {
   }
 
   private isDue(cert: StoredCert, now: Date): boolean {
-    const renewAt = cert.meta.renewAt ? Date.parse(cert.meta.renewAt) : Date.parse(cert.meta.notAfter) - LEAF_RENEW_BEFORE_DAYS * DAY;
+    const renewAt = cert.meta.renewAt
+      ? Date.parse(cert.meta.renewAt)
+      : Date.parse(cert.meta.notAfter) - LEAF_RENEW_BEFORE_DAYS * DAY;
     return now.getTime() >= renewAt;
   }
 

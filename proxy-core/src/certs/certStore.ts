@@ -70,7 +70,9 @@ export class CertStore extends EventEmitter {
         const meta = metaText ? (JSON.parse(metaText) as CertMeta) : describe(host, certPem, 'local');
         this.byHost.set(host, { meta, certPem, keyPem, context: makeContext(certPem, keyPem) });
       } catch (err) {
-        problems.push(`certificate for ${host} in ${this.dir} could not be loaded (${(err as Error).message}); it will be issued again.`);
+        problems.push(
+          `certificate for ${host} in ${this.dir} could not be loaded (${(err as Error).message}); it will be issued again.`,
+        );
       }
     }
     return problems;
@@ -104,7 +106,12 @@ export class CertStore extends EventEmitter {
     const blocked = this.obstruction(host);
     if (blocked) throw new UserError(blocked, 'ECERTPATH', 409);
     const context = makeContext(certPem, keyPem); // throws before anything is written if they don't match
-    const meta: CertMeta = { ...describe(host, certPem, extra.issuer), ...extra, lastError: undefined, lastErrorAt: undefined };
+    const meta: CertMeta = {
+      ...describe(host, certPem, extra.issuer),
+      ...extra,
+      lastError: undefined,
+      lastErrorAt: undefined,
+    };
     ensureDir(this.dir);
     writeFileAtomic(path.join(this.dir, `${host}.key`), keyPem, 0o600);
     writeFileAtomic(path.join(this.dir, `${host}.pem`), certPem, 0o600);
@@ -144,7 +151,11 @@ export function describe(host: string, certPem: string, issuer: CertIssuer): Cer
   return {
     host,
     issuer,
-    issuerName: cert.issuer.split('\n').find((l) => l.startsWith('CN='))?.slice(3) ?? cert.issuer,
+    issuerName:
+      cert.issuer
+        .split('\n')
+        .find((l) => l.startsWith('CN='))
+        ?.slice(3) ?? cert.issuer,
     hosts,
     notBefore: new Date(cert.validFrom).toISOString(),
     notAfter: new Date(cert.validTo).toISOString(),

@@ -31,7 +31,10 @@ export class FallbackCerts {
 
   static forCa(ca: LocalCa): FallbackCerts {
     // SNI is whatever the client sent; only RFC 1123 names the CA may sign get a certificate.
-    return new FallbackCerts((host) => ca.issueLeaf(host), (host) => ca.permits(host) && isRfc1123Name(host));
+    return new FallbackCerts(
+      (host) => ca.issueLeaf(host),
+      (host) => ca.permits(host) && isRfc1123Name(host),
+    );
   }
 
   async contextFor(host: string): Promise<tls.SecureContext | undefined> {

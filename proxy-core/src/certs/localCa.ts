@@ -3,7 +3,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as x509 from '@peculiar/x509';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { GeneralName, GeneralSubtree, GeneralSubtrees, NameConstraints, id_ce_nameConstraints } from '@peculiar/asn1-x509';
+import {
+  GeneralName,
+  GeneralSubtree,
+  GeneralSubtrees,
+  NameConstraints,
+  id_ce_nameConstraints,
+} from '@peculiar/asn1-x509';
 import { ensureDir, readFileIfExists, writeFileAtomic } from '../fsUtil';
 import { hostMatchesSuffix } from '../routes/hostName';
 import { UserError } from '../errors';
@@ -13,7 +19,11 @@ x509.cryptoProvider.set(crypto.webcrypto as unknown as Parameters<typeof x509.cr
 export const DEFAULT_SUFFIXES = ['localhost', 'test', 'internal', 'home.arpa', 'local'];
 export const DEFAULT_IP_RANGES = ['127.0.0.0/8', '::1/128'];
 
-const ECDSA: crypto.webcrypto.EcKeyGenParams & crypto.webcrypto.EcdsaParams = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+const ECDSA: crypto.webcrypto.EcKeyGenParams & crypto.webcrypto.EcdsaParams = {
+  name: 'ECDSA',
+  namedCurve: 'P-256',
+  hash: 'SHA-256',
+};
 const DAY = 24 * 3600 * 1000;
 export const LEAF_LIFETIME_DAYS = 90;
 export const LEAF_RENEW_BEFORE_DAYS = 30;
@@ -42,7 +52,10 @@ export class LocalCa {
     readonly files: CaFiles,
   ) {}
 
-  static async loadOrCreate(dir: string, options: { suffixes?: string[]; now?: Date } = {}): Promise<{ ca: LocalCa; created: boolean }> {
+  static async loadOrCreate(
+    dir: string,
+    options: { suffixes?: string[]; now?: Date } = {},
+  ): Promise<{ ca: LocalCa; created: boolean }> {
     const files = { certFile: `${dir}/root.pem`, keyFile: `${dir}/root.key` };
     const certPem = readFileIfExists(files.certFile);
     const keyPem = readFileIfExists(files.keyFile);
@@ -55,7 +68,9 @@ export class LocalCa {
         'ECA',
       );
     }
-    const suffixes = (options.suffixes?.length ? options.suffixes : DEFAULT_SUFFIXES).map((s) => s.toLowerCase().replace(/^\.|\.$/g, ''));
+    const suffixes = (options.suffixes?.length ? options.suffixes : DEFAULT_SUFFIXES).map((s) =>
+      s.toLowerCase().replace(/^\.|\.$/g, ''),
+    );
     const created = await createRoot(suffixes, options.now ?? new Date());
     ensureDir(dir);
     writeFileAtomic(files.keyFile, created.keyPem, 0o600);
@@ -89,7 +104,10 @@ export class LocalCa {
     const notAfter = new Date(now.getTime() + LEAF_LIFETIME_DAYS * DAY);
     const signingKey = (this.signingKey ??= importSigningKey(this.keyPem));
     const root = (this.rootCert ??= new x509.X509Certificate(this.certPem));
-    const keys = (await crypto.webcrypto.subtle.generateKey(ECDSA, true, ['sign', 'verify'])) as crypto.webcrypto.CryptoKeyPair;
+    const keys = (await crypto.webcrypto.subtle.generateKey(ECDSA, true, [
+      'sign',
+      'verify',
+    ])) as crypto.webcrypto.CryptoKeyPair;
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: randomSerial(),
       subject: `CN=${host}`,
@@ -120,7 +138,10 @@ export class LocalCa {
 }
 
 async function createRoot(suffixes: string[], now: Date): Promise<{ certPem: string; keyPem: string }> {
-  const keys = (await crypto.webcrypto.subtle.generateKey(ECDSA, true, ['sign', 'verify'])) as crypto.webcrypto.CryptoKeyPair;
+  const keys = (await crypto.webcrypto.subtle.generateKey(ECDSA, true, [
+    'sign',
+    'verify',
+  ])) as crypto.webcrypto.CryptoKeyPair;
   const constraints = new NameConstraints({
     permittedSubtrees: new GeneralSubtrees([
       ...suffixes.map((dNSName) => new GeneralSubtree({ base: new GeneralName({ dNSName }) })),
@@ -136,7 +157,10 @@ async function createRoot(suffixes: string[], now: Date): Promise<{ certPem: str
     keys,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+        true,
+      ),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       new x509.Extension(id_ce_nameConstraints, true, AsnConvert.serialize(constraints)),
     ],
@@ -153,7 +177,10 @@ function randomSerial(): string {
 
 async function exportKeyPem(key: crypto.webcrypto.CryptoKey): Promise<string> {
   const pkcs8 = Buffer.from(await crypto.webcrypto.subtle.exportKey('pkcs8', key));
-  return crypto.createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({ format: 'pem', type: 'pkcs8' }).toString();
+  return crypto
+    .createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' })
+    .export({ format: 'pem', type: 'pkcs8' })
+    .toString();
 }
 
 function importSigningKey(keyPem: string): Promise<crypto.webcrypto.CryptoKey> {
@@ -178,11 +205,15 @@ function permittedSubtrees(certPem: string): GeneralName[] {
 
 /** The DNS suffixes a root is constrained to, read from the certificate itself. */
 export function readPermittedDnsNames(certPem: string): string[] {
-  return permittedSubtrees(certPem).map((n) => n.dNSName).filter((n): n is string => !!n);
+  return permittedSubtrees(certPem)
+    .map((n) => n.dNSName)
+    .filter((n): n is string => !!n);
 }
 
 export function readPermittedIpRanges(certPem: string): string[] {
-  return permittedSubtrees(certPem).map((n) => n.iPAddress).filter((n): n is string => !!n);
+  return permittedSubtrees(certPem)
+    .map((n) => n.iPAddress)
+    .filter((n): n is string => !!n);
 }
 
 export function caExists(dir: string): boolean {

@@ -32,7 +32,8 @@ export function parseArgs(argv: string[], spec: { strings?: string[]; booleans?:
       out.flags[name.slice(3)] = false;
     } else if (strings.has(name)) {
       const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
-      if (value === undefined || (eq === -1 && value.startsWith('--'))) throw new UserError(`--${name} needs a value.`, 'EUSAGE');
+      if (value === undefined || (eq === -1 && value.startsWith('--')))
+        throw new UserError(`--${name} needs a value.`, 'EUSAGE');
       out.flags[name] = value;
     } else {
       throw new UserError(`Unknown option --${name}. See: container-https help`, 'EUSAGE');

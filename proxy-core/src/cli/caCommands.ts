@@ -17,7 +17,6 @@ import { caPathCommand } from './routeCommands';
 import { CA_USAGE } from './usage';
 import { requireCaFile } from './caFile';
 
-
 const out = (s: string) => process.stdout.write(s + '\n');
 
 /** The trust check's endpoint: this state dir's proxy when it answers, else a temporary server. */
@@ -83,7 +82,12 @@ function planJson(plan: TrustPlan, p: PlatformInfo, caFile: string, fingerprint2
   return {
     caFile,
     fingerprint256,
-    targets: plan.targets.map((t) => ({ id: t.id, kind: t.target.kind, label: t.label, commands: t.steps.map((s) => ({ command: formatStep(s, p), argv: s.argv, admin: s.admin })) })),
+    targets: plan.targets.map((t) => ({
+      id: t.id,
+      kind: t.target.kind,
+      label: t.label,
+      commands: t.steps.map((s) => ({ command: formatStep(s, p), argv: s.argv, admin: s.admin })),
+    })),
     skipped: plan.skipped,
     nodeExtraCaCerts: nodeExtraCaCertsLine(caFile),
   };
@@ -94,21 +98,33 @@ function printPlan(plan: TrustPlan, p: PlatformInfo): void {
   if (!plan.targets.length) out(plan.action === 'trust' ? 'No store to add the local CA to.' : 'Nothing to remove.');
   for (const t of plan.targets) {
     out(`${verb} ${t.label}:`);
-    for (const s of t.steps) out(`    ${formatStep(s, p)}${s.admin && p.os !== 'win32' ? '   # needs admin rights' : ''}`);
+    for (const s of t.steps)
+      out(`    ${formatStep(s, p)}${s.admin && p.os !== 'win32' ? '   # needs admin rights' : ''}`);
   }
   for (const s of plan.skipped) out(`Skipped ${s.label}: ${s.reason}${s.fix ? `\n    fix: ${s.fix}` : ''}`);
 }
 
 async function caTrustCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { strings: ['state-dir', 'nss-db'], booleans: ['dry-run', 'system', 'nss', 'java', 'json'] });
-  if (bool(args, 'json', false) && !bool(args, 'dry-run', false)) throw new UserError('--json goes with --dry-run (it prints the plan); the result of a real run is in GET /v1/ca and ca check --json.', 'EUSAGE');
+  const args = parseArgs(argv, {
+    strings: ['state-dir', 'nss-db'],
+    booleans: ['dry-run', 'system', 'nss', 'java', 'json'],
+  });
+  if (bool(args, 'json', false) && !bool(args, 'dry-run', false))
+    throw new UserError(
+      '--json goes with --dry-run (it prints the plan); the result of a real run is in GET /v1/ca and ca check --json.',
+      'EUSAGE',
+    );
   if (args.positional.length) throw new UserError(`Usage: container-https ${CA_USAGE}`, 'EUSAGE');
   const { ca, stateDir } = await loadCa(args);
   const platform = detectPlatform();
   const names = namesOf(ca);
   const caFile = ca.files.certFile;
   const nssDbArg = str(args, 'nss-db');
-  if (nssDbArg && !fs.existsSync(nssDbArg.replace(/^(sql|dbm):/, ''))) throw new UserError(`--nss-db ${nssDbArg} does not exist. Create an empty database with: certutil -N --empty-password -d sql:${nssDbArg}`, 'ENOENT');
+  if (nssDbArg && !fs.existsSync(nssDbArg.replace(/^(sql|dbm):/, '')))
+    throw new UserError(
+      `--nss-db ${nssDbArg} does not exist. Create an empty database with: certutil -N --empty-password -d sql:${nssDbArg}`,
+      'ENOENT',
+    );
   const javaHome = platform.javaHome;
   const java = javaHome ? javaKeystoreOf(javaHome, fs.existsSync) : undefined;
   const plan = planTrust({
@@ -125,7 +141,9 @@ async function caTrustCommand(argv: string[]): Promise<number> {
     process.stdout.write(JSON.stringify(planJson(plan, platform, caFile, ca.fingerprint256()), null, 2) + '\n');
     return 0;
   }
-  out(`Local CA ${caFile}\n  SHA-256 ${ca.fingerprint256()}\n  only valid for: ${[...ca.permittedSuffixes, ...readPermittedIpRanges(ca.certPem)].join(', ')}`);
+  out(
+    `Local CA ${caFile}\n  SHA-256 ${ca.fingerprint256()}\n  only valid for: ${[...ca.permittedSuffixes, ...readPermittedIpRanges(ca.certPem)].join(', ')}`,
+  );
   printPlan(plan, platform);
   if (bool(args, 'dry-run', false)) {
     out('(dry run: nothing was changed)');
@@ -167,7 +185,10 @@ async function caTrustCommand(argv: string[]): Promise<number> {
 
     const failed = outcomes.filter((o) => !o.ok);
     for (const f of failed) {
-      if (f.needsAdmin) out(`Not done: ${f.label} needs admin rights. Run in a terminal:\n${f.needsAdmin.map((c) => `    ${c}`).join('\n')}`);
+      if (f.needsAdmin)
+        out(
+          `Not done: ${f.label} needs admin rights. Run in a terminal:\n${f.needsAdmin.map((c) => `    ${c}`).join('\n')}`,
+        );
       else out(`Failed: ${f.label}: ${f.error}`);
     }
     const notTrusted = stores.filter((s) => s.result === 'not-trusted' && plan.targets.some((t) => t.id === s.id));
@@ -177,7 +198,8 @@ async function caTrustCommand(argv: string[]): Promise<number> {
         'ETRUST',
       );
     }
-    if (!plan.targets.length) throw new UserError('No store was changed: see the skipped stores above for how to fix that.', 'ETRUST');
+    if (!plan.targets.length)
+      throw new UserError('No store was changed: see the skipped stores above for how to fix that.', 'ETRUST');
     return 0;
   } finally {
     await close();
@@ -189,7 +211,8 @@ async function caUntrustCommand(argv: string[]): Promise<number> {
   if (args.positional.length) throw new UserError(`Usage: container-https ${CA_USAGE}`, 'EUSAGE');
   const stateDir = resolveStateDir(str(args, 'state-dir'));
   const caDir = statePaths(stateDir).caDir;
-  if (!fs.existsSync(statePaths(stateDir).caCert)) throw new UserError(`No local CA at ${statePaths(stateDir).caCert}, so nothing to untrust.`, 'ENOCA');
+  if (!fs.existsSync(statePaths(stateDir).caCert))
+    throw new UserError(`No local CA at ${statePaths(stateDir).caCert}, so nothing to untrust.`, 'ENOCA');
   const { ca } = await LocalCa.loadOrCreate(caDir);
   const platform = detectPlatform();
   const names = namesOf(ca);
@@ -216,7 +239,8 @@ async function caUntrustCommand(argv: string[]): Promise<number> {
           ? !fs.existsSync(t.target.file)
           : t.target.store === 'nss' && !fs.existsSync(t.target.dir)
             ? true
-            : (await checkTarget(t.target, { caPem: ca.certPem, caFile: ca.files.certFile, names, platform, endpoint })).result === 'not-trusted';
+            : (await checkTarget(t.target, { caPem: ca.certPem, caFile: ca.files.certFile, names, platform, endpoint }))
+                .result === 'not-trusted';
       if (gone) {
         out(`Already removed: ${t.label}`);
         removed.add(t.id);
@@ -233,11 +257,22 @@ async function caUntrustCommand(argv: string[]): Promise<number> {
   }
   const failed = outcomes.filter((o) => !o.ok);
   for (const f of failed) {
-    if (f.needsAdmin) out(`Not done: ${f.label} needs admin rights. Run in a terminal:\n${f.needsAdmin.map((c) => `    ${c}`).join('\n')}`);
+    if (f.needsAdmin)
+      out(
+        `Not done: ${f.label} needs admin rights. Run in a terminal:\n${f.needsAdmin.map((c) => `    ${c}`).join('\n')}`,
+      );
     else out(`Failed: ${f.label}: ${f.error}`);
   }
-  if (failed.length) throw new UserError(`Could not remove the local CA from: ${failed.map((f) => f.label).join('; ')} (details above). Run ca untrust again once fixed.`, 'ETRUST');
-  out(plan.targets.length ? 'Removed the local CA from every store ca trust had added it to.' : 'ca trust had added the CA nowhere (ca/trust.json lists nothing).');
+  if (failed.length)
+    throw new UserError(
+      `Could not remove the local CA from: ${failed.map((f) => f.label).join('; ')} (details above). Run ca untrust again once fixed.`,
+      'ETRUST',
+    );
+  out(
+    plan.targets.length
+      ? 'Removed the local CA from every store ca trust had added it to.'
+      : 'ca trust had added the CA nowhere (ca/trust.json lists nothing).',
+  );
   return 0;
 }
 
@@ -251,7 +286,11 @@ async function caCheckCommand(argv: string[]): Promise<number> {
     const { stores } = await verifyAndRecord(ca, endpoint);
     if (bool(args, 'json', false)) process.stdout.write(JSON.stringify({ stores }, null, 2) + '\n');
     else printChecks(stores);
-    if (!stores.some((s) => s.result === 'trusted')) throw new UserError('The local CA is not trusted in any store checked (details above). Trust it with: container-https ca trust', 'ETRUST');
+    if (!stores.some((s) => s.result === 'trusted'))
+      throw new UserError(
+        'The local CA is not trusted in any store checked (details above). Trust it with: container-https ca trust',
+        'ETRUST',
+      );
     return 0;
   } finally {
     await close();

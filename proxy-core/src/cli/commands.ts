@@ -16,7 +16,11 @@ const scaffold = () => import('./scaffoldCommands');
 /** Every CLI command, in the order `help` lists them. */
 export const COMMANDS: Record<string, Command> = {
   serve: { usage: SERVE_USAGE, run: async (argv) => (await serve()).serveCommand(argv) },
-  expose: { usage: 'expose HOST TARGET [--acme] [--wait SECONDS] [--json] [--state-dir D]   # TARGET: http://127.0.0.1:5000 | 5000 | container:NAME[:PORT]', run: exposeCommand },
+  expose: {
+    usage:
+      'expose HOST TARGET [--acme] [--wait SECONDS] [--json] [--state-dir D]   # TARGET: http://127.0.0.1:5000 | 5000 | container:NAME[:PORT]',
+    run: exposeCommand,
+  },
   unexpose: { usage: 'unexpose HOST [--state-dir D]', run: unexposeCommand },
   routes: { usage: 'routes [--json] [--state-dir D]', run: routesCommand },
   certs: { usage: 'certs [--json] [--state-dir D]', run: certsCommand },
@@ -27,7 +31,7 @@ export const COMMANDS: Record<string, Command> = {
 
 export function usage(): string {
   return (
-    'container-https — a local HTTPS proxy for containers, with a trusted local CA and Let\'s Encrypt.\n\nUsage:\n' +
+    "container-https — a local HTTPS proxy for containers, with a trusted local CA and Let's Encrypt.\n\nUsage:\n" +
     Object.values(COMMANDS)
       .map((c) => `  container-https ${c.usage}\n`)
       .join('') +

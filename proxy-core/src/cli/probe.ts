@@ -46,9 +46,12 @@ export function probeRoute(opts: ProbeOptions): Promise<ProbeResult> {
     req.on('error', (err) => {
       if (!verifyProblem(err)) return resolve({ ok: false, error: err.message });
       // A second handshake, unverified and without a request, only to name what was served.
-      void servedChain({ host: opts.connectTo, port: opts.port, servername: opts.host, timeoutMs: opts.timeoutMs }).then((chain) =>
-        resolve({ ok: false, error: err.message, untrusted: describeFailure(err, chain) }),
-      );
+      void servedChain({
+        host: opts.connectTo,
+        port: opts.port,
+        servername: opts.host,
+        timeoutMs: opts.timeoutMs,
+      }).then((chain) => resolve({ ok: false, error: err.message, untrusted: describeFailure(err, chain) }));
     });
     req.end();
   });

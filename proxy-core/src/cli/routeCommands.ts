@@ -18,7 +18,11 @@ function clientFor(stateDirFlag: string | undefined): ControlClient {
 export async function exposeCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { strings: ['state-dir', 'wait'], booleans: ['acme', 'json'] });
   const [host, target, ...extra] = args.positional;
-  if (!host || !target || extra.length) throw new UserError('Usage: container-https expose HOST TARGET [--acme]   (TARGET: http://127.0.0.1:5000, 5000, or container:NAME[:PORT])', 'EUSAGE');
+  if (!host || !target || extra.length)
+    throw new UserError(
+      'Usage: container-https expose HOST TARGET [--acme]   (TARGET: http://127.0.0.1:5000, 5000, or container:NAME[:PORT])',
+      'EUSAGE',
+    );
   const client = clientFor(str(args, 'state-dir'));
   // The status (port, CA file) does not depend on the PUT: both in one round trip's time.
   const [route, status] = await Promise.all([
@@ -29,10 +33,23 @@ export async function exposeCommand(argv: string[]): Promise<number> {
   // public roots (plus NODE_EXTRA_CA_CERTS) and the --acme-ca-file root, if any.
   const ca = route.tls === 'acme' ? trustedRoots(extraRoots(status)) : fs.readFileSync(status.ca.certFile, 'utf8');
   const waitMs = Number(str(args, 'wait') ?? 10) * 1000;
-  const probe = await waitForRoute({ host: route.host, port: status.https.port, connectTo: loopbackFor(status.https.bind), ca, waitMs });
-  if (bool(args, 'json', false)) process.stdout.write(JSON.stringify({ ...route, answered: probe.ok, probe }, null, 2) + '\n');
+  const probe = await waitForRoute({
+    host: route.host,
+    port: status.https.port,
+    connectTo: loopbackFor(status.https.bind),
+    ca,
+    waitMs,
+  });
+  if (bool(args, 'json', false))
+    process.stdout.write(JSON.stringify({ ...route, answered: probe.ok, probe }, null, 2) + '\n');
   if (probe.untrusted) {
-    throw new UserError(verifyFailureMessage(probe.untrusted, { ...route, caFile: route.tls === 'local' ? status.ca.certFile : undefined }), 'EUNTRUSTED');
+    throw new UserError(
+      verifyFailureMessage(probe.untrusted, {
+        ...route,
+        caFile: route.tls === 'local' ? status.ca.certFile : undefined,
+      }),
+      'EUNTRUSTED',
+    );
   }
   if (!probe.ok) {
     throw new UserError(
@@ -40,7 +57,10 @@ export async function exposeCommand(argv: string[]): Promise<number> {
       'ENOANSWER',
     );
   }
-  if (!bool(args, 'json', false)) process.stdout.write(`${route.url} -> ${route.target} (${route.tls === 'acme' ? "Let's Encrypt" : 'local CA'}, HTTP ${probe.status})\n`);
+  if (!bool(args, 'json', false))
+    process.stdout.write(
+      `${route.url} -> ${route.target} (${route.tls === 'acme' ? "Let's Encrypt" : 'local CA'}, HTTP ${probe.status})\n`,
+    );
   return 0;
 }
 
@@ -72,7 +92,13 @@ export async function routesCommand(argv: string[]): Promise<number> {
   }
   printTable(
     ['URL', 'TARGET', 'TLS', 'SOURCE', 'STATUS'],
-    routes.map((r) => [r.url, r.target, r.tls, r.source === 'label' ? `label:${r.container}` : r.source, r.status + (r.detail ? ` (${r.detail})` : '')]),
+    routes.map((r) => [
+      r.url,
+      r.target,
+      r.tls,
+      r.source === 'label' ? `label:${r.container}` : r.source,
+      r.status + (r.detail ? ` (${r.detail})` : ''),
+    ]),
   );
   return 0;
 }
@@ -91,7 +117,14 @@ export async function certsCommand(argv: string[]): Promise<number> {
   const day = 24 * 3600 * 1000;
   printTable(
     ['HOST', 'ISSUER', 'EXPIRES', 'DAYS LEFT', 'RENEWS', 'LAST ERROR'],
-    certs.map((c) => [c.host, c.issuerName, c.notAfter.slice(0, 10), String(Math.floor((Date.parse(c.notAfter) - Date.now()) / day)), c.renewAt?.slice(0, 10) ?? '-', c.lastError ?? '']),
+    certs.map((c) => [
+      c.host,
+      c.issuerName,
+      c.notAfter.slice(0, 10),
+      String(Math.floor((Date.parse(c.notAfter) - Date.now()) / day)),
+      c.renewAt?.slice(0, 10) ?? '-',
+      c.lastError ?? '',
+    ]),
   );
   return 0;
 }
@@ -105,5 +138,11 @@ export async function caPathCommand(argv: string[]): Promise<number> {
 
 function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  for (const row of [header, ...rows]) process.stdout.write(row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd() + '\n');
+  for (const row of [header, ...rows])
+    process.stdout.write(
+      row
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd() + '\n',
+    );
 }

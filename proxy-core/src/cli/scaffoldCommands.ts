@@ -23,7 +23,6 @@ import { SCAFFOLD_USAGE, MIGRATE_USAGE } from './usage';
  * the compose file being edited), and a failure leaves every input file as it was.
  */
 
-
 /** Repeatable flags (`--host a --host b`, or `--host a,b`): taken out before the strict parser sees them. */
 function takeRepeated(argv: string[], name: string): { values: string[]; rest: string[] } {
   const values: string[] = [];
@@ -37,7 +36,13 @@ function takeRepeated(argv: string[], name: string): { values: string[]; rest: s
     } else if (a.startsWith(`--${name}=`)) values.push(a.slice(name.length + 3));
     else rest.push(a);
   }
-  return { values: values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean), rest };
+  return {
+    values: values
+      .flatMap((v) => v.split(','))
+      .map((v) => v.trim())
+      .filter(Boolean),
+    rest,
+  };
 }
 
 function readInput(file: string): string {
@@ -45,13 +50,17 @@ function readInput(file: string): string {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `${file} does not exist.` : `Cannot read ${file}: ${(err as Error).message}.`, 'ENOENT');
+    throw new UserError(
+      code === 'ENOENT' ? `${file} does not exist.` : `Cannot read ${file}: ${(err as Error).message}.`,
+      'ENOENT',
+    );
   }
 }
 
 /** Refuses to replace a file unless --force; reports what it wrote on stderr (stdout stays data). */
 function writeNew(file: string, text: string, force: boolean): void {
-  if (fs.existsSync(file) && !force) throw new UserError(`${file} already exists; nothing was written. Add --force to replace it.`, 'EEXIST');
+  if (fs.existsSync(file) && !force)
+    throw new UserError(`${file} already exists; nothing was written. Add --force to replace it.`, 'EEXIST');
   // Project directories, not state: readable like the rest of the project (fsUtil would make them 0700).
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o755 });
   writeFileAtomic(file, text, 0o644);
@@ -60,7 +69,8 @@ function writeNew(file: string, text: string, force: boolean): void {
 
 function choice<T extends string>(args: ParsedArgs, name: string, allowed: readonly T[]): T | undefined {
   const v = str(args, name);
-  if (v !== undefined && !allowed.includes(v as T)) throw new UserError(`--${name} must be one of ${allowed.join(', ')}, not "${v}".`, 'EUSAGE');
+  if (v !== undefined && !allowed.includes(v as T))
+    throw new UserError(`--${name} must be one of ${allowed.join(', ')}, not "${v}".`, 'EUSAGE');
   return v as T | undefined;
 }
 
@@ -84,25 +94,39 @@ function traefikOptions(args: ParsedArgs): TraefikTomlOptions {
 async function scaffoldTraefik(argv: string[]): Promise<number> {
   const users = takeRepeated(argv, 'dashboard-user');
   const args = parseArgs(users.rest, { strings: TRAEFIK_STRINGS, booleans: ['staging', 'force'] });
-  if (args.positional.length) throw new UserError(`Unexpected argument "${args.positional[0]}". Usage: container-https ${SCAFFOLD_USAGE.split('\n')[0]}`, 'EUSAGE');
+  if (args.positional.length)
+    throw new UserError(
+      `Unexpected argument "${args.positional[0]}". Usage: container-https ${SCAFFOLD_USAGE.split('\n')[0]}`,
+      'EUSAGE',
+    );
   const opts = traefikOptions(args);
   const toml = generateTraefikToml(opts);
   let dashboard: string | undefined;
   if (opts.dashboard === 'basic-auth') {
     const host = str(args, 'dashboard-host');
-    if (!host) throw new UserError('--dashboard basic-auth needs the host name the dashboard answers on: --dashboard-host traefik.example.com', 'EUSAGE');
+    if (!host)
+      throw new UserError(
+        '--dashboard basic-auth needs the host name the dashboard answers on: --dashboard-host traefik.example.com',
+        'EUSAGE',
+      );
     dashboard = generateDashboardConfig({ host, users: users.values });
   }
   const out = str(args, 'out');
   if (!out) {
     process.stdout.write(toml);
-    if (dashboard) process.stderr.write('The dashboard router goes in dynamic/dashboard.toml beside it: rerun with --out traefik.toml to write both.\n');
+    if (dashboard)
+      process.stderr.write(
+        'The dashboard router goes in dynamic/dashboard.toml beside it: rerun with --out traefik.toml to write both.\n',
+      );
     return 0;
   }
   const force = bool(args, 'force', false);
   const dynamicFile = path.join(path.dirname(out), 'dynamic', 'dashboard.toml');
   // Check both before writing either, so a refusal leaves nothing half done.
-  if (!force) for (const f of dashboard ? [out, dynamicFile] : [out]) if (fs.existsSync(f)) throw new UserError(`${f} already exists; nothing was written. Add --force to replace it.`, 'EEXIST');
+  if (!force)
+    for (const f of dashboard ? [out, dynamicFile] : [out])
+      if (fs.existsSync(f))
+        throw new UserError(`${f} already exists; nothing was written. Add --force to replace it.`, 'EEXIST');
   writeNew(out, toml, force);
   if (dashboard) {
     writeNew(dynamicFile, dashboard, force);
@@ -113,15 +137,30 @@ async function scaffoldTraefik(argv: string[]): Promise<number> {
 
 function labelOptionsFrom(argv: string[], strings: string[], booleans: string[]) {
   const hosts = takeRepeated(argv, 'host');
-  const args = parseArgs(hosts.rest, { strings: ['service', 'port', 'network', 'entrypoint', 'cert-resolver', 'image', ...strings], booleans });
-  if (args.positional.length) throw new UserError(`Unexpected argument "${args.positional[0]}". See: container-https help`, 'EUSAGE');
+  const args = parseArgs(hosts.rest, {
+    strings: ['service', 'port', 'network', 'entrypoint', 'cert-resolver', 'image', ...strings],
+    booleans,
+  });
+  if (args.positional.length)
+    throw new UserError(`Unexpected argument "${args.positional[0]}". See: container-https help`, 'EUSAGE');
   const service = str(args, 'service');
   if (!service) throw new UserError('Give the compose service: --service app', 'EUSAGE');
-  if (!hosts.values.length) throw new UserError('Give the host name(s) it answers on: --host app.example.com [--host www.example.com]', 'EUSAGE');
+  if (!hosts.values.length)
+    throw new UserError(
+      'Give the host name(s) it answers on: --host app.example.com [--host www.example.com]',
+      'EUSAGE',
+    );
   const p = str(args, 'port') === undefined ? undefined : port(args, 'port', 0);
   return {
     args,
-    labels: { service, hosts: hosts.values, port: p, network: str(args, 'network'), entrypoint: str(args, 'entrypoint'), certResolver: str(args, 'cert-resolver') },
+    labels: {
+      service,
+      hosts: hosts.values,
+      port: p,
+      network: str(args, 'network'),
+      entrypoint: str(args, 'entrypoint'),
+      certResolver: str(args, 'cert-resolver'),
+    },
   };
 }
 
@@ -142,11 +181,16 @@ async function scaffoldLabels(argv: string[]): Promise<number> {
   }
   const out = str(args, 'out');
   if (bool(args, 'write', false)) {
-    if (out) throw new UserError('Use either --write (edit the compose file) or --out FILE (write a copy), not both.', 'EUSAGE');
+    if (out)
+      throw new UserError(
+        'Use either --write (edit the compose file) or --out FILE (write a copy), not both.',
+        'EUSAGE',
+      );
     writeFileAtomic(compose, text, fs.statSync(compose).mode & 0o777);
     process.stderr.write(`updated ${compose} (service ${labels.service})\n`);
   } else if (out) {
-    if (path.resolve(out) === path.resolve(compose)) throw new UserError('--out names the compose file itself; use --write to edit it in place.', 'EUSAGE');
+    if (path.resolve(out) === path.resolve(compose))
+      throw new UserError('--out names the compose file itself; use --write to edit it in place.', 'EUSAGE');
     writeNew(out, text, bool(args, 'force', false));
   } else if (bool(args, 'print', false)) {
     process.stdout.write(text);
@@ -180,7 +224,13 @@ async function scaffoldStack(argv: string[]): Promise<number> {
     return 0;
   }
   const force = bool(args, 'force', false);
-  if (!force) for (const [name] of files) if (fs.existsSync(path.join(dir, name))) throw new UserError(`${path.join(dir, name)} already exists; nothing was written. Add --force to replace it.`, 'EEXIST');
+  if (!force)
+    for (const [name] of files)
+      if (fs.existsSync(path.join(dir, name)))
+        throw new UserError(
+          `${path.join(dir, name)} already exists; nothing was written. Add --force to replace it.`,
+          'EEXIST',
+        );
   for (const [name, text] of files) writeNew(path.join(dir, name), text, force);
   // Traefik writes acme.json here itself (mode 600); the directory keeps it private.
   fs.mkdirSync(path.join(dir, 'traefik', 'acme'), { recursive: true, mode: 0o700 });
@@ -204,7 +254,9 @@ function looksLikeCompose(file: string, text: string): boolean {
 
 function printUnmapped(unmapped: Unmapped[]): void {
   if (!unmapped.length) return;
-  process.stderr.write(`Not migrated as-is (${unmapped.length}):\n` + unmapped.map((u) => `  ${u.key}: ${u.reason}\n`).join(''));
+  process.stderr.write(
+    `Not migrated as-is (${unmapped.length}):\n` + unmapped.map((u) => `  ${u.key}: ${u.reason}\n`).join(''),
+  );
 }
 
 export async function migrateCommand(argv: string[]): Promise<number> {
@@ -213,9 +265,15 @@ export async function migrateCommand(argv: string[]): Promise<number> {
   if (!file || extra.length) throw new UserError(`Usage: container-https ${MIGRATE_USAGE}`, 'EUSAGE');
   const input = readInput(file);
   const out = str(args, 'out');
-  if (out && path.resolve(out) === path.resolve(file)) throw new UserError('--out names the input file; write the result to another file and keep the original to compare.', 'EUSAGE');
+  if (out && path.resolve(out) === path.resolve(file))
+    throw new UserError(
+      '--out names the input file; write the result to another file and keep the original to compare.',
+      'EUSAGE',
+    );
   const result = looksLikeCompose(file, input)
-    ? (({ text, unmapped }) => ({ text, unmapped }))(migrateComposeLabels(input, { certResolver: bool(args, 'cert-resolver', true) ? undefined : false }, file))
+    ? (({ text, unmapped }) => ({ text, unmapped }))(
+        migrateComposeLabels(input, { certResolver: bool(args, 'cert-resolver', true) ? undefined : false }, file),
+      )
     : (({ toml, unmapped }) => ({ text: toml, unmapped }))(migrateTraefikV1(input, file));
   if (out) writeNew(out, result.text, bool(args, 'force', false));
   else process.stdout.write(result.text);

@@ -6,10 +6,29 @@ import { resolveStateDir } from '../paths';
 import { ParsedArgs, bool, parseArgs, port, str } from './args';
 import { httpsUrl } from '../routes/hostName';
 
-
 export async function serveCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
-    strings: ['state-dir', 'https-port', 'http-port', 'bind', 'acme-directory', 'acme-email', 'acme-ca-file', 'acme-challenge', 'acme-eab-kid', 'acme-eab-hmac', 'acme-dns-hook', 'backend-timeout', 'header-timeout', 'idle-timeout', 'ca-suffixes', 'docker-host', 'docker-address', 'exit-when-idle', 'workers'],
+    strings: [
+      'state-dir',
+      'https-port',
+      'http-port',
+      'bind',
+      'acme-directory',
+      'acme-email',
+      'acme-ca-file',
+      'acme-challenge',
+      'acme-eab-kid',
+      'acme-eab-hmac',
+      'acme-dns-hook',
+      'backend-timeout',
+      'header-timeout',
+      'idle-timeout',
+      'ca-suffixes',
+      'docker-host',
+      'docker-address',
+      'exit-when-idle',
+      'workers',
+    ],
     booleans: ['docker', 'labels', 'demo', 'http', 'acme-agree-tos'],
   });
   const stateDir = resolveStateDir(str(args, 'state-dir'));
@@ -20,7 +39,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   const eabKid = str(args, 'acme-eab-kid');
   const eabHmac = str(args, 'acme-eab-hmac');
-  if (!eabKid !== !eabHmac) throw new UserError('External Account Binding needs both --acme-eab-kid and --acme-eab-hmac.', 'EUSAGE');
+  if (!eabKid !== !eabHmac)
+    throw new UserError('External Account Binding needs both --acme-eab-kid and --acme-eab-hmac.', 'EUSAGE');
   const dockerAddress = str(args, 'docker-address') ?? 'auto';
   if (!ADDRESS_MODES.includes(dockerAddress as AddressMode)) {
     throw new UserError(`--docker-address must be auto, ip or published, not "${dockerAddress}".`, 'EUSAGE');
@@ -32,7 +52,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
     httpPort: bool(args, 'http', true) ? port(args, 'http-port', DEFAULT_OPTIONS.httpPort, true) : null,
     bind: str(args, 'bind') ?? DEFAULT_OPTIONS.bind,
     docker: bool(args, 'docker', DEFAULT_OPTIONS.docker)
-      ? { labels: bool(args, 'labels', DEFAULT_OPTIONS.labels), host: str(args, 'docker-host'), address: dockerAddress as AddressMode }
+      ? {
+          labels: bool(args, 'labels', DEFAULT_OPTIONS.labels),
+          host: str(args, 'docker-host'),
+          address: dockerAddress as AddressMode,
+        }
       : undefined,
     demo: bool(args, 'demo', DEFAULT_OPTIONS.demo),
     acme: {
@@ -47,7 +71,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
     backendTimeoutMs: Number(str(args, 'backend-timeout') ?? DEFAULT_OPTIONS.backendTimeoutMs / 1000) * 1000,
     headerTimeoutMs: timeoutSeconds(args, 'header-timeout'),
     idleTimeoutMs: timeoutSeconds(args, 'idle-timeout'),
-    caSuffixes: str(args, 'ca-suffixes')?.split(',').map((s) => s.trim()).filter(Boolean),
+    caSuffixes: str(args, 'ca-suffixes')
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     exitWhenIdleMs: idleSeconds(str(args, 'exit-when-idle')),
     workers: workerCount(str(args, 'workers')),
     log,
@@ -56,7 +83,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
   process.on('uncaughtException', (err) => log(`internal error (please report): ${err.stack ?? err}`));
   if (daemon.options.demo) log(`demo route: ${httpsUrl(DEMO_HOST, daemon.httpsPort)}`);
   log(`local CA: ${daemon.paths.caCert}`);
-  log(`trust it with: ${selfCommand()} ca trust${str(args, 'state-dir') ? ` --state-dir ${stateDir}` : ''}   (or for Node tools: export NODE_EXTRA_CA_CERTS=${daemon.paths.caCert})`);
+  log(
+    `trust it with: ${selfCommand()} ca trust${str(args, 'state-dir') ? ` --state-dir ${stateDir}` : ''}   (or for Node tools: export NODE_EXTRA_CA_CERTS=${daemon.paths.caCert})`,
+  );
   return new Promise<number>((resolve) => {
     daemon.onExit = resolve;
     const stop = (signal: string) => {
@@ -70,7 +99,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
 
 function idleSeconds(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text)) throw new UserError(`--exit-when-idle must be a number of seconds, not "${text}".`, 'EUSAGE');
+  if (!/^\d+$/.test(text))
+    throw new UserError(`--exit-when-idle must be a number of seconds, not "${text}".`, 'EUSAGE');
   return Number(text) * 1000;
 }
 
@@ -96,7 +126,10 @@ function selfCommand(): string {
 function workerCount(text: string | undefined): number | undefined {
   if (text === undefined || text === 'auto') return undefined;
   if (!/^\d+$/.test(text) || Number(text) > 64) {
-    throw new UserError(`--workers must be auto or a number of worker processes from 0 to 64, not "${text}".`, 'EUSAGE');
+    throw new UserError(
+      `--workers must be auto or a number of worker processes from 0 to 64, not "${text}".`,
+      'EUSAGE',
+    );
   }
   return Number(text);
 }

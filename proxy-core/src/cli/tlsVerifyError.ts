@@ -41,13 +41,27 @@ export function verifyProblem(err: unknown): VerifyProblem | undefined {
  * Reads the chain the proxy serves for `servername` without verifying it (a handshake only, no
  * request is sent), so the failure can name the issuer instead of repeating OpenSSL's code.
  */
-export function servedChain(opts: { host: string; port: number; servername: string; timeoutMs?: number }): Promise<tls.DetailedPeerCertificate | undefined> {
+export function servedChain(opts: {
+  host: string;
+  port: number;
+  servername: string;
+  timeoutMs?: number;
+}): Promise<tls.DetailedPeerCertificate | undefined> {
   return new Promise((resolve) => {
-    const socket = tls.connect({ host: opts.host, port: opts.port, servername: opts.servername, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, () => {
-      const cert = socket.getPeerCertificate(true);
-      socket.destroy();
-      resolve(cert && cert.raw ? cert : undefined);
-    });
+    const socket = tls.connect(
+      {
+        host: opts.host,
+        port: opts.port,
+        servername: opts.servername,
+        rejectUnauthorized: false,
+        ALPNProtocols: ['http/1.1'],
+      },
+      () => {
+        const cert = socket.getPeerCertificate(true);
+        socket.destroy();
+        resolve(cert && cert.raw ? cert : undefined);
+      },
+    );
     socket.setTimeout(opts.timeoutMs ?? 5000, () => socket.destroy());
     socket.on('error', () => resolve(undefined));
     socket.on('close', () => resolve(undefined));
@@ -68,10 +82,17 @@ export function topIssuer(leaf: tls.DetailedPeerCertificate): string {
 function nameOf(name: tls.Certificate | undefined): string {
   if (!name) return 'an unknown issuer';
   if (name.CN) return String(name.CN);
-  return Object.entries(name).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'an unknown issuer';
+  return (
+    Object.entries(name)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(', ') || 'an unknown issuer'
+  );
 }
 
-export function describeFailure(err: unknown, chain: tls.DetailedPeerCertificate | undefined): VerifyFailure | undefined {
+export function describeFailure(
+  err: unknown,
+  chain: tls.DetailedPeerCertificate | undefined,
+): VerifyFailure | undefined {
   const problem = verifyProblem(err);
   if (!problem) return undefined;
   return {
@@ -88,7 +109,10 @@ export function describeFailure(err: unknown, chain: tls.DetailedPeerCertificate
  * One line for the person at the keyboard: the route is served, what is wrong with the
  * certificate, and what to do. `local`: the probe verified against our own CA file (caFile).
  */
-export function verifyFailureMessage(f: VerifyFailure, route: { url: string; target: string; tls: 'local' | 'acme'; caFile?: string }): string {
+export function verifyFailureMessage(
+  f: VerifyFailure,
+  route: { url: string; target: string; tls: 'local' | 'acme'; caFile?: string },
+): string {
   const head = `Route ${route.url} -> ${route.target} was added and is served, but its certificate failed verification (${f.code})`;
   const tail = 'The route stays; waiting does not fix this.';
   if (f.problem === 'name') {

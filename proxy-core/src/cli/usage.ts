@@ -3,7 +3,8 @@
 export const SERVE_USAGE =
   'serve [--state-dir D] [--https-port 8443] [--http-port 8080 | --no-http] [--bind 127.0.0.1] [--no-docker] [--docker-host URL] [--docker-address auto|ip|published] [--no-labels] [--demo] [--acme-directory URL] [--acme-email E] [--acme-ca-file PEM] [--acme-challenge http-01|tls-alpn-01|dns-01] [--acme-agree-tos] [--acme-eab-kid ID --acme-eab-hmac KEY] [--acme-dns-hook CMD] [--backend-timeout SECONDS] [--header-timeout SECONDS] [--idle-timeout SECONDS] [--workers auto|N] [--exit-when-idle SECONDS]';
 
-export const CA_USAGE = 'ca path | env | check | trust [--nss-db DIR] [--system|--no-system] [--nss|--no-nss] [--java|--no-java] [--dry-run [--json]] | untrust [--dry-run]   [--state-dir D]';
+export const CA_USAGE =
+  'ca path | env | check | trust [--nss-db DIR] [--system|--no-system] [--nss|--no-nss] [--java|--no-java] [--dry-run [--json]] | untrust [--dry-run]   [--state-dir D]';
 
 export const SCAFFOLD_USAGE = [
   'scaffold traefik [--email E] [--network N] [--challenge http|tls] [--staging] [--dashboard off|loopback|basic-auth] [--dashboard-host H] [--dashboard-user USER:HASH] [--log-level L] [--out FILE [--force]]',
@@ -11,4 +12,5 @@ export const SCAFFOLD_USAGE = [
   'scaffold stack   --email E --service S --host H [--host H2] [--port P] [--image I] [--network N] [--challenge http|tls] [--staging] [--dashboard ...] [--dir DIR [--force]]',
 ].join('\n  container-https ');
 
-export const MIGRATE_USAGE = 'migrate  FILE [--out FILE [--force]] [--no-cert-resolver]   # Traefik v1 traefik.toml or compose labels -> v3; unmapped keys on stderr';
+export const MIGRATE_USAGE =
+  'migrate  FILE [--out FILE [--force]] [--no-cert-resolver]   # Traefik v1 traefik.toml or compose labels -> v3; unmapped keys on stderr';

@@ -3,7 +3,16 @@ import { UserError } from '../errors';
 import { currentUid, statePaths } from '../paths';
 import { assertOwnSocket } from './socketOwner';
 import { SseParser } from './sse';
-import { Events, Status, endpointPath, type CallArgs, type DaemonEventArgs, type DaemonEventName, type Endpoint, type PathParams } from './protocol';
+import {
+  Events,
+  Status,
+  endpointPath,
+  type CallArgs,
+  type DaemonEventArgs,
+  type DaemonEventName,
+  type Endpoint,
+  type PathParams,
+} from './protocol';
 
 export interface ApiErrorBody {
   error: { code: string; message: string };
@@ -51,7 +60,11 @@ export class ControlClient {
             try {
               data = text ? JSON.parse(text) : undefined;
             } catch {
-              return reject(new Error(`The daemon answered ${method} ${path} with something that is not JSON (HTTP ${res.statusCode}).`));
+              return reject(
+                new Error(
+                  `The daemon answered ${method} ${path} with something that is not JSON (HTTP ${res.statusCode}).`,
+                ),
+              );
             }
             if ((res.statusCode ?? 500) >= 400) {
               const e = (data as ApiErrorBody | undefined)?.error;
@@ -61,7 +74,9 @@ export class ControlClient {
           });
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`The daemon did not answer ${method} ${path} within ${Math.round(timeoutMs / 1000)} s.`)));
+      req.on('timeout', () =>
+        req.destroy(new Error(`The daemon did not answer ${method} ${path} within ${Math.round(timeoutMs / 1000)} s.`)),
+      );
       req.on('error', (err: NodeJS.ErrnoException) => reject(this.connectionError(err)));
       req.end(payload);
     });
@@ -71,7 +86,10 @@ export class ControlClient {
    * Calls one endpoint of control/protocol.ts, which types its path parameters, body and answer
    * (`request` is the same by method and path, untyped).
    */
-  call<Req, Res, Params extends PathParams | undefined>(ep: Endpoint<Req, Res, Params>, ...[options]: NoInfer<CallArgs<Req, Params>>): Promise<Res> {
+  call<Req, Res, Params extends PathParams | undefined>(
+    ep: Endpoint<Req, Res, Params>,
+    ...[options]: NoInfer<CallArgs<Req, Params>>
+  ): Promise<Res> {
     return this.request<Res>(ep.method, endpointPath(ep, options?.params), options?.body, options?.timeoutMs);
   }
 
@@ -94,7 +112,10 @@ export class ControlClient {
   subscribe(onEvent: (...event: DaemonEventArgs) => void, onClose?: (err?: Error) => void): () => void;
   /** For a handler that needs only the events' names. */
   subscribe(onEvent: (event: DaemonEventName) => void, onClose?: (err?: Error) => void): () => void;
-  subscribe(onEvent: ((...event: DaemonEventArgs) => void) | ((event: DaemonEventName) => void), onClose?: (err?: Error) => void): () => void {
+  subscribe(
+    onEvent: ((...event: DaemonEventArgs) => void) | ((event: DaemonEventName) => void),
+    onClose?: (err?: Error) => void,
+  ): () => void {
     const parser = new SseParser(onEvent as (event: string, data: unknown) => void);
     let closed = false;
     try {

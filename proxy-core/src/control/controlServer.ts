@@ -50,7 +50,10 @@ export class ControlServer {
   }
 
   /** Registers one endpoint of control/protocol.ts; the handler answers with its declared type (`undefined`: it answered by itself, as SSE does). */
-  handle<Req, Res, Params extends PathParams | undefined>(ep: Endpoint<Req, Res, Params>, handler: (req: ControlRequest) => NoInfer<Res> | undefined | Promise<NoInfer<Res> | undefined>): void {
+  handle<Req, Res, Params extends PathParams | undefined>(
+    ep: Endpoint<Req, Res, Params>,
+    handler: (req: ControlRequest) => NoInfer<Res> | undefined | Promise<NoInfer<Res> | undefined>,
+  ): void {
     this.on(ep.method, ep.path, handler);
   }
 
@@ -107,7 +110,9 @@ export class ControlServer {
     try {
       await this.gate;
     } catch (err) {
-      return sendJson(res, 503, { error: { code: 'ENOTSTARTED', message: `The daemon could not start: ${errorMessage(err)}` } });
+      return sendJson(res, 503, {
+        error: { code: 'ENOTSTARTED', message: `The daemon could not start: ${errorMessage(err)}` },
+      });
     }
     const method = raw.method ?? 'GET';
     try {
@@ -115,20 +120,38 @@ export class ControlServer {
       const found = this.match(method, url.pathname);
       if (!found.route) {
         const status = found.allowed ? 405 : 404;
-        return sendJson(res, status, { error: { code: found.allowed ? 'EMETHOD' : 'ENOTFOUND', message: `${method} ${url.pathname} is not part of the control API` } });
+        return sendJson(res, status, {
+          error: {
+            code: found.allowed ? 'EMETHOD' : 'ENOTFOUND',
+            message: `${method} ${url.pathname} is not part of the control API`,
+          },
+        });
       }
       const body = await readJson(raw);
-      const result = await found.route.handler({ method, params: found.params, query: url.searchParams, body, raw, res });
+      const result = await found.route.handler({
+        method,
+        params: found.params,
+        query: url.searchParams,
+        body,
+        raw,
+        res,
+      });
       if (result !== undefined && !res.headersSent) sendJson(res, 200, result);
     } catch (err) {
       if (res.headersSent) return void res.end();
       if (isUserError(err)) sendJson(res, err.status, { error: { code: err.code, message: err.message } });
-      else sendJson(res, 500, { error: { code: 'EINTERNAL', message: `Internal error in the daemon: ${errorMessage(err)} (see daemon.log)` } });
+      else
+        sendJson(res, 500, {
+          error: { code: 'EINTERNAL', message: `Internal error in the daemon: ${errorMessage(err)} (see daemon.log)` },
+        });
     }
   }
 
   /** The route for METHOD PATH with its decoded parameters; `allowed` when only the method differs. */
-  private match(method: string, pathname: string): { route?: RouteDef; params: Record<string, string>; allowed: boolean } {
+  private match(
+    method: string,
+    pathname: string,
+  ): { route?: RouteDef; params: Record<string, string>; allowed: boolean } {
     let allowed = false;
     for (const route of this.routes) {
       const match = route.pattern.exec(pathname);
@@ -147,7 +170,10 @@ function decodeParam(key: string, text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
-    throw new UserError(`The ${key} "${text}" in the path is not valid percent-encoding (a % must start %XX of UTF-8): encode it with encodeURIComponent.`, 'EPATH');
+    throw new UserError(
+      `The ${key} "${text}" in the path is not valid percent-encoding (a % must start %XX of UTF-8): encode it with encodeURIComponent.`,
+      'EPATH',
+    );
   }
 }
 

@@ -1,4 +1,14 @@
-import type { CaStatus, CertMeta, CertResponse, CertsResponse, ContainersResponse, DaemonStatus, ExposeRequest, RoutesResponse, RouteView } from './apiTypes';
+import type {
+  CaStatus,
+  CertMeta,
+  CertResponse,
+  CertsResponse,
+  ContainersResponse,
+  DaemonStatus,
+  ExposeRequest,
+  RoutesResponse,
+  RouteView,
+} from './apiTypes';
 
 /**
  * The control API's endpoints and events, each declared once with its types. Clients call
@@ -23,7 +33,10 @@ export interface Endpoint<Req, Res, Params extends PathParams | undefined = unde
   readonly types?: { req: Req; res: Res; params: Params };
 }
 
-function endpoint<Req, Res, Params extends PathParams | undefined = undefined>(method: Method, path: string): Endpoint<Req, Res, Params> {
+function endpoint<Req, Res, Params extends PathParams | undefined = undefined>(
+  method: Method,
+  path: string,
+): Endpoint<Req, Res, Params> {
   return { method, path };
 }
 
@@ -58,7 +71,9 @@ export function endpointPath(ep: Endpoint<unknown, unknown, PathParams | undefin
  * What a call passes besides the endpoint: the path parameters and the body when the endpoint
  * has them (then they are required), and a timeout.
  */
-export type CallOptions<Req, Params> = { timeoutMs?: number } & ([Params] extends [undefined] ? { params?: undefined } : { params: Params }) &
+export type CallOptions<Req, Params> = { timeoutMs?: number } & ([Params] extends [undefined]
+  ? { params?: undefined }
+  : { params: Params }) &
   ([Req] extends [undefined] ? { body?: undefined } : { body: Req });
 
 /** The options argument may be left out when the endpoint has neither path parameters nor a body. */

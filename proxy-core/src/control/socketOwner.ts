@@ -18,7 +18,11 @@ export function assertOwnSocket(socketPath: string, socketDir: string | undefine
   const st = ifExists(() => fs.lstatSync(socketPath));
   if (!st) return;
   if (!st.isSocket()) {
-    throw new UserError(`Refusing the control socket ${socketPath}: it is not a socket. Remove it and start the daemon again (container-https serve).`, 'ESOCKETOWNER', 403);
+    throw new UserError(
+      `Refusing the control socket ${socketPath}: it is not a socket. Remove it and start the daemon again (container-https serve).`,
+      'ESOCKETOWNER',
+      403,
+    );
   }
   if (st.uid !== uid) {
     throw new UserError(
@@ -33,7 +37,8 @@ function ifExists<T>(read: () => T): T | undefined {
   try {
     return read();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return undefined;
     throw err;
   }
 }

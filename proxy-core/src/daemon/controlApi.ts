@@ -2,7 +2,20 @@ import type { CertStore } from '../certs/certStore';
 import type { LocalCa } from '../certs/localCa';
 import type { ContainersResponse, DaemonStatus } from '../control/apiTypes';
 import type { ControlServer } from '../control/controlServer';
-import { Ca, CaCheck, Cert, Certs, Containers, DeleteRoute, Events, PutRoute, RenewCert, Routes, Shutdown, Status } from '../control/protocol';
+import {
+  Ca,
+  CaCheck,
+  Cert,
+  Certs,
+  Containers,
+  DeleteRoute,
+  Events,
+  PutRoute,
+  RenewCert,
+  Routes,
+  Shutdown,
+  Status,
+} from '../control/protocol';
 import { UserError } from '../errors';
 import { normalizeHost } from '../routes/hostName';
 import { caStatus, verifyAndRecord, watchTrustRecord } from '../trust/caStatus';
@@ -40,10 +53,19 @@ export function registerControlApi(c: ControlServer, deps: ControlApiDeps): () =
   c.handle(Cert, (req) => {
     const host = normalizeHost(req.params.host);
     const stored = store.get(host);
-    if (!stored) throw new UserError(`${host} has no certificate yet: see its route with container-https routes.`, 'ENOCERT', 404);
+    if (!stored)
+      throw new UserError(`${host} has no certificate yet: see its route with container-https routes.`, 'ENOCERT', 404);
     return { meta: stored.meta, certPem: stored.certPem };
   });
-  c.handle(Containers, () => deps.containers() ?? { connected: false, error: 'Docker discovery is off for this daemon (serve --no-docker).', containers: [] });
+  c.handle(
+    Containers,
+    () =>
+      deps.containers() ?? {
+        connected: false,
+        error: 'Docker discovery is off for this daemon (serve --no-docker).',
+        containers: [],
+      },
+  );
   // Trust of the local CA (issue 7): what `ca trust` added and the last verification, live.
   c.handle(Ca, () => caStatus(ca));
   c.handle(CaCheck, async () => {

@@ -148,7 +148,9 @@ export class Daemon {
     this.httpsPort = options.httpsPort;
     this.httpPort = options.httpPort;
     this.idleExit = new IdleExit(options.exitWhenIdleMs, (ms) => {
-      this.log(`no editor window has used the proxy for ${Math.round(ms / 1000)} s: stopping (routes are kept in routes.json)`);
+      this.log(
+        `no editor window has used the proxy for ${Math.round(ms / 1000)} s: stopping (routes are kept in routes.json)`,
+      );
       this.stopByItself();
     });
     this.control = new ControlServer(this.paths.socket);
@@ -203,7 +205,15 @@ export class Daemon {
     for (const p of this.problems) this.log(`problem: ${p}`);
     this.table.replaceSource('user', loaded.routes);
     if (options.demo) {
-      this.table.replaceSource('demo', [{ host: DEMO_HOST, target: 'builtin:demo', tls: 'local', source: 'demo', createdAt: this.startedAt.toISOString() }]);
+      this.table.replaceSource('demo', [
+        {
+          host: DEMO_HOST,
+          target: 'builtin:demo',
+          tls: 'local',
+          source: 'demo',
+          createdAt: this.startedAt.toISOString(),
+        },
+      ]);
     }
 
     // The certificate served to names we have no route for (the 404 page still needs TLS).
@@ -232,14 +242,26 @@ export class Daemon {
     });
     // Port 0 asks the OS for a free port (tests, benchmarks); from here on the real one counts.
     this.httpsPort = await this.dispatcher.listen().catch((err) => {
-      throw listenError(err, 'HTTPS', options.bind, options.httpsPort, '--https-port', 'containerHttps.proxy.httpsPort');
+      throw listenError(
+        err,
+        'HTTPS',
+        options.bind,
+        options.httpsPort,
+        '--https-port',
+        'containerHttps.proxy.httpsPort',
+      );
     });
     this.https.port = this.httpsPort;
     this.closers.push(() => this.dispatcher.close());
 
     if (options.httpPort !== null) {
       const httpPort = options.httpPort;
-      this.http = new HttpListener({ table: this.table, port: httpPort, bind: options.bind, httpsPort: this.httpsPort });
+      this.http = new HttpListener({
+        table: this.table,
+        port: httpPort,
+        bind: options.bind,
+        httpsPort: this.httpsPort,
+      });
       await this.http.listen().catch((err) => {
         throw listenError(err, 'HTTP', options.bind, httpPort, '--http-port', 'containerHttps.proxy.httpPort');
       });
@@ -251,7 +273,12 @@ export class Daemon {
 
     // Certificates for every route we restored, before anyone asks. ACME orders take seconds
     // and need the network, so the renewal scheduler runs them without holding up the start.
-    this.reconciler = new CertReconciler({ certs: this.certs, routes: () => this.table.list(), acmeScheduled: () => !!this.acme, log: (l) => this.log(l) });
+    this.reconciler = new CertReconciler({
+      certs: this.certs,
+      routes: () => this.table.list(),
+      acmeScheduled: () => !!this.acme,
+      log: (l) => this.log(l),
+    });
     await this.reconciler.reconcile();
     this.certs.startRenewals(() => this.table.list());
     this.closers.push(() => this.certs.stop());
@@ -297,7 +324,9 @@ export class Daemon {
     );
     this.idleExit.arm();
     this.closers.push(() => this.idleExit.stop());
-    this.log(`listening on https://${options.bind}:${this.httpsPort}${this.http ? ` and http://${options.bind}:${this.httpPort}` : ''}; control socket ${paths.socket}`);
+    this.log(
+      `listening on https://${options.bind}:${this.httpsPort}${this.http ? ` and http://${options.bind}:${this.httpPort}` : ''}; control socket ${paths.socket}`,
+    );
   }
 
   /**
@@ -331,7 +360,11 @@ export class Daemon {
     const acme = new AcmeService(settings, {
       accountDir: this.paths.acmeDir,
       store: this.certs.store,
-      hosts: () => this.table.list().filter((r) => r.tls === 'acme').map((r) => r.host),
+      hosts: () =>
+        this.table
+          .list()
+          .filter((r) => r.tls === 'acme')
+          .map((r) => r.host),
       renew: (host) => this.certs.issue(host, 'acme'),
       httpListener: !!this.http,
       log: (l) => this.log(l),
@@ -340,8 +373,17 @@ export class Daemon {
     this.certs.setAcmeIssuer(acme.issuer);
     // Challenges first: the pending page and the HTTPS redirect must never shadow a token.
     this.http?.addResponder(acme.challenges.httpResponder);
-    this.http?.addResponder(pendingResponder(this.table, this.certs.store, (h) => this.certs.isPending(h), (h) => acme.lastError(h), acme.issuer.caName));
-    if (acme.issuer.opts.challenge === 'tls-alpn-01') installAlpnCallback(this.https.server, acme.challenges.alpnCallback);
+    this.http?.addResponder(
+      pendingResponder(
+        this.table,
+        this.certs.store,
+        (h) => this.certs.isPending(h),
+        (h) => acme.lastError(h),
+        acme.issuer.caName,
+      ),
+    );
+    if (acme.issuer.opts.challenge === 'tls-alpn-01')
+      installAlpnCallback(this.https.server, acme.challenges.alpnCallback);
     for (const p of acme.problems) this.log(`problem: ${p}`);
     this.problems.push(...acme.problems);
     this.closers.push(() => acme.stop());
@@ -405,11 +447,24 @@ export class Daemon {
       pid: process.pid,
       stateDir: this.paths.stateDir,
       startedAt: this.startedAt.toISOString(),
-      https: { bind: options.bind, port: this.httpsPort, workers: this.workers?.status() ?? { configured: 0, ready: 0, pids: [] } },
+      https: {
+        bind: options.bind,
+        port: this.httpsPort,
+        workers: this.workers?.status() ?? { configured: 0, ready: 0, pids: [] },
+      },
       http: this.httpPort !== null ? { bind: options.bind, port: this.httpPort } : null,
-      ca: { certFile: this.paths.caCert, fingerprint256: this.certs.ca.fingerprint256(), permittedSuffixes: this.certs.ca.permittedSuffixes },
+      ca: {
+        certFile: this.paths.caCert,
+        fingerprint256: this.certs.ca.fingerprint256(),
+        permittedSuffixes: this.certs.ca.permittedSuffixes,
+      },
       docker: this.dockerStatus,
-      acme: this.acme?.status() ?? { enabled: false, directory: options.acme?.directory, email: options.acme?.email, challenge: options.acme?.challenge },
+      acme: this.acme?.status() ?? {
+        enabled: false,
+        directory: options.acme?.directory,
+        email: options.acme?.email,
+        challenge: options.acme?.challenge,
+      },
       problems: this.docker ? [...this.problems, ...this.docker.problems()] : this.problems,
     };
   }
@@ -419,7 +474,9 @@ export class Daemon {
    * daemon may start for that dir. Stopping (said once) is the only honest answer.
    */
   private stateDirGone(dir: string): void {
-    this.log(`state directory ${dir} was removed: stopping. Start serve again to create a new one (a new local CA, which must be trusted again; the routes are gone with it).`);
+    this.log(
+      `state directory ${dir} was removed: stopping. Start serve again to create a new one (a new local CA, which must be trusted again; the routes are gone with it).`,
+    );
     this.exitCode = 1;
     this.stopByItself();
   }

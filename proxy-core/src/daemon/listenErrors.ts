@@ -1,7 +1,14 @@
 import { UserError } from '../errors';
 
 /** Turns a bind failure into the one line a user needs. */
-export function listenError(err: NodeJS.ErrnoException, what: string, bind: string, port: number, flag: string, setting: string): Error {
+export function listenError(
+  err: NodeJS.ErrnoException,
+  what: string,
+  bind: string,
+  port: number,
+  flag: string,
+  setting: string,
+): Error {
   if (err.code === 'EADDRINUSE') {
     return new UserError(
       `Port ${port} on ${bind} (${what}) is already in use — by another proxy or a second daemon. Free it, or pick another port with ${flag} (setting ${setting}).`,
@@ -17,7 +24,10 @@ export function listenError(err: NodeJS.ErrnoException, what: string, bind: stri
     );
   }
   if (err.code === 'EADDRNOTAVAIL') {
-    return new UserError(`Cannot bind ${what} to ${bind}: that address is not on this machine. Use 127.0.0.1, or a local interface's address with --bind.`, 'EADDRNOTAVAIL');
+    return new UserError(
+      `Cannot bind ${what} to ${bind}: that address is not on this machine. Use 127.0.0.1, or a local interface's address with --bind.`,
+      'EADDRNOTAVAIL',
+    );
   }
   return err;
 }

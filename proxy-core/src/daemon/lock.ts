@@ -31,7 +31,11 @@ export function acquirePidLock(pidFile: string, stateDir: string): () => void {
       fs.rmSync(pidFile, { force: true });
     }
   }
-  throw new UserError(`Could not take the daemon lock ${pidFile}; another daemon is starting at the same moment.`, 'EALREADYRUNNING', 409);
+  throw new UserError(
+    `Could not take the daemon lock ${pidFile}; another daemon is starting at the same moment.`,
+    'EALREADYRUNNING',
+    409,
+  );
 }
 
 function isAlive(pid: number): boolean {

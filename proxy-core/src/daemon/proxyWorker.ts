@@ -91,5 +91,7 @@ process.on('disconnect', () => {
   process.exit(0);
 });
 // One bad request must not take the worker's connections down with it (the daemon does the same).
-process.on('uncaughtException', (err) => log(`worker ${process.pid}: internal error (please report): ${err.stack ?? err}`));
+process.on('uncaughtException', (err) =>
+  log(`worker ${process.pid}: internal error (please report): ${err.stack ?? err}`),
+);
 process.on('SIGINT', () => undefined);

@@ -45,12 +45,19 @@ export class RouteService {
     const host = normalizeHost(hostInput);
     // The body is whatever JSON a client sent: its types are checked, never coerced (control/apiTypes.ts ExposeRequest is the shape).
     const checked = checkRouteRequest(body);
-    if (!checked.ok) throw new UserError(checked.code === 'EBODY' ? `Invalid request body for ${host}: ${checked.reason}` : checked.reason, checked.code);
+    if (!checked.ok)
+      throw new UserError(
+        checked.code === 'EBODY' ? `Invalid request body for ${host}: ${checked.reason}` : checked.reason,
+        checked.code,
+      );
     let { target } = checked.value;
     const { tls } = checked.value;
     if (target.kind === 'container') {
       if (!this.deps.containerTarget) {
-        throw new UserError(`Container targets need Docker discovery, which is off for this daemon (serve --no-docker). Use an http:// target, or restart serve without --no-docker.`, 'ENODOCKER');
+        throw new UserError(
+          `Container targets need Docker discovery, which is off for this daemon (serve --no-docker). Use an http:// target, or restart serve without --no-docker.`,
+          'ENODOCKER',
+        );
       }
       const found = await this.deps.containerTarget(target.container, target.port);
       target = containerTarget(found.container, found.port);
@@ -76,7 +83,11 @@ export class RouteService {
     if (!table.remove('user', host)) {
       const route = table.get(host);
       if (route) {
-        throw new UserError(`${host} comes from ${route.source === 'label' ? `labels on container ${route.container}` : 'the built-in demo'}, not from expose: remove the labels (or stop that container) instead.`, 'ENOTUSER', 409);
+        throw new UserError(
+          `${host} comes from ${route.source === 'label' ? `labels on container ${route.container}` : 'the built-in demo'}, not from expose: remove the labels (or stop that container) instead.`,
+          'ENOTUSER',
+          409,
+        );
       }
       throw new UserError(`No route for ${host}. See the routes with: container-https routes`, 'ENOROUTE', 404);
     }
@@ -136,7 +147,14 @@ export class RouteService {
     // Label hosts outside the local CA's names are listed, not served, until the user picks ACME or an alias.
     const held = this.held.filter((h) => !table.get(h.record.host));
     if (held.length) {
-      routes.push(...held.map((h): RouteView => ({ ...h.record, url: httpsUrl(h.record.host, this.deps.httpsPort()), status: 'unavailable', detail: h.detail })));
+      routes.push(
+        ...held.map((h): RouteView => ({
+          ...h.record,
+          url: httpsUrl(h.record.host, this.deps.httpsPort()),
+          status: 'unavailable',
+          detail: h.detail,
+        })),
+      );
       routes.sort((a, b) => a.host.localeCompare(b.host));
     }
     return { routes };

@@ -73,7 +73,9 @@ export class WorkerPool {
   start(): void {
     if (!this.opts.count) return;
     if (!fs.existsSync(this.script)) {
-      this.opts.log(`proxy workers: ${this.script} is missing, so this daemon serves every connection itself (rebuild with npm run build)`);
+      this.opts.log(
+        `proxy workers: ${this.script} is missing, so this daemon serves every connection itself (rebuild with npm run build)`,
+      );
       return;
     }
     for (let i = 0; i < this.opts.count; i++) this.spawn();
@@ -126,7 +128,9 @@ export class WorkerPool {
       // A worker that cannot take an update in seconds is wedged: expose must not hang on it.
       setTimeout(() => {
         for (const w of this.lagging(seq)) {
-          this.opts.log(`proxy worker ${w.child.pid} did not take an update within ${this.ackTimeoutMs / 1000} s: replacing it`);
+          this.opts.log(
+            `proxy worker ${w.child.pid} did not take an update within ${this.ackTimeoutMs / 1000} s: replacing it`,
+          );
           w.child.kill('SIGKILL');
         }
       }, this.ackTimeoutMs).unref();
@@ -218,7 +222,9 @@ export class WorkerPool {
     const delay = this.restartDelay;
     // A worker that dies right after starting would otherwise be restarted in a tight loop.
     this.restartDelay = lived < 10_000 ? Math.min(delay * 2, this.maxRestartDelay) : this.firstRestartDelay;
-    this.opts.log(`proxy worker ${worker.child.pid} exited (${signal ?? `code ${code}`}); its open connections were dropped. This daemon serves every connection until a new worker starts in ${delay / 1000} s.`);
+    this.opts.log(
+      `proxy worker ${worker.child.pid} exited (${signal ?? `code ${code}`}); its open connections were dropped. This daemon serves every connection until a new worker starts in ${delay / 1000} s.`,
+    );
     setTimeout(() => {
       if (!this.closed) this.spawn();
     }, delay).unref();

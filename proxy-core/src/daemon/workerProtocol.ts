@@ -13,7 +13,16 @@ export interface CertPem {
  * daemon can wait until all workers serve what it serves (expose returns only after that).
  */
 export type ToWorker =
-  | { t: 'init'; seq: number; port: number; backendTimeoutMs: number; timeouts?: ConnectionTimeouts; defaultCert: { cert: string; key: string }; routes: RouteSnapshot; certs: CertPem[] }
+  | {
+      t: 'init';
+      seq: number;
+      port: number;
+      backendTimeoutMs: number;
+      timeouts?: ConnectionTimeouts;
+      defaultCert: { cert: string; key: string };
+      routes: RouteSnapshot;
+      certs: CertPem[];
+    }
   | { t: 'routes'; seq: number; routes: RouteSnapshot }
   | { t: 'certs'; seq: number; set: CertPem[]; remove: string[] }
   /** Sent with a TCP socket handle: serve this connection. */
@@ -23,6 +32,4 @@ export type ToWorker =
 
 /** Worker → daemon. */
 export type FromWorker =
-  | { t: 'ack'; seq: number }
-  | { t: 'log'; line: string }
-  | { t: 'fallback'; id: number; host: string };
+  { t: 'ack'; seq: number } | { t: 'log'; line: string } | { t: 'fallback'; id: number; host: string };

@@ -12,7 +12,9 @@ export interface RawContainer {
   Ports?: Array<{ IP?: string; PrivatePort: number; PublicPort?: number; Type?: string }>;
   Labels?: Record<string, string> | null;
   HostConfig?: { NetworkMode?: string };
-  NetworkSettings?: { Networks?: Record<string, { IPAddress?: string; GlobalIPv6Address?: string; NetworkID?: string } | null> | null };
+  NetworkSettings?: {
+    Networks?: Record<string, { IPAddress?: string; GlobalIPv6Address?: string; NetworkID?: string } | null> | null;
+  };
 }
 
 /** A container as the daemon keeps it: what clients see, plus what routing needs. */
@@ -31,7 +33,15 @@ export interface ModeledContainer {
   preferredNetwork?: string;
 }
 
-const STATES = new Set<ContainerInfo['state']>(['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']);
+const STATES = new Set<ContainerInfo['state']>([
+  'created',
+  'running',
+  'paused',
+  'restarting',
+  'removing',
+  'exited',
+  'dead',
+]);
 
 export function modelContainer(raw: RawContainer): ModeledContainer {
   const labels = raw.Labels ?? {};
@@ -62,7 +72,12 @@ export function modelContainer(raw: RawContainer): ModeledContainer {
     if (wd) info.compose.workingDir = wd;
     if (files) info.compose.configFiles = files;
   }
-  const modeled: ModeledContainer = { info, networkMode: raw.HostConfig?.NetworkMode ?? 'default', created: raw.Created ?? 0, routing: parseRouteLabels(labels) };
+  const modeled: ModeledContainer = {
+    info,
+    networkMode: raw.HostConfig?.NetworkMode ?? 'default',
+    created: raw.Created ?? 0,
+    routing: parseRouteLabels(labels),
+  };
   const preferredNetwork = preferredNetworkOf(labels);
   if (preferredNetwork) modeled.preferredNetwork = preferredNetwork;
   return modeled;
@@ -89,7 +104,9 @@ function healthOf(status: string): ContainerInfo['health'] | undefined {
 function modelPorts(ports: NonNullable<RawContainer['Ports']>): ContainerInfo['ports'] {
   const out: ContainerInfo['ports'] = [];
   const seen = new Set<string>();
-  const sorted = [...ports].sort((a, b) => a.PrivatePort - b.PrivatePort || (a.PublicPort ?? 0) - (b.PublicPort ?? 0) || ipRank(a.IP) - ipRank(b.IP));
+  const sorted = [...ports].sort(
+    (a, b) => a.PrivatePort - b.PrivatePort || (a.PublicPort ?? 0) - (b.PublicPort ?? 0) || ipRank(a.IP) - ipRank(b.IP),
+  );
   for (const p of sorted) {
     const protocol = p.Type === 'udp' ? 'udp' : 'tcp';
     const key = `${p.PrivatePort}/${protocol}/${p.PublicPort ?? ''}`;
@@ -103,7 +120,11 @@ function modelPorts(ports: NonNullable<RawContainer['Ports']>): ContainerInfo['p
     out.push(port);
   }
   // An exposed port that is also published shows up published only.
-  return out.filter((p) => p.hostPort !== undefined || !out.some((q) => q.hostPort !== undefined && q.containerPort === p.containerPort && q.protocol === p.protocol));
+  return out.filter(
+    (p) =>
+      p.hostPort !== undefined ||
+      !out.some((q) => q.hostPort !== undefined && q.containerPort === p.containerPort && q.protocol === p.protocol),
+  );
 }
 
 function ipRank(ip: string | undefined): number {

@@ -71,7 +71,12 @@ export class DockerDiscovery extends EventEmitter {
 
   status(): DockerStatus {
     const w = this.watcher?.status;
-    const status: DockerStatus = { enabled: true, labels: this.opts.labels, connected: !!w?.connected, addressMode: this.opts.addressMode };
+    const status: DockerStatus = {
+      enabled: true,
+      labels: this.opts.labels,
+      connected: !!w?.connected,
+      addressMode: this.opts.addressMode,
+    };
     if (this.endpoint) {
       status.endpoint = this.endpoint.url;
       status.endpointSource = this.endpoint.source;
@@ -89,7 +94,11 @@ export class DockerDiscovery extends EventEmitter {
   containers(): ContainersResponse {
     const status = this.status();
     const containers = [...(this.watcher?.list() ?? [])]
-      .sort((a, b) => (a.info.compose?.project ?? '').localeCompare(b.info.compose?.project ?? '') || a.info.name.localeCompare(b.info.name))
+      .sort(
+        (a, b) =>
+          (a.info.compose?.project ?? '').localeCompare(b.info.compose?.project ?? '') ||
+          a.info.name.localeCompare(b.info.name),
+      )
       .map((c) => {
         const problems = this.labelProblems.get(c.info.name);
         return problems ? { ...c.info, problems } : c.info;
@@ -113,10 +122,19 @@ export class DockerDiscovery extends EventEmitter {
     const c = this.find(name);
     if (!c) {
       const status = this.status();
-      if (!status.connected) throw new UserError(`Cannot check container "${name}": ${status.error ?? 'the Docker engine is not connected'}`, 'EDOCKER', 503);
+      if (!status.connected)
+        throw new UserError(
+          `Cannot check container "${name}": ${status.error ?? 'the Docker engine is not connected'}`,
+          'EDOCKER',
+          503,
+        );
       const names = [...this.byName.keys()].sort();
       const some = names.slice(0, 12).join(', ') + (names.length > 12 ? ', …' : '');
-      throw new UserError(`No container named "${name}" on ${this.endpoint?.url}.${names.length ? ` Containers: ${some}.` : ' There are no containers.'}`, 'ENOCONTAINER', 404);
+      throw new UserError(
+        `No container named "${name}" on ${this.endpoint?.url}.${names.length ? ` Containers: ${some}.` : ' There are no containers.'}`,
+        'ENOCONTAINER',
+        404,
+      );
     }
     if (port !== undefined) return { container: c.info.name, port };
     // The list API reports ports only for running containers, and the model may be one event
@@ -183,7 +201,10 @@ export class DockerDiscovery extends EventEmitter {
   }
 
   private updateLabelRoutes(all: ModeledContainer[]): void {
-    const derived = deriveLabelRoutes(all, { permits: (h) => this.opts.ca.permits(h), suffixes: this.opts.ca.permittedSuffixes });
+    const derived = deriveLabelRoutes(all, {
+      permits: (h) => this.opts.ca.permits(h),
+      suffixes: this.opts.ca.permittedSuffixes,
+    });
     const problemsBefore = JSON.stringify([...this.labelProblems]);
     this.found = { records: derived.records, held: derived.held };
     this.labelProblems = derived.problems;
@@ -192,5 +213,4 @@ export class DockerDiscovery extends EventEmitter {
       this.emit('status', this.status());
     }
   }
-
 }

@@ -45,7 +45,10 @@ export function resolveDockerEndpoint(opts: EndpointEnv = {}): DockerEndpoint {
   const home = opts.home ?? env.HOME ?? os.homedir();
   const platform = opts.platform ?? process.platform;
   const exists = opts.exists ?? ((p: string) => fs.existsSync(p));
-  const tls = { verify: env.DOCKER_TLS_VERIFY === '1' || env.DOCKER_TLS_VERIFY === 'true', certPath: env.DOCKER_CERT_PATH };
+  const tls = {
+    verify: env.DOCKER_TLS_VERIFY === '1' || env.DOCKER_TLS_VERIFY === 'true',
+    certPath: env.DOCKER_CERT_PATH,
+  };
 
   if (opts.override?.trim()) return fromHost(opts.override.trim(), '--docker-host', tls, env);
   if (env.DOCKER_HOST?.trim()) return fromHost(env.DOCKER_HOST.trim(), 'DOCKER_HOST', tls, env);
@@ -55,13 +58,22 @@ export function resolveDockerEndpoint(opts: EndpointEnv = {}): DockerEndpoint {
   if (contextName && contextName !== 'default') return fromContext(configDir, contextName, env);
 
   if (platform === 'win32') {
-    return { url: 'npipe:////./pipe/docker_engine', source: 'default pipe', modem: unixModem('//./pipe/docker_engine'), local: true };
+    return {
+      url: 'npipe:////./pipe/docker_engine',
+      source: 'default pipe',
+      modem: unixModem('//./pipe/docker_engine'),
+      local: true,
+    };
   }
   const candidates: Array<[string, string]> = [
     ['/var/run/docker.sock', 'default socket'],
     [path.join(home, '.docker', 'run', 'docker.sock'), 'Docker Desktop socket'],
-    ...(env.XDG_RUNTIME_DIR ? [[path.join(env.XDG_RUNTIME_DIR, 'docker.sock'), 'rootless Docker socket'] as [string, string]] : []),
-    ...(env.XDG_RUNTIME_DIR ? [[path.join(env.XDG_RUNTIME_DIR, 'podman', 'podman.sock'), 'Podman socket'] as [string, string]] : []),
+    ...(env.XDG_RUNTIME_DIR
+      ? [[path.join(env.XDG_RUNTIME_DIR, 'docker.sock'), 'rootless Docker socket'] as [string, string]]
+      : []),
+    ...(env.XDG_RUNTIME_DIR
+      ? [[path.join(env.XDG_RUNTIME_DIR, 'podman', 'podman.sock'), 'Podman socket'] as [string, string]]
+      : []),
     ['/run/podman/podman.sock', 'Podman socket'],
   ];
   const found = candidates.find(([p]) => exists(p)) ?? candidates[0];
@@ -69,7 +81,15 @@ export function resolveDockerEndpoint(opts: EndpointEnv = {}): DockerEndpoint {
 }
 
 function unixModem(socketPath: string): DockerEndpoint['modem'] {
-  return { socketPath, host: undefined, port: undefined, protocol: 'http', ca: undefined, cert: undefined, key: undefined };
+  return {
+    socketPath,
+    host: undefined,
+    port: undefined,
+    protocol: 'http',
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
+  };
 }
 
 function currentContext(configDir: string): string | undefined {
@@ -84,7 +104,10 @@ function currentContext(configDir: string): string | undefined {
     const value = (JSON.parse(text) as { currentContext?: unknown }).currentContext;
     return typeof value === 'string' && value ? value : undefined;
   } catch {
-    throw new UserError(`${file} is not valid JSON, so the current Docker context is unknown: fix the file, or set DOCKER_HOST.`, 'EDOCKERCONFIG');
+    throw new UserError(
+      `${file} is not valid JSON, so the current Docker context is unknown: fix the file, or set DOCKER_HOST.`,
+      'EDOCKERCONFIG',
+    );
   }
 }
 
@@ -97,17 +120,42 @@ function fromContext(configDir: string, name: string, env: NodeJS.ProcessEnv): D
     meta = JSON.parse(fs.readFileSync(metaFile, 'utf8'));
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
-    throw new UserError(`Docker context "${name}" is selected, but ${metaFile} cannot be read (${why}): run "docker context use default", or set DOCKER_HOST.`, 'EDOCKERCONTEXT');
+    throw new UserError(
+      `Docker context "${name}" is selected, but ${metaFile} cannot be read (${why}): run "docker context use default", or set DOCKER_HOST.`,
+      'EDOCKERCONTEXT',
+    );
   }
   const host = meta.Endpoints?.docker?.Host;
-  if (!host) throw new UserError(`Docker context "${name}" has no Docker endpoint in ${metaFile}: run "docker context inspect ${name}".`, 'EDOCKERCONTEXT');
+  if (!host)
+    throw new UserError(
+      `Docker context "${name}" has no Docker endpoint in ${metaFile}: run "docker context inspect ${name}".`,
+      'EDOCKERCONTEXT',
+    );
   const tlsDir = path.join(configDir, 'contexts', 'tls', id, 'docker');
   const hasTls = fs.existsSync(path.join(tlsDir, 'ca.pem')) || fs.existsSync(path.join(tlsDir, 'cert.pem'));
-  return fromHost(host, `context ${name}`, { verify: hasTls && !meta.Endpoints?.docker?.SkipTLSVerify, certPath: hasTls ? tlsDir : undefined, tlsImplied: hasTls }, env);
+  return fromHost(
+    host,
+    `context ${name}`,
+    {
+      verify: hasTls && !meta.Endpoints?.docker?.SkipTLSVerify,
+      certPath: hasTls ? tlsDir : undefined,
+      tlsImplied: hasTls,
+    },
+    env,
+  );
 }
 
-function fromHost(raw: string, source: string, tls: { verify: boolean; certPath?: string; tlsImplied?: boolean }, env: NodeJS.ProcessEnv): DockerEndpoint {
-  const bad = (why: string) => new UserError(`${source} "${raw}" is not a Docker endpoint (${why}): use unix:///path/to/docker.sock, tcp://HOST:PORT or ssh://USER@HOST.`, 'EDOCKERHOST');
+function fromHost(
+  raw: string,
+  source: string,
+  tls: { verify: boolean; certPath?: string; tlsImplied?: boolean },
+  env: NodeJS.ProcessEnv,
+): DockerEndpoint {
+  const bad = (why: string) =>
+    new UserError(
+      `${source} "${raw}" is not a Docker endpoint (${why}): use unix:///path/to/docker.sock, tcp://HOST:PORT or ssh://USER@HOST.`,
+      'EDOCKERHOST',
+    );
   if (raw.startsWith('unix://')) {
     const socketPath = raw.slice('unix://'.length) || '/var/run/docker.sock';
     return { url: `unix://${socketPath}`, source, modem: unixModem(socketPath), local: true };
@@ -128,14 +176,33 @@ function fromHost(raw: string, source: string, tls: { verify: boolean; certPath?
     return {
       url: raw,
       source,
-      modem: { socketPath: undefined, host: url.hostname, port: url.port ? Number(url.port) : 22, protocol: 'ssh', username: url.username || undefined, sshOptions: { agent: env.SSH_AUTH_SOCK }, ca: undefined, cert: undefined, key: undefined },
+      modem: {
+        socketPath: undefined,
+        host: url.hostname,
+        port: url.port ? Number(url.port) : 22,
+        protocol: 'ssh',
+        username: url.username || undefined,
+        sshOptions: { agent: env.SSH_AUTH_SOCK },
+        ca: undefined,
+        cert: undefined,
+        key: undefined,
+      },
       local: false,
     };
   }
-  if (url.protocol !== 'tcp:' && url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(`unsupported scheme ${url.protocol}`);
+  if (url.protocol !== 'tcp:' && url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw bad(`unsupported scheme ${url.protocol}`);
   const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 2376 : 2375;
   const secure = tls.verify || tls.tlsImplied || url.protocol === 'https:' || port === 2376 || !!tls.certPath;
-  const modem: DockerEndpoint['modem'] = { socketPath: undefined, host: url.hostname.replace(/^\[|\]$/g, ''), port, protocol: secure ? 'https' : 'http', ca: undefined, cert: undefined, key: undefined };
+  const modem: DockerEndpoint['modem'] = {
+    socketPath: undefined,
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port,
+    protocol: secure ? 'https' : 'http',
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
+  };
   if (secure && tls.certPath) {
     const read = (name: string) => {
       const file = path.join(tls.certPath!, name);
@@ -148,7 +215,11 @@ function fromHost(raw: string, source: string, tls: { verify: boolean; certPath?
     modem.ca = read('ca.pem');
     modem.cert = read('cert.pem');
     modem.key = read('key.pem');
-    if (!modem.cert !== !modem.key) throw new UserError(`${tls.certPath} has only one of cert.pem and key.pem: the Docker TLS client needs both (DOCKER_CERT_PATH).`, 'EDOCKERTLS');
+    if (!modem.cert !== !modem.key)
+      throw new UserError(
+        `${tls.certPath} has only one of cert.pem and key.pem: the Docker TLS client needs both (DOCKER_CERT_PATH).`,
+        'EDOCKERTLS',
+      );
   }
   return { url: `tcp://${url.host}`, source, modem, local: false };
 }

@@ -21,7 +21,20 @@ export interface WatcherOptions {
 }
 
 /** Container events that can change what we model; exec_*, attach, top and the like cannot. */
-const CONTAINER_ACTIONS = new Set(['create', 'start', 'restart', 'stop', 'die', 'kill', 'destroy', 'rename', 'pause', 'unpause', 'update', 'oom']);
+const CONTAINER_ACTIONS = new Set([
+  'create',
+  'start',
+  'restart',
+  'stop',
+  'die',
+  'kill',
+  'destroy',
+  'rename',
+  'pause',
+  'unpause',
+  'update',
+  'oom',
+]);
 
 interface EngineEvent {
   Type?: string;
@@ -77,7 +90,9 @@ export class DockerWatcher extends EventEmitter {
   /** TCP ports from the container's configuration (exposed by the image or at create). */
   async exposedPorts(id: string): Promise<number[]> {
     if (!this.engine) return [];
-    const inspect = (await this.engine.docker.getContainer(id).inspect()) as { Config?: { ExposedPorts?: Record<string, unknown> | null } };
+    const inspect = (await this.engine.docker.getContainer(id).inspect()) as {
+      Config?: { ExposedPorts?: Record<string, unknown> | null };
+    };
     return Object.keys(inspect.Config?.ExposedPorts ?? {})
       .filter((k) => k.endsWith('/tcp'))
       .map((k) => Number(k.split('/')[0]));
@@ -107,7 +122,9 @@ export class DockerWatcher extends EventEmitter {
       if (this.closed) return;
       this.engine = engine;
       // Subscribe before listing: an event that happens during the list is then re-read after it.
-      const stream = (await engine.docker.getEvents({ filters: { type: ['container', 'network'] } })) as unknown as Readable;
+      const stream = (await engine.docker.getEvents({
+        filters: { type: ['container', 'network'] },
+      })) as unknown as Readable;
       if (this.closed) {
         stream.destroy();
         return;
@@ -117,11 +134,16 @@ export class DockerWatcher extends EventEmitter {
       await this.resync();
       this.attempt = 0;
       this.setStatus({ connected: true, endpoint: this.opts.endpoint.url, engine: engine.facts });
-      this.opts.log(`docker: connected to ${this.opts.endpoint.url} (${this.opts.endpoint.source}), API ${engine.facts.apiVersion}, ${this.containers.size} containers`);
+      this.opts.log(
+        `docker: connected to ${this.opts.endpoint.url} (${this.opts.endpoint.source}), API ${engine.facts.apiVersion}, ${this.containers.size} containers`,
+      );
     } catch (err) {
       this.stream?.destroy();
       this.stream = undefined;
-      const message = err instanceof Error && err.message.startsWith('Docker engine at ') ? err.message : describeConnectError(this.opts.endpoint, err);
+      const message =
+        err instanceof Error && err.message.startsWith('Docker engine at ')
+          ? err.message
+          : describeConnectError(this.opts.endpoint, err);
       this.disconnected(message);
     }
   }
@@ -141,7 +163,10 @@ export class DockerWatcher extends EventEmitter {
     const ended = (why: string) => {
       if (this.stream !== stream) return;
       this.stream = undefined;
-      if (!this.closed) this.disconnected(`Docker engine at ${this.opts.endpoint.url} (${this.opts.endpoint.source}) closed the events stream (${why}); reconnecting.`);
+      if (!this.closed)
+        this.disconnected(
+          `Docker engine at ${this.opts.endpoint.url} (${this.opts.endpoint.source}) closed the events stream (${why}); reconnecting.`,
+        );
     };
     stream.on('end', () => ended('engine stopped or restarted'));
     stream.on('close', () => ended('connection closed'));
@@ -225,7 +250,10 @@ export class DockerWatcher extends EventEmitter {
   }
 
   private async refresh(ids: string[]): Promise<void> {
-    const raws = (await this.engine!.docker.listContainers({ all: true, filters: { id: ids } })) as unknown as RawContainer[];
+    const raws = (await this.engine!.docker.listContainers({
+      all: true,
+      filters: { id: ids },
+    })) as unknown as RawContainer[];
     const found = new Map(raws.map((r) => [r.Id, r]));
     const changed: string[] = [];
     for (const id of ids) {
@@ -247,7 +275,10 @@ export class DockerWatcher extends EventEmitter {
   }
 
   private async resync(): Promise<void> {
-    const [raws] = await Promise.all([this.engine!.docker.listContainers({ all: true }) as unknown as Promise<RawContainer[]>, this.readNetworks()]);
+    const [raws] = await Promise.all([
+      this.engine!.docker.listContainers({ all: true }) as unknown as Promise<RawContainer[]>,
+      this.readNetworks(),
+    ]);
     const before = new Set(this.containers.keys());
     this.containers.clear();
     for (const raw of raws) this.containers.set(raw.Id, modelContainer(raw));

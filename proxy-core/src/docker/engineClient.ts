@@ -25,7 +25,13 @@ export interface Engine {
  */
 export async function connectEngine(endpoint: DockerEndpoint, timeoutMs = 5000): Promise<Engine> {
   const probe = new Docker({ ...endpoint.modem, timeout: timeoutMs } as Docker.DockerOptions);
-  let version: { ApiVersion?: string; MinAPIVersion?: string; Version?: string; Os?: string; Components?: Array<{ Name?: string; Version?: string }> };
+  let version: {
+    ApiVersion?: string;
+    MinAPIVersion?: string;
+    Version?: string;
+    Os?: string;
+    Components?: Array<{ Name?: string; Version?: string }>;
+  };
   try {
     version = (await probe.version()) as typeof version;
   } catch (err) {
@@ -45,7 +51,15 @@ export async function connectEngine(endpoint: DockerEndpoint, timeoutMs = 5000):
   const rootlessPodman = podman && process.getuid?.() !== 0;
   const notLinuxHost = process.platform !== 'linux';
   const ipsUnreachable = !endpoint.local || desktop || rootless || rootlessPodman || notLinuxHost;
-  const why = !endpoint.local ? 'the engine is remote' : desktop ? 'Docker Desktop runs containers in a VM' : rootless || rootlessPodman ? 'the engine is rootless' : notLinuxHost ? `this is ${process.platform}, containers run in a VM` : undefined;
+  const why = !endpoint.local
+    ? 'the engine is remote'
+    : desktop
+      ? 'Docker Desktop runs containers in a VM'
+      : rootless || rootlessPodman
+        ? 'the engine is rootless'
+        : notLinuxHost
+          ? `this is ${process.platform}, containers run in a VM`
+          : undefined;
   return { docker, facts: { apiVersion, version: version.Version ?? '', ipsUnreachable, why } };
 }
 

@@ -1,6 +1,21 @@
 import { errorMessage } from '../errors';
 import { normalizeHost } from '../routes/hostName';
-import { DOCKER_NETWORK, ENABLE, HTTP_PREFIX, ROUTER, SERVICE, TRAEFIK_PREFIX, V1, isRoutingKey, isTcpUdpKey, parseHttpKey, parseV1RoutingKey, routerKey, serviceKey, v1Key } from '../traefik/labelKeys';
+import {
+  DOCKER_NETWORK,
+  ENABLE,
+  HTTP_PREFIX,
+  ROUTER,
+  SERVICE,
+  TRAEFIK_PREFIX,
+  V1,
+  isRoutingKey,
+  isTcpUdpKey,
+  parseHttpKey,
+  parseV1RoutingKey,
+  routerKey,
+  serviceKey,
+  v1Key,
+} from '../traefik/labelKeys';
 import { hostsOfRule, hostsOfV1Rule, hostsRule } from '../traefik/rules';
 
 /**
@@ -45,14 +60,18 @@ export function parseRouteLabels(labels: Record<string, string> | undefined | nu
   const enable = all[ENABLE];
   if (traefikKeys.length && enable === undefined) {
     if (traefikKeys.some(isRoutingKey)) {
-      out.problems.push(`Traefik labels ignored: add ${ENABLE}=true (routing from labels is opt-in, as in Traefik with exposedByDefault=false).`);
+      out.problems.push(
+        `Traefik labels ignored: add ${ENABLE}=true (routing from labels is opt-in, as in Traefik with exposedByDefault=false).`,
+      );
     }
   } else if (enable !== undefined && TRUE.test(enable)) {
     const before = out.problems.length;
     parseTraefikV2(all, out);
     parseTraefikV1(all, out);
     if (!out.routes.some((r) => r.origin.startsWith('traefik')) && out.problems.length === before) {
-      out.problems.push(`${ENABLE}=true but no router rule: Traefik would apply its default rule, which is not used here. Add ${routerKey('NAME', ROUTER.rule)}=${hostsRule(['app.localhost'])} or container-https.host.`);
+      out.problems.push(
+        `${ENABLE}=true but no router rule: Traefik would apply its default rule, which is not used here. Add ${routerKey('NAME', ROUTER.rule)}=${hostsRule(['app.localhost'])} or container-https.host.`,
+      );
     }
   } else if (enable !== undefined && !FALSE.test(enable)) {
     out.problems.push(`${ENABLE}="${enable}" is neither true nor false: Traefik labels ignored.`);
@@ -73,7 +92,8 @@ export function preferredNetworkOf(labels: Record<string, string>): string | und
 /** Keys under a prefix, with the prefix removed. */
 function pick(labels: Record<string, string>, prefix: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(labels)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = String(v ?? '').trim();
+  for (const [k, v] of Object.entries(labels))
+    if (k.startsWith(prefix)) out[k.slice(prefix.length)] = String(v ?? '').trim();
   return out;
 }
 
@@ -99,10 +119,14 @@ function addHosts(hosts: string[], route: Omit<LabelRoute, 'host'>, out: LabelPa
 
 function parseOwn(own: Record<string, string>, out: LabelParse): void {
   for (const key of Object.keys(own)) {
-    if (!['host', 'port', 'tls', 'network', 'enable'].includes(key)) out.problems.push(`Unknown label container-https.${key}: known are container-https.host, .port, .tls, .network and .enable.`);
+    if (!['host', 'port', 'tls', 'network', 'enable'].includes(key))
+      out.problems.push(
+        `Unknown label container-https.${key}: known are container-https.host, .port, .tls, .network and .enable.`,
+      );
   }
   if (own.host === undefined) {
-    if (own.port !== undefined || own.tls !== undefined) out.problems.push('container-https.port/.tls given without container-https.host: nothing to route.');
+    if (own.port !== undefined || own.tls !== undefined)
+      out.problems.push('container-https.port/.tls given without container-https.host: nothing to route.');
     return;
   }
   const port = parsePort(own.port, 'container-https.port', out);
@@ -136,25 +160,32 @@ function parseTraefikV2(all: Record<string, string>, out: LabelParse): void {
       tcpUdp = true;
     }
   }
-  if (tcpUdp) out.problems.push(`Traefik TCP/UDP routers are not routed by the local HTTPS proxy (only ${HTTP_PREFIX}* routers are).`);
+  if (tcpUdp)
+    out.problems.push(
+      `Traefik TCP/UDP routers are not routed by the local HTTPS proxy (only ${HTTP_PREFIX}* routers are).`,
+    );
 
   const servicePort = new Map<string, number | null>();
   for (const [name, keys] of services) {
     const scheme = keys[SERVICE.scheme];
     if (scheme && scheme.toLowerCase() !== 'http') {
-      out.problems.push(`Traefik service "${name}" uses scheme ${scheme}, which container targets do not support (plain HTTP only): its routers are not routed.`);
+      out.problems.push(
+        `Traefik service "${name}" uses scheme ${scheme}, which container targets do not support (plain HTTP only): its routers are not routed.`,
+      );
       servicePort.set(name, null);
       continue;
     }
     const port = parsePort(keys[SERVICE.port], serviceKey(name, SERVICE.port), out);
-    servicePort.set(name, port === null ? null : (port ?? undefined) as number);
+    servicePort.set(name, port === null ? null : ((port ?? undefined) as number));
   }
 
   for (const [name, keys] of [...routers].sort(([a], [b]) => a.localeCompare(b))) {
     const origin = `traefik router "${name}"`;
     const rule = keys[ROUTER.rule];
     if (!rule) {
-      out.problems.push(`${origin} has no rule: Traefik's default rule is not applied here; add ${routerKey(name, ROUTER.rule)}=${hostsRule(['...'])}.`);
+      out.problems.push(
+        `${origin} has no rule: Traefik's default rule is not applied here; add ${routerKey(name, ROUTER.rule)}=${hostsRule(['...'])}.`,
+      );
       continue;
     }
     const hosts = hostsOfRule(rule);
@@ -177,7 +208,9 @@ function parseTraefikV2(all: Record<string, string>, out: LabelParse): void {
       if (p === null) continue;
       port = p;
     } else if (services.size > 1) {
-      out.problems.push(`${origin} names no service and the labels define ${services.size} (${[...services.keys()].join(', ')}): add ${routerKey(name, ROUTER.service)}.`);
+      out.problems.push(
+        `${origin} names no service and the labels define ${services.size} (${[...services.keys()].join(', ')}): add ${routerKey(name, ROUTER.service)}.`,
+      );
       continue;
     }
     addHosts(hosts, { port, origin }, out);
@@ -205,14 +238,18 @@ function parseTraefikV1(all: Record<string, string>, out: LabelParse): void {
   }
   const backend = all[v1Key('', V1.backend)];
   for (const [name, s] of [...segments].sort(([a], [b]) => a.localeCompare(b))) {
-    const origin = name ? `traefik v1 segment "${name}"` : `traefik v1 frontend${backend ? ` (backend ${backend})` : ''}`;
+    const origin = name
+      ? `traefik v1 segment "${name}"`
+      : `traefik v1 frontend${backend ? ` (backend ${backend})` : ''}`;
     if (!s.rule) {
       // traefik.port alone only picks the port of a v2 router (or a default rule we don't apply).
       if (name) out.problems.push(`${origin} has a port but no ${v1Key(name, V1.frontendRule)}: not routed.`);
       continue;
     }
     if (s.protocol && s.protocol.toLowerCase() !== 'http') {
-      out.problems.push(`${origin} uses ${v1Key(name, V1.protocol)}=${s.protocol}; container targets are plain HTTP: not routed.`);
+      out.problems.push(
+        `${origin} uses ${v1Key(name, V1.protocol)}=${s.protocol}; container targets are plain HTTP: not routed.`,
+      );
       continue;
     }
     const port = parsePort(s.port, v1Key(name, V1.port), out);
@@ -228,14 +265,17 @@ function parseTraefikV1(all: Record<string, string>, out: LabelParse): void {
 
 /** One route per host: our own labels first, then v2 routers, then v1; later duplicates are reported. */
 function dedupe(out: LabelParse): void {
-  const rank = (r: LabelRoute) => (r.origin.startsWith('container-https') ? 0 : r.origin.startsWith('traefik router') ? 1 : 2);
+  const rank = (r: LabelRoute) =>
+    r.origin.startsWith('container-https') ? 0 : r.origin.startsWith('traefik router') ? 1 : 2;
   const seen = new Map<string, LabelRoute>();
   for (const r of [...out.routes].sort((a, b) => rank(a) - rank(b))) {
     const first = seen.get(r.host);
     if (!first) {
       seen.set(r.host, r);
     } else if (first.port !== r.port && r.port !== undefined) {
-      out.problems.push(`${r.host} is claimed by ${first.origin} (port ${first.port ?? 'auto'}) and ${r.origin} (port ${r.port}): using ${first.origin}.`);
+      out.problems.push(
+        `${r.host} is claimed by ${first.origin} (port ${first.port ?? 'auto'}) and ${r.origin} (port ${r.port}): using ${first.origin}.`,
+      );
     }
   }
   out.routes = [...seen.values()];

@@ -39,7 +39,14 @@ export class HttpForwarder {
    * Sends `req` (headers already prepared for the upstream, HTTP/1.1-shaped) and streams the
    * answer into `res`; `onFailure` runs at most once, when the upstream cannot be used.
    */
-  forward(req: AnyRequest, res: AnyResponse, headers: http.IncomingHttpHeaders, hasBody: boolean, upstream: Upstream, onFailure: (f: ForwardFailure) => void): void {
+  forward(
+    req: AnyRequest,
+    res: AnyResponse,
+    headers: http.IncomingHttpHeaders,
+    hasBody: boolean,
+    upstream: Upstream,
+    onFailure: (f: ForwardFailure) => void,
+  ): void {
     // `servername` is a request option undici reads (core/request.js) but its types do not list.
     const options: Dispatcher.DispatchOptions & { servername?: string } = {
       path: req.url || '/',
@@ -108,7 +115,11 @@ const CONNECT_TIMEOUT_MS = 5000;
  */
 function tlsConnector(timeout: number): buildConnector.connector {
   const connect = buildConnector({ timeout });
-  return (opts, callback) => connect({ ...opts, servername: opts.servername && net.isIP(opts.servername) ? undefined : opts.servername }, callback);
+  return (opts, callback) =>
+    connect(
+      { ...opts, servername: opts.servername && net.isIP(opts.servername) ? undefined : opts.servername },
+      callback,
+    );
 }
 
 /** undici's callbacks for one request, writing status, headers and body into our response. */

@@ -45,7 +45,15 @@ export class HttpListener {
     for (const responder of this.responders) if (responder(req, res)) return;
     const host = requestHost(req.headers);
     if (!this.opts.table.get(host)) {
-      sendHtml(res, 404, notFoundPage(host, isLoopback(req.socket.remoteAddress) ? this.opts.table.list() : undefined, this.opts.httpsPort));
+      sendHtml(
+        res,
+        404,
+        notFoundPage(
+          host,
+          isLoopback(req.socket.remoteAddress) ? this.opts.table.list() : undefined,
+          this.opts.httpsPort,
+        ),
+      );
       return;
     }
     // 308 keeps the method and body; no HSTS, so going back to plain HTTP stays painless.

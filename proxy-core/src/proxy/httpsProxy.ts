@@ -63,14 +63,19 @@ export class HttpsProxy {
           const name = servername.toLowerCase();
           const context = opts.contextFor(name);
           if (context || !opts.fallbackContextFor) return cb(null, context);
-          opts.fallbackContextFor(name).then((fallback) => cb(null, fallback), () => cb(null, undefined));
+          opts.fallbackContextFor(name).then(
+            (fallback) => cb(null, fallback),
+            () => cb(null, undefined),
+          );
         },
       },
       (req, res) => this.onRequest(req, res),
     );
     this.server.on('secureConnection', (socket: tls.TLSSocket) => this.timer.secured(socket));
     this.server.on('session', (session: http2.ServerHttp2Session) => this.timer.session(session));
-    this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.onUpgrade(req, socket, head),
+    );
     // A client that drops the TLS handshake is routine on a dev machine; don't crash or spam.
     this.server.on('tlsClientError', () => undefined);
     this.server.on('sessionError', () => undefined);
@@ -105,7 +110,10 @@ export class HttpsProxy {
     }
     // A question about this server, not about a resource (RFC 9110 §9.3.7); there is no path to forward.
     if (req.url === '*') {
-      (res as http.ServerResponse).writeHead(200, { allow: 'GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS', 'content-length': '0' });
+      (res as http.ServerResponse).writeHead(200, {
+        allow: 'GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS',
+        'content-length': '0',
+      });
       res.end();
       return;
     }
@@ -117,7 +125,9 @@ export class HttpsProxy {
       case 'builtin':
         return sendHtml(res, 200, demoPage(host));
       case 'unavailable':
-        return sendHtml(res, resolution.status, unavailablePage(host, resolution.title, resolution.detail), { 'retry-after': '3' });
+        return sendHtml(res, resolution.status, unavailablePage(host, resolution.title, resolution.detail), {
+          'retry-after': '3',
+        });
       case 'upstream':
         return this.forward(req, res, record, resolution.upstream);
     }
@@ -130,14 +140,25 @@ export class HttpsProxy {
     else stripHopByHopRequest((headers = req.headers));
     setForwarded(headers, req.socket.remoteAddress, this.opts.port);
     try {
-      this.forwarder.forward(req, res, headers, hasBody, upstream, (f) => this.backendFailed(req, res, record, upstream, f));
+      this.forwarder.forward(req, res, headers, hasBody, upstream, (f) =>
+        this.backendFailed(req, res, record, upstream, f),
+      );
     } catch (err) {
       // The upstream client refuses requests it cannot encode (say, an invalid header value).
-      this.backendFailed(req, res, record, upstream, { err: err as NodeJS.ErrnoException, headersSent: res.headersSent });
+      this.backendFailed(req, res, record, upstream, {
+        err: err as NodeJS.ErrnoException,
+        headersSent: res.headersSent,
+      });
     }
   }
 
-  private backendFailed(req: AnyRequest, res: AnyResponse, record: RouteRecord, upstream: Upstream, { err, headersSent }: ForwardFailure): void {
+  private backendFailed(
+    req: AnyRequest,
+    res: AnyResponse,
+    record: RouteRecord,
+    upstream: Upstream,
+    { err, headersSent }: ForwardFailure,
+  ): void {
     // The client went away first: nobody is left to tell.
     if (err.code === 'UND_ERR_ABORTED' || res.destroyed) return;
     const { status, reason } = describeFailure(err, this.opts.backendTimeoutMs);
@@ -148,7 +169,15 @@ export class HttpsProxy {
       return;
     }
     if (!req.readableEnded) req.resume();
-    sendHtml(res, status, badGatewayPage(record.host, `${record.target}${record.target === upstream.href ? '' : ` (${upstream.href})`}`, reason));
+    sendHtml(
+      res,
+      status,
+      badGatewayPage(
+        record.host,
+        `${record.target}${record.target === upstream.href ? '' : ` (${upstream.href})`}`,
+        reason,
+      ),
+    );
   }
 
   private notFound(req: AnyRequest, res: AnyResponse, host: string): void {
@@ -166,7 +195,9 @@ export class HttpsProxy {
     const host = requestHost(req.headers);
     const found = this.opts.table.resolve(host);
     if (!found || found.resolution.kind !== 'upstream') {
-      socket.end(`HTTP/1.1 ${found ? 503 : 404} ${found ? 'Service Unavailable' : 'Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 ${found ? 503 : 404} ${found ? 'Service Unavailable' : 'Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+      );
       return;
     }
     const upstream = found.resolution.upstream;
@@ -198,7 +229,10 @@ function describeFailure(err: NodeJS.ErrnoException, timeoutMs: number): { statu
     case 'CERT_HAS_EXPIRED':
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
       // https:// targets are verified like any TLS client would (system CAs + NODE_EXTRA_CA_CERTS).
-      return { status: 502, reason: `the backend's HTTPS certificate is not accepted (${err.message}). Start serve with NODE_EXTRA_CA_CERTS=<the CA file that signed it>, or use the backend's http:// port` };
+      return {
+        status: 502,
+        reason: `the backend's HTTPS certificate is not accepted (${err.message}). Start serve with NODE_EXTRA_CA_CERTS=<the CA file that signed it>, or use the backend's http:// port`,
+      };
     default:
       return { status: 502, reason: err.message };
   }

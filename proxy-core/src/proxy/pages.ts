@@ -17,13 +17,22 @@ export function notFoundPage(host: string, routes: RouteRecord[] | undefined, ht
       : routes.length === 0
         ? '<p>No routes are configured. Expose one with <code>container-https expose app.localhost http://127.0.0.1:5000</code> or from the editor.</p>'
         : `<p>Routes served here:</p><table><tr><th>Host</th><th>Target</th></tr>${routes
-            .map((r) => `<tr><td><a href="${esc(httpsUrl(r.host, httpsPort))}">${esc(r.host)}</a></td><td><code>${esc(r.target)}</code></td></tr>`)
+            .map(
+              (r) =>
+                `<tr><td><a href="${esc(httpsUrl(r.host, httpsPort))}">${esc(r.host)}</a></td><td><code>${esc(r.target)}</code></td></tr>`,
+            )
             .join('')}</table>`;
-  return page('No route for this host', `<p>This proxy has no route for <code>${esc(host || '(no Host header)')}</code>.</p>${list}`);
+  return page(
+    'No route for this host',
+    `<p>This proxy has no route for <code>${esc(host || '(no Host header)')}</code>.</p>${list}`,
+  );
 }
 
 export function badRequestPage(reason: string): string {
-  return page('Bad request', `<p>This proxy refused the request: ${esc(reason)}.</p><p>Browsers never send this; check the client or script that did.</p>`);
+  return page(
+    'Bad request',
+    `<p>This proxy refused the request: ${esc(reason)}.</p><p>Browsers never send this; check the client or script that did.</p>`,
+  );
 }
 
 export function badGatewayPage(host: string, target: string, reason: string): string {
@@ -34,7 +43,10 @@ export function badGatewayPage(host: string, target: string, reason: string): st
 }
 
 export function unavailablePage(host: string, title: string, detail: string): string {
-  return page(title, `<p>Route <code>${esc(host)}</code>: ${esc(detail)}</p><p>This page reloads itself every few seconds.</p><script>setTimeout(()=>location.reload(),3000)</script>`);
+  return page(
+    title,
+    `<p>Route <code>${esc(host)}</code>: ${esc(detail)}</p><p>This page reloads itself every few seconds.</p><script>setTimeout(()=>location.reload(),3000)</script>`,
+  );
 }
 
 export function demoPage(host: string): string {

@@ -26,7 +26,8 @@ export function isLoopback(address: string | undefined): boolean {
  */
 export function h2HeadersAsH1(source: IncomingHttpHeaders): IncomingHttpHeaders {
   const headers: IncomingHttpHeaders = {};
-  for (const key in source) if (key.charCodeAt(0) !== 58 /* ':' */ && key !== 'te' && key !== 'expect') headers[key] = source[key];
+  for (const key in source)
+    if (key.charCodeAt(0) !== 58 /* ':' */ && key !== 'te' && key !== 'expect') headers[key] = source[key];
   // :authority wins over a host header that says otherwise (RFC 9113 §8.3.1): routing used it.
   if (source[':authority']) headers.host = source[':authority'] as string;
   return headers;
@@ -72,14 +73,27 @@ function mayBeListed(name: string): boolean {
  * Whether the client sent a body to forward: HTTP/1.1 by Content-Length > 0 or Transfer-Encoding
  * (read before stripHopByHopRequest removes it); HTTP/2 when HEADERS did not end the stream.
  */
-export function requestHasBody(req: { headers: IncomingHttpHeaders; httpVersionMajor: number; stream?: { endAfterHeaders: boolean } }): boolean {
+export function requestHasBody(req: {
+  headers: IncomingHttpHeaders;
+  httpVersionMajor: number;
+  stream?: { endAfterHeaders: boolean };
+}): boolean {
   const length = req.headers['content-length'];
   if (length !== undefined) return length !== '0';
   if (req.httpVersionMajor === 2) return !req.stream?.endAfterHeaders;
   return req.headers['transfer-encoding'] !== undefined;
 }
 
-const HOP_BY_HOP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'http2-settings']);
+const HOP_BY_HOP_RESPONSE = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'http2-settings',
+]);
 
 /**
  * Response headers that describe the upstream connection, not the response: our server writes

@@ -12,14 +12,21 @@ export function normalizeHost(input: string): string {
   const raw = String(input ?? '').trim();
   if (!raw) throw new UserError('Host name is empty: give a name such as app.localhost.', 'EHOST');
   if (/[/:@\s]/.test(raw)) {
-    throw new UserError(`Invalid host name "${raw}": give a bare name such as app.localhost, without scheme, port or path.`, 'EHOST');
+    throw new UserError(
+      `Invalid host name "${raw}": give a bare name such as app.localhost, without scheme, port or path.`,
+      'EHOST',
+    );
   }
   const trimmed = raw.replace(/\.$/, '');
   if (isIP(trimmed)) {
-    throw new UserError(`Invalid host name "${raw}": IP addresses cannot be routed by name; use a name such as app.localhost.`, 'EHOST');
+    throw new UserError(
+      `Invalid host name "${raw}": IP addresses cannot be routed by name; use a name such as app.localhost.`,
+      'EHOST',
+    );
   }
   const ascii = domainToASCII(trimmed.toLowerCase());
-  if (!ascii) throw new UserError(`Invalid host name "${raw}": it is not a valid (internationalised) domain name.`, 'EHOST');
+  if (!ascii)
+    throw new UserError(`Invalid host name "${raw}": it is not a valid (internationalised) domain name.`, 'EHOST');
   if (ascii.length > 253) throw new UserError(`Invalid host name "${raw}": longer than 253 characters.`, 'EHOST');
   for (const label of ascii.split('.')) {
     if (!LABEL.test(label)) {

@@ -23,22 +23,32 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; code: 'EBODY' | '
  * (routes.json records also carry host, source and createdAt); any other field is refused.
  */
 export function checkRouteRequest(value: unknown, extraFields: readonly string[] = []): Checked<RouteRequest> {
-  if (value === undefined) return refuse('the body is empty: send a JSON object such as {"target": "http://127.0.0.1:5000", "tls": "local"}.');
+  if (value === undefined)
+    return refuse('the body is empty: send a JSON object such as {"target": "http://127.0.0.1:5000", "tls": "local"}.');
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return refuse(`expected a JSON object such as {"target": "http://127.0.0.1:5000", "tls": "local"}, not ${describe(value)}.`);
+    return refuse(
+      `expected a JSON object such as {"target": "http://127.0.0.1:5000", "tls": "local"}, not ${describe(value)}.`,
+    );
   }
   const record = value as Record<string, unknown>;
   const known = [...FIELDS, ...extraFields];
   const unknown = Object.keys(record).find((k) => !known.includes(k));
-  if (unknown !== undefined) return refuse(`unknown field "${unknown}" (the fields are ${known.map((f) => `"${f}"`).join(', ')}).`);
-  if (record.target === undefined) return refuse('"target" is missing: give "http://127.0.0.1:PORT" or "container:NAME[:PORT]".');
+  if (unknown !== undefined)
+    return refuse(`unknown field "${unknown}" (the fields are ${known.map((f) => `"${f}"`).join(', ')}).`);
+  if (record.target === undefined)
+    return refuse('"target" is missing: give "http://127.0.0.1:PORT" or "container:NAME[:PORT]".');
   if (typeof record.target !== 'string') {
-    return refuse(`"target" must be a string such as "http://127.0.0.1:5000" or "container:web:80", not ${describe(record.target)}.`);
+    return refuse(
+      `"target" must be a string such as "http://127.0.0.1:5000" or "container:web:80", not ${describe(record.target)}.`,
+    );
   }
   // Control characters would break the one-line messages that quote the target.
-  if ([...record.target].some((c) => c < ' ' || c === '\u007f')) return refuse(`"target" must not contain control characters, as ${describe(record.target)} does.`);
+  if ([...record.target].some((c) => c < ' ' || c === '\u007f'))
+    return refuse(`"target" must not contain control characters, as ${describe(record.target)} does.`);
   if (record.tls !== undefined && !TLS_MODES.includes(record.tls as TlsMode)) {
-    return refuse(`"tls" must be ${TLS_MODES.map((m) => `"${m}"`).join(' or ')} (or left out for "local"), not ${describe(record.tls)}.`);
+    return refuse(
+      `"tls" must be ${TLS_MODES.map((m) => `"${m}"`).join(' or ')} (or left out for "local"), not ${describe(record.tls)}.`,
+    );
   }
   let target: Target;
   try {

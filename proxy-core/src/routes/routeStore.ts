@@ -102,7 +102,15 @@ function checkRecord(value: unknown): RouteRecord | string {
   const checked = checkRouteRequest(value, RECORD_FIELDS);
   if (!checked.ok) return checked.reason;
   if (host === undefined) return '"host" is missing.';
-  if (r.source !== undefined && r.source !== 'user') return `"source" must be "user" (only user routes are stored), not ${describe(r.source)}.`;
-  if (r.createdAt !== undefined && typeof r.createdAt !== 'string') return `"createdAt" must be a string, not ${describe(r.createdAt)}.`;
-  return { host, target: r.target as string, tls: checked.value.tls, source: 'user', createdAt: (r.createdAt as string | undefined) ?? new Date(0).toISOString() };
+  if (r.source !== undefined && r.source !== 'user')
+    return `"source" must be "user" (only user routes are stored), not ${describe(r.source)}.`;
+  if (r.createdAt !== undefined && typeof r.createdAt !== 'string')
+    return `"createdAt" must be a string, not ${describe(r.createdAt)}.`;
+  return {
+    host,
+    target: r.target as string,
+    tls: checked.value.tls,
+    source: 'user',
+    createdAt: (r.createdAt as string | undefined) ?? new Date(0).toISOString(),
+  };
 }

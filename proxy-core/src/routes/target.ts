@@ -18,7 +18,9 @@ function parsePort(text: string, what: string): number {
 
 /** The target `container:NAME[:PORT]` (NAME and PORT already checked). */
 export function containerTarget(container: string, port?: number): Target {
-  return port === undefined ? { kind: 'container', container, href: `container:${container}` } : { kind: 'container', container, port, href: `container:${container}:${port}` };
+  return port === undefined
+    ? { kind: 'container', container, href: `container:${container}` }
+    : { kind: 'container', container, port, href: `container:${container}:${port}` };
 }
 
 /**
@@ -44,13 +46,22 @@ export function parseTarget(input: string): Target {
   try {
     url = new URL(raw);
   } catch {
-    throw new UserError(`Invalid target "${raw}": expected http://HOST:PORT, a port number, or container:NAME[:PORT].`, 'ETARGET');
+    throw new UserError(
+      `Invalid target "${raw}": expected http://HOST:PORT, a port number, or container:NAME[:PORT].`,
+      'ETARGET',
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UserError(`Invalid target "${raw}": scheme must be http or https, not ${url.protocol.replace(':', '')}.`, 'ETARGET');
+    throw new UserError(
+      `Invalid target "${raw}": scheme must be http or https, not ${url.protocol.replace(':', '')}.`,
+      'ETARGET',
+    );
   }
   if ((url.pathname && url.pathname !== '/') || url.search || url.hash || url.username) {
-    throw new UserError(`Invalid target "${raw}": give only scheme, host and port (no path, query or credentials).`, 'ETARGET');
+    throw new UserError(
+      `Invalid target "${raw}": give only scheme, host and port (no path, query or credentials).`,
+      'ETARGET',
+    );
   }
   const hostname = url.hostname.replace(/^\[|\]$/g, '');
   if (!hostname) throw new UserError(`Invalid target "${raw}": host is missing.`, 'ETARGET');

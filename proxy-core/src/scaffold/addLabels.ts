@@ -14,7 +14,11 @@ function existingName(keys: string[], kind: 'routers' | 'services'): string | un
  * under the same key are updated in place; a service that already has one router keeps its
  * name, so running this twice, or after editing by hand, never leaves a second router behind.
  */
-export function addLabelsToCompose(composeText: string, opts: LabelOptions, what = 'The compose file'): { text: string; changed: boolean; notes: string[] } {
+export function addLabelsToCompose(
+  composeText: string,
+  opts: LabelOptions,
+  what = 'The compose file',
+): { text: string; changed: boolean; notes: string[] } {
   const keys = effectiveLabels(parseCompose(composeText, what), opts.service, what).map(([k]) => k);
   const pairs = labelPairs({
     ...opts,
@@ -23,7 +27,9 @@ export function addLabelsToCompose(composeText: string, opts: LabelOptions, what
   });
   const v1 = keys.filter(isV1Label);
   const notes = v1.length
-    ? [`Service "${opts.service}" also has Traefik v1 labels (${v1.join(', ')}); Traefik v3 ignores them. Convert or remove them: container-https migrate FILE`]
+    ? [
+        `Service "${opts.service}" also has Traefik v1 labels (${v1.join(', ')}); Traefik v3 ignores them. Convert or remove them: container-https migrate FILE`,
+      ]
     : [];
   return { ...editServiceLabels(composeText, opts.service, { upsert: pairs }, what), notes };
 }

@@ -26,9 +26,13 @@ export function parseCompose(text: string, what = 'The compose file'): Doc {
   if (err) {
     const pos = err.linePos?.[0];
     const first = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-    throw new UserError(`${what} is not valid YAML${pos ? ` (line ${pos.line}, column ${pos.col})` : ''}: ${first}. Nothing was changed; fix the file and run again.`, 'EYAML');
+    throw new UserError(
+      `${what} is not valid YAML${pos ? ` (line ${pos.line}, column ${pos.col})` : ''}: ${first}. Nothing was changed; fix the file and run again.`,
+      'EYAML',
+    );
   }
-  if (!YAML.isMap(doc.contents)) throw new UserError(`${what} is not a compose file: its top level is not a mapping. Nothing was changed.`, 'EYAML');
+  if (!YAML.isMap(doc.contents))
+    throw new UserError(`${what} is not a compose file: its top level is not a mapping. Nothing was changed.`, 'EYAML');
   const services = doc.get('services');
   if (!YAML.isMap(services)) throw new UserError(`${what} has no "services:" section. Nothing was changed.`, 'EYAML');
   return doc;
@@ -44,7 +48,8 @@ function serviceMap(doc: Doc, service: string, what: string): YAML.YAMLMap {
   const resolved = YAML.isAlias(node) ? node.resolve(doc) : node;
   if (YAML.isMap(resolved)) return resolved as YAML.YAMLMap;
   const names = serviceNames(doc);
-  if (node === undefined) throw new UserError(`${what} has no service "${service}"; it has: ${names.join(', ') || 'none'}.`, 'ENOSERVICE');
+  if (node === undefined)
+    throw new UserError(`${what} has no service "${service}"; it has: ${names.join(', ') || 'none'}.`, 'ENOSERVICE');
   throw new UserError(`Service "${service}" in ${what} is not a mapping; cannot add labels to it.`, 'ENOSERVICE');
 }
 
@@ -63,7 +68,8 @@ export function effectiveLabels(doc: Doc, service: string, what = 'The compose f
 function labelsFromJs(js: unknown, service: string, what: string): LabelPair[] {
   if (js === undefined || js === null) return [];
   if (Array.isArray(js)) return js.map((item) => splitLabel(String(item)));
-  if (typeof js === 'object') return Object.entries(js as Record<string, unknown>).map(([k, v]) => [k, v === null ? '' : String(v)]);
+  if (typeof js === 'object')
+    return Object.entries(js as Record<string, unknown>).map(([k, v]) => [k, v === null ? '' : String(v)]);
   throw new UserError(`The labels of service "${service}" in ${what} are neither a list nor a mapping.`, 'EYAML');
 }
 
@@ -94,17 +100,26 @@ function samePairs(a: LabelPair[], b: LabelPair[]): boolean {
 }
 
 /** Applies `edit` to one service's labels. Returns the new text; `changed` is false when nothing differs. */
-export function editServiceLabels(text: string, service: string, edit: LabelEdit, what = 'The compose file'): { text: string; changed: boolean } {
+export function editServiceLabels(
+  text: string,
+  service: string,
+  edit: LabelEdit,
+  what = 'The compose file',
+): { text: string; changed: boolean } {
   const doc = parseCompose(text, what);
   const before = effectiveLabels(doc, service, what);
   const wanted = planLabels(before, edit);
   if (samePairs(before, wanted)) return { text, changed: false };
-  const check = (candidate: string | undefined) => candidate !== undefined && sameExceptLabels(doc, candidate, service, wanted);
+  const check = (candidate: string | undefined) =>
+    candidate !== undefined && sameExceptLabels(doc, candidate, service, wanted);
   const spliced = trySplice(text, doc, service, wanted, what);
   if (check(spliced)) return { text: spliced!, changed: true };
   const rebuilt = rebuild(text, parseCompose(text, what), service, wanted, what);
   if (check(rebuilt)) return { text: rebuilt, changed: true };
-  throw new UserError(`Could not edit the labels of service "${service}" in ${what} without changing other parts of it; add them by hand.`, 'EYAML');
+  throw new UserError(
+    `Could not edit the labels of service "${service}" in ${what} without changing other parts of it; add them by hand.`,
+    'EYAML',
+  );
 }
 
 function sameExceptLabels(original: Doc, text: string, service: string, wanted: LabelPair[]): boolean {
@@ -157,7 +172,8 @@ interface Insert {
 function applyInserts(text: string, edits: Insert[]): string {
   let out = text;
   // Back to front; at one offset a removal goes before an insertion so it cannot eat it.
-  for (const e of [...edits].sort((a, b) => b.at - a.at || b.remove - a.remove)) out = out.slice(0, e.at) + e.text + out.slice(e.at + e.remove);
+  for (const e of [...edits].sort((a, b) => b.at - a.at || b.remove - a.remove))
+    out = out.slice(0, e.at) + e.text + out.slice(e.at + e.remove);
   return out;
 }
 
@@ -192,9 +208,22 @@ function spliceList(text: string, seq: YAML.YAMLSeq, wanted: LabelPair[]): strin
     if (!YAML.isScalar(n) || !n.range) return undefined;
     const prefix = itemPrefix(text, n.range[0], 'list');
     if (prefix === undefined) return undefined;
-    items.push({ key: splitLabel(String(n.value))[0], start: lineStart(text, n.range[0]), end: lineEnd(text, n.range[1]), prefix, valueRange: [n.range[0], n.range[1]], type: n.type });
+    items.push({
+      key: splitLabel(String(n.value))[0],
+      start: lineStart(text, n.range[0]),
+      end: lineEnd(text, n.range[1]),
+      prefix,
+      valueRange: [n.range[0], n.range[1]],
+      type: n.type,
+    });
   }
-  return spliceItems(text, items, wanted, (prefix, [k, v], type) => prefix + renderScalar(`${k}=${v}`, type), (item, [k, v]) => renderScalar(`${k}=${v}`, item.type));
+  return spliceItems(
+    text,
+    items,
+    wanted,
+    (prefix, [k, v], type) => prefix + renderScalar(`${k}=${v}`, type),
+    (item, [k, v]) => renderScalar(`${k}=${v}`, item.type),
+  );
 }
 
 function spliceMap(text: string, map: YAML.YAMLMap, wanted: LabelPair[]): string | undefined {
@@ -203,9 +232,22 @@ function spliceMap(text: string, map: YAML.YAMLMap, wanted: LabelPair[]): string
     if (!YAML.isScalar(p.key) || !p.key.range || !YAML.isScalar(p.value) || !p.value.range) return undefined;
     const prefix = itemPrefix(text, p.key.range[0], 'map');
     if (prefix === undefined) return undefined;
-    items.push({ key: String(p.key.value), start: lineStart(text, p.key.range[0]), end: lineEnd(text, p.value.range[1]), prefix, valueRange: [p.value.range[0], p.value.range[1]], type: p.value.type });
+    items.push({
+      key: String(p.key.value),
+      start: lineStart(text, p.key.range[0]),
+      end: lineEnd(text, p.value.range[1]),
+      prefix,
+      valueRange: [p.value.range[0], p.value.range[1]],
+      type: p.value.type,
+    });
   }
-  return spliceItems(text, items, wanted, (prefix, [k, v], type) => `${prefix}${renderScalar(k)}: ${renderScalar(v, type)}`, (item, [, v]) => renderScalar(v, item.type));
+  return spliceItems(
+    text,
+    items,
+    wanted,
+    (prefix, [k, v], type) => `${prefix}${renderScalar(k)}: ${renderScalar(v, type)}`,
+    (item, [, v]) => renderScalar(v, item.type),
+  );
 }
 
 /**
@@ -264,7 +306,8 @@ function spliceItems(
   flush(undefined);
   // Dropped items lose their whole lines.
   for (const it of items) {
-    if (!kept.has(it)) edits.push({ at: it.start, remove: Math.min(it.end + eol.length, text.length) - it.start, text: '' });
+    if (!kept.has(it))
+      edits.push({ at: it.start, remove: Math.min(it.end + eol.length, text.length) - it.start, text: '' });
   }
   return applyInserts(text, edits);
 }
@@ -338,11 +381,9 @@ function rebuild(text: string, doc: Doc, service: string, wanted: LabelPair[], w
   const map = serviceMap(doc, service, what);
   const current = map.get('labels', true);
   // Keep the form the service already uses (its own, or the one it inherits).
-  const inherited = YAML.isAlias(current) ? current.resolve(doc) : current ?? inheritedLabels(doc, map);
+  const inherited = YAML.isAlias(current) ? current.resolve(doc) : (current ?? inheritedLabels(doc, map));
   const asMap = YAML.isMap(inherited) || (!inherited && prefersMapLabels(doc));
-  const node = asMap
-    ? doc.createNode(Object.fromEntries(wanted))
-    : doc.createNode(wanted.map(([k, v]) => `${k}=${v}`));
+  const node = asMap ? doc.createNode(Object.fromEntries(wanted)) : doc.createNode(wanted.map(([k, v]) => `${k}=${v}`));
   if (YAML.isCollection(inherited) && !inherited.flow) node.flow = false;
   if (YAML.isCollection(current) && current.flow) node.flow = true;
   map.set('labels', node);

@@ -27,7 +27,8 @@ export function labelPairs(opts: LabelOptions): LabelPair[] {
   );
   // A router whose name differs from its service's needs an explicit link, but only to a service
   // that labels define; otherwise Traefik's default service for the container is the right one.
-  if (router !== service && (opts.port !== undefined || opts.traefikService !== undefined)) pairs.push([routerKey(router, ROUTER.service), service]);
+  if (router !== service && (opts.port !== undefined || opts.traefikService !== undefined))
+    pairs.push([routerKey(router, ROUTER.service), service]);
   if (opts.port !== undefined) pairs.push([serviceKey(service, SERVICE.port), String(opts.port)]);
   return pairs;
 }

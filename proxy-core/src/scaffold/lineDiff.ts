@@ -9,7 +9,9 @@ export function unifiedDiff(before: string, after: string, name: string, context
   const n = a.length;
   const m = b.length;
   const lcs: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--)
+      lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
   type Op = { t: ' ' | '-' | '+'; line: string; ai: number; bi: number };
   const ops: Op[] = [];
   let i = 0;
@@ -26,7 +28,8 @@ export function unifiedDiff(before: string, after: string, name: string, context
   while (k < changed.length) {
     const start = Math.max(0, changed[k] - context);
     let end = Math.min(ops.length, changed[k] + context + 1);
-    while (k + 1 < changed.length && changed[k + 1] - context <= end) end = Math.min(ops.length, changed[++k] + context + 1);
+    while (k + 1 < changed.length && changed[k + 1] - context <= end)
+      end = Math.min(ops.length, changed[++k] + context + 1);
     k++;
     const hunk = ops.slice(start, end);
     const aLen = hunk.filter((o) => o.t !== '+').length;

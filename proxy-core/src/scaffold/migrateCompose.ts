@@ -9,7 +9,11 @@ import { Unmapped } from './types';
  * layout (the edits go through editServiceLabels). Labels that cannot be mapped stay in place
  * and are reported, so the file never loses information.
  */
-export function migrateComposeLabels(composeText: string, opts: LabelMigrationOptions = {}, what = 'The compose file'): { text: string; unmapped: Unmapped[] } {
+export function migrateComposeLabels(
+  composeText: string,
+  opts: LabelMigrationOptions = {},
+  what = 'The compose file',
+): { text: string; unmapped: Unmapped[] } {
   const doc = parseCompose(composeText, what);
   let text = composeText;
   const unmapped: Unmapped[] = [];
@@ -19,7 +23,12 @@ export function migrateComposeLabels(composeText: string, opts: LabelMigrationOp
       const m = migrateLabelPairs(labels, service, opts);
       unmapped.push(...m.unmapped);
       const replaced = new Set(m.replaced.map((k) => k.toLowerCase()));
-      text = editServiceLabels(text, service, { upsert: m.labels, remove: (k) => replaced.has(k.toLowerCase()) }, what).text;
+      text = editServiceLabels(
+        text,
+        service,
+        { upsert: m.labels, remove: (k) => replaced.has(k.toLowerCase()) },
+        what,
+      ).text;
     }
     unmapped.push(...traefikServiceNotes(doc, service));
   }
@@ -34,11 +43,22 @@ function traefikServiceNotes(doc: YAML.Document.Parsed, service: string): Unmapp
   if (!/^traefik(:|$)/.test(image)) return [];
   const notes: Unmapped[] = [];
   if (!/^traefik:v?[23]/.test(image)) {
-    notes.push({ key: `${service}: image ${image}`, reason: 'set image: traefik:v3 (and pin a minor) together with the migrated traefik.toml; an untagged image pulls whatever is latest' });
+    notes.push({
+      key: `${service}: image ${image}`,
+      reason:
+        'set image: traefik:v3 (and pin a minor) together with the migrated traefik.toml; an untagged image pulls whatever is latest',
+    });
   }
   const ports = svc.get('ports');
-  if (YAML.isSeq(ports) && ports.items.some((p) => /^(0\.0\.0\.0:)?8080:8080$/.test(String(YAML.isScalar(p) ? p.value : '')))) {
-    notes.push({ key: `${service}: ports 8080:8080`, reason: 'the migrated dashboard listens on 127.0.0.1 inside the container, so this port reaches nothing; remove it, or use container-https scaffold traefik --dashboard basic-auth to reach the dashboard over HTTPS' });
+  if (
+    YAML.isSeq(ports) &&
+    ports.items.some((p) => /^(0\.0\.0\.0:)?8080:8080$/.test(String(YAML.isScalar(p) ? p.value : '')))
+  ) {
+    notes.push({
+      key: `${service}: ports 8080:8080`,
+      reason:
+        'the migrated dashboard listens on 127.0.0.1 inside the container, so this port reaches nothing; remove it, or use container-https scaffold traefik --dashboard basic-auth to reach the dashboard over HTTPS',
+    });
   }
   return notes;
 }

@@ -1,4 +1,15 @@
-import { LabelPair, ROUTER, SERVICE, V1, isV1Label, middlewareKey, routerKey, serviceKey, splitV1Key, v1Key } from '../traefik/labelKeys';
+import {
+  LabelPair,
+  ROUTER,
+  SERVICE,
+  V1,
+  isV1Label,
+  middlewareKey,
+  routerKey,
+  serviceKey,
+  splitV1Key,
+  v1Key,
+} from '../traefik/labelKeys';
 import { ENTRY_WEBSECURE, RESOLVER, entryPointName, traefikName } from '../traefik/names';
 import { hostsRule, translateV1Rule } from '../traefik/rules';
 import { Unmapped } from './types';
@@ -42,7 +53,11 @@ function bareHeaders(rest: string): string | undefined {
  * Migrates one container's labels. `service` is the compose service name: it names the router
  * (and the Traefik service, unless `traefik.backend` names one).
  */
-export function migrateLabelPairs(labels: LabelPair[], service: string, opts: LabelMigrationOptions = {}): LabelMigration {
+export function migrateLabelPairs(
+  labels: LabelPair[],
+  service: string,
+  opts: LabelMigrationOptions = {},
+): LabelMigration {
   const result: LabelMigration = { labels: [], replaced: [], unmapped: [] };
   const groups = new Map<string, LabelPair[]>(); // segment ('' = default) → [rest, value]
   for (const [key, value] of labels) {
@@ -68,7 +83,8 @@ export function migrateLabelPairs(labels: LabelPair[], service: string, opts: La
       if (!middlewares.includes(name)) middlewares.push(name);
     };
     const done = (rest: string) => result.replaced.push(fullKey(rest));
-    const unmapped = (rest: string, reason: string) => result.unmapped.push({ key: `${service}: ${fullKey(rest)}`, reason });
+    const unmapped = (rest: string, reason: string) =>
+      result.unmapped.push({ key: `${service}: ${fullKey(rest)}`, reason });
     let entrypoints: string[] | undefined;
     let serviceLabels = 0;
     const replacedBefore = result.replaced.length;
@@ -80,7 +96,10 @@ export function migrateLabelPairs(labels: LabelPair[], service: string, opts: La
         // one (Host:${DOMAIN}) can, and compose fills it in between the backticks.
         if (/^\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$/.test(value.trim())) {
           router(ROUTER.rule, value);
-          unmapped(rest, `the value comes from a variable at deploy time: set it to v3 syntax, e.g. ${hostsRule(['myhost.example.com'])} instead of Host:myhost.example.com`);
+          unmapped(
+            rest,
+            `the value comes from a variable at deploy time: set it to v3 syntax, e.g. ${hostsRule(['myhost.example.com'])} instead of Host:myhost.example.com`,
+          );
         } else {
           const t = translateV1Rule(value, r);
           if (t.problems.length) {
@@ -91,7 +110,10 @@ export function migrateLabelPairs(labels: LabelPair[], service: string, opts: La
           for (const [name, option] of t.middlewares) mw(name, option);
         }
       } else if (k === V1.entrypoints) {
-        entrypoints = value.split(',').map((e) => entryPointName(e.trim())).filter(Boolean);
+        entrypoints = value
+          .split(',')
+          .map((e) => entryPointName(e.trim()))
+          .filter(Boolean);
       } else if (k === 'frontend.auth.basic' || k === 'frontend.auth.basic.users') {
         mw(`${r}-auth`, `basicauth.users=${value}`);
       } else if (k === 'frontend.auth.basic.usersfile') {
@@ -133,11 +155,18 @@ export function migrateLabelPairs(labels: LabelPair[], service: string, opts: La
         svc(SERVICE.healthcheck(k.split('.')[2]), value);
         serviceLabels++;
       } else {
-        unmapped(rest, k === 'weight' ? 'weighted services are defined in a file provider in v3 (http.services.<s>.weighted)'
-          : k === 'tags' ? 'tags are gone; the Docker provider filters with constraints = "Label(`a`, `b`)"'
-          : k === 'frontend.headers.sslredirect' ? `use the entry point redirection to ${ENTRY_WEBSECURE}`
-          : k.startsWith('frontend.headers.') ? 'this header option moved to a headers middleware with a different name; set it by hand'
-          : 'no v3 label that container-https maps; see Traefik\'s migration guide');
+        unmapped(
+          rest,
+          k === 'weight'
+            ? 'weighted services are defined in a file provider in v3 (http.services.<s>.weighted)'
+            : k === 'tags'
+              ? 'tags are gone; the Docker provider filters with constraints = "Label(`a`, `b`)"'
+              : k === 'frontend.headers.sslredirect'
+                ? `use the entry point redirection to ${ENTRY_WEBSECURE}`
+                : k.startsWith('frontend.headers.')
+                  ? 'this header option moved to a headers middleware with a different name; set it by hand'
+                  : "no v3 label that container-https maps; see Traefik's migration guide",
+        );
         continue;
       }
       done(rest);

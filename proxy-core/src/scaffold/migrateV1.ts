@@ -17,7 +17,7 @@ interface Leaf {
   used: boolean;
 }
 
-const GENERIC = 'no Traefik v3 equivalent that container-https maps; see Traefik\'s v1→v2 and v2→v3 migration guides';
+const GENERIC = "no Traefik v3 equivalent that container-https maps; see Traefik's v1→v2 and v2→v3 migration guides";
 
 function isTable(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
@@ -117,7 +117,10 @@ function portOf(address: string | undefined, fallback: number): number {
 }
 
 /** Traefik v1 TOML → v3 TOML; everything not mapped is listed with its reason. */
-export function migrateTraefikV1(tomlText: string, what = 'The Traefik v1 configuration'): { toml: string; unmapped: Unmapped[] } {
+export function migrateTraefikV1(
+  tomlText: string,
+  what = 'The Traefik v1 configuration',
+): { toml: string; unmapped: Unmapped[] } {
   const v1 = new V1Config(parseToml(tomlText, what));
   const out: Record<string, unknown> = {};
 
@@ -157,15 +160,24 @@ export function migrateTraefikV1(tomlText: string, what = 'The Traefik v1 config
       const permanent = bool(v1.take(`${p}.redirect.permanent`)) ?? true;
       set(ep, 'http.redirections.entryPoint', { to: entryPointName(to), scheme, permanent });
     }
-    v1.report(`${p}.redirect`, 'regex redirects are a redirectregex middleware on the routers now (dynamic configuration)');
+    v1.report(
+      `${p}.redirect`,
+      'regex redirects are a redirectregex middleware on the routers now (dynamic configuration)',
+    );
     if (v1.has(`${p}.tls`)) {
       // TLS moved to routers; entry-point defaults make every router on it TLS, as v1 did.
       const tls: Record<string, unknown> = {};
       if (hasAcme && (acmeEntry ? acmeEntry.toLowerCase() === name.toLowerCase() : true)) tls.certResolver = RESOLVER;
       set(ep, 'http.tls', tls);
       v1.take(`${p}.tls`);
-      v1.report(`${p}.tls.certificates`, 'certificates moved to dynamic configuration: [[tls.certificates]] certFile/keyFile in a file-provider file');
-      v1.report(`${p}.tls`, 'TLS versions, ciphers and client CAs moved to dynamic configuration: [tls.options.default]');
+      v1.report(
+        `${p}.tls.certificates`,
+        'certificates moved to dynamic configuration: [[tls.certificates]] certFile/keyFile in a file-provider file',
+      );
+      v1.report(
+        `${p}.tls`,
+        'TLS versions, ciphers and client CAs moved to dynamic configuration: [tls.options.default]',
+      );
     }
     for (const k of ['trustedIPs', 'insecure']) {
       const v = v1.take(`${p}.proxyProtocol.${k}`);
@@ -173,7 +185,10 @@ export function migrateTraefikV1(tomlText: string, what = 'The Traefik v1 config
       const f = v1.take(`${p}.forwardedHeaders.${k}`);
       set(ep, `forwardedHeaders.${k}`, k === 'insecure' ? bool(f) : list(f));
     }
-    v1.report(`${p}.auth`, 'authentication is a middleware now (basicauth, digestauth or forwardauth), attached with entryPoints.<name>.http.middlewares');
+    v1.report(
+      `${p}.auth`,
+      'authentication is a middleware now (basicauth, digestauth or forwardauth), attached with entryPoints.<name>.http.middlewares',
+    );
     v1.report(`${p}.compress`, 'compression is a compress middleware on the routers now');
     v1.report(`${p}.whiteList`, 'IP allow lists are an ipallowlist middleware now');
     v1.report(`${p}.whitelistSourceRange`, 'IP allow lists are an ipallowlist middleware now');
@@ -199,14 +214,24 @@ export function migrateTraefikV1(tomlText: string, what = 'The Traefik v1 config
       const dashboard = bool(v1.take('api.dashboard')) ?? true;
       set(out, 'api', { dashboard, insecure: true });
       set(out, 'api.debug', bool(v1.take('api.debug')));
-      v1.note(isWeb ? '[web] address' : '[api] entryPoint', `the dashboard/API was reachable on :${port} from anywhere; v3 serves it on 127.0.0.1:${port} only (api.insecure is safe there). To reach it remotely use an SSH tunnel, or container-https scaffold traefik --dashboard basic-auth`);
-      if (defaults === undefined) for (const [n, ep] of Object.entries(entryPoints)) if (n !== ENTRY_DASHBOARD) ep.asDefault = true;
+      v1.note(
+        isWeb ? '[web] address' : '[api] entryPoint',
+        `the dashboard/API was reachable on :${port} from anywhere; v3 serves it on 127.0.0.1:${port} only (api.insecure is safe there). To reach it remotely use an SSH tunnel, or container-https scaffold traefik --dashboard basic-auth`,
+      );
+      if (defaults === undefined)
+        for (const [n, ep] of Object.entries(entryPoints)) if (n !== ENTRY_DASHBOARD) ep.asDefault = true;
     } else {
       set(out, 'api', { dashboard: bool(v1.take('api.dashboard')) ?? true });
-      v1.note('api.entryPoint', `the dashboard was on entry point "${apiEntry}"; v3 serves it through a router: rule ${hostsRule(['...'])}, service ${DASHBOARD_SERVICE}, with a basicauth middleware (dynamic configuration)`);
+      v1.note(
+        'api.entryPoint',
+        `the dashboard was on entry point "${apiEntry}"; v3 serves it through a router: rule ${hostsRule(['...'])}, service ${DASHBOARD_SERVICE}, with a basicauth middleware (dynamic configuration)`,
+      );
     }
     v1.report('web.readOnly', 'the v3 API is always read-only');
-    v1.report('web.auth', 'protect the dashboard with a basicauth middleware on its router: container-https scaffold traefik --dashboard basic-auth');
+    v1.report(
+      'web.auth',
+      'protect the dashboard with a basicauth middleware on its router: container-https scaffold traefik --dashboard basic-auth',
+    );
     v1.report('web.statistics', 'statistics are gone; use metrics (e.g. [metrics.prometheus])');
     v1.report('web.metrics', 'metrics are configured under [metrics] in v3, with different options');
     v1.report('web.path', 'use api.basePath');
@@ -220,11 +245,29 @@ export function migrateTraefikV1(tomlText: string, what = 'The Traefik v1 config
     set(acme, 'storage', str(v1.take('acme.storage')) ?? storageFile);
     set(acme, 'caServer', str(v1.take('acme.caServer')));
     set(acme, 'keyType', str(v1.take('acme.keyType')));
-    if (acme.storage) v1.note('acme.storage', 'the acme.json format changed after v1: start v3 with a new, empty file (mode 600); it requests certificates again');
-    if (acmeEntry) v1.note('acme.entryPoint', `v3 has no acme.entryPoint; entryPoints.${entryPointName(acmeEntry)}.http.tls.certResolver = "${RESOLVER}" attaches the resolver instead`);
-    if (v1.take('acme.onHostRule') !== undefined) v1.note('acme.onHostRule', `implicit in v3: routers with ${ROUTER.certResolver}=${RESOLVER} get certificates for their Host rules`);
+    if (acme.storage)
+      v1.note(
+        'acme.storage',
+        'the acme.json format changed after v1: start v3 with a new, empty file (mode 600); it requests certificates again',
+      );
+    if (acmeEntry)
+      v1.note(
+        'acme.entryPoint',
+        `v3 has no acme.entryPoint; entryPoints.${entryPointName(acmeEntry)}.http.tls.certResolver = "${RESOLVER}" attaches the resolver instead`,
+      );
+    if (v1.take('acme.onHostRule') !== undefined)
+      v1.note(
+        'acme.onHostRule',
+        `implicit in v3: routers with ${ROUTER.certResolver}=${RESOLVER} get certificates for their Host rules`,
+      );
     const onDemand = bool(v1.take('acme.onDemand'));
-    if (onDemand !== undefined) v1.note('acme.onDemand', onDemand ? 'on-demand certificates do not exist in v3; certificates come from router Host rules' : 'gone in v3 (it was off)');
+    if (onDemand !== undefined)
+      v1.note(
+        'acme.onDemand',
+        onDemand
+          ? 'on-demand certificates do not exist in v3; certificates come from router Host rules'
+          : 'gone in v3 (it was off)',
+      );
     v1.report('acme.acmeLogging', 'gone; ACME details are logged at log.level DEBUG');
     v1.report('acme.domains', `set domains on routers: ${routerKey('<r>', 'tls.domains[0].main')} / .sans`);
     const httpEntry = str(v1.take('acme.httpChallenge.entryPoint'));
@@ -238,7 +281,11 @@ export function migrateTraefikV1(tomlText: string, what = 'The Traefik v1 config
       set(acme, 'dnsChallenge.provider', dnsProvider);
       set(acme, 'dnsChallenge.resolvers', list(v1.take('acme.dnsChallenge.resolvers')));
       const delay = v1.take('acme.dnsChallenge.delayBeforeCheck');
-      set(acme, 'dnsChallenge.propagation.delayBeforeChecks', delay === undefined ? undefined : /^\d+$/.test(String(delay)) ? `${delay}s` : String(delay));
+      set(
+        acme,
+        'dnsChallenge.propagation.delayBeforeChecks',
+        delay === undefined ? undefined : /^\d+$/.test(String(delay)) ? `${delay}s` : String(delay),
+      );
       set(acme, 'dnsChallenge.propagation.disableChecks', bool(v1.take('acme.dnsChallenge.disablePropagationCheck')));
     }
     if (!acme.httpChallenge && !acme.tlsChallenge && !acme.dnsChallenge) {
@@ -246,7 +293,10 @@ export function migrateTraefikV1(tomlText: string, what = 'The Traefik v1 config
       const http = Object.entries(entryPoints).find(([, ep]) => portOf(ep.address as string, 0) === 80);
       if (http) set(acme, 'httpChallenge.entryPoint', http[0]);
       else set(acme, 'tlsChallenge', {});
-      v1.note('acme (challenge)', `no challenge was set, so v1 used TLS-SNI-01, which Let's Encrypt retired; the v3 config uses ${http ? `the HTTP-01 challenge on entry point ${http[0]}` : 'the TLS-ALPN-01 challenge'}`);
+      v1.note(
+        'acme (challenge)',
+        `no challenge was set, so v1 used TLS-SNI-01, which Let's Encrypt retired; the v3 config uses ${http ? `the HTTP-01 challenge on entry point ${http[0]}` : 'the TLS-ALPN-01 challenge'}`,
+      );
     }
     set(out, `certificatesResolvers.${RESOLVER}.acme`, acme);
   }
@@ -281,10 +331,19 @@ export function migrateTraefikV1(tomlText: string, what = 'The Traefik v1 config
     set(f, 'directory', str(v1.take('file.directory')));
     set(f, 'watch', bool(v1.take('file.watch')));
     set(out, 'providers.file', f);
-    v1.note('file', 'the provider is kept, but the files it reads use v1 frontends/backends: rewrite them as v3 http.routers/services');
+    v1.note(
+      'file',
+      'the provider is kept, but the files it reads use v1 frontends/backends: rewrite them as v3 http.routers/services',
+    );
   }
-  v1.report('frontends', 'dynamic configuration (routers in v3) cannot live in the static file; move it to a file-provider file');
-  v1.report('backends', 'dynamic configuration (services in v3) cannot live in the static file; move it to a file-provider file');
+  v1.report(
+    'frontends',
+    'dynamic configuration (routers in v3) cannot live in the static file; move it to a file-provider file',
+  );
+  v1.report(
+    'backends',
+    'dynamic configuration (services in v3) cannot live in the static file; move it to a file-provider file',
+  );
 
   if (v1.has('ping')) {
     v1.take('ping');
@@ -296,11 +355,24 @@ export function migrateTraefikV1(tomlText: string, what = 'The Traefik v1 config
   if (Object.keys(entryPoints).length) out.entryPoints = entryPoints;
   v1.rest();
 
-  const ordered = orderKeys(out, ['global', 'log', 'accessLog', 'entryPoints', 'certificatesResolvers', 'providers', 'api', 'ping', 'serversTransport']);
+  const ordered = orderKeys(out, [
+    'global',
+    'log',
+    'accessLog',
+    'entryPoints',
+    'certificatesResolvers',
+    'providers',
+    'api',
+    'ping',
+    'serversTransport',
+  ]);
   const header = ['Traefik v3 static configuration, migrated from Traefik v1 by container-https (migrate).'];
   let toml = tomlWithComments(ordered, {}, header);
   if (v1.unmapped.length) {
-    toml += '\n# Not carried over as-is (review before deploying):\n' + v1.unmapped.map((u) => `#   ${u.key}: ${u.reason}`).join('\n') + '\n';
+    toml +=
+      '\n# Not carried over as-is (review before deploying):\n' +
+      v1.unmapped.map((u) => `#   ${u.key}: ${u.reason}`).join('\n') +
+      '\n';
   }
   return { toml, unmapped: v1.unmapped };
 }

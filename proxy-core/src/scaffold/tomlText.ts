@@ -6,7 +6,11 @@ import { UserError } from '../errors';
  * keys. smol-toml writes no comments, so they are added to its output line by line; the data
  * itself always goes through the TOML writer, never through string templates.
  */
-export function tomlWithComments(data: Record<string, unknown>, comments: Record<string, string[]> = {}, header: string[] = []): string {
+export function tomlWithComments(
+  data: Record<string, unknown>,
+  comments: Record<string, string[]> = {},
+  header: string[] = [],
+): string {
   const lines = TOML.stringify(data).split('\n');
   const out: string[] = header.map((c) => `# ${c}`.trimEnd());
   if (out.length) out.push('');
@@ -32,7 +36,12 @@ export function parseToml(text: string, what: string): Record<string, unknown> {
     return TOML.parse(text) as Record<string, unknown>;
   } catch (err) {
     const e = err as { line?: number; column?: number; message?: string };
-    const first = String(e.message ?? err).split('\n')[0].replace(/^Invalid TOML document: /, '');
-    throw new UserError(`${what} is not valid TOML${e.line ? ` (line ${e.line}, column ${e.column})` : ''}: ${first}. Fix the file and run again.`, 'ETOML');
+    const first = String(e.message ?? err)
+      .split('\n')[0]
+      .replace(/^Invalid TOML document: /, '');
+    throw new UserError(
+      `${what} is not valid TOML${e.line ? ` (line ${e.line}, column ${e.column})` : ''}: ${first}. Fix the file and run again.`,
+      'ETOML',
+    );
   }
 }

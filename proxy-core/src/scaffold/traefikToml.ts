@@ -19,7 +19,10 @@ export const PLACEHOLDER_USER = 'admin:REPLACE-WITH-OUTPUT-OF-htpasswd-nB-admin'
 export function checkEmail(email: string | undefined): string {
   const e = String(email ?? '').trim();
   if (!/^[^\s@"]+@[^\s@"]+\.[^\s@"]+$/.test(e)) {
-    throw new UserError(`"${e}" is not an email address; Let's Encrypt needs one for expiry notices (--email you@example.com).`, 'EUSAGE');
+    throw new UserError(
+      `"${e}" is not an email address; Let's Encrypt needs one for expiry notices (--email you@example.com).`,
+      'EUSAGE',
+    );
   }
   return e;
 }
@@ -41,21 +44,30 @@ export function generateTraefikToml(opts: TraefikTomlOptions): string {
   const email = checkEmail(opts.email);
   const network = checkNetwork(opts.network ?? DEFAULT_NETWORK);
   const challenge = opts.challenge ?? 'http';
-  if (challenge !== 'http' && challenge !== 'tls') throw new UserError(`Unknown ACME challenge "${challenge}": use http or tls.`, 'EUSAGE');
+  if (challenge !== 'http' && challenge !== 'tls')
+    throw new UserError(`Unknown ACME challenge "${challenge}": use http or tls.`, 'EUSAGE');
   const dashboard = opts.dashboard ?? 'off';
-  if (!['off', 'loopback', 'basic-auth'].includes(dashboard)) throw new UserError(`Unknown dashboard mode "${dashboard}": use off, loopback or basic-auth.`, 'EUSAGE');
+  if (!['off', 'loopback', 'basic-auth'].includes(dashboard))
+    throw new UserError(`Unknown dashboard mode "${dashboard}": use off, loopback or basic-auth.`, 'EUSAGE');
   const logLevel = (opts.logLevel ?? 'INFO').toUpperCase();
-  if (!LOG_LEVELS.includes(logLevel)) throw new UserError(`Unknown log level "${opts.logLevel}": use one of ${LOG_LEVELS.join(', ')}.`, 'EUSAGE');
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new UserError(`Unknown log level "${opts.logLevel}": use one of ${LOG_LEVELS.join(', ')}.`, 'EUSAGE');
   const storage = opts.storage ?? DEFAULT_STORAGE;
 
   const entryPoints: Record<string, unknown> = {
-    [ENTRY_WEB]: { address: ':80', http: { redirections: { entryPoint: { to: ENTRY_WEBSECURE, scheme: 'https', permanent: true } } } },
+    [ENTRY_WEB]: {
+      address: ':80',
+      http: { redirections: { entryPoint: { to: ENTRY_WEBSECURE, scheme: 'https', permanent: true } } },
+    },
     [ENTRY_WEBSECURE]: { address: ':443', http: { tls: { certResolver: RESOLVER } } },
   };
   const dashboardAddress = opts.dashboardAddress ?? '127.0.0.1:8080';
   if (dashboard === 'loopback') {
     if (!isLoopbackAddress(dashboardAddress) && dashboardAddress !== ':8080') {
-      throw new UserError(`The dashboard address ${dashboardAddress} is not a loopback address; use 127.0.0.1:PORT, or --dashboard basic-auth to reach it from elsewhere.`, 'EUSAGE');
+      throw new UserError(
+        `The dashboard address ${dashboardAddress} is not a loopback address; use 127.0.0.1:PORT, or --dashboard basic-auth to reach it from elsewhere.`,
+        'EUSAGE',
+      );
     }
     entryPoints[ENTRY_DASHBOARD] = { address: dashboardAddress };
     // Routers without entrypoints attach to the default ones: keep them off the dashboard's.
@@ -72,29 +84,47 @@ export function generateTraefikToml(opts: TraefikTomlOptions): string {
   };
   if (dashboard === 'basic-auth') providers.file = { directory: opts.dynamicDir ?? DEFAULT_DYNAMIC_DIR, watch: true };
 
-  const data: Record<string, unknown> = { log: { level: logLevel }, entryPoints, certificatesResolvers: { [RESOLVER]: { acme } }, providers };
+  const data: Record<string, unknown> = {
+    log: { level: logLevel },
+    entryPoints,
+    certificatesResolvers: { [RESOLVER]: { acme } },
+    providers,
+  };
   if (dashboard === 'loopback') data.api = { dashboard: true, insecure: true };
   if (dashboard === 'basic-auth') data.api = { dashboard: true };
 
   return tomlWithComments(
     data,
     {
-      [`[entryPoints.${ENTRY_WEB}.http.redirections.entryPoint]`]: ['Every plain-HTTP request is sent to HTTPS (ACME HTTP challenges are answered first).'],
-      [`[entryPoints.${ENTRY_WEBSECURE}.http.tls]`]: [`Routers on ${ENTRY_WEBSECURE} get TLS with certificates from the ${RESOLVER} resolver.`],
+      [`[entryPoints.${ENTRY_WEB}.http.redirections.entryPoint]`]: [
+        'Every plain-HTTP request is sent to HTTPS (ACME HTTP challenges are answered first).',
+      ],
+      [`[entryPoints.${ENTRY_WEBSECURE}.http.tls]`]: [
+        `Routers on ${ENTRY_WEBSECURE} get TLS with certificates from the ${RESOLVER} resolver.`,
+      ],
       [`[entryPoints.${ENTRY_DASHBOARD}]`]: [
         'The dashboard, on loopback only: `insecure` below is safe because nothing else reaches this address.',
-        ...(dashboardAddress === ':8080' ? ['Publish it on the host as "127.0.0.1:8080:8080", never "8080:8080".'] : ['Reach it from your machine with: ssh -L 8080:127.0.0.1:8080 <server>']),
+        ...(dashboardAddress === ':8080'
+          ? ['Publish it on the host as "127.0.0.1:8080:8080", never "8080:8080".']
+          : ['Reach it from your machine with: ssh -L 8080:127.0.0.1:8080 <server>']),
       ],
       [`[certificatesResolvers.${RESOLVER}.acme]`]: [
         "Let's Encrypt. Traefik creates the storage file itself; if you create it, it must be mode 600",
         `(chmod 600 acme.json) or Traefik refuses it. Keep it on a volume so certificates survive restarts.`,
-        ...(opts.staging ? ['caServer: the staging CA (untrusted certificates, generous rate limits). Remove it to go live.'] : []),
+        ...(opts.staging
+          ? ['caServer: the staging CA (untrusted certificates, generous rate limits). Remove it to go live.']
+          : []),
       ],
-      [`[certificatesResolvers.${RESOLVER}.acme.httpChallenge]`]: ['HTTP-01: Let\'s Encrypt must reach port 80 of this host.'],
-      [`[certificatesResolvers.${RESOLVER}.acme.tlsChallenge]`]: ['TLS-ALPN-01: Let\'s Encrypt must reach port 443 of this host.'],
+      [`[certificatesResolvers.${RESOLVER}.acme.httpChallenge]`]: [
+        "HTTP-01: Let's Encrypt must reach port 80 of this host.",
+      ],
+      [`[certificatesResolvers.${RESOLVER}.acme.tlsChallenge]`]: [
+        "TLS-ALPN-01: Let's Encrypt must reach port 443 of this host.",
+      ],
       '[providers.docker]': [`Only containers labelled ${ENABLE}=true are routed, over this network.`],
       '[providers.file]': ['Holds the dashboard router with basic auth (dashboard.toml).'],
-      '[api]': dashboard === 'basic-auth' ? ['Served only through the basic-auth router in the file provider directory.'] : [],
+      '[api]':
+        dashboard === 'basic-auth' ? ['Served only through the basic-auth router in the file provider directory.'] : [],
     },
     ['Traefik v3 static configuration, generated by container-https (scaffold traefik).'],
   );
@@ -105,7 +135,11 @@ export function generateDashboardConfig(opts: DashboardOptions): string {
   const host = normalizeHost(opts.host);
   const users = opts.users?.length ? opts.users : [PLACEHOLDER_USER];
   for (const u of users) {
-    if (!/^[^:\s]+:\S+$/.test(u)) throw new UserError(`Dashboard user "${u}" is not an htpasswd line (user:hash); create one with: htpasswd -nB admin`, 'EUSAGE');
+    if (!/^[^:\s]+:\S+$/.test(u))
+      throw new UserError(
+        `Dashboard user "${u}" is not an htpasswd line (user:hash); create one with: htpasswd -nB admin`,
+        'EUSAGE',
+      );
   }
   const data = {
     http: {
@@ -125,7 +159,9 @@ export function generateDashboardConfig(opts: DashboardOptions): string {
     data,
     {
       '[http.middlewares.dashboard-auth.basicAuth]': [
-        opts.users?.length ? 'htpasswd lines (user:hash).' : 'Replace the placeholder with a line from: htpasswd -nB admin  (until then nobody can log in).',
+        opts.users?.length
+          ? 'htpasswd lines (user:hash).'
+          : 'Replace the placeholder with a line from: htpasswd -nB admin  (until then nobody can log in).',
       ],
     },
     ['Traefik v3 dynamic configuration: the dashboard behind basic auth, generated by container-https.'],

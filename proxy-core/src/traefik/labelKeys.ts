@@ -46,8 +46,15 @@ export const serviceKey = (service: string, option: string): string => httpKey('
 export const middlewareKey = (middleware: string, option: string): string => httpKey('middlewares', middleware, option);
 
 /** `traefik.http.routers.r.rule` → { kind: 'routers', name: 'r', option: 'rule' } (case as written). */
-export function parseHttpKey(key: string, ignoreCase = false): { kind: HttpKind; name: string; option: string } | undefined {
-  const m = (ignoreCase ? /^traefik\.http\.(routers|services|middlewares)\.([^.]+)\.(.+)$/i : /^traefik\.http\.(routers|services|middlewares)\.([^.]+)\.(.+)$/).exec(key);
+export function parseHttpKey(
+  key: string,
+  ignoreCase = false,
+): { kind: HttpKind; name: string; option: string } | undefined {
+  const m = (
+    ignoreCase
+      ? /^traefik\.http\.(routers|services|middlewares)\.([^.]+)\.(.+)$/i
+      : /^traefik\.http\.(routers|services|middlewares)\.([^.]+)\.(.+)$/
+  ).exec(key);
   return m ? { kind: m[1].toLowerCase() as HttpKind, name: m[2], option: m[3] } : undefined;
 }
 
@@ -96,7 +103,9 @@ export function v1Key(segment: string, rest: string): string {
  * The segment ('' for the unnamed frontend) and option of a v1 routing key the reader uses:
  * frontend.rule, port or protocol. Anything else is undefined.
  */
-export function parseV1RoutingKey(key: string): { segment: string; option: 'frontend.rule' | 'port' | 'protocol' } | undefined {
+export function parseV1RoutingKey(
+  key: string,
+): { segment: string; option: 'frontend.rule' | 'port' | 'protocol' } | undefined {
   if (key === v1Key('', V1.frontendRule)) return { segment: '', option: 'frontend.rule' };
   if (key === v1Key('', V1.port)) return { segment: '', option: 'port' };
   if (key === v1Key('', V1.protocol)) return { segment: '', option: 'protocol' };
@@ -115,6 +124,7 @@ export function isV1Label(key: string): boolean {
 /** A v1 label's segment ('' = the unnamed frontend) and the rest of its key, as written. */
 export function splitV1Key(key: string): { segment: string; rest: string } {
   const parts = key.split('.');
-  const segment = parts.length > 2 && !V1_WORDS.has(parts[1].toLowerCase()) && V1_WORDS.has(parts[2].toLowerCase()) ? parts[1] : '';
+  const segment =
+    parts.length > 2 && !V1_WORDS.has(parts[1].toLowerCase()) && V1_WORDS.has(parts[2].toLowerCase()) ? parts[1] : '';
   return { segment, rest: parts.slice(segment ? 2 : 1).join('.') };
 }

@@ -28,7 +28,14 @@ export function entryPointName(v1: string): string {
  * letters, digits, "-" and "_" are replaced.
  */
 export function traefikName(name: string): string {
-  const n = String(name ?? '').trim().replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
-  if (!n) throw new UserError(`"${name}" cannot be used as a Traefik router or service name; give a compose service name.`, 'EUSAGE');
+  const n = String(name ?? '')
+    .trim()
+    .replace(/[^A-Za-z0-9_-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  if (!n)
+    throw new UserError(
+      `"${name}" cannot be used as a Traefik router or service name; give a compose service name.`,
+      'EUSAGE',
+    );
   return n;
 }

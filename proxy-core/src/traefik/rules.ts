@@ -30,14 +30,20 @@ export function parseRule(text: string): RuleNode {
  */
 export function printRule(node: RuleNode): string {
   if (node.kind === 'call') return `${node.name}(${node.args.map((a) => `\`${a}\``).join(', ')})`;
-  if (node.kind === 'not') return `!${node.item.kind === 'call' || node.item.kind === 'not' ? printRule(node.item) : `(${printRule(node.item)})`}`;
+  if (node.kind === 'not')
+    return `!${node.item.kind === 'call' || node.item.kind === 'not' ? printRule(node.item) : `(${printRule(node.item)})`}`;
   const inner = (n: RuleNode) => (n.kind === 'or' || n.kind === node.kind ? `(${printRule(n)})` : printRule(n));
   return node.items.map(inner).join(node.kind === 'and' ? ' && ' : ' || ');
 }
 
 /** ``Host(`a`) || Host(`b`)``: v3 matchers take one value each. */
 export function hostsRule(hosts: string[]): string {
-  return printRule(group('or', hosts.map((h) => matcher('Host', h))));
+  return printRule(
+    group(
+      'or',
+      hosts.map((h) => matcher('Host', h)),
+    ),
+  );
 }
 
 /**
@@ -182,12 +188,18 @@ function tokenize(text: string): string[] {
 
 /** A v1 rule's `;`-joined matchers, as written. */
 function v1Parts(rule: string): string[] {
-  return rule.split(';').map((p) => p.trim()).filter(Boolean);
+  return rule
+    .split(';')
+    .map((p) => p.trim())
+    .filter(Boolean);
 }
 
 /** `a, b` → ['a', 'b']: a v1 matcher takes several values. */
 function v1Values(text: string): string[] {
-  return text.split(',').map((v) => v.trim()).filter(Boolean);
+  return text
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 /** `Host:a,b` — with `;` joining matchers in v1; anything but a lone Host matcher is reported. */
@@ -238,7 +250,8 @@ export function translateV1Rule(v1: string, router: string): V1Translation {
     const name = written.trim().toLowerCase();
     const values = v1Values(part.slice(colon + 1));
     // A matcher without values would print as an empty rule: report it instead.
-    const matchers = (terms: RuleNode[]) => (terms.length ? parts.push(group('or', terms)) : out.problems.push(`the v1 matcher "${written}" has no value`));
+    const matchers = (terms: RuleNode[]) =>
+      terms.length ? parts.push(group('or', terms)) : out.problems.push(`the v1 matcher "${written}" has no value`);
     const any = (m: string) => matchers(values.map((v) => matcher(m, v)));
     if (V1_TO_V3[name]) any(V1_TO_V3[name]);
     else if (name === 'pathstrip' || name === 'pathprefixstrip') {
@@ -251,9 +264,15 @@ export function translateV1Rule(v1: string, router: string): V1Translation {
     } else if (name === 'headers' && values.length === 2) {
       parts.push(matcher('Header', values[0], values[1]));
     } else if (name === 'query') {
-      matchers(values.map((q) => q.split('=')).map(([k, v]) => (v === undefined ? matcher('Query', k) : matcher('Query', k, v))));
+      matchers(
+        values
+          .map((q) => q.split('='))
+          .map(([k, v]) => (v === undefined ? matcher('Query', k) : matcher('Query', k, v))),
+      );
     } else {
-      out.problems.push(`the v1 matcher "${written}" has no direct v3 equivalent (HostRegexp and the *Regex forms take Go regular expressions now)`);
+      out.problems.push(
+        `the v1 matcher "${written}" has no direct v3 equivalent (HostRegexp and the *Regex forms take Go regular expressions now)`,
+      );
     }
   }
   if (parts.length) out.rule = printRule(group('and', parts));

@@ -15,7 +15,9 @@ export function namesOf(ca: LocalCa): CaNames {
 }
 
 export function nodeExtraCaCertsLine(caFile: string, platform: NodeJS.Platform = process.platform): string {
-  return platform === 'win32' ? `set NODE_EXTRA_CA_CERTS=${caFile}` : `export NODE_EXTRA_CA_CERTS=${shellQuote(caFile)}`;
+  return platform === 'win32'
+    ? `set NODE_EXTRA_CA_CERTS=${caFile}`
+    : `export NODE_EXTRA_CA_CERTS=${shellQuote(caFile)}`;
 }
 
 /** Passing means: trusted somewhere, and not found untrusted in any store `ca trust` added to. */
@@ -23,7 +25,10 @@ export function isTrusted(record: TrustRecord, fingerprint256: string): boolean 
   const check = record.lastCheck;
   if (!check || check.caFingerprint256 !== fingerprint256) return false;
   const addedIds = new Set(record.added.map((a) => a.id));
-  return check.stores.some((s) => s.result === 'trusted') && !check.stores.some((s) => addedIds.has(s.id) && s.result === 'not-trusted');
+  return (
+    check.stores.some((s) => s.result === 'trusted') &&
+    !check.stores.some((s) => addedIds.has(s.id) && s.result === 'not-trusted')
+  );
 }
 
 /** What GET /v1/ca answers (CaStatus, trust/types.ts). */
@@ -46,7 +51,11 @@ export function caStatus(ca: LocalCa): CaStatus {
 }
 
 /** Checks the system store and every recorded store, and writes the result into ca/trust.json. */
-export async function verifyAndRecord(ca: LocalCa, endpoint: CheckEndpoint | undefined, platform: PlatformInfo = detectPlatform()): Promise<{ record: TrustRecord; stores: StoreCheck[] }> {
+export async function verifyAndRecord(
+  ca: LocalCa,
+  endpoint: CheckEndpoint | undefined,
+  platform: PlatformInfo = detectPlatform(),
+): Promise<{ record: TrustRecord; stores: StoreCheck[] }> {
   const caDir = path.dirname(ca.files.certFile);
   const fingerprint256 = ca.fingerprint256();
   const names = namesOf(ca);

@@ -16,7 +16,12 @@ export interface ProxyListener {
 }
 
 export function daemonEndpoint(status: ProxyListener): CheckEndpoint {
-  return { connectTo: loopbackFor(status.https.bind), port: status.https.port, servername: CHECK_SERVERNAME, source: 'the running proxy' };
+  return {
+    connectTo: loopbackFor(status.https.bind),
+    port: status.https.port,
+    servername: CHECK_SERVERNAME,
+    source: 'the running proxy',
+  };
 }
 
 /**
@@ -24,7 +29,10 @@ export function daemonEndpoint(status: ProxyListener): CheckEndpoint {
  * trust/ does not talk to it); otherwise a short-lived TLS server on loopback with a fresh leaf
  * from the same CA, so `ca trust` can verify before `serve` ever ran.
  */
-export async function openCheckEndpoint(running: ProxyListener | undefined, ca: LocalCa): Promise<{ endpoint: CheckEndpoint; close: () => Promise<void> }> {
+export async function openCheckEndpoint(
+  running: ProxyListener | undefined,
+  ca: LocalCa,
+): Promise<{ endpoint: CheckEndpoint; close: () => Promise<void> }> {
   if (running) return { endpoint: daemonEndpoint(running), close: async () => undefined };
   const leaf = await ca.issueLeaf(CHECK_SERVERNAME);
   const server = tls.createServer({ cert: leaf.certPem, key: leaf.keyPem }, (socket) => socket.end());
@@ -35,7 +43,12 @@ export async function openCheckEndpoint(running: ProxyListener | undefined, ca: 
   });
   const port = (server.address() as AddressInfo).port;
   return {
-    endpoint: { connectTo: '127.0.0.1', port, servername: CHECK_SERVERNAME, source: 'a temporary check server (the proxy is not running)' },
+    endpoint: {
+      connectTo: '127.0.0.1',
+      port,
+      servername: CHECK_SERVERNAME,
+      source: 'a temporary check server (the proxy is not running)',
+    },
     close: () => new Promise((r) => server.close(() => r())),
   };
 }

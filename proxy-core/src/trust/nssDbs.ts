@@ -14,7 +14,10 @@ export interface NssDb {
 }
 
 /** Where Firefox keeps profiles, per install kind (deb/tarball, snap, flatpak, macOS, Windows). */
-export function firefoxProfileRoots(info: Pick<PlatformInfo, 'os' | 'home'>, env: NodeJS.ProcessEnv = process.env): string[] {
+export function firefoxProfileRoots(
+  info: Pick<PlatformInfo, 'os' | 'home'>,
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
   const h = info.home;
   if (info.os === 'darwin') return [path.join(h, 'Library', 'Application Support', 'Firefox', 'Profiles')];
   if (info.os === 'win32') {
@@ -49,7 +52,10 @@ function formatOf(dir: string): NssDb['format'] | undefined {
  * has never started, ~/.pki/nssdb does not exist yet: it is returned with `create`, so trust works
  * from the browser's first start instead of needing a second `ca trust`.
  */
-export function findNssDbs(info: Pick<PlatformInfo, 'os' | 'home'> & { tools?: Record<string, boolean> }, env: NodeJS.ProcessEnv = process.env): NssDb[] {
+export function findNssDbs(
+  info: Pick<PlatformInfo, 'os' | 'home'> & { tools?: Record<string, boolean> },
+  env: NodeJS.ProcessEnv = process.env,
+): NssDb[] {
   const out: NssDb[] = [];
   for (const { dir, owner } of chromiumNssDirs(info)) {
     const format = formatOf(dir);
@@ -57,7 +63,8 @@ export function findNssDbs(info: Pick<PlatformInfo, 'os' | 'home'> & { tools?: R
   }
   const chromeInstalled = CHROME_FAMILY.some((b) => info.tools?.[b]);
   const shared = chromiumNssDirs(info)[0];
-  if (shared && chromeInstalled && !out.some((d) => d.dir === shared.dir)) out.unshift({ ...shared, format: 'sql', create: true });
+  if (shared && chromeInstalled && !out.some((d) => d.dir === shared.dir))
+    out.unshift({ ...shared, format: 'sql', create: true });
   for (const root of firefoxProfileRoots(info, env)) {
     let entries: string[] = [];
     try {

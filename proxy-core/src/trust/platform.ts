@@ -72,7 +72,14 @@ export const TRUST_TOOLS = [
   'microsoft-edge',
 ] as const;
 
-export const CHROME_FAMILY = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'brave-browser', 'microsoft-edge'];
+export const CHROME_FAMILY = [
+  'chromium',
+  'chromium-browser',
+  'google-chrome',
+  'google-chrome-stable',
+  'brave-browser',
+  'microsoft-edge',
+];
 
 function onPath(cmd: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform): boolean {
   const dirs = (env.PATH ?? env.Path ?? '').split(platform === 'win32' ? ';' : ':').filter(Boolean);
@@ -83,7 +90,10 @@ function onPath(cmd: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform):
 }
 
 /** Looks at the real machine. Everything downstream takes the result as data. */
-export function detectPlatform(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): PlatformInfo {
+export function detectPlatform(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): PlatformInfo {
   const read = (f: string) => {
     try {
       return fs.readFileSync(f, 'utf8');
@@ -92,12 +102,17 @@ export function detectPlatform(env: NodeJS.ProcessEnv = process.env, platform: N
     }
   };
   const osName = platform === 'linux' || platform === 'darwin' || platform === 'win32' ? platform : 'other';
-  const release = osName === 'linux' ? parseOsRelease(read('/etc/os-release') ?? read('/usr/lib/os-release') ?? '') : {};
-  const distroIds = [release.ID, ...(release.ID_LIKE ?? '').split(/\s+/)].filter((s): s is string => !!s).map((s) => s.toLowerCase());
+  const release =
+    osName === 'linux' ? parseOsRelease(read('/etc/os-release') ?? read('/usr/lib/os-release') ?? '') : {};
+  const distroIds = [release.ID, ...(release.ID_LIKE ?? '').split(/\s+/)]
+    .filter((s): s is string => !!s)
+    .map((s) => s.toLowerCase());
   const tools: Record<string, boolean> = {};
   for (const t of TRUST_TOOLS) tools[t] = onPath(t, env, platform);
   const javaHome = env.JAVA_HOME && fs.existsSync(env.JAVA_HOME) ? env.JAVA_HOME : undefined;
-  if (javaHome) tools.keytool = tools.keytool || fs.existsSync(path.join(javaHome, 'bin', platform === 'win32' ? 'keytool.exe' : 'keytool'));
+  if (javaHome)
+    tools.keytool =
+      tools.keytool || fs.existsSync(path.join(javaHome, 'bin', platform === 'win32' ? 'keytool.exe' : 'keytool'));
   return {
     os: osName,
     distroIds,

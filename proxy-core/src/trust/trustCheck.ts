@@ -65,12 +65,24 @@ export function systemBundleFile(exists: (f: string) => boolean = fs.existsSync)
 }
 
 // Verification failures mean "not trusted"; anything else (refused, timeout) means we could not tell.
-const CERT_ERRORS = /CERT|ISSUER|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET|HOSTNAME|ALTNAME|NAME_CONSTRAINT|PERMITTED|EXCLUDED|CHAIN/i;
+const CERT_ERRORS =
+  /CERT|ISSUER|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET|HOSTNAME|ALTNAME|NAME_CONSTRAINT|PERMITTED|EXCLUDED|CHAIN/i;
 
 /** One TLS handshake against the endpoint, verified against the given roots. */
-export function tlsHandshake(endpoint: CheckEndpoint, ca: string | string[], timeoutMs = 5000): Promise<{ ok: boolean; code?: string; message?: string }> {
+export function tlsHandshake(
+  endpoint: CheckEndpoint,
+  ca: string | string[],
+  timeoutMs = 5000,
+): Promise<{ ok: boolean; code?: string; message?: string }> {
   return new Promise((resolve) => {
-    const socket = tls.connect({ host: endpoint.connectTo, port: endpoint.port, servername: endpoint.servername, ca, ALPNProtocols: ['http/1.1'], timeout: timeoutMs });
+    const socket = tls.connect({
+      host: endpoint.connectTo,
+      port: endpoint.port,
+      servername: endpoint.servername,
+      ca,
+      ALPNProtocols: ['http/1.1'],
+      timeout: timeoutMs,
+    });
     const done = (r: { ok: boolean; code?: string; message?: string }) => {
       socket.destroy();
       resolve(r);
@@ -92,7 +104,10 @@ function osStoreRoots(): string[] | undefined {
 }
 
 /** The system store, checked the way tools use it: a TLS connection with only the system roots. */
-export async function checkSystemStore(ctx: CheckContext, bundle = ctx.platform.os === 'linux' ? systemBundleFile() : undefined): Promise<StoreCheck> {
+export async function checkSystemStore(
+  ctx: CheckContext,
+  bundle = ctx.platform.os === 'linux' ? systemBundleFile() : undefined,
+): Promise<StoreCheck> {
   const base = { id: 'system', kind: 'system' as const, label: 'system store' };
   if (!ctx.endpoint) return { ...base, result: 'unknown', detail: 'no TLS endpoint to check against' };
   let roots: string | string[] | undefined;
@@ -104,7 +119,12 @@ export async function checkSystemStore(ctx: CheckContext, bundle = ctx.platform.
     roots = osStoreRoots();
     from = 'the OS store';
   }
-  if (!roots) return { ...base, result: 'unknown', detail: 'this Node cannot read the OS certificate store (needs Node 22.15 or later)' };
+  if (!roots)
+    return {
+      ...base,
+      result: 'unknown',
+      detail: 'this Node cannot read the OS certificate store (needs Node 22.15 or later)',
+    };
   const r = await tlsHandshake(ctx.endpoint, roots);
   const where = `TLS to ${ctx.endpoint.servername} on ${ctx.endpoint.connectTo}:${ctx.endpoint.port} (${ctx.endpoint.source}) with ${from}`;
   if (r.ok) return { ...base, result: 'trusted', detail: `${where}: verified` };
@@ -120,7 +140,8 @@ function derOf(pem: string): Buffer {
 export async function checkTarget(t: TrustTarget, ctx: CheckContext): Promise<StoreCheck> {
   const run = ctx.run ?? defaultRun;
   const base = { id: targetId(t), kind: t.kind, label: targetLabel(t) };
-  const ran = (argv: string[], r: RunResult) => `${argv.join(' ')} → exit ${r.code}${r.code !== 0 && r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`;
+  const ran = (argv: string[], r: RunResult) =>
+    `${argv.join(' ')} → exit ${r.code}${r.code !== 0 && r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`;
   switch (t.store) {
     case 'linux': {
       const sys = await checkSystemStore(ctx);
@@ -133,17 +154,33 @@ export async function checkTarget(t: TrustTarget, ctx: CheckContext): Promise<St
       if (pem.code === -1) return { ...base, result: 'unknown', detail: `certutil could not run: ${pem.stderr}` };
       if (pem.code !== 0) return { ...base, result: 'not-trusted', detail: ran(pemArgv, pem) };
       const ours = pem.stdout.includes('BEGIN CERTIFICATE') && derOf(pem.stdout).equals(derOf(ctx.caPem));
-      if (!ours) return { ...base, result: 'not-trusted', detail: `${ctx.names.nickname} in ${db} is a different certificate` };
+      if (!ours)
+        return { ...base, result: 'not-trusted', detail: `${ctx.names.nickname} in ${db} is a different certificate` };
       const list = await run(['certutil', '-L', '-d', db]);
-      const line = list.stdout.split('\n').find((l) => l.startsWith(ctx.names.nickname + ' ') || l.startsWith(ctx.names.nickname + '\t'));
+      const line = list.stdout
+        .split('\n')
+        .find((l) => l.startsWith(ctx.names.nickname + ' ') || l.startsWith(ctx.names.nickname + '\t'));
       const flags = line?.trim().split(/\s+/).pop() ?? '';
       const sslFlags = flags.split(',')[0] ?? '';
       return sslFlags.includes('C')
         ? { ...base, result: 'trusted', detail: `${ctx.names.nickname} in ${db} with trust flags ${flags}` }
-        : { ...base, result: 'not-trusted', detail: `${ctx.names.nickname} in ${db} has trust flags "${flags}" (needs C for TLS)` };
+        : {
+            ...base,
+            result: 'not-trusted',
+            detail: `${ctx.names.nickname} in ${db} has trust flags "${flags}" (needs C for TLS)`,
+          };
     }
     case 'java': {
-      const argv = [t.keytool, '-list', '-alias', ctx.names.nickname, '-keystore', t.keystore, '-storepass', 'changeit'];
+      const argv = [
+        t.keytool,
+        '-list',
+        '-alias',
+        ctx.names.nickname,
+        '-keystore',
+        t.keystore,
+        '-storepass',
+        'changeit',
+      ];
       const r = await run(argv);
       if (r.code === -1) return { ...base, result: 'unknown', detail: `keytool could not run: ${r.stderr}` };
       return { ...base, result: r.code === 0 ? 'trusted' : 'not-trusted', detail: ran(argv.slice(0, -2), r) };
@@ -161,10 +198,20 @@ export async function checkTarget(t: TrustTarget, ctx: CheckContext): Promise<St
       return { ...base, result: r.code === 0 ? 'trusted' : 'not-trusted', detail: ran(argv, r) };
     }
     case 'wsl-windows': {
-      const argv = ['powershell.exe', '-NoProfile', '-NonInteractive', '-Command', `Test-Path Cert:\\CurrentUser\\Root\\${ctx.names.sha1}`];
+      const argv = [
+        'powershell.exe',
+        '-NoProfile',
+        '-NonInteractive',
+        '-Command',
+        `Test-Path Cert:\\CurrentUser\\Root\\${ctx.names.sha1}`,
+      ];
       const r = await run(argv);
       if (r.code !== 0) return { ...base, result: 'unknown', detail: ran(argv, r) };
-      return { ...base, result: /True/i.test(r.stdout) ? 'trusted' : 'not-trusted', detail: `Cert:\\CurrentUser\\Root\\${ctx.names.sha1}: ${r.stdout.trim()}` };
+      return {
+        ...base,
+        result: /True/i.test(r.stdout) ? 'trusted' : 'not-trusted',
+        detail: `Cert:\\CurrentUser\\Root\\${ctx.names.sha1}: ${r.stdout.trim()}`,
+      };
     }
   }
 }

@@ -85,11 +85,38 @@ export interface PlanInput {
   java?: { keytool: string; keystore: string; writable: boolean };
 }
 
-const LINUX_ANCHORS: Record<Exclude<LinuxFamily, 'unknown'>, { dir: string; ext: string; refresh: string[]; tool: string; pkg: string }> = {
-  debian: { dir: '/usr/local/share/ca-certificates', ext: '.crt', refresh: ['update-ca-certificates'], tool: 'update-ca-certificates', pkg: 'apt-get install -y ca-certificates' },
-  fedora: { dir: '/etc/pki/ca-trust/source/anchors', ext: '.pem', refresh: ['update-ca-trust', 'extract'], tool: 'update-ca-trust', pkg: 'dnf install -y ca-certificates' },
-  arch: { dir: '/etc/ca-certificates/trust-source/anchors', ext: '.crt', refresh: ['trust', 'extract-compat'], tool: 'trust', pkg: 'pacman -S --noconfirm p11-kit' },
-  suse: { dir: '/etc/pki/trust/anchors', ext: '.pem', refresh: ['update-ca-certificates'], tool: 'update-ca-certificates', pkg: 'zypper install -y ca-certificates' },
+const LINUX_ANCHORS: Record<
+  Exclude<LinuxFamily, 'unknown'>,
+  { dir: string; ext: string; refresh: string[]; tool: string; pkg: string }
+> = {
+  debian: {
+    dir: '/usr/local/share/ca-certificates',
+    ext: '.crt',
+    refresh: ['update-ca-certificates'],
+    tool: 'update-ca-certificates',
+    pkg: 'apt-get install -y ca-certificates',
+  },
+  fedora: {
+    dir: '/etc/pki/ca-trust/source/anchors',
+    ext: '.pem',
+    refresh: ['update-ca-trust', 'extract'],
+    tool: 'update-ca-trust',
+    pkg: 'dnf install -y ca-certificates',
+  },
+  arch: {
+    dir: '/etc/ca-certificates/trust-source/anchors',
+    ext: '.crt',
+    refresh: ['trust', 'extract-compat'],
+    tool: 'trust',
+    pkg: 'pacman -S --noconfirm p11-kit',
+  },
+  suse: {
+    dir: '/etc/pki/trust/anchors',
+    ext: '.pem',
+    refresh: ['update-ca-certificates'],
+    tool: 'update-ca-certificates',
+    pkg: 'zypper install -y ca-certificates',
+  },
 };
 
 /** The command that installs NSS's certutil on this system. */
@@ -124,7 +151,10 @@ export function linuxAnchorFile(family: Exclude<LinuxFamily, 'unknown'>, names: 
   return path.posix.join(a.dir, names.fileStem + a.ext);
 }
 
-export function javaKeystoreOf(javaHome: string, exists: (f: string) => boolean): { keytool: string; keystore: string } {
+export function javaKeystoreOf(
+  javaHome: string,
+  exists: (f: string) => boolean,
+): { keytool: string; keystore: string } {
   const jre8 = path.join(javaHome, 'jre', 'lib', 'security', 'cacerts');
   const keystore = exists(jre8) ? jre8 : path.join(javaHome, 'lib', 'security', 'cacerts');
   return { keytool: path.join(javaHome, 'bin', 'keytool'), keystore };
@@ -175,16 +205,36 @@ export function planTrust(input: PlanInput): TrustPlan {
       const family = effectiveFamily(p);
       const anchors = family && LINUX_ANCHORS[family];
       if (!family || !anchors) {
-        skipped.push({ kind: 'system', label: 'system store', reason: `${p.distroName ?? 'this Linux distribution'} has none of update-ca-certificates, update-ca-trust or trust: add ${input.caFile} to its trust store by hand` });
+        skipped.push({
+          kind: 'system',
+          label: 'system store',
+          reason: `${p.distroName ?? 'this Linux distribution'} has none of update-ca-certificates, update-ca-trust or trust: add ${input.caFile} to its trust store by hand`,
+        });
       } else if (!p.tools[anchors.tool]) {
-        skipped.push({ kind: 'system', label: 'system store', reason: `${anchors.tool} is not installed`, fix: `sudo ${anchors.pkg}` });
+        skipped.push({
+          kind: 'system',
+          label: 'system store',
+          reason: `${anchors.tool} is not installed`,
+          fix: `sudo ${anchors.pkg}`,
+        });
       } else {
         targets.push({ kind: 'system', store: 'linux', family, file: linuxAnchorFile(family, input.names) });
       }
       if (p.wsl) {
         const via = p.tools['certutil.exe'] ? 'certutil.exe' : p.tools['powershell.exe'] ? 'powershell.exe' : undefined;
-        if (!via) skipped.push({ kind: 'system', label: 'Windows Root store (from WSL)', reason: 'neither certutil.exe nor powershell.exe is reachable from WSL (is Windows interop off?)', fix: 'enable interop in /etc/wsl.conf ([interop] enabled=true), then run wsl --shutdown from Windows' });
-        else if (!input.wslWindowsCaFile) skipped.push({ kind: 'system', label: 'Windows Root store (from WSL)', reason: `wslpath could not convert ${input.caFile} to a Windows path` });
+        if (!via)
+          skipped.push({
+            kind: 'system',
+            label: 'Windows Root store (from WSL)',
+            reason: 'neither certutil.exe nor powershell.exe is reachable from WSL (is Windows interop off?)',
+            fix: 'enable interop in /etc/wsl.conf ([interop] enabled=true), then run wsl --shutdown from Windows',
+          });
+        else if (!input.wslWindowsCaFile)
+          skipped.push({
+            kind: 'system',
+            label: 'Windows Root store (from WSL)',
+            reason: `wslpath could not convert ${input.caFile} to a Windows path`,
+          });
         else targets.push({ kind: 'system', store: 'wsl-windows', windowsFile: input.wslWindowsCaFile, via });
       }
     } else if (p.os === 'darwin') {
@@ -193,33 +243,71 @@ export function planTrust(input: PlanInput): TrustPlan {
         kind: 'system',
         store: 'macos',
         keychain,
-        keychainFile: keychain === 'system' ? '/Library/Keychains/System.keychain' : path.posix.join(p.home, 'Library', 'Keychains', 'login.keychain-db'),
+        keychainFile:
+          keychain === 'system'
+            ? '/Library/Keychains/System.keychain'
+            : path.posix.join(p.home, 'Library', 'Keychains', 'login.keychain-db'),
       });
     } else if (p.os === 'win32') {
       targets.push({ kind: 'system', store: 'windows' });
     } else {
-      skipped.push({ kind: 'system', label: 'system store', reason: `no trust support for ${p.os}: add ${input.caFile} to the system's trust store by hand` });
+      skipped.push({
+        kind: 'system',
+        label: 'system store',
+        reason: `no trust support for ${p.os}: add ${input.caFile} to the system's trust store by hand`,
+      });
     }
   }
 
   if (select.nss) {
     if (p.os === 'win32') {
-      skipped.push({ kind: 'nss', label: 'Firefox', reason: 'Firefox on Windows reads the Windows Root store when security.enterprise_roots.enabled is true (about:config); NSS certutil is not available for Windows' });
+      skipped.push({
+        kind: 'nss',
+        label: 'Firefox',
+        reason:
+          'Firefox on Windows reads the Windows Root store when security.enterprise_roots.enabled is true (about:config); NSS certutil is not available for Windows',
+      });
     } else if (!input.nssDbs.length) {
       if (input.nssExplicit || p.os === 'linux') {
-        skipped.push({ kind: 'nss', label: 'NSS (Chrome/Chromium, Firefox)', reason: 'no NSS database found (~/.pki/nssdb appears when Chrome/Chromium first starts; Firefox profiles when Firefox first starts): run ca trust again afterwards' });
+        skipped.push({
+          kind: 'nss',
+          label: 'NSS (Chrome/Chromium, Firefox)',
+          reason:
+            'no NSS database found (~/.pki/nssdb appears when Chrome/Chromium first starts; Firefox profiles when Firefox first starts): run ca trust again afterwards',
+        });
       }
     } else if (!p.tools.certutil) {
       const fix = certutilInstallCommand(p);
-      skipped.push({ kind: 'nss', label: `NSS (${input.nssDbs.map((d) => d.owner).join(', ')})`, reason: 'certutil is not installed', fix });
+      skipped.push({
+        kind: 'nss',
+        label: `NSS (${input.nssDbs.map((d) => d.owner).join(', ')})`,
+        reason: 'certutil is not installed',
+        fix,
+      });
     } else {
-      for (const db of input.nssDbs) targets.push({ kind: 'nss', store: 'nss', dir: db.dir, format: db.format, owner: db.owner, ...(db.create ? { create: true } : {}) });
+      for (const db of input.nssDbs)
+        targets.push({
+          kind: 'nss',
+          store: 'nss',
+          dir: db.dir,
+          format: db.format,
+          owner: db.owner,
+          ...(db.create ? { create: true } : {}),
+        });
     }
   }
 
   if (select.java && input.java) {
-    if (!p.tools.keytool) skipped.push({ kind: 'java', label: 'Java keystore', reason: 'keytool not found in $JAVA_HOME/bin or on PATH' });
-    else targets.push({ kind: 'java', store: 'java', keytool: input.java.keytool, keystore: input.java.keystore, admin: !input.java.writable });
+    if (!p.tools.keytool)
+      skipped.push({ kind: 'java', label: 'Java keystore', reason: 'keytool not found in $JAVA_HOME/bin or on PATH' });
+    else
+      targets.push({
+        kind: 'java',
+        store: 'java',
+        keytool: input.java.keytool,
+        keystore: input.java.keystore,
+        admin: !input.java.writable,
+      });
   }
 
   return { action: 'trust', targets: targets.map((t) => planned(t, 'trust', input)), skipped };
@@ -230,8 +318,17 @@ export function planUntrust(recorded: TrustTarget[], input: Pick<PlanInput, 'caF
   return { action: 'untrust', targets: recorded.map((t) => planned(t, 'untrust', input)), skipped: [] };
 }
 
-function planned(t: TrustTarget, action: 'trust' | 'untrust', input: Pick<PlanInput, 'caFile' | 'names'>): PlannedTarget {
-  return { id: targetId(t), label: targetLabel(t), target: t, steps: action === 'trust' ? trustSteps(t, input) : untrustSteps(t, input) };
+function planned(
+  t: TrustTarget,
+  action: 'trust' | 'untrust',
+  input: Pick<PlanInput, 'caFile' | 'names'>,
+): PlannedTarget {
+  return {
+    id: targetId(t),
+    label: targetLabel(t),
+    target: t,
+    steps: action === 'trust' ? trustSteps(t, input) : untrustSteps(t, input),
+  };
 }
 
 export function trustSteps(t: TrustTarget, { caFile, names }: Pick<PlanInput, 'caFile' | 'names'>): TrustStep[] {
@@ -243,14 +340,30 @@ export function trustSteps(t: TrustTarget, { caFile, names }: Pick<PlanInput, 'c
       ];
     case 'macos':
       return t.keychain === 'system'
-        ? [{ argv: ['security', 'add-trusted-cert', '-d', '-r', 'trustRoot', '-k', t.keychainFile, caFile], admin: true }]
+        ? [
+            {
+              argv: ['security', 'add-trusted-cert', '-d', '-r', 'trustRoot', '-k', t.keychainFile, caFile],
+              admin: true,
+            },
+          ]
         : [{ argv: ['security', 'add-trusted-cert', '-r', 'trustRoot', '-k', t.keychainFile, caFile], admin: false }];
     case 'windows':
       return [{ argv: ['certutil', '-user', '-addstore', 'Root', caFile], admin: false }];
     case 'wsl-windows':
       return t.via === 'certutil.exe'
         ? [{ argv: ['certutil.exe', '-user', '-addstore', 'Root', t.windowsFile], admin: false }]
-        : [{ argv: ['powershell.exe', '-NoProfile', '-NonInteractive', '-Command', `Import-Certificate -FilePath '${psQuote(t.windowsFile)}' -CertStoreLocation Cert:\\CurrentUser\\Root | Out-Null`], admin: false }];
+        : [
+            {
+              argv: [
+                'powershell.exe',
+                '-NoProfile',
+                '-NonInteractive',
+                '-Command',
+                `Import-Certificate -FilePath '${psQuote(t.windowsFile)}' -CertStoreLocation Cert:\\CurrentUser\\Root | Out-Null`,
+              ],
+              admin: false,
+            },
+          ];
     case 'nss':
       return [
         ...(t.create
@@ -259,10 +372,31 @@ export function trustSteps(t: TrustTarget, { caFile, names }: Pick<PlanInput, 'c
               { argv: ['certutil', '-N', '--empty-password', '-d', `sql:${t.dir}`], admin: false },
             ]
           : []),
-        { argv: ['certutil', '-A', '-d', `${t.format}:${t.dir}`, '-t', 'C,,', '-n', names.nickname, '-i', caFile], admin: false },
+        {
+          argv: ['certutil', '-A', '-d', `${t.format}:${t.dir}`, '-t', 'C,,', '-n', names.nickname, '-i', caFile],
+          admin: false,
+        },
       ];
     case 'java':
-      return [{ argv: [t.keytool, '-importcert', '-noprompt', '-trustcacerts', '-alias', names.nickname, '-file', caFile, '-keystore', t.keystore, '-storepass', 'changeit'], admin: t.admin }];
+      return [
+        {
+          argv: [
+            t.keytool,
+            '-importcert',
+            '-noprompt',
+            '-trustcacerts',
+            '-alias',
+            names.nickname,
+            '-file',
+            caFile,
+            '-keystore',
+            t.keystore,
+            '-storepass',
+            'changeit',
+          ],
+          admin: t.admin,
+        },
+      ];
   }
 }
 
@@ -275,7 +409,10 @@ export function untrustSteps(t: TrustTarget, { caFile, names }: Pick<PlanInput, 
       ];
     case 'macos':
       return [
-        { argv: ['security', 'remove-trusted-cert', ...(t.keychain === 'system' ? ['-d'] : []), caFile], admin: t.keychain === 'system' },
+        {
+          argv: ['security', 'remove-trusted-cert', ...(t.keychain === 'system' ? ['-d'] : []), caFile],
+          admin: t.keychain === 'system',
+        },
         { argv: ['security', 'delete-certificate', '-Z', names.sha1, t.keychainFile], admin: t.keychain === 'system' },
       ];
     case 'windows':
@@ -283,11 +420,37 @@ export function untrustSteps(t: TrustTarget, { caFile, names }: Pick<PlanInput, 
     case 'wsl-windows':
       return t.via === 'certutil.exe'
         ? [{ argv: ['certutil.exe', '-user', '-delstore', 'Root', names.sha1], admin: false }]
-        : [{ argv: ['powershell.exe', '-NoProfile', '-NonInteractive', '-Command', `Remove-Item -Path Cert:\\CurrentUser\\Root\\${names.sha1}`], admin: false }];
+        : [
+            {
+              argv: [
+                'powershell.exe',
+                '-NoProfile',
+                '-NonInteractive',
+                '-Command',
+                `Remove-Item -Path Cert:\\CurrentUser\\Root\\${names.sha1}`,
+              ],
+              admin: false,
+            },
+          ];
     case 'nss':
       return [{ argv: ['certutil', '-D', '-d', `${t.format}:${t.dir}`, '-n', names.nickname], admin: false }];
     case 'java':
-      return [{ argv: [t.keytool, '-delete', '-noprompt', '-alias', names.nickname, '-keystore', t.keystore, '-storepass', 'changeit'], admin: t.admin }];
+      return [
+        {
+          argv: [
+            t.keytool,
+            '-delete',
+            '-noprompt',
+            '-alias',
+            names.nickname,
+            '-keystore',
+            t.keystore,
+            '-storepass',
+            'changeit',
+          ],
+          admin: t.admin,
+        },
+      ];
   }
 }
 
@@ -305,7 +468,6 @@ export function formatStep(step: TrustStep, p: Pick<PlatformInfo, 'os' | 'isRoot
   const argv = needsSudo(step, p) ? ['sudo', ...step.argv] : step.argv;
   return argv.map(p.os === 'win32' ? winQuote : shellQuote).join(' ');
 }
-
 
 function winQuote(s: string): string {
   return /^[A-Za-z0-9_@%+=:,./\\-]+$/.test(s) ? s : `"${s.replace(/"/g, '\\"')}"`;

@@ -25,7 +25,11 @@ export function trustRecordFile(caDir: string): string {
 }
 
 /** Reads the record for this CA; a record for another CA (the CA was replaced) is ignored. */
-export function readTrustRecord(caDir: string, fingerprint256: string, names: CaNames): { record: TrustRecord; problem?: string } {
+export function readTrustRecord(
+  caDir: string,
+  fingerprint256: string,
+  names: CaNames,
+): { record: TrustRecord; problem?: string } {
   const empty: TrustRecord = { version: 1, caFingerprint256: fingerprint256, added: [] };
   const text = readFileIfExists(trustRecordFile(caDir));
   if (!text) return { record: empty };
@@ -33,14 +37,25 @@ export function readTrustRecord(caDir: string, fingerprint256: string, names: Ca
   try {
     parsed = JSON.parse(text) as TrustRecord;
   } catch {
-    return { record: empty, problem: `${trustRecordFile(caDir)} is not valid JSON; it is ignored and rewritten by the next ca trust` };
+    return {
+      record: empty,
+      problem: `${trustRecordFile(caDir)} is not valid JSON; it is ignored and rewritten by the next ca trust`,
+    };
   }
   if (parsed?.version !== 1 || parsed.caFingerprint256 !== fingerprint256 || !Array.isArray(parsed.added)) {
-    return { record: empty, problem: parsed?.caFingerprint256 && parsed.caFingerprint256 !== fingerprint256 ? 'ca/trust.json belongs to an earlier CA; untrust that one by hand if it is still installed' : undefined };
+    return {
+      record: empty,
+      problem:
+        parsed?.caFingerprint256 && parsed.caFingerprint256 !== fingerprint256
+          ? 'ca/trust.json belongs to an earlier CA; untrust that one by hand if it is still installed'
+          : undefined,
+    };
   }
   // Untrust may run commands with sudo from this file: accept only targets our own planner could
   // have produced, so an edited record cannot smuggle in other files or programs.
-  const added = parsed.added.filter((a) => a && isPlausibleTarget(a.target, names)).map((a) => ({ ...a, id: targetId(a.target), label: targetLabel(a.target) }));
+  const added = parsed.added
+    .filter((a) => a && isPlausibleTarget(a.target, names))
+    .map((a) => ({ ...a, id: targetId(a.target), label: targetLabel(a.target) }));
   return { record: { ...parsed, added } };
 }
 
@@ -54,7 +69,9 @@ function isPlausibleTarget(t: TrustTarget | undefined, names: CaNames): boolean 
     case 'linux':
       return ['debian', 'fedora', 'arch', 'suse'].includes(t.family) && t.file === linuxAnchorFile(t.family, names);
     case 'macos':
-      return t.keychain === 'login' || (t.keychain === 'system' && t.keychainFile === '/Library/Keychains/System.keychain');
+      return (
+        t.keychain === 'login' || (t.keychain === 'system' && t.keychainFile === '/Library/Keychains/System.keychain')
+      );
     case 'windows':
       return true;
     case 'wsl-windows':

@@ -21,7 +21,11 @@ export interface RunOptions {
 }
 
 const defaultExec: NonNullable<RunOptions['exec']> = (argv, _step, inherit) => {
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', stdio: inherit ? 'inherit' : 'pipe', timeout: inherit ? undefined : 120_000 });
+  const r = spawnSync(argv[0], argv.slice(1), {
+    encoding: 'utf8',
+    stdio: inherit ? 'inherit' : 'pipe',
+    timeout: inherit ? undefined : 120_000,
+  });
   if (r.error) return { code: -1, output: r.error.message };
   return { code: r.status ?? -1, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 };
@@ -36,7 +40,13 @@ export function runPlan(targets: PlannedTarget[], opts: RunOptions): TargetOutco
   return targets.map((t) => {
     const sudoSteps = t.steps.filter((s) => needsSudo(s, opts.platform));
     if (sudoSteps.length && !opts.interactive) {
-      return { id: t.id, label: t.label, ok: false, needsAdmin: t.steps.map((s) => formatStep(s, opts.platform)), error: 'needs admin rights and there is no terminal to ask for a password in' };
+      return {
+        id: t.id,
+        label: t.label,
+        ok: false,
+        needsAdmin: t.steps.map((s) => formatStep(s, opts.platform)),
+        error: 'needs admin rights and there is no terminal to ask for a password in',
+      };
     }
     for (const step of t.steps) {
       const sudo = needsSudo(step, opts.platform);
@@ -45,7 +55,12 @@ export function runPlan(targets: PlannedTarget[], opts: RunOptions): TargetOutco
       const r = exec(argv, step, sudo);
       if (r.code !== 0 && !step.okCodes?.includes(r.code)) {
         const why = r.output.trim().split('\n').filter(Boolean).pop();
-        return { id: t.id, label: t.label, ok: false, error: `${formatStep(step, opts.platform)} failed (exit ${r.code})${why ? `: ${why}` : ''}` };
+        return {
+          id: t.id,
+          label: t.label,
+          ok: false,
+          error: `${formatStep(step, opts.platform)} failed (exit ${r.code})${why ? `: ${why}` : ''}`,
+        };
       }
     }
     return { id: t.id, label: t.label, ok: true };

@@ -25,7 +25,13 @@ export interface CaStatus {
   /** Per store: trusted / not-trusted / unknown (could not check), with what was checked. */
   lastCheck: null | {
     at: string;
-    stores: Array<{ id: string; kind: 'system' | 'nss' | 'java'; label: string; result: 'trusted' | 'not-trusted' | 'unknown'; detail: string }>;
+    stores: Array<{
+      id: string;
+      kind: 'system' | 'nss' | 'java';
+      label: string;
+      result: 'trusted' | 'not-trusted' | 'unknown';
+      detail: string;
+    }>;
   };
   /** Set when ca/trust.json could not be used (corrupt, or from an earlier CA). */
   problem?: string;

@@ -1,3 +1,5 @@
+import { strict as assert } from 'node:assert';
+import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Daemon } from '../../proxy-core/src/daemon/daemon';
@@ -121,4 +123,37 @@ export function within(p: Promise<unknown>, ms: number): Promise<boolean> {
       resolve(true);
     });
   });
+}
+
+/**
+ * One HTTP/2 request for a.localhost on each of two sessions opened one after the other, so the
+ * daemon serves one and its worker the other (round robin); checks that both served, and returns
+ * the backend echo's JSON answers.
+ */
+export async function h2InBoth<T>(daemon: Daemon, ca: string, headers: http2.OutgoingHttpHeaders): Promise<T[]> {
+  const port = daemon.httpsPort;
+  const owners = new Set<number | undefined>();
+  const answers: T[] = [];
+  for (let i = 0; i < 2; i++) {
+    const session = http2.connect(`https://127.0.0.1:${port}`, { ca, servername: 'a.localhost' });
+    try {
+      await new Promise((resolve) => session.once('connect', resolve));
+      owners.add(serverSocketOwner(port, session.socket.localPort!, servingPids(daemon).reverse()));
+      answers.push(
+        await new Promise<T>((resolve, reject) => {
+          const req = session.request({ ':path': '/', ':authority': `a.localhost:${port}`, ...headers });
+          let body = '';
+          req.setEncoding('utf8');
+          req.on('data', (d) => (body += d));
+          req.on('end', () => resolve(JSON.parse(body) as T));
+          req.on('error', reject);
+          req.end();
+        }),
+      );
+    } finally {
+      session.close();
+    }
+  }
+  assert.deepEqual([...owners].sort(), servingPids(daemon).sort(), 'the daemon and its worker each served one session');
+  return answers;
 }

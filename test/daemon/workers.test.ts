@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as https from 'node:https';
 import { ControlClient } from '../../proxy-core/src/control/controlClient';
-import { DaemonStatus } from '../../proxy-core/src/control/apiTypes';
 import { Daemon } from '../../proxy-core/src/daemon/daemon';
 import { startEchoBackend } from '../support/backends';
-import { cli, spawnServe, startDaemon } from '../support/daemon';
+import { cli, spawnServe, startDaemon, untilWorkerReady } from '../support/daemon';
 import { tempDir } from '../support/env';
 import WebSocket from 'ws';
 import { FetchResult, h2Get, httpsGet } from '../support/https';
@@ -206,15 +205,7 @@ test('a worker that dies is replaced; until then the daemon serves every connect
 test('serve: the worker ends with the daemon, even when the daemon is killed with SIGKILL', async () => {
   const serve = await spawnServe(['--https-port', '0', '--no-http', '--no-docker', '--workers', '1']);
   try {
-    const client = new ControlClient(serve.stateDir);
-    const status = await until(
-      'the worker',
-      async () => {
-        const s = await client.request<DaemonStatus>('GET', '/v1/status');
-        return s.https.workers?.ready === 1 && s;
-      },
-      10_000,
-    );
+    const status = await untilWorkerReady(serve.stateDir);
     const [worker] = status.https.workers!.pids;
     assert.ok(processAlive(worker));
     serve.child.kill('SIGKILL');

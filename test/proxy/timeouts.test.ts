@@ -7,11 +7,9 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
 import WebSocket from 'ws';
-import type { DaemonStatus } from '../../proxy-core/src/control/apiTypes';
-import { ControlClient } from '../../proxy-core/src/control/controlClient';
 import type { Daemon } from '../../proxy-core/src/daemon/daemon';
 import { startEchoBackend } from '../support/backends';
-import { caFile, cli, spawnServe, startDaemon } from '../support/daemon';
+import { caFile, cli, spawnServe, startDaemon, untilWorkerReady } from '../support/daemon';
 import { RawConnection, rawTcp, rawTls, servingPids, statusOf, within } from '../support/rawTls';
 import { serverSocketOwner } from '../support/sockets';
 import { until } from '../support/wait';
@@ -307,15 +305,7 @@ test('serve takes --header-timeout and --idle-timeout and hands them to its work
     '0.7',
   ]);
   try {
-    const client = new ControlClient(serve.stateDir);
-    const status = await until(
-      'the worker',
-      async () => {
-        const s = await client.request<DaemonStatus>('GET', '/v1/status');
-        return s.https.workers!.ready === 1 && s;
-      },
-      10_000,
-    );
+    const status = await untilWorkerReady(serve.stateDir);
     const httpsPort = status.https.port;
     const owners: Array<number | undefined> = [];
     const conns: RawConnection[] = [];

@@ -5,6 +5,7 @@ import { DaemonStatus } from '../../proxy-core/src/control/apiTypes';
 import { ControlClient } from '../../proxy-core/src/control/controlClient';
 import { Daemon, DaemonOptions } from '../../proxy-core/src/daemon/daemon';
 import { CLI, tempDir } from './env';
+import { until } from './wait';
 
 /** An in-process daemon on free ports with a fresh state dir. */
 export async function startDaemon(
@@ -91,4 +92,17 @@ export function cliAsync(
 
 export function caFile(stateDir: string): string {
   return path.join(stateDir, 'ca', 'root.pem');
+}
+
+/** The status of a `serve` child once its one worker is ready (a worker starts after the daemon). */
+export function untilWorkerReady(stateDir: string): Promise<DaemonStatus> {
+  const client = new ControlClient(stateDir);
+  return until(
+    'the worker',
+    async () => {
+      const s = await client.request<DaemonStatus>('GET', '/v1/status');
+      return s.https.workers?.ready === 1 && s;
+    },
+    10_000,
+  );
 }

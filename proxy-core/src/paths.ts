@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isPrivateDir } from './privateDir';
 
-/** Where the daemon keeps its state, per design §2. */
+/** Where the daemon keeps its state (README.md, "Files"). */
 export function defaultStateDir(
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,

@@ -261,7 +261,7 @@ async function startOtherBuild(name, cliPath, ours, extraArgs) {
   for (const part of ['ca', 'certs', 'routes.json'])
     fs.cpSync(path.join(ours.stateDir, part), path.join(stateDir, part), { recursive: true });
   const { pid } = await serve(name, cliPath, stateDir, port, extraArgs);
-  return { port, pid };
+  return { port, pid, stateDir, cliPath, ca: ours.ca };
 }
 
 function cli(args) {
@@ -453,7 +453,7 @@ async function h2load(port, seconds) {
  * Two views: the CLI as a user runs it (node start-up + PUT + its own verified probe), and the
  * daemon's part alone (PUT over the control socket until a verified HTTPS request answers 200).
  */
-async function exposeTimes(ours, backendPort) {
+async function exposeTimes(ours, backendPort, cliPath = CLI) {
   const cliMs = [];
   const apiMs = [];
   const socketPath = path.join(ours.stateDir, 'control.sock');
@@ -462,7 +462,7 @@ async function exposeTimes(ours, backendPort) {
     const t0 = performance.now();
     const r = spawnSync(
       process.execPath,
-      [CLI, 'expose', host, `http://127.0.0.1:${backendPort}`, '--state-dir', ours.stateDir],
+      [cliPath, 'expose', host, `http://127.0.0.1:${backendPort}`, '--state-dir', ours.stateDir],
       { encoding: 'utf8' },
     );
     const t1 = performance.now();
@@ -487,7 +487,7 @@ async function exposeTimes(ours, backendPort) {
     return performance.now() - t0;
   };
   const nodeStart = median(Array.from({ length: 5 }, () => timeOf(['-e', '0'])));
-  const cliLoad = median(Array.from({ length: 5 }, () => timeOf([CLI, '--version'])));
+  const cliLoad = median(Array.from({ length: 5 }, () => timeOf([cliPath, '--version'])));
   return { cli: median(cliMs), api: median(apiMs), nodeStart, cliLoad, cliAll: cliMs, apiAll: apiMs };
 }
 
@@ -640,6 +640,14 @@ async function main() {
     );
     console.log(`  daemon part (PUT /v1/routes → first verified HTTPS 200, no process start) ${fmt(expose.api, 1)} ms`);
     checks.push([`expose → first response < 100 ms (CLI, end to end)`, expose.cli < 100]);
+    // The same measurement for each --compare build, right after: absolute times drift with the
+    // machine, the ratio to ours does not (as much).
+    for (const [name] of opts.compare) {
+      const other = await exposeTimes(fronts[name], backendPort, fronts[name].cliPath);
+      console.log(
+        `  ${name}: CLI end to end ${fmt(other.cli, 1)} ms, daemon part ${fmt(other.api, 1)} ms (ours/${name}: ${(expose.cli / other.cli).toFixed(2)} end to end, ${(expose.api / other.api).toFixed(2)} daemon part)`,
+      );
+    }
   }
   for (const [what, ok] of checks) console.log(`${ok ? 'PASS' : 'MISS'}  ${what}`);
   if (opts.json)

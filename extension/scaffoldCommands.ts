@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { errorMessage } from '../proxy-core/src/errors';
 import {
+  DEFAULT_NETWORK,
   addLabelsToCompose,
   generateTraefikToml,
   migrateComposeLabels,
@@ -34,7 +35,8 @@ const scaffoldTraefik: CmdFactory = (ctx) => async () => {
   const network = await vscode.window.showInputBox({
     title: 'Scaffold traefik.toml (2/3)',
     prompt: 'Docker network Traefik reaches your containers on',
-    value: 'web',
+    // The CLI's default (scaffold/dockerNetwork.ts), so both write the same traefik.toml.
+    value: DEFAULT_NETWORK,
     ignoreFocusOut: true,
   });
   if (network === undefined) return;

@@ -12,3 +12,4 @@ export { generateStack, TRAEFIK_IMAGE } from './stack';
 export { migrateTraefikV1 } from './migrateV1';
 export { migrateComposeLabels } from './migrateCompose';
 export { parseCompose, serviceNames } from './composeEdit';
+export { DEFAULT_NETWORK } from './dockerNetwork';

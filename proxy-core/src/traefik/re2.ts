@@ -100,7 +100,7 @@ function translate(source: string): { pattern: string; flags: string; groups: nu
         out += POSIX[m[2]];
         i += m[0].length;
         continue;
-      } else out += literal(c, true);
+      } else out += c === '[' ? '\\[' : c;
       i++;
       continue;
     }

@@ -105,7 +105,7 @@ function build(node: RuleNode, defs: Map<string, MatcherDef>, syntax: RuleSyntax
   if (!node.args.length) fail(`${call} has no value; ${def.usage}`);
   if (node.args.some((a) => a === '')) fail(`${call} has an empty value; ${def.usage}`);
   if (def.arity && !def.arity.includes(node.args.length)) {
-    if (syntax === 'v3' && def.arity[0] === 1 && V2.has(node.name)) {
+    if (syntax === 'v3' && def.arity.join() === '1' && V2.has(node.name)) {
       const alternatives = node.args.map((a) => printRule({ kind: 'call', name: node.name, args: [a] })).join(' || ');
       fail(`v3 matchers take one value: ${call} is v2 syntax; write ${alternatives} or set ruleSyntax=v2`);
     }

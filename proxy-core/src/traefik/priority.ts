@@ -4,9 +4,6 @@
  * length is Go's len(), the UTF-8 byte count, which is what rulePriority returns.
  */
 
-/** Traefik refuses user priorities above this (the rest is reserved for its internal routers). */
-export const MAX_USER_PRIORITY = Number.MAX_SAFE_INTEGER - 1000;
-
 export function rulePriority(rule: string): number {
   return Buffer.byteLength(rule, 'utf8');
 }

@@ -79,7 +79,6 @@ function translate(source: string): { pattern: string; flags: string; groups: nu
   let out = '';
   let groups = 0;
   let inClass = false;
-  /** Whether the last item can take a quantifier (RE2 reports `**`, JS a syntax error). */
   while (i < source.length) {
     const c = source[i];
     if (c === '\\') {

@@ -19,9 +19,18 @@ function group(kind: 'or' | 'and', items: RuleNode[]): RuleNode {
   return items.length === 1 ? items[0] : { kind, items };
 }
 
+export interface ParseOptions {
+  /**
+   * Values exactly as Traefik reads them (traefik/matcher.ts): not trimmed, and `"…"` values
+   * with Go's escapes (`\"`, `\\`, `\n`, `\t`, `\r`, `\xNN`, `\uNNNN`) decoded. Without it values
+   * are trimmed and taken verbatim, as the label reader and the generators expect.
+   */
+  exact?: boolean;
+}
+
 /** Parses a v3 rule; throws an Error saying where it is not one. */
-export function parseRule(text: string): RuleNode {
-  return new RuleParser(text).parse();
+export function parseRule(text: string, options: ParseOptions = {}): RuleNode {
+  return new RuleParser(text, options.exact === true).parse();
 }
 
 /**
@@ -87,8 +96,11 @@ class RuleParser {
   private readonly tokens: string[];
   private i = 0;
 
-  constructor(text: string) {
-    this.tokens = tokenize(text);
+  constructor(
+    text: string,
+    private readonly exact: boolean,
+  ) {
+    this.tokens = tokenize(text, exact);
   }
 
   parse(): RuleNode {
@@ -130,7 +142,7 @@ class RuleParser {
       for (;;) {
         const arg = this.next();
         if (!arg || !/^[`"]/.test(arg)) throw new Error(`${t}() expects quoted arguments`);
-        args.push(arg.slice(1, -1).trim());
+        args.push(this.exact ? unquote(arg) : arg.slice(1, -1).trim());
         if (this.peek() === ',') {
           this.i++;
           continue;
@@ -156,7 +168,42 @@ class RuleParser {
   }
 }
 
-function tokenize(text: string): string[] {
+/** The end of a `"…"` value that may hold Go escapes (`\"`): the index of its closing quote, or -1. */
+function escapedEnd(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === '"') return i;
+  }
+  return -1;
+}
+
+const GO_ESCAPES: Record<string, string> = {
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+  '"': '"',
+};
+
+/** A quoted token's value: backticks are raw (as in Go), `"…"` decodes Go's escapes. */
+function unquote(token: string): string {
+  const body = token.slice(1, -1);
+  if (token[0] === '`') return body;
+  return body.replace(/\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[0-7]{3}|.)/g, (all, e: string) => {
+    if (e.length > 1)
+      return String.fromCodePoint(parseInt(/^[0-7]/.test(e) ? e : e.slice(1), /^[0-7]/.test(e) ? 8 : 16));
+    const c = GO_ESCAPES[e];
+    if (c === undefined)
+      throw new Error(`unknown escape \\${e} in ${token}; use a \`backtick\` value for regular expressions`);
+    return c;
+  });
+}
+
+function tokenize(text: string, escapes = false): string[] {
   const tokens: string[] = [];
   let i = 0;
   while (i < text.length) {
@@ -164,7 +211,7 @@ function tokenize(text: string): string[] {
     if (/\s/.test(c)) {
       i++;
     } else if (c === '`' || c === '"') {
-      const end = text.indexOf(c, i + 1);
+      const end = escapes && c === '"' ? escapedEnd(text, i) : text.indexOf(c, i + 1);
       if (end === -1) throw new Error(`unterminated ${c}`);
       tokens.push(text.slice(i, end + 1));
       i = end + 1;

@@ -7,8 +7,7 @@ import { Daemon } from '../../proxy-core/src/daemon/daemon';
 import { startEchoBackend } from '../support/backends';
 import { cli, spawnServe, startDaemon, untilWorkerReady } from '../support/daemon';
 import { tempDir } from '../support/env';
-import WebSocket from 'ws';
-import { FetchResult, h2Get, httpsGet } from '../support/https';
+import { FetchResult, h2Get, httpsGet, wssTo } from '../support/https';
 import { processAlive, serverSocketOwner } from '../support/sockets';
 import { until } from '../support/wait';
 
@@ -43,12 +42,7 @@ class Connection {
 }
 
 function wsEcho(port: number, host: string, ca: string): Promise<string[]> {
-  // ws hands these options to https.request; its types omit `servername`.
-  const ws = new WebSocket(`wss://127.0.0.1:${port}/socket`, {
-    ca,
-    servername: host,
-    headers: { host: `${host}:${port}` },
-  } as WebSocket.ClientOptions);
+  const ws = wssTo(port, host, ca);
   const messages: string[] = [];
   return new Promise<string[]>((resolve, reject) => {
     ws.on('message', (data) => {

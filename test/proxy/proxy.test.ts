@@ -5,10 +5,9 @@ import * as https from 'node:https';
 import * as crypto from 'node:crypto';
 import * as tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import WebSocket from 'ws';
 import { Daemon } from '../../proxy-core/src/daemon/daemon';
 import { startDaemon } from '../support/daemon';
-import { h2Get, httpsGet } from '../support/https';
+import { h2Get, httpsGet, wssTo } from '../support/https';
 import { deadPort, startEchoBackend } from '../support/backends';
 
 describe('the HTTPS proxy', () => {
@@ -161,12 +160,7 @@ describe('the HTTPS proxy', () => {
   });
 
   test('WebSocket upgrade is proxied (echo)', async () => {
-    // ws hands these options to https.request; its types omit `servername`.
-    const ws = new WebSocket(`wss://127.0.0.1:${port}/socket`, {
-      ca,
-      servername: 'a.localhost',
-      headers: { host: `a.localhost:${port}` },
-    } as WebSocket.ClientOptions);
+    const ws = wssTo(port, 'a.localhost', ca);
     const messages: string[] = [];
     await new Promise<void>((resolve, reject) => {
       ws.on('message', (data) => {

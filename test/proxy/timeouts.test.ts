@@ -7,6 +7,7 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
 import WebSocket from 'ws';
+import { wssTo } from '../support/https';
 import type { Daemon } from '../../proxy-core/src/daemon/daemon';
 import { startEchoBackend } from '../support/backends';
 import { caFile, cli, spawnServe, startDaemon, untilWorkerReady } from '../support/daemon';
@@ -158,12 +159,7 @@ test('an HTTP/2 session without a preface, and one left idle after a request, ar
 
 test('a WebSocket quiet for longer than both timeouts stays open', async () => {
   const sockets = await inBoth(async () => {
-    // ws hands these options to https.request; its types omit `servername`.
-    const ws = new WebSocket(`wss://127.0.0.1:${port}/socket`, {
-      ca,
-      servername: 'a.localhost',
-      headers: { host: `a.localhost:${port}` },
-    } as WebSocket.ClientOptions);
+    const ws = wssTo(port, 'a.localhost', ca);
     const messages: string[] = [];
     ws.on('message', (d) => messages.push(String(d)));
     const localPort = await new Promise<number>((resolve, reject) => {

@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import type * as tls from 'node:tls';
+import WebSocket from 'ws';
 
 export interface FetchResult {
   status: number;
@@ -102,4 +103,14 @@ export function plainGet(
       })
       .on('error', reject);
   });
+}
+
+/** A WebSocket to `host` through the proxy on 127.0.0.1:port, its TLS verified against `ca`. */
+export function wssTo(port: number, host: string, ca: string): WebSocket {
+  // ws hands these options to https.request; its types omit `servername`.
+  return new WebSocket(`wss://127.0.0.1:${port}/socket`, {
+    ca,
+    servername: host,
+    headers: { host: `${host}:${port}` },
+  } as WebSocket.ClientOptions);
 }

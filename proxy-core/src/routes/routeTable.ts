@@ -16,7 +16,7 @@ interface Entry {
 
 // User routes win over label routes for the same host, and label routes over the demo route:
 // an explicit action in the editor or CLI always beats what a container advertises.
-const PRIORITY: Record<RouteSource, number> = { user: 3, label: 2, demo: 1 };
+const PRIORITY: Record<RouteSource, number> = { user: 4, label: 3, file: 2, demo: 1 };
 
 /**
  * The merged view of all route sources. Plain data in, one lookup out; the proxy only reads it.

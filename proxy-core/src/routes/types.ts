@@ -1,5 +1,7 @@
+import type { MiddlewareSpec } from '../middlewares/types';
+
 /** Route records are plain data: every source produces them, the table merges them. */
-export type RouteSource = 'user' | 'label' | 'demo';
+export type RouteSource = 'user' | 'label' | 'file' | 'demo';
 export type TlsMode = 'local' | 'acme';
 
 export interface RouteRecord {
@@ -11,6 +13,27 @@ export interface RouteRecord {
   /** For label routes: the container that carried the labels. */
   container?: string;
   createdAt: string;
+  /**
+   * User routes: the path prefix they take (`/api`), without a trailing slash; absent: the
+   * whole host. Label and file routers say this in their rule instead.
+   */
+  path?: string;
+  /** User routes: remove `path` before forwarding (a stripPrefix middleware). */
+  stripPrefix?: boolean;
+  /** Traefik rule (label and file routers); absent: Host(`host`), plus PathPrefix(`path`). */
+  rule?: string;
+  /** 'v2' when the router asks for Traefik v2's rule syntax. */
+  ruleSyntax?: 'v2';
+  /** The router's own priority; absent or 0: the rule's length, as Traefik. */
+  priority?: number;
+  /** Router name as Traefik qualifies it (`web@docker`, `api@file`); user routes have none. */
+  router?: string;
+  /** The middlewares, in order, chains flattened. */
+  middlewares?: MiddlewareSpec[];
+  /** Every server of the router's service when it has several (round robin); `target` is the first. */
+  servers?: string[];
+  /** When `host` is the local alias of a production name (`shop.example.com.localhost`): that name. */
+  publicHost?: string;
 }
 
 /** Where a request for a host goes right now. */

@@ -42,10 +42,12 @@ function pool(
 
 const route = (host: string): RouteSnapshot[number] => ({
   record: { host, target: 'http://127.0.0.1:1', tls: 'local', source: 'user', createdAt: '' },
-  resolution: {
-    kind: 'upstream',
-    upstream: { protocol: 'http:', hostname: '127.0.0.1', port: 1, href: 'http://127.0.0.1:1' },
-  },
+  servers: [
+    {
+      kind: 'upstream',
+      upstream: { protocol: 'http:', hostname: '127.0.0.1', port: 1, href: 'http://127.0.0.1:1' },
+    },
+  ],
 });
 
 test('WorkerPool.sync() resolves only after the worker applied the latest routes (fake worker that acknowledges late)', async () => {

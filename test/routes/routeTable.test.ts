@@ -5,6 +5,9 @@ import { describe, test } from 'node:test';
 import { RouteTable } from '../../proxy-core/src/routes/routeTable';
 import { RouteRecord, RouteSource } from '../../proxy-core/src/routes/types';
 
+const noRequest = (): never => {
+  throw new Error('a host-only route needs no request details');
+};
 const at = '2026-01-01T00:00:00.000Z';
 const record = (host: string, source: RouteSource, target: string): RouteRecord => ({
   host,
@@ -69,22 +72,22 @@ describe('RouteTable', () => {
     assert.equal(changes(), 4, 'container addresses changing is a change of the view too');
   });
 
-  test('resolve(): URL targets are upstreams, builtin:demo is built in, unknown hosts are undefined', () => {
+  test('route(): URL targets are upstreams, builtin:demo is built in, unknown hosts are undefined', () => {
     const table = new RouteTable();
     table.upsert(record('a.localhost', 'user', '5000'));
     table.upsert(record('d.localhost', 'user', 'builtin:demo'));
-    assert.deepEqual(table.resolve('a.localhost')?.resolution, {
+    assert.deepEqual(table.route('a.localhost', noRequest)?.resolution, {
       kind: 'upstream',
       upstream: { kind: 'url', protocol: 'http:', hostname: '127.0.0.1', port: 5000, href: 'http://127.0.0.1:5000' },
     });
-    assert.equal(table.resolve('d.localhost')?.resolution.kind, 'builtin');
-    assert.equal(table.resolve('x.localhost'), undefined);
+    assert.equal(table.route('d.localhost', noRequest)?.resolution.kind, 'builtin');
+    assert.equal(table.route('x.localhost', noRequest), undefined);
   });
 
-  test('resolve(): container targets ask the container resolver, and without one say Docker is off', () => {
+  test('route(): container targets ask the container resolver, and without one say Docker is off', () => {
     const table = new RouteTable();
     table.upsert(record('c.localhost', 'user', 'container:web:8000'));
-    const off = table.resolve('c.localhost')?.resolution;
+    const off = table.route('c.localhost', noRequest)?.resolution;
     assert.equal(off?.kind, 'unavailable');
     assert.match(off?.kind === 'unavailable' ? off.detail : '', /runs without Docker discovery/);
     const asked: Array<[string, number | undefined]> = [];
@@ -100,7 +103,7 @@ describe('RouteTable', () => {
         },
       };
     });
-    assert.equal(table.resolve('c.localhost')?.resolution.kind, 'upstream');
+    assert.equal(table.route('c.localhost', noRequest)?.resolution.kind, 'upstream');
     assert.deepEqual(asked, [['web', 8000]]);
   });
 });

@@ -129,7 +129,7 @@ export class RouteService {
       if (lastError) view.detail = lastError;
       return view;
     }
-    const resolved = this.deps.table.resolve(record.host)?.resolution;
+    const resolved = this.deps.table.resolveRecord(record);
     if (resolved?.kind === 'upstream') {
       view.upstream = resolved.upstream.href;
       if (resolved.via) view.detail = resolved.via;

@@ -46,10 +46,11 @@ export class HttpForwarder {
     hasBody: boolean,
     upstream: Upstream,
     onFailure: (f: ForwardFailure) => void,
+    extra?: { path?: string; onResponse?: unknown; bodyTransform?: unknown },
   ): void {
     // `servername` is a request option undici reads (core/request.js) but its types do not list.
     const options: Dispatcher.DispatchOptions & { servername?: string } = {
-      path: req.url || '/',
+      path: extra?.path ?? (req.url || '/'),
       method: (req.method || 'GET') as Dispatcher.HttpMethod,
       headers,
       body: hasBody ? (req as Readable) : null,

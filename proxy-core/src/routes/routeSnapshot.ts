@@ -1,16 +1,34 @@
-import { Resolution, RouteLookup, RouteRecord } from './types';
+import type { MatchRequest } from '../traefik/matcher';
+import { RouterIndex } from './routerIndex';
+import { Resolution, RouteLookup, RouteRecord, Routed } from './types';
 
-/** Every route with where it goes right now: plain data, so it can cross to a worker process. */
-export type RouteSnapshot = Array<{ record: RouteRecord; resolution: Resolution }>;
+/**
+ * Every route with where each of its servers is right now: plain data, so it can cross to a
+ * worker process (which compiles the rules and middlewares again from the records).
+ */
+export type RouteSnapshot = Array<{ record: RouteRecord; servers: Resolution[] }>;
 
-/** Resolves every route of a lookup once (container targets included) into plain data. */
-export function snapshotRoutes(lookup: RouteLookup): RouteSnapshot {
-  const snapshot: RouteSnapshot = [];
-  for (const record of lookup.list()) {
-    const found = lookup.resolve(record.host);
-    if (found) snapshot.push(found);
+/** What a snapshot needs of the route table. */
+export interface SnapshotSource {
+  list(): RouteRecord[];
+  resolveServers(record: RouteRecord): Resolution[];
+}
+
+/** Resolves every server of every route once (container targets included) into plain data. */
+export function snapshotRoutes(table: SnapshotSource): RouteSnapshot {
+  return table.list().map((record) => ({ record, servers: table.resolveServers(record) }));
+}
+
+/** Round robin from `start`, skipping servers that are down; the first failure when all are. */
+export function pickServer(servers: Resolution[], start: number): Resolution {
+  if (servers.length === 1) return servers[0];
+  let firstFailure: Resolution | undefined;
+  for (let i = 0; i < servers.length; i++) {
+    const resolution = servers[(start + i) % servers.length];
+    if (resolution.kind !== 'unavailable') return resolution;
+    firstFailure ??= resolution;
   }
-  return snapshot;
+  return firstFailure!;
 }
 
 /**
@@ -18,16 +36,25 @@ export function snapshotRoutes(lookup: RouteLookup): RouteSnapshot {
  * or a container behind it changes, so a lookup here answers what the table would answer.
  */
 export class SnapshotLookup implements RouteLookup {
-  private byHost = new Map<string, RouteSnapshot[number]>();
+  private index = new RouterIndex([]);
+  private servers = new Map<RouteRecord, Resolution[]>();
   private records: RouteRecord[] = [];
 
   replace(snapshot: RouteSnapshot): void {
-    this.byHost = new Map(snapshot.map((entry) => [entry.record.host, entry]));
+    this.servers = new Map(snapshot.map((entry) => [entry.record, entry.servers]));
     this.records = snapshot.map((entry) => entry.record);
+    this.index = new RouterIndex(this.records);
   }
 
-  resolve(host: string): RouteSnapshot[number] | undefined {
-    return this.byHost.get(host);
+  route(host: string, request: () => MatchRequest): Routed | undefined {
+    const found = this.index.find(host, request);
+    if (!found) return undefined;
+    const servers = this.servers.get(found.record)!;
+    return { record: found.record, resolution: pickServer(servers, found.turn++), middlewares: found.middlewares };
+  }
+
+  get(host: string): RouteRecord | undefined {
+    return this.index.first(host)?.record;
   }
 
   list(): RouteRecord[] {

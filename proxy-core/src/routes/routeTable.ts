@@ -1,6 +1,9 @@
 import { EventEmitter } from 'node:events';
+import type { MatchRequest } from '../traefik/matcher';
+import { IndexedRoute, RouterIndex, routeKey } from './routerIndex';
+import { pickServer } from './routeSnapshot';
 import { parseTarget, Target } from './target';
-import { ContainerResolver, Resolution, RouteLookup, RouteRecord, RouteSource } from './types';
+import { ContainerResolver, Resolution, RouteLookup, RouteRecord, RouteSource, Routed } from './types';
 
 const noDocker: ContainerResolver = (container) => ({
   kind: 'unavailable',
@@ -11,20 +14,20 @@ const noDocker: ContainerResolver = (container) => ({
 
 interface Entry {
   record: RouteRecord;
-  target: Target;
+  /** The service's servers: the target, or every server of a load-balanced service. */
+  targets: Target[];
 }
-
-// User routes win over label routes for the same host, and label routes over the demo route:
-// an explicit action in the editor or CLI always beats what a container advertises.
-const PRIORITY: Record<RouteSource, number> = { user: 4, label: 3, file: 2, demo: 1 };
 
 /**
  * The merged view of all route sources. Plain data in, one lookup out; the proxy only reads it.
- * Emits 'changed' whenever the effective set of routes changes.
+ * Which router takes a request is the router index's business (routes/routerIndex.ts); where its
+ * service is right now is asked of the container resolver on every request, so a container that
+ * restarts with a new address needs no new table. Emits 'changed' whenever the routes change.
  */
 export class RouteTable extends EventEmitter implements RouteLookup {
   private readonly bySource = new Map<RouteSource, Map<string, Entry>>();
-  private effective = new Map<string, Entry>();
+  private entries = new Map<RouteRecord, Entry>();
+  private index = new RouterIndex([]);
   private resolver: ContainerResolver = noDocker;
 
   setContainerResolver(resolver: ContainerResolver | undefined): void {
@@ -34,31 +37,43 @@ export class RouteTable extends EventEmitter implements RouteLookup {
   /** Replaces every route of one source (labels are re-derived as a whole). */
   replaceSource(source: RouteSource, records: RouteRecord[]): void {
     const map = new Map<string, Entry>();
-    for (const record of records) map.set(record.host, { record, target: parseTarget(record.target) });
+    for (const record of records) map.set(routeKey(record), entryOf(record));
     this.bySource.set(source, map);
     this.recompute();
   }
 
   upsert(record: RouteRecord): void {
-    const target = parseTarget(record.target);
+    const entry = entryOf(record);
     let map = this.bySource.get(record.source);
     if (!map) this.bySource.set(record.source, (map = new Map()));
-    map.set(record.host, { record, target });
+    map.set(routeKey(record), entry);
     this.recompute();
   }
 
-  remove(source: RouteSource, host: string): boolean {
-    const removed = this.bySource.get(source)?.delete(host) ?? false;
+  /** Removes one route: a user route by host and path, other sources by their key. */
+  remove(source: RouteSource, host: string, path?: string): boolean {
+    const map = this.bySource.get(source);
+    const key = routeKey({ source, host, path } as RouteRecord);
+    const removed = map?.delete(key) ?? false;
     if (removed) this.recompute();
     return removed;
   }
 
+  /** The first route tried for a host (whatever the request), if any takes it. */
   get(host: string): RouteRecord | undefined {
-    return this.effective.get(host)?.record;
+    return this.index.first(host)?.record;
   }
 
+  /** The user route for exactly this host and path. */
+  userRoute(host: string, path?: string): RouteRecord | undefined {
+    return this.bySource.get('user')?.get(routeKey({ source: 'user', host, path } as RouteRecord))?.record;
+  }
+
+  /** Every route that can take requests, sorted by host then path. */
   list(): RouteRecord[] {
-    return [...this.effective.values()].map((e) => e.record).sort((a, b) => a.host.localeCompare(b.host));
+    return [...this.index.reachable].sort(
+      (a, b) => a.host.localeCompare(b.host) || (a.path ?? '').localeCompare(b.path ?? ''),
+    );
   }
 
   recordsOf(source: RouteSource): RouteRecord[] {
@@ -66,10 +81,21 @@ export class RouteTable extends EventEmitter implements RouteLookup {
   }
 
   /** Hot path: called for every proxied request. */
-  resolve(host: string): { record: RouteRecord; resolution: Resolution } | undefined {
-    const entry = this.effective.get(host);
-    if (!entry) return undefined;
-    return { record: entry.record, resolution: this.resolveTarget(entry.target) };
+  route(host: string, request: () => MatchRequest): Routed | undefined {
+    const found = this.index.find(host, request);
+    if (!found) return undefined;
+    return { record: found.record, resolution: this.pick(found), middlewares: found.middlewares };
+  }
+
+  /** Where a route's service is right now (the first server that is up, for status views). */
+  resolveRecord(record: RouteRecord): Resolution {
+    return pickServer(this.resolveServers(record), 0);
+  }
+
+  /** Where each of a route's servers is right now. */
+  resolveServers(record: RouteRecord): Resolution[] {
+    const entry = this.entries.get(record) ?? entryOf(record);
+    return entry.targets.map((t) => this.resolveTarget(t));
   }
 
   resolveTarget(target: Target): Resolution {
@@ -88,15 +114,26 @@ export class RouteTable extends EventEmitter implements RouteLookup {
     this.emit('changed');
   }
 
+  /** Round robin over the servers, skipping those that are down (a stopped replica). */
+  private pick(route: IndexedRoute): Resolution {
+    const targets = this.entries.get(route.record)!.targets;
+    if (targets.length === 1) return this.resolveTarget(targets[0]);
+    return pickServer(
+      targets.map((t) => this.resolveTarget(t)),
+      route.turn++,
+    );
+  }
+
   private recompute(): void {
-    const next = new Map<string, Entry>();
-    for (const [source, map] of this.bySource) {
-      for (const [host, entry] of map) {
-        const current = next.get(host);
-        if (!current || PRIORITY[source] > PRIORITY[current.record.source]) next.set(host, entry);
-      }
-    }
-    this.effective = next;
+    const entries = new Map<RouteRecord, Entry>();
+    for (const map of this.bySource.values()) for (const entry of map.values()) entries.set(entry.record, entry);
+    this.entries = entries;
+    this.index = new RouterIndex(entries.keys());
     this.emit('changed');
   }
+}
+
+function entryOf(record: RouteRecord): Entry {
+  const servers = record.servers?.length ? record.servers : [record.target];
+  return { record, targets: servers.map(parseTarget) };
 }

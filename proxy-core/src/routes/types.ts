@@ -1,4 +1,5 @@
-import type { MiddlewareSpec } from '../middlewares/types';
+import type { Middleware, MiddlewareSpec } from '../middlewares/types';
+import type { MatchRequest } from '../traefik/matcher';
 
 /** Route records are plain data: every source produces them, the table merges them. */
 export type RouteSource = 'user' | 'label' | 'file' | 'demo';
@@ -44,9 +45,19 @@ export type Resolution =
   | { kind: 'builtin'; name: 'demo' }
   | { kind: 'unavailable'; status: number; title: string; detail: string };
 
+/** The router that takes a request, where its service is, and what runs in between. */
+export interface Routed {
+  record: RouteRecord;
+  resolution: Resolution;
+  middlewares: Middleware[];
+}
+
 /** What the HTTPS listener reads for each request: the route table, or a worker's copy of it. */
 export interface RouteLookup {
-  resolve(host: string): { record: RouteRecord; resolution: Resolution } | undefined;
+  /** `request` is called (once) only when a router's rule needs more than the host. */
+  route(host: string, request: () => MatchRequest): Routed | undefined;
+  /** The first route tried for a host, if any (the HTTP listener's "is this host ours?"). */
+  get(host: string): RouteRecord | undefined;
   list(): RouteRecord[];
 }
 

@@ -18,6 +18,8 @@ function route(host: string, tls: 'local' | 'acme' = 'local'): RouteView {
     source: 'user',
     createdAt: new Date().toISOString(),
     url: `https://${host}:8443/`,
+    effectiveRule: `Host(\`${host}\`)`,
+    effectivePriority: host.length + 7,
     status: 'ready',
   };
 }

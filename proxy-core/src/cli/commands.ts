@@ -18,10 +18,10 @@ export const COMMANDS: Record<string, Command> = {
   serve: { usage: SERVE_USAGE, run: async (argv) => (await serve()).serveCommand(argv) },
   expose: {
     usage:
-      'expose HOST TARGET [--acme] [--wait SECONDS] [--json] [--state-dir D]   # TARGET: http://127.0.0.1:5000 | 5000 | container:NAME[:PORT]',
+      'expose HOST[/PATH] TARGET [--strip-prefix] [--priority N] [--acme] [--wait SECONDS] [--json] [--state-dir D]   # TARGET: http://127.0.0.1:5000 | 5000 | container:NAME[:PORT]',
     run: exposeCommand,
   },
-  unexpose: { usage: 'unexpose HOST [--state-dir D]', run: unexposeCommand },
+  unexpose: { usage: 'unexpose HOST[/PATH] [--state-dir D]', run: unexposeCommand },
   routes: { usage: 'routes [--json] [--state-dir D]', run: routesCommand },
   certs: { usage: 'certs [--json] [--state-dir D]', run: certsCommand },
   ca: { usage: CA_USAGE, run: async (argv) => (await ca()).caCommand(argv) },

@@ -16,6 +16,8 @@ export interface ProbeOptions {
   /** Undefined: Node's default store. */
   ca: string | string[] | undefined;
   timeoutMs?: number;
+  /** Default `/`; a path route is probed at its path. */
+  path?: string;
 }
 
 /**
@@ -30,7 +32,7 @@ export function probeRoute(opts: ProbeOptions): Promise<ProbeResult> {
         port: opts.port,
         servername: opts.host,
         headers: { host: `${opts.host}:${opts.port}`, 'user-agent': 'container-https-probe' },
-        path: '/',
+        path: opts.path ?? '/',
         method: 'GET',
         ca: opts.ca,
         agent: false,

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
-import { DaemonStatus } from '../control/apiTypes';
+import { DaemonStatus, ExposeRequest, RouteView } from '../control/apiTypes';
+import { hostPath, parseHostPath } from '../routes/routePath';
 import { ControlClient } from '../control/controlClient';
 import { Certs, DeleteRoute, PutRoute, Routes, Status } from '../control/protocol';
 import { UserError } from '../errors';
@@ -16,19 +17,36 @@ function clientFor(stateDirFlag: string | undefined): ControlClient {
 }
 
 export async function exposeCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { strings: ['state-dir', 'wait'], booleans: ['acme', 'json'] });
-  const [host, target, ...extra] = args.positional;
-  if (!host || !target || extra.length)
+  const args = parseArgs(argv, {
+    strings: ['state-dir', 'wait', 'priority'],
+    booleans: ['acme', 'json', 'strip-prefix'],
+  });
+  const [where, target, ...extra] = args.positional;
+  if (!where || !target || extra.length)
     throw new UserError(
-      'Usage: container-https expose HOST TARGET [--acme]   (TARGET: http://127.0.0.1:5000, 5000, or container:NAME[:PORT])',
+      'Usage: container-https expose HOST[/PATH] TARGET [--strip-prefix] [--priority N] [--acme]   (TARGET: http://127.0.0.1:5000, 5000, or container:NAME[:PORT])',
       'EUSAGE',
     );
+  const { host, path } = parseHostPath(where);
+  const body: ExposeRequest = { target, tls: bool(args, 'acme', false) ? 'acme' : 'local' };
+  if (path) body.path = path;
+  if (bool(args, 'strip-prefix', false)) {
+    if (!path)
+      throw new UserError(
+        `--strip-prefix needs a path to strip: expose ${host}/api ${target} --strip-prefix`,
+        'EUSAGE',
+      );
+    body.stripPrefix = true;
+  }
+  const priority = str(args, 'priority');
+  if (priority !== undefined) {
+    if (!/^\d+$/.test(priority) || Number(priority) < 1 || Number(priority) > 2 ** 31 - 1)
+      throw new UserError(`--priority must be a whole number from 1 to 2147483647, not "${priority}"`, 'EUSAGE');
+    body.priority = Number(priority);
+  }
   const client = clientFor(str(args, 'state-dir'));
   // The status (port, CA file) does not depend on the PUT: both in one round trip's time.
-  const [route, status] = await Promise.all([
-    client.call(PutRoute, { params: { host }, body: { target, tls: bool(args, 'acme', false) ? 'acme' : 'local' } }),
-    client.call(Status),
-  ]);
+  const [route, status] = await Promise.all([client.call(PutRoute, { params: { host }, body }), client.call(Status)]);
   // A local route is verified against our CA alone; an ACME one as a browser would see it: the
   // public roots (plus NODE_EXTRA_CA_CERTS) and the --acme-ca-file root, if any.
   const ca = route.tls === 'acme' ? trustedRoots(extraRoots(status)) : fs.readFileSync(status.ca.certFile, 'utf8');
@@ -39,6 +57,7 @@ export async function exposeCommand(argv: string[]): Promise<number> {
     connectTo: loopbackFor(status.https.bind),
     ca,
     waitMs,
+    path: route.path,
   });
   if (bool(args, 'json', false))
     process.stdout.write(JSON.stringify({ ...route, answered: probe.ok, probe }, null, 2) + '\n');
@@ -72,10 +91,11 @@ function extraRoots(status: DaemonStatus): string[] {
 
 export async function unexposeCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { strings: ['state-dir'] });
-  const [host, ...extra] = args.positional;
-  if (!host || extra.length) throw new UserError('Usage: container-https unexpose HOST', 'EUSAGE');
-  await clientFor(str(args, 'state-dir')).call(DeleteRoute, { params: { host } });
-  process.stdout.write(`removed ${host}\n`);
+  const [where, ...extra] = args.positional;
+  if (!where || extra.length) throw new UserError('Usage: container-https unexpose HOST[/PATH]', 'EUSAGE');
+  const { host, path } = parseHostPath(where);
+  await clientFor(str(args, 'state-dir')).call(DeleteRoute, { params: { host }, query: { path } });
+  process.stdout.write(`removed ${hostPath(host, path)}\n`);
   return 0;
 }
 
@@ -91,12 +111,15 @@ export async function routesCommand(argv: string[]): Promise<number> {
     return 0;
   }
   printTable(
-    ['URL', 'TARGET', 'TLS', 'SOURCE', 'STATUS'],
+    ['URL', 'RULE', 'PRIORITY', 'MIDDLEWARES', 'TARGET', 'TLS', 'SOURCE', 'STATUS'],
     routes.map((r) => [
       r.url,
-      r.target,
+      r.effectiveRule,
+      String(r.effectivePriority),
+      middlewareNames(r).join(',') || '-',
+      r.servers && r.servers.length > 1 ? r.servers.join(' ') : r.target,
       r.tls,
-      r.source === 'label' ? `label:${r.container}` : r.source,
+      r.source === 'label' ? `label:${r.container}` : r.source === 'file' ? `file:${r.router}` : r.source,
       r.status + (r.detail ? ` (${r.detail})` : ''),
     ]),
   );
@@ -134,6 +157,12 @@ export async function caPathCommand(argv: string[]): Promise<number> {
   const file = requireCaFile(statePaths(resolveStateDir(str(args, 'state-dir'))).caCert);
   process.stdout.write(file + '\n');
   return 0;
+}
+
+/** A user route's --strip-prefix shows as what it is, a stripPrefix middleware. */
+function middlewareNames(r: RouteView): string[] {
+  if (r.middlewares) return r.middlewares.map((m) => m.name);
+  return r.stripPrefix && r.path ? [`stripPrefix(${r.path})`] : [];
 }
 
 function printTable(header: string[], rows: string[][]): void {

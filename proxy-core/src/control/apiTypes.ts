@@ -44,4 +44,10 @@ export interface CertResponse {
 export interface ExposeRequest {
   target: string;
   tls?: 'local' | 'acme';
+  /** Route only this path and below it (`/api`); left out: the whole host. */
+  path?: string;
+  /** Remove `path` before forwarding (the backend sees `/x` for `/api/x`). */
+  stripPrefix?: boolean;
+  /** Tried before routes of lower priority for the same host; default: the rule's length, as Traefik. */
+  priority?: number;
 }

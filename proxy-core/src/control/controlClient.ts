@@ -90,7 +90,10 @@ export class ControlClient {
     ep: Endpoint<Req, Res, Params>,
     ...[options]: NoInfer<CallArgs<Req, Params>>
   ): Promise<Res> {
-    return this.request<Res>(ep.method, endpointPath(ep, options?.params), options?.body, options?.timeoutMs);
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(options?.query ?? {})) if (v !== undefined) query.set(k, v);
+    const path = endpointPath(ep, options?.params) + (query.size ? `?${query}` : '');
+    return this.request<Res>(ep.method, path, options?.body, options?.timeoutMs);
   }
 
   /** True when a daemon answers on this state dir's socket. */

@@ -44,7 +44,7 @@ export const Status = endpoint<undefined, DaemonStatus>('GET', '/v1/status');
 export const Routes = endpoint<undefined, RoutesResponse>('GET', '/v1/routes');
 /** Validates the route, issues its certificate and persists it. */
 export const PutRoute = endpoint<ExposeRequest, RouteView, { host: string }>('PUT', '/v1/routes/:host');
-/** Removes a user route (a label route goes with its labels). */
+/** Removes a user route (a label route goes with its labels); `?path=/api` names a path route. */
 export const DeleteRoute = endpoint<undefined, { removed: boolean }, { host: string }>('DELETE', '/v1/routes/:host');
 export const Certs = endpoint<undefined, CertsResponse>('GET', '/v1/certs');
 /** One host's certificate: its metadata and PEM; 404 while it has none. */
@@ -71,7 +71,9 @@ export function endpointPath(ep: Endpoint<unknown, unknown, PathParams | undefin
  * What a call passes besides the endpoint: the path parameters and the body when the endpoint
  * has them (then they are required), and a timeout.
  */
-export type CallOptions<Req, Params> = { timeoutMs?: number } & ([Params] extends [undefined]
+export type CallOptions<Req, Params> = { timeoutMs?: number; query?: Record<string, string | undefined> } & ([
+  Params,
+] extends [undefined]
   ? { params?: undefined }
   : { params: Params }) &
   ([Req] extends [undefined] ? { body?: undefined } : { body: Req });

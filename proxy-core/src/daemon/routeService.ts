@@ -6,11 +6,15 @@ import type { DiscoveredRoutes } from '../docker/discovery';
 import { HeldRoute, sameRecords } from '../docker/labelSource';
 import { UserError } from '../errors';
 import { httpsUrl, normalizeHost } from '../routes/hostName';
-import { checkRouteRequest } from '../routes/routeRequest';
+import { checkRouteRequest, userRecord } from '../routes/routeRequest';
+import { hostPath, normalizeRoutePath } from '../routes/routePath';
 import type { RouteStore } from '../routes/routeStore';
 import type { RouteTable } from '../routes/routeTable';
 import { containerTarget } from '../routes/target';
+import { ruleOf } from '../routes/routerIndex';
 import type { RouteRecord, RouteView } from '../routes/types';
+import { routerPriority } from '../traefik/priority';
+import { pathOfRule } from '../traefik/rules';
 
 export interface RouteServiceDeps {
   table: RouteTable;
@@ -51,7 +55,7 @@ export class RouteService {
         checked.code,
       );
     let { target } = checked.value;
-    const { tls } = checked.value;
+    const { tls, path } = checked.value;
     if (target.kind === 'container') {
       if (!this.deps.containerTarget) {
         throw new UserError(
@@ -65,7 +69,7 @@ export class RouteService {
     if (tls === 'local') certs.ca.assertPermits(host);
     // Refuse before storing anything: a route that can never get a certificate is not a route.
     if (tls === 'acme') certs.assertAcmeConfigured();
-    const record: RouteRecord = { host, target: target.href, tls, source: 'user', createdAt: new Date().toISOString() };
+    const record = userRecord(host, checked.value, target.href, new Date().toISOString());
     table.upsert(record);
     await this.deps.store.save(table.recordsOf('user'));
     // The reconciler asked for it as the table changed; this is the same attempt. On failure the
@@ -73,14 +77,23 @@ export class RouteService {
     await this.deps.reconciler.ensure(host, tls);
     // The next connection may land in a worker: it must already know the route and certificate.
     await this.deps.syncWorkers();
-    this.deps.log(`exposed https://${host}:${this.deps.httpsPort()} -> ${target.href}`);
+    this.deps.log(`exposed ${httpsUrl(host, this.deps.httpsPort(), path ?? '/')} -> ${target.href}`);
     return this.routeView(record);
   }
 
-  async unexpose(hostInput: string): Promise<{ removed: boolean }> {
+  async unexpose(hostInput: string, pathInput?: string): Promise<{ removed: boolean }> {
     const { table } = this.deps;
     const host = normalizeHost(hostInput);
-    if (!table.remove('user', host)) {
+    const path = pathInput === undefined ? undefined : normalizeRoutePath(pathInput);
+    const where = hostPath(host, path);
+    if (!table.remove('user', host, path)) {
+      const others = table.recordsOf('user').filter((r) => r.host === host);
+      if (others.length)
+        throw new UserError(
+          `No route for ${where}; ${host} has ${others.map((r) => hostPath(r.host, r.path)).join(', ')}: remove one of those by name.`,
+          'ENOROUTE',
+          404,
+        );
       const route = table.get(host);
       if (route) {
         throw new UserError(
@@ -89,11 +102,11 @@ export class RouteService {
           409,
         );
       }
-      throw new UserError(`No route for ${host}. See the routes with: container-https routes`, 'ENOROUTE', 404);
+      throw new UserError(`No route for ${where}. See the routes with: container-https routes`, 'ENOROUTE', 404);
     }
     await this.deps.store.save(table.recordsOf('user'));
     await this.deps.syncWorkers();
-    this.deps.log(`unexposed ${host}`);
+    this.deps.log(`unexposed ${where}`);
     return { removed: true };
   }
 
@@ -120,7 +133,7 @@ export class RouteService {
 
   routeView(record: RouteRecord): RouteView {
     const { certs } = this.deps;
-    const view: RouteView = { ...record, url: httpsUrl(record.host, this.deps.httpsPort()), status: 'ready' };
+    const view = this.baseView(record, 'ready');
     const cert = certs.store.get(record.host);
     if (!cert || cert.meta.issuer !== record.tls) {
       view.status = 'pending';
@@ -141,20 +154,25 @@ export class RouteService {
     return view;
   }
 
+  private baseView(record: RouteRecord, status: RouteView['status']): RouteView {
+    const rule = ruleOf(record);
+    const path = record.path ?? pathOfRule(rule) ?? '/';
+    return {
+      ...record,
+      url: httpsUrl(record.host, this.deps.httpsPort(), path),
+      effectiveRule: rule,
+      effectivePriority: routerPriority(rule, record.priority),
+      status,
+    };
+  }
+
   view(): RoutesResponse {
     const { table } = this.deps;
     const routes = table.list().map((r) => this.routeView(r));
     // Label hosts outside the local CA's names are listed, not served, until the user picks ACME or an alias.
     const held = this.held.filter((h) => !table.get(h.record.host));
     if (held.length) {
-      routes.push(
-        ...held.map((h): RouteView => ({
-          ...h.record,
-          url: httpsUrl(h.record.host, this.deps.httpsPort()),
-          status: 'unavailable',
-          detail: h.detail,
-        })),
-      );
+      routes.push(...held.map((h): RouteView => ({ ...this.baseView(h.record, 'unavailable'), detail: h.detail })));
       routes.sort((a, b) => a.host.localeCompare(b.host));
     }
     return { routes };

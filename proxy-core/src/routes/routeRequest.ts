@@ -1,17 +1,25 @@
 import { errorMessage } from '../errors';
+import { normalizeRoutePath } from './routePath';
 import { Target, parseTarget } from './target';
-import { TlsMode } from './types';
+import { RouteRecord, TlsMode } from './types';
 
 /** The TLS modes a route can ask for (`TlsMode` in routes/types.ts). */
 export const TLS_MODES: readonly TlsMode[] = ['local', 'acme'];
 
 /** The fields of a route request (PUT /v1/routes/:host body, one record of routes.json). */
-const FIELDS: readonly string[] = ['target', 'tls'];
+const FIELDS: readonly string[] = ['target', 'tls', 'path', 'stripPrefix', 'priority'];
 
 export interface RouteRequest {
   target: Target;
   tls: TlsMode;
+  /** Normalised (routes/routePath.ts); undefined: the whole host. */
+  path?: string;
+  stripPrefix?: boolean;
+  priority?: number;
 }
+
+/** Traefik's priorities are Go ints; this keeps them exact in JSON and in labels. */
+const MAX_PRIORITY = 2 ** 31 - 1;
 
 /** `reason` is one line: for ETARGET a whole sentence (parseTarget's), for EBODY one that follows a prefix such as "Invalid request body: ". */
 export type Checked<T> = { ok: true; value: T } | { ok: false; code: 'EBODY' | 'ETARGET'; reason: string };
@@ -50,13 +58,50 @@ export function checkRouteRequest(value: unknown, extraFields: readonly string[]
       `"tls" must be ${TLS_MODES.map((m) => `"${m}"`).join(' or ')} (or left out for "local"), not ${describe(record.tls)}.`,
     );
   }
+  let path: string | undefined;
+  if (record.path !== undefined) {
+    if (typeof record.path !== 'string')
+      return refuse(`"path" must be a string such as "/api", not ${describe(record.path)}.`);
+    try {
+      path = normalizeRoutePath(record.path);
+    } catch (err) {
+      return refuse(`${errorMessage(err)}`);
+    }
+  }
+  if (record.stripPrefix !== undefined && typeof record.stripPrefix !== 'boolean')
+    return refuse(`"stripPrefix" must be true or false, not ${describe(record.stripPrefix)}.`);
+  if (record.stripPrefix === true && !path)
+    return refuse('"stripPrefix" needs a "path" to strip: give one such as "/api", or leave stripPrefix out.');
+  if (
+    record.priority !== undefined &&
+    (typeof record.priority !== 'number' ||
+      !Number.isInteger(record.priority) ||
+      record.priority < 1 ||
+      record.priority > MAX_PRIORITY)
+  )
+    return refuse(
+      `"priority" must be a whole number from 1 to ${MAX_PRIORITY} (higher is tried first), not ${describe(record.priority)}.`,
+    );
   let target: Target;
   try {
     target = parseTarget(record.target);
   } catch (err) {
     return { ok: false, code: 'ETARGET', reason: errorMessage(err) };
   }
-  return { ok: true, value: { target, tls: (record.tls as TlsMode | undefined) ?? 'local' } };
+  const request: RouteRequest = { target, tls: (record.tls as TlsMode | undefined) ?? 'local' };
+  if (path) request.path = path;
+  if (record.stripPrefix === true) request.stripPrefix = true;
+  if (record.priority !== undefined) request.priority = record.priority as number;
+  return { ok: true, value: request };
+}
+
+/** The user route a checked request (or a stored one) stands for; `target` as the caller resolved it. */
+export function userRecord(host: string, request: RouteRequest, target: string, createdAt: string): RouteRecord {
+  const record: RouteRecord = { host, target, tls: request.tls, source: 'user', createdAt };
+  if (request.path) record.path = request.path;
+  if (request.stripPrefix) record.stripPrefix = true;
+  if (request.priority !== undefined) record.priority = request.priority;
+  return record;
 }
 
 function refuse(reason: string): Checked<never> {

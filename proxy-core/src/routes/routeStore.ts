@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { errorMessage } from '../errors';
 import { readFileIfExists, writeFileAtomic } from '../fsUtil';
 import { normalizeHost } from './hostName';
-import { checkRouteRequest, describe } from './routeRequest';
+import { checkRouteRequest, describe, userRecord } from './routeRequest';
 import { RouteRecord } from './types';
 
 export interface LoadResult {
@@ -106,11 +106,10 @@ function checkRecord(value: unknown): RouteRecord | string {
     return `"source" must be "user" (only user routes are stored), not ${describe(r.source)}.`;
   if (r.createdAt !== undefined && typeof r.createdAt !== 'string')
     return `"createdAt" must be a string, not ${describe(r.createdAt)}.`;
-  return {
+  return userRecord(
     host,
-    target: r.target as string,
-    tls: checked.value.tls,
-    source: 'user',
-    createdAt: (r.createdAt as string | undefined) ?? new Date(0).toISOString(),
-  };
+    checked.value,
+    r.target as string,
+    (r.createdAt as string | undefined) ?? new Date(0).toISOString(),
+  );
 }

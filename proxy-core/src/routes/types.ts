@@ -70,7 +70,12 @@ export interface RouteLookup {
 export type ContainerResolver = (container: string, port: number | undefined) => Resolution;
 
 export interface RouteView extends RouteRecord {
+  /** Includes the route's path (`https://app.localhost:8443/api/`) when it has one. */
   url: string;
+  /** The rule it routes by (its own, or the one its host and path stand for). */
+  effectiveRule: string;
+  /** The priority it is tried with among the routes of its host (its own, else the rule's length). */
+  effectivePriority: number;
   status: 'ready' | 'unavailable' | 'pending';
   detail?: string;
   upstream?: string;

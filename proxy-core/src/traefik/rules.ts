@@ -325,3 +325,22 @@ export function translateV1Rule(v1: string, router: string): V1Translation {
   if (parts.length) out.rule = printRule(group('and', parts));
   return out;
 }
+
+/**
+ * The path to open for a rule that fixes one (``Host(`a`) && PathPrefix(`/api`)`` → `/api`), for
+ * the URL a route shows; undefined when the rule names no single literal path.
+ */
+export function pathOfRule(rule: string): string | undefined {
+  let node: RuleNode;
+  try {
+    node = parseRule(rule);
+  } catch {
+    return undefined;
+  }
+  const items = node.kind === 'and' ? node.items : [node];
+  const paths = items.filter(
+    (n): n is Extract<RuleNode, { kind: 'call' }> =>
+      n.kind === 'call' && /^(path|pathprefix)$/i.test(n.name) && n.args.length === 1 && !n.args[0].includes('{'),
+  );
+  return paths.length === 1 ? paths[0].args[0] : undefined;
+}

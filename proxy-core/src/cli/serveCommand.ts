@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { DEFAULT_OPTIONS, DEMO_HOST, Daemon } from '../daemon/daemon';
 import { ADDRESS_MODES, AddressMode } from '../docker/containerResolver';
 import { UserError } from '../errors';
+import { PUBLIC_HOSTS, PublicHosts } from '../traefik/routerModel';
 import { resolveStateDir } from '../paths';
 import { ParsedArgs, bool, parseArgs, port, str } from './args';
 import { httpsUrl } from '../routes/hostName';
@@ -28,6 +29,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'docker-address',
       'exit-when-idle',
       'workers',
+      'public-hosts',
+      'traefik-dynamic',
     ],
     booleans: ['docker', 'labels', 'demo', 'http', 'acme-agree-tos'],
   });
@@ -45,6 +48,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (!ADDRESS_MODES.includes(dockerAddress as AddressMode)) {
     throw new UserError(`--docker-address must be auto, ip or published, not "${dockerAddress}".`, 'EUSAGE');
   }
+  const publicHosts = str(args, 'public-hosts') ?? DEFAULT_OPTIONS.publicHosts;
+  if (!PUBLIC_HOSTS.includes(publicHosts as PublicHosts))
+    throw new UserError(`--public-hosts must be alias, acme or off, not "${publicHosts}".`, 'EUSAGE');
+  const traefikDynamic = str(args, 'traefik-dynamic');
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   const daemon = await Daemon.start({
     stateDir,
@@ -77,6 +84,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
       .filter(Boolean),
     exitWhenIdleMs: idleSeconds(str(args, 'exit-when-idle')),
     workers: workerCount(str(args, 'workers')),
+    publicHosts: publicHosts as PublicHosts,
+    traefikDynamic: traefikDynamic ? path.resolve(traefikDynamic) : undefined,
     log,
   });
   // One bad request must never take every route down with it: log the bug and keep serving.

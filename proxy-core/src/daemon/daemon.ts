@@ -22,6 +22,7 @@ import { ConnectionDispatcher } from '../proxy/connectionDispatcher';
 import { HttpsProxy } from '../proxy/httpsProxy';
 import { ConnectionTimeouts, DEFAULT_TIMEOUTS } from '../proxy/connectionTimer';
 import { snapshotRoutes } from '../routes/routeSnapshot';
+import type { PublicHosts } from '../traefik/routerModel';
 import { RouteStore } from '../routes/routeStore';
 import { RouteTable } from '../routes/routeTable';
 import { VERSION } from '../version';
@@ -69,6 +70,13 @@ export interface DaemonOptions {
    * daemon with it unless containerHttps.proxy.keepRunning is on). Undefined: run until stopped.
    */
   exitWhenIdleMs?: number;
+  /**
+   * Routers for public names (`Host(\`shop.example.com\`)`): served at `<name>.localhost`
+   * (alias, the default), via Let's Encrypt (acme), or listed only (off). serve --public-hosts.
+   */
+  publicHosts?: PublicHosts;
+  /** Traefik file-provider configuration to serve beside the labels: a file or a directory (serve --traefik-dynamic). */
+  traefikDynamic?: string;
   log: (line: string) => void;
 }
 
@@ -89,6 +97,7 @@ export const DEFAULT_OPTIONS = {
   labels: true,
   demo: false,
   backendTimeoutMs: 30_000,
+  publicHosts: 'alias' as PublicHosts,
 };
 
 export const DEMO_HOST = 'demo.localhost';

@@ -73,7 +73,8 @@ export class TraefikFileProvider extends EventEmitter {
       );
     }
     // Editors save by writing a new file and renaming it over the old one, which ends a watch
-    // on the file itself: the directory is watched instead.
+    // on the file itself: the directory is watched instead. Not persistent: whoever serves the
+    // configuration keeps the process alive, the watch alone does not.
     const dir = this.isDirectory ? this.root : path.dirname(this.root);
     this.watcher = fs.watch(dir, { persistent: false }, (_event, name) => {
       if (!this.isDirectory && name !== null && name !== path.basename(this.root)) return;

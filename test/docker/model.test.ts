@@ -189,7 +189,7 @@ describe('label source', () => {
       Created: 2,
       Labels: { 'container-https.host': 'app.localhost', 'container-https.port': '9000' },
     });
-    const out = deriveLabelRoutes([b, a].map(modelContainer), { permits, suffixes: ['localhost'] });
+    const out = deriveLabelRoutes([b, a].map(modelContainer), undefined, { permits, suffixes: ['localhost'], publicHosts: 'alias' });
     assert.deepEqual(
       out.records.map((r) => [r.host, r.target, r.tls, r.source, r.container]),
       [['app.localhost', 'container:a', 'local', 'label', 'a']],
@@ -209,7 +209,7 @@ describe('label source', () => {
 
   it('container-https.tls=acme routes a public name with ACME', () => {
     const c = raw({ Labels: { 'container-https.host': 'shop.example.com', 'container-https.tls': 'acme' } });
-    const out = deriveLabelRoutes([modelContainer(c)], { permits, suffixes: ['localhost'] });
+    const out = deriveLabelRoutes([modelContainer(c)], undefined, { permits, suffixes: ['localhost'], publicHosts: 'alias' });
     assert.deepEqual(
       out.records.map((r) => [r.host, r.tls]),
       [['shop.example.com', 'acme']],
@@ -258,7 +258,7 @@ describe('hot path: labels are read when the model changes, never per request', 
       const r = discovery.resolver('web', 8000);
       assert.equal(r.kind === 'upstream' && r.upstream.href, 'http://172.20.0.5:8000');
     }
-    const out = deriveLabelRoutes([c], { permits: () => true, suffixes: ['localhost'] });
+    const out = deriveLabelRoutes([c], undefined, { permits: () => true, suffixes: ['localhost'], publicHosts: 'alias' });
     assert.deepEqual(
       out.records.map((r) => r.host),
       ['web.localhost'],

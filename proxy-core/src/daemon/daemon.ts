@@ -11,7 +11,9 @@ import { FallbackCerts } from '../certs/fallbackCerts';
 import { LocalCa } from '../certs/localCa';
 import { DaemonStatus } from '../control/apiTypes';
 import { ControlServer } from '../control/controlServer';
-import { DiscoveredRoutes, DockerDiscovery } from '../docker/discovery';
+import { DockerDiscovery } from '../docker/discovery';
+import { TraefikFileProvider } from '../traefik/fileProvider';
+import { ProviderRoutes } from './providerRoutes';
 import type { AddressMode } from '../docker/containerResolver';
 import { errorMessage } from '../errors';
 import { ensureDir } from '../fsUtil';
@@ -145,6 +147,8 @@ export class Daemon {
   /** Filled in by the Docker side when discovery is on. */
   dockerStatus: DaemonStatus['docker'];
   docker?: DockerDiscovery;
+  /** Where label and file-provider routes are derived. */
+  providers?: ProviderRoutes;
 
   private readonly idleExit: IdleExit;
   /** Settles when boot() has finished; control requests wait for it (ControlServer.holdUntil). */
@@ -298,7 +302,6 @@ export class Daemon {
         host: options.docker.host,
         addressMode: options.docker.address ?? 'auto',
         labels: options.docker.labels,
-        ca: this.certs.ca,
         log: (l) => this.log(l),
       });
     }
@@ -315,7 +318,19 @@ export class Daemon {
       log: (l) => this.log(l),
     });
     this.followChanges();
-    if (docker) await this.startDocker(docker);
+    this.providers = new ProviderRoutes(
+      {
+        permits: (h) => this.certs.ca.permits(h),
+        suffixes: this.certs.ca.permittedSuffixes,
+        publicHosts: options.publicHosts ?? DEFAULT_OPTIONS.publicHosts,
+      },
+      (found) => {
+        this.routes.applyProviderRoutes(found);
+        this.docker?.setLabelProblems(found.problems);
+      },
+    );
+    if (options.traefikDynamic) await this.startFileProvider(options.traefikDynamic, this.providers);
+    if (docker) await this.startDocker(docker, this.providers);
     this.startWorkers(defaultCert, fallbackCerts);
 
     this.closers.push(
@@ -436,9 +451,9 @@ export class Daemon {
   }
 
   /** Docker discovery: container targets resolve from the engine's live model; its label routes go through the route service. */
-  private async startDocker(docker: DockerDiscovery): Promise<void> {
+  private async startDocker(docker: DockerDiscovery, providers: ProviderRoutes): Promise<void> {
     this.table.setContainerResolver(docker.resolver);
-    docker.on('routes', (found: DiscoveredRoutes) => this.routes.applyLabelRoutes(found));
+    docker.on('models', (models) => providers.setContainers(models));
     docker.on('status', () => {
       this.dockerStatus = docker.status();
       this.control.broadcast('status', this.status());
@@ -447,6 +462,25 @@ export class Daemon {
     this.addCloser(() => docker.close());
     await docker.start();
     this.dockerStatus = docker.status();
+  }
+
+  /**
+   * Traefik's file provider (serve --traefik-dynamic): a bad edit keeps the file's last good
+   * configuration serving, and the error (file, line, key) is in the status until it is fixed.
+   */
+  private async startFileProvider(target: string, providers: ProviderRoutes): Promise<void> {
+    const files = new TraefikFileProvider(target);
+    let before = '';
+    files.on('config', (snapshot) => {
+      providers.setFile(snapshot);
+      const now = JSON.stringify(snapshot.problems);
+      if (now === before) return;
+      before = now;
+      for (const p of snapshot.problems) this.log(`--traefik-dynamic: ${p}`);
+      this.control.broadcast('status', this.status());
+    });
+    providers.setFile(await files.start());
+    this.addCloser(() => files.close());
   }
 
   status(): DaemonStatus {
@@ -474,7 +508,7 @@ export class Daemon {
         email: options.acme?.email,
         challenge: options.acme?.challenge,
       },
-      problems: this.docker ? [...this.problems, ...this.docker.problems()] : this.problems,
+      problems: [...this.problems, ...(this.docker?.problems() ?? []), ...(this.providers?.fileProblems() ?? [])],
     };
   }
 

@@ -2,8 +2,7 @@ import type { CertManager } from '../certs/certManager';
 import type { CertReconciler } from '../certs/certReconciler';
 import type { CertMeta } from '../certs/certStore';
 import type { RoutesResponse } from '../control/apiTypes';
-import type { DiscoveredRoutes } from '../docker/discovery';
-import { HeldRoute, sameRecords } from '../docker/labelSource';
+import { HeldRoute, LabelRoutes, sameRecords } from '../docker/labelSource';
 import { UserError } from '../errors';
 import { httpsUrl, normalizeHost } from '../routes/hostName';
 import { checkRouteRequest, userRecord } from '../routes/routeRequest';
@@ -121,14 +120,18 @@ export class RouteService {
   }
 
   /**
-   * What Docker discovery found: the table's 'label' source, and the hosts held back. The same
-   * records again mean containers' addresses or states changed, which routes to them show.
+   * What the providers found (daemon/providerRoutes.ts): the table's 'label' and 'file' sources,
+   * and the hosts held back. The same records again mean containers' addresses or states
+   * changed, which routes to them show.
    */
-  applyLabelRoutes(found: DiscoveredRoutes): void {
+  applyProviderRoutes(found: Pick<LabelRoutes, 'records' | 'fileRecords' | 'held'>): void {
     const { table } = this.deps;
     this.held = found.held;
-    if (sameRecords(table.recordsOf('label'), found.records)) table.notifyTargetsChanged();
-    else table.replaceSource('label', found.records);
+    const labelSame = sameRecords(table.recordsOf('label'), found.records);
+    const fileSame = sameRecords(table.recordsOf('file'), found.fileRecords);
+    if (labelSame && fileSame) return table.notifyTargetsChanged();
+    if (!labelSame) table.replaceSource('label', found.records);
+    if (!fileSame) table.replaceSource('file', found.fileRecords);
   }
 
   routeView(record: RouteRecord): RouteView {

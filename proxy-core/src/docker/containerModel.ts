@@ -1,4 +1,5 @@
 import { LabelParse, parseRouteLabels, preferredNetworkOf } from './labels';
+import { defaultServiceName } from '../traefik/labelConfig';
 import type { ContainerInfo } from './types';
 
 /** The fields of the engine's GET /containers/json entries we read (stable since API 1.24). */
@@ -31,6 +32,8 @@ export interface ModeledContainer {
   routing: LabelParse;
   /** The network its labels prefer; read by the resolver on every proxied request. */
   preferredNetwork?: string;
+  /** The name Traefik's Docker provider gives the service it makes when the labels declare none. */
+  serviceName: string;
 }
 
 const STATES = new Set<ContainerInfo['state']>([
@@ -77,6 +80,7 @@ export function modelContainer(raw: RawContainer): ModeledContainer {
     networkMode: raw.HostConfig?.NetworkMode ?? 'default',
     created: raw.Created ?? 0,
     routing: parseRouteLabels(labels),
+    serviceName: defaultServiceName({ name: info.name, labels }),
   };
   const preferredNetwork = preferredNetworkOf(labels);
   if (preferredNetwork) modeled.preferredNetwork = preferredNetwork;

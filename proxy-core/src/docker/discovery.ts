@@ -5,7 +5,6 @@ import { ModeledContainer } from './containerModel';
 import { AddressMode, ResolverContext, pickPort, resolveContainer } from './containerResolver';
 import { DockerEndpoint, resolveDockerEndpoint } from './dockerEndpoint';
 import { DockerWatcher } from './dockerWatcher';
-import { LabelRoutes, deriveLabelRoutes } from './labelSource';
 import type { ContainersResponse, DockerStatus } from './types';
 
 export interface DiscoveryOptions {
@@ -13,20 +12,16 @@ export interface DiscoveryOptions {
   host?: string;
   addressMode: AddressMode;
   labels: boolean;
-  ca: { permits(host: string): boolean; permittedSuffixes: string[] };
   log: (line: string) => void;
   backoffMs?: { min: number; max: number };
   env?: NodeJS.ProcessEnv;
 }
 
-/** What discovery hands the daemon on every change: the label routes, and the hosts it holds back. */
-export type DiscoveredRoutes = Pick<LabelRoutes, 'records' | 'held'>;
-
 /**
  * The Docker side of the daemon in one object: watches the engine and resolves container
- * targets. Like a Traefik provider it only emits what it found: 'routes' (DiscoveredRoutes, the
- * same records again when only addresses or states changed) on every model or connection change,
- * which the daemon applies to its route table (daemon/routeService.ts applyLabelRoutes).
+ * targets. Like a Traefik provider it only emits what it found: 'models' (every container's
+ * model, its labels parsed; the same again when only addresses or states changed) on every model
+ * or connection change, from which the daemon derives label routes (daemon/providerRoutes.ts).
  * Emits 'status' and 'containers' whenever what clients see changes.
  */
 export class DockerDiscovery extends EventEmitter {
@@ -34,7 +29,6 @@ export class DockerDiscovery extends EventEmitter {
   private readonly endpointError?: string;
   private readonly watcher?: DockerWatcher;
   private byName = new Map<string, ModeledContainer>();
-  private found: DiscoveredRoutes = { records: [], held: [] };
   private labelProblems = new Map<string, string[]>();
   private resolverContext?: ResolverContext;
   readonly resolver: ContainerResolver;
@@ -53,7 +47,7 @@ export class DockerDiscovery extends EventEmitter {
         this.emit('status', this.status());
         this.emit('containers', this.containers());
         // Routes to containers read "engine unreachable" or recover with the connection.
-        this.emit('routes', this.found);
+        this.emit('models', this.models());
       });
     }
     this.resolver = (name, port) => resolveContainer(this.context(), this.opts.addressMode, name, port);
@@ -107,6 +101,21 @@ export class DockerDiscovery extends EventEmitter {
     if (status.endpoint) out.endpoint = status.endpoint;
     if (status.error) out.error = status.error;
     return out;
+  }
+
+  /** Every container's model, for deriving label routes (empty when label routing is off). */
+  models(): ModeledContainer[] {
+    return this.opts.labels ? [...(this.watcher?.list() ?? [])] : [];
+  }
+
+  /** What the label routes derived from the models could not use, per container (shown with each container). */
+  setLabelProblems(problems: Map<string, string[]>): void {
+    const before = JSON.stringify([...this.labelProblems]);
+    this.labelProblems = problems;
+    if (JSON.stringify([...problems]) === before) return;
+    for (const line of this.problems()) this.opts.log(`labels: ${line}`);
+    this.emit('status', this.status());
+    this.emit('containers', this.containers());
   }
 
   /** Label problems, one line each, for the daemon's status. */
@@ -195,22 +204,7 @@ export class DockerDiscovery extends EventEmitter {
     const byName = new Map<string, ModeledContainer>();
     for (const c of all) byName.set(c.info.name, c);
     this.byName = byName;
-    if (this.opts.labels) this.updateLabelRoutes(all);
-    this.emit('routes', this.found);
+    this.emit('models', this.models());
     this.emit('containers', this.containers());
-  }
-
-  private updateLabelRoutes(all: ModeledContainer[]): void {
-    const derived = deriveLabelRoutes(all, {
-      permits: (h) => this.opts.ca.permits(h),
-      suffixes: this.opts.ca.permittedSuffixes,
-    });
-    const problemsBefore = JSON.stringify([...this.labelProblems]);
-    this.found = { records: derived.records, held: derived.held };
-    this.labelProblems = derived.problems;
-    if (JSON.stringify([...this.labelProblems]) !== problemsBefore) {
-      for (const line of this.problems()) this.opts.log(`labels: ${line}`);
-      this.emit('status', this.status());
-    }
   }
 }

@@ -5,24 +5,23 @@ import {
   ENABLE,
   HTTP_PREFIX,
   ROUTER,
-  SERVICE,
   TRAEFIK_PREFIX,
   V1,
   isRoutingKey,
   isTcpUdpKey,
-  parseHttpKey,
   parseV1RoutingKey,
   routerKey,
-  serviceKey,
   v1Key,
 } from '../traefik/labelKeys';
-import { hostsOfRule, hostsOfV1Rule, hostsRule } from '../traefik/rules';
+import type { HttpConfig } from '../traefik/dynamic';
+import { decodeLabels } from '../traefik/labelConfig';
+import { hostsOfV1Rule, hostsRule } from '../traefik/rules';
 
 /**
  * The one place that reads routing labels off a container: Traefik v1, Traefik v2/v3 and our
- * own `container-https.*`. It only produces data (hosts, ports, problems); the label source
- * turns that into route records. Anything it does not understand becomes a problem, never a
- * guess: a rule with a path matcher is not routed as the whole host.
+ * own `container-https.*`. It only produces data (hosts, ports, decoded Traefik configuration,
+ * problems); the label source turns that into route records. Anything it does not understand
+ * becomes a problem, never a guess.
  */
 export interface LabelRoute {
   host: string;
@@ -35,7 +34,10 @@ export interface LabelRoute {
 }
 
 export interface LabelParse {
+  /** Routes of our own labels and Traefik v1's (host routes). */
   routes: LabelRoute[];
+  /** The traefik.http.* labels (v2/v3), decoded; routers are built across containers. */
+  traefik?: HttpConfig;
   problems: string[];
   /** The network to reach the container on (traefik.docker.network, container-https.network). */
   network?: string;
@@ -68,7 +70,8 @@ export function parseRouteLabels(labels: Record<string, string> | undefined | nu
     const before = out.problems.length;
     parseTraefikV2(all, out);
     parseTraefikV1(all, out);
-    if (!out.routes.some((r) => r.origin.startsWith('traefik')) && out.problems.length === before) {
+    const routers = Object.keys(out.traefik?.routers ?? {}).length;
+    if (!routers && !out.routes.some((r) => r.origin.startsWith('traefik')) && out.problems.length === before) {
       out.problems.push(
         `${ENABLE}=true but no router rule: Traefik would apply its default rule, which is not used here. Add ${routerKey('NAME', ROUTER.rule)}=${hostsRule(['app.localhost'])} or container-https.host.`,
       );
@@ -146,75 +149,25 @@ function parseOwn(own: Record<string, string>, out: LabelParse): void {
 
 // ---- Traefik v2/v3 -------------------------------------------------------------------------
 
+/**
+ * The `traefik.http.*` labels, decoded as Traefik's Docker provider decodes them; the routers
+ * are built across all containers (traefik/routerModel.ts). Traefik drops every label of a
+ * container when one cannot be decoded, so a container with a bad label routes nothing here either.
+ */
 function parseTraefikV2(all: Record<string, string>, out: LabelParse): void {
-  const routers = new Map<string, Record<string, string>>();
-  const services = new Map<string, Record<string, string>>();
-  let tcpUdp = false;
-  for (const [key, value] of Object.entries(all)) {
-    const m = parseHttpKey(key);
-    if (m && m.kind !== 'middlewares') {
-      const group = m.kind === 'routers' ? routers : services;
-      if (!group.has(m.name)) group.set(m.name, {});
-      group.get(m.name)![m.option.toLowerCase()] = String(value ?? '').trim();
-    } else if (isTcpUdpKey(key)) {
-      tcpUdp = true;
-    }
-  }
-  if (tcpUdp)
+  if (Object.keys(all).some(isTcpUdpKey))
     out.problems.push(
       `Traefik TCP/UDP routers are not routed by the local HTTPS proxy (only ${HTTP_PREFIX}* routers are).`,
     );
-
-  const servicePort = new Map<string, number | null>();
-  for (const [name, keys] of services) {
-    const scheme = keys[SERVICE.scheme];
-    if (scheme && scheme.toLowerCase() !== 'http') {
-      out.problems.push(
-        `Traefik service "${name}" uses scheme ${scheme}, which container targets do not support (plain HTTP only): its routers are not routed.`,
-      );
-      servicePort.set(name, null);
-      continue;
-    }
-    const port = parsePort(keys[SERVICE.port], serviceKey(name, SERVICE.port), out);
-    servicePort.set(name, port === null ? null : ((port ?? undefined) as number));
+  const decoded = decodeLabels(all);
+  if (decoded.problems.length) {
+    out.problems.push(
+      ...decoded.problems,
+      `As Traefik does, none of this container's traefik.http labels are used until the label${decoded.problems.length > 1 ? 's' : ''} above ${decoded.problems.length > 1 ? 'are' : 'is'} fixed.`,
+    );
+    return;
   }
-
-  for (const [name, keys] of [...routers].sort(([a], [b]) => a.localeCompare(b))) {
-    const origin = `traefik router "${name}"`;
-    const rule = keys[ROUTER.rule];
-    if (!rule) {
-      out.problems.push(
-        `${origin} has no rule: Traefik's default rule is not applied here; add ${routerKey(name, ROUTER.rule)}=${hostsRule(['...'])}.`,
-      );
-      continue;
-    }
-    const hosts = hostsOfRule(rule);
-    if (typeof hosts === 'string') {
-      out.problems.push(`${origin}: rule ${JSON.stringify(rule)} ${hosts}: not routed.`);
-      continue;
-    }
-    let port: number | undefined;
-    const service = keys[ROUTER.service];
-    if (service) {
-      if (!servicePort.has(service)) {
-        out.problems.push(`${origin} names service "${service}", which these labels do not define: not routed.`);
-        continue;
-      }
-      const p = servicePort.get(service);
-      if (p === null) continue;
-      port = p;
-    } else if (services.size === 1) {
-      const p = [...servicePort.values()][0];
-      if (p === null) continue;
-      port = p;
-    } else if (services.size > 1) {
-      out.problems.push(
-        `${origin} names no service and the labels define ${services.size} (${[...services.keys()].join(', ')}): add ${routerKey(name, ROUTER.service)}.`,
-      );
-      continue;
-    }
-    addHosts(hosts, { port, origin }, out);
-  }
+  out.traefik = decoded.config;
 }
 
 // ---- Traefik v1 ----------------------------------------------------------------------------
@@ -263,10 +216,9 @@ function parseTraefikV1(all: Record<string, string>, out: LabelParse): void {
   }
 }
 
-/** One route per host: our own labels first, then v2 routers, then v1; later duplicates are reported. */
+/** One route per host: our own labels first, then v1; later duplicates are reported. */
 function dedupe(out: LabelParse): void {
-  const rank = (r: LabelRoute) =>
-    r.origin.startsWith('container-https') ? 0 : r.origin.startsWith('traefik router') ? 1 : 2;
+  const rank = (r: LabelRoute) => (r.origin.startsWith('container-https') ? 0 : 1);
   const seen = new Map<string, LabelRoute>();
   for (const r of [...out.routes].sort((a, b) => rank(a) - rank(b))) {
     const first = seen.get(r.host);

@@ -3,7 +3,7 @@ import { checkMiddleware } from '../middlewares/buildMiddleware';
 import type { MiddlewareSpec } from '../middlewares/types';
 import { normalizeHost } from '../routes/hostName';
 import { ANY_HOST } from '../routes/routerIndex';
-import type { RouteRecord, TlsMode } from '../routes/types';
+import type { RouteRecord } from '../routes/types';
 import type { HttpConfig, MiddlewareConfig, RouterConfig, ServiceConfig } from './dynamic';
 import { linkDockerServices } from './labelConfig';
 import { compileRule } from './matcher';
@@ -29,8 +29,6 @@ export interface ProviderContainer {
   serviceName: string;
   /** The container's decoded `traefik.http.*` labels. */
   config: HttpConfig;
-  /** container-https.tls=acme on the container: its routers ask Let's Encrypt even for local names. */
-  tls?: TlsMode;
 }
 
 export interface RouterModelOptions {
@@ -81,7 +79,6 @@ export function buildRouterModel(
   const files = fromFile(file ?? { routers: {}, services: {}, middlewares: {} });
   const providers: Record<Provider, Merged> = { docker, file: files };
   const createdOf = new Map(sorted.map((c) => [c.name, c.created]));
-  const tlsOf = new Map(sorted.map((c) => [c.name, c.tls]));
 
   for (const provider of ['docker', 'file'] as const) {
     for (const [name, { config, owners }] of [...providers[provider].routers].sort(([a], [b]) => a.localeCompare(b))) {
@@ -96,7 +93,7 @@ export function buildRouterModel(
       const base: Omit<RouteRecord, 'host'> = {
         target: built.servers[0],
         // tls.certResolver is production's: a local name gets the local CA, a public one what --public-hosts says.
-        tls: (container ? tlsOf.get(container) : undefined) ?? 'local',
+        tls: 'local',
         source: provider === 'docker' ? 'label' : 'file',
         createdAt,
         rule: config.rule!,
@@ -113,7 +110,7 @@ export function buildRouterModel(
         continue;
       }
       for (const host of built.hosts) {
-        const placed = place(host, base, opts);
+        const placed = placeHost(host, base, opts);
         if ('held' in placed) model.held.push(placed.held);
         else out.push(placed.record);
       }
@@ -123,7 +120,7 @@ export function buildRouterModel(
 }
 
 /** Where a router's host is served: itself, its `.localhost` alias, via ACME, or held back. */
-function place(
+export function placeHost(
   host: string,
   base: Omit<RouteRecord, 'host'>,
   opts: RouterModelOptions,
@@ -133,10 +130,11 @@ function place(
   const alias = `${host}.localhost`;
   if (opts.publicHosts === 'alias' && opts.permits(alias)) return { record: { ...base, host: alias, publicHost: host } };
   const where = base.container ? ` on container ${base.container}` : '';
+  const origin = base.router ? `router ${base.router}` : 'a Traefik v1 frontend';
   return {
     held: {
       record: { ...base, host },
-      detail: `${host} (router ${base.router}${where}) is outside the local CA's names (${opts.suffixes.join(', ')}), so it is not served. Serve it as ${alias} (serve --public-hosts alias, the default), ask Let's Encrypt for it (serve --public-hosts acme, or the label container-https.tls=acme), or route a local name.`,
+      detail: `${host} (${origin}${where}) is outside the local CA's names (${opts.suffixes.join(', ')}), so it is not served. Serve it as ${alias} (serve --public-hosts alias, the default), ask Let's Encrypt for it (serve --public-hosts acme, or the label container-https.tls=acme), or route a local name.`,
     },
   };
 }
@@ -246,12 +244,17 @@ function expandMiddleware(
   return why ?? [spec];
 }
 
+type Entry<K extends 'services' | 'middlewares'> = K extends 'services'
+  ? { config: ServiceConfig; servers: string[]; owners: string[] }
+  : { config: MiddlewareConfig; owners: string[] };
+
+/** `name`, `name@docker` or `name@file` (a bare name is the referring router's provider, as in Traefik). */
 function lookup<K extends 'services' | 'middlewares'>(
   ref: string,
   provider: Provider,
   providers: Record<Provider, Merged>,
   kind: K,
-): { name: string; provider: Provider; entry: NonNullable<ReturnType<Merged[K]['get']>> } | string {
+): { name: string; provider: Provider; entry: Entry<K> } | string {
   const at = ref.lastIndexOf('@');
   const bare = at === -1 ? ref : ref.slice(0, at);
   const named = at === -1 ? provider : ref.slice(at + 1);
@@ -259,10 +262,10 @@ function lookup<K extends 'services' | 'middlewares'>(
   if (named === 'internal') return `${what} ${ref} is Traefik's own (@internal), which the local proxy does not have`;
   if (named !== 'docker' && named !== 'file')
     return `${what} ${ref} names provider "${named}"; the local proxy reads @docker (labels) and @file (serve --traefik-dynamic)`;
-  const entry = providers[named].get?.(kind, bare);
+  const entry = (providers[named][kind] as Map<string, Entry<K>>).get(bare);
   if (!entry)
     return `${what} ${bare}@${named} does not exist${named === 'file' ? ' in the --traefik-dynamic configuration' : ' on any container'}; declare it or fix the name`;
-  return { name: `${bare}@${named}`, provider: named, entry: entry as NonNullable<ReturnType<Merged[K]['get']>> };
+  return { name: `${bare}@${named}`, provider: named, entry };
 }
 
 // ---- providers -----------------------------------------------------------------------------
@@ -272,7 +275,7 @@ function lookup<K extends 'services' | 'middlewares'>(
  * services and middlewares; same-named services add their servers (replicas), while a name
  * defined differently by two containers is a conflict and, as in Traefik, not used at all.
  */
-function mergeDocker(containers: ProviderContainer[], report: (owner: string, line: string) => void): Merged & Getter {
+function mergeDocker(containers: ProviderContainer[], report: (owner: string, line: string) => void): Merged {
   const merged = emptyMerged();
   const conflicts = { routers: new Set<string>(), services: new Set<string>(), middlewares: new Set<string>() };
   for (const c of containers) {
@@ -315,7 +318,7 @@ function mergeDocker(containers: ProviderContainer[], report: (owner: string, li
   return merged;
 }
 
-function fromFile(config: HttpConfig): Merged & Getter {
+function fromFile(config: HttpConfig): Merged {
   const merged = emptyMerged();
   for (const [name, c] of Object.entries(config.routers)) merged.routers.set(name, { config: c, owners: [FILE_PROBLEMS] });
   for (const [name, c] of Object.entries(config.services))
@@ -325,13 +328,8 @@ function fromFile(config: HttpConfig): Merged & Getter {
   return merged;
 }
 
-interface Getter {
-  get(kind: 'services' | 'middlewares', name: string): unknown;
-}
-
-function emptyMerged(): Merged & Getter {
-  const m: Merged = { routers: new Map(), services: new Map(), middlewares: new Map() };
-  return { ...m, get: (kind, name) => m[kind].get(name) };
+function emptyMerged(): Merged {
+  return { routers: new Map(), services: new Map(), middlewares: new Map() };
 }
 
 /** Targets of a service's servers: a container's port, or a file provider's URL. */

@@ -37,7 +37,11 @@ export interface Exchange {
   readonly host: string;
   /** The client connection's address (no X-Forwarded-For). */
   readonly clientIp: string;
-  /** Run, in order, on the upstream's status and headers before they reach the client. */
+  /**
+   * Run on the upstream's status and headers before they reach the client, and on a
+   * middleware's own answer: last registered first, since in Traefik each middleware wraps the
+   * ones after it (runResponseHooks in respond.ts).
+   */
   readonly onResponse: Array<(status: number, headers: ResponseHeaderMap) => void>;
   /**
    * Set by a middleware that re-encodes the body (compress): given the final status and headers

@@ -1,9 +1,11 @@
 import type * as http from 'node:http';
 import type * as http2 from 'node:http2';
 import * as net from 'node:net';
-import type { Readable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import { Pool, buildConnector } from 'undici';
 import type { Dispatcher } from 'undici';
+import { runResponseHooks } from '../middlewares/respond';
+import type { ResponseHeaderMap } from '../middlewares/types';
 import type { Upstream } from '../routes/types';
 import { isHopByHopResponseHeader } from './requestInfo';
 
@@ -14,6 +16,19 @@ export interface ForwardFailure {
   err: NodeJS.ErrnoException;
   /** True once the response has started: the client then gets a cut connection, not a page. */
   headersSent: boolean;
+}
+
+/**
+ * What a router's middlewares changed about the exchange (an Exchange fits as it is). Without
+ * response hooks or a body transform the response is relayed as before, raw headers and all.
+ */
+export interface ForwardOptions {
+  /** Path and query sent upstream (default: the client's req.url). */
+  url?: string;
+  /** Run on the upstream's status and headers, last first (middlewares/respond.ts). */
+  onResponse?: ReadonlyArray<(status: number, headers: ResponseHeaderMap) => void>;
+  /** A stream the body is written through (compress), decided on the final status and headers. */
+  bodyTransform?: (status: number, headers: ResponseHeaderMap) => Transform | undefined;
 }
 
 /**
@@ -46,11 +61,11 @@ export class HttpForwarder {
     hasBody: boolean,
     upstream: Upstream,
     onFailure: (f: ForwardFailure) => void,
-    extra?: { path?: string; onResponse?: unknown; bodyTransform?: unknown },
+    shape?: ForwardOptions,
   ): void {
     // `servername` is a request option undici reads (core/request.js) but its types do not list.
     const options: Dispatcher.DispatchOptions & { servername?: string } = {
-      path: extra?.path ?? (req.url || '/'),
+      path: shape?.url || req.url || '/',
       method: (req.method || 'GET') as Dispatcher.HttpMethod,
       headers,
       body: hasBody ? (req as Readable) : null,
@@ -58,7 +73,8 @@ export class HttpForwarder {
       // (app.localhost): an https:// backend is verified against the name in its target instead.
       servername: upstream.protocol === 'https:' ? upstream.hostname : undefined,
     };
-    this.pool(upstream).dispatch(options, new ResponseRelay(res, req.httpVersionMajor === 2, onFailure));
+    const shaping = shape && (shape.onResponse?.length || shape.bodyTransform) ? shape : undefined;
+    this.pool(upstream).dispatch(options, new ResponseRelay(res, req.httpVersionMajor === 2, onFailure, shaping));
   }
 
   close(): Promise<void> {
@@ -129,11 +145,14 @@ class ResponseRelay implements Dispatcher.DispatchHandlers {
   private resume?: () => void;
   private done = false;
   private clientGone = false;
+  /** Where body chunks go when a middleware re-encodes them; it is piped into `res`. */
+  private transform?: Transform;
 
   constructor(
     private readonly res: AnyResponse,
     private readonly h2: boolean,
     private readonly onFailure: (f: ForwardFailure) => void,
+    private readonly shape?: ForwardOptions,
   ) {
     // A client that goes away must not keep the upstream request (and its pooled socket) busy:
     // a response paused for a reader that is gone would otherwise never resume. The request may
@@ -141,6 +160,7 @@ class ResponseRelay implements Dispatcher.DispatchHandlers {
     res.once('close', () => {
       this.clientGone = true;
       if (!this.done) this.abort?.();
+      this.transform?.destroy();
     });
   }
 
@@ -153,13 +173,21 @@ class ResponseRelay implements Dispatcher.DispatchHandlers {
     if (status < 200) return true; // 1xx (e.g. 103 Early Hints) are not relayed.
     this.resume = resume;
     const res = this.res;
-    if (this.h2) (res as http2.Http2ServerResponse).writeHead(status, h2Headers(rawHeaders ?? []));
+    if (this.shape) this.shapedHead(status, rawHeaders ?? []);
+    else if (this.h2) (res as http2.Http2ServerResponse).writeHead(status, h2Headers(rawHeaders ?? []));
     else (res as http.ServerResponse).writeHead(status, h1Headers(rawHeaders ?? []));
     return true;
   }
 
   onData(chunk: Buffer): boolean {
     if (this.clientGone) return false; // abort() is already on its way
+    if (this.transform) {
+      // Backpressure from the client reaches us through the pipe: the transform's writable side
+      // fills up when `res` stops taking its output.
+      const ok = this.transform.write(chunk);
+      if (!ok) this.transform.once('drain', this.resume!);
+      return ok;
+    }
     const ok = (this.res as http.ServerResponse).write(chunk);
     if (!ok) this.res.once('drain', this.resume!);
     return ok;
@@ -167,13 +195,33 @@ class ResponseRelay implements Dispatcher.DispatchHandlers {
 
   onComplete(): void {
     this.done = true;
-    this.res.end();
+    // The pipe ends `res` once the transform has written its last bytes.
+    if (this.transform) this.transform.end();
+    else this.res.end();
   }
 
   onError(err: Error): void {
     if (this.done) return;
     this.done = true;
+    this.transform?.destroy();
     this.onFailure({ err: err as NodeJS.ErrnoException, headersSent: this.res.headersSent });
+  }
+
+  /** Status and headers through the middlewares' hooks, and the body through their transform. */
+  private shapedHead(status: number, raw: Array<Buffer | string>): void {
+    const headers = headerMap(raw);
+    const { onResponse, bodyTransform } = this.shape!;
+    if (onResponse?.length) runResponseHooks(onResponse, status, headers);
+    const transform = bodyTransform?.(status, headers);
+    (this.res as http.ServerResponse).writeHead(status, headers);
+    if (!transform) return;
+    this.transform = transform;
+    transform.on('error', (err) => {
+      // Nothing the client could use can follow a broken encoding: cut the response.
+      this.abort?.(err);
+      this.res.destroy?.();
+    });
+    transform.pipe(this.res as http.ServerResponse);
   }
 }
 
@@ -201,6 +249,22 @@ function h2Headers(raw: Array<Buffer | string>): http2.OutgoingHttpHeaders {
     if (seen === undefined) out[name] = value;
     else if (Array.isArray(seen)) seen.push(value);
     else out[name] = [String(seen), value];
+  }
+  return out;
+}
+
+/** Raw upstream headers → lower-case names, repeats as arrays: the shape middlewares edit. */
+function headerMap(raw: Array<Buffer | string>): ResponseHeaderMap {
+  const out: ResponseHeaderMap = {};
+  const listed = connectionListed(raw);
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toString('latin1').toLowerCase();
+    if (isHopByHopResponseHeader(name, listed)) continue;
+    const value = raw[i + 1].toString('latin1');
+    const seen = out[name];
+    if (seen === undefined) out[name] = value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else out[name] = [seen, value];
   }
   return out;
 }

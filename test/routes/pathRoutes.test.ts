@@ -7,7 +7,7 @@ import { ControlClient } from '../../proxy-core/src/control/controlClient';
 import { DeleteRoute, PutRoute, Routes } from '../../proxy-core/src/control/protocol';
 import type { Daemon } from '../../proxy-core/src/daemon/daemon';
 import { startEchoBackend } from '../support/backends';
-import { cli, startDaemon, untilWorkerReady } from '../support/daemon';
+import { cliAsync, startDaemon, untilWorkerReady } from '../support/daemon';
 import { httpsGet } from '../support/https';
 import { h2InBoth } from '../support/rawTls';
 
@@ -95,14 +95,14 @@ describe('path routes', () => {
     assert.equal(api.effectiveRule, 'Host(`shop.localhost`) && (Path(`/api`) || PathPrefix(`/api/`))');
     assert.equal(api.effectivePriority, api.effectiveRule.length);
     assert.equal(api.stripPrefix, true);
-    const table = cli(['routes', '--state-dir', stateDir]);
+    const table = await cliAsync(['routes', '--state-dir', stateDir]);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /shop\.localhost:\d+\/api\s+Host\(`shop\.localhost`\) && \(Path/);
     assert.match(table.stdout, /stripPrefix\(\/api\)/);
 
     await client.call(DeleteRoute, { params: { host }, query: { path: '/api/admin' } });
     assert.equal((await get('/api/admin/users')).name, 'api');
-    const gone = cli(['unexpose', `${host}/nope`, '--state-dir', stateDir]);
+    const gone = await cliAsync(['unexpose', `${host}/nope`, '--state-dir', stateDir]);
     assert.equal(gone.code, 1);
     assert.match(
       gone.stderr,
@@ -112,17 +112,19 @@ describe('path routes', () => {
 
   test('bad paths and flags get one-line errors and change nothing', async () => {
     const before = (await client.call(Routes)).routes.length;
-    for (const [args, message] of [
+    // Exit code 2 for a usage error, 1 for a value refused (as every command).
+    for (const [args, code, message] of [
       [
         ['expose', `${host}/a/../b`, backends[0].url],
+        1,
         /Invalid route path "\/a\/\.\.\/b": it has empty, "\." or "\.\." segments/,
       ],
-      [['expose', `${host}/a?b`, backends[0].url], /no query or fragment/],
-      [['expose', host, backends[0].url, '--strip-prefix'], /--strip-prefix needs a path to strip/],
-      [['expose', `${host}/a`, backends[0].url, '--priority', 'high'], /--priority must be a whole number/],
+      [['expose', `${host}/a?b`, backends[0].url], 1, /no query or fragment/],
+      [['expose', host, backends[0].url, '--strip-prefix'], 2, /--strip-prefix needs a path to strip/],
+      [['expose', `${host}/a`, backends[0].url, '--priority', 'high'], 2, /--priority must be a whole number/],
     ] as const) {
-      const r = cli([...args, '--state-dir', stateDir]);
-      assert.equal(r.code, 1, r.stdout);
+      const r = await cliAsync([...args, '--state-dir', stateDir]);
+      assert.equal(r.code, code, r.stdout + r.stderr);
       assert.match(r.stderr, message);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     }

@@ -72,7 +72,7 @@ export function cli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Same as cli() but asynchronous, for concurrency tests. */
+/** Same as cli() but asynchronous: for concurrency tests, and for a daemon in the test process (spawnSync would block it). */
 export function cliAsync(
   args: string[],
   env: NodeJS.ProcessEnv = {},

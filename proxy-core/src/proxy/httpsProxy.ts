@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import type * as tls from 'node:tls';
 import httpProxy from 'http-proxy';
 import { runMiddlewares } from '../middlewares/buildMiddleware';
+import { createExchange } from '../middlewares/exchange';
 import type { Exchange } from '../middlewares/types';
 import { RouteLookup, RouteRecord, Routed, Upstream } from '../routes/types';
 import { badGatewayPage, badRequestPage, demoPage, notFoundPage, unavailablePage } from './pages';
@@ -133,7 +134,7 @@ export class HttpsProxy {
     else stripHopByHopRequest((headers = req.headers));
     setForwarded(headers, req.socket.remoteAddress, this.opts.port);
     if (!routed.middlewares.length) return this.serve(req, res, host, routed, headers, hasBody, target);
-    const exchange: Exchange = {
+    const exchange = createExchange({
       req,
       res,
       headers,
@@ -141,10 +142,10 @@ export class HttpsProxy {
       scheme: 'https',
       host,
       clientIp: req.socket.remoteAddress ?? '',
-      onResponse: [],
-    };
+    });
     const go = (ok: boolean) => {
-      if (ok) this.serve(req, res, host, routed, exchange.headers, hasBody, exchange.url, exchange);
+      // A slow middleware (bcrypt) may outlast the client.
+      if (ok && !res.destroyed) this.serve(req, res, host, routed, exchange.headers, hasBody, exchange.url, exchange);
     };
     const result = runMiddlewares(routed.middlewares, exchange);
     if (typeof result === 'boolean') go(result);
@@ -199,7 +200,7 @@ export class HttpsProxy {
         hasBody,
         upstream,
         (f) => this.backendFailed(req, res, record, upstream, f),
-        { path, onResponse: exchange?.onResponse, bodyTransform: exchange?.bodyTransform },
+        exchange ?? { url: path },
       );
     } catch (err) {
       // The upstream client refuses requests it cannot encode (say, an invalid header value).

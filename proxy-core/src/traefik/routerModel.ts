@@ -128,7 +128,8 @@ export function placeHost(
   if (base.tls === 'acme' || opts.permits(host)) return { record: { ...base, host } };
   if (opts.publicHosts === 'acme') return { record: { ...base, host, tls: 'acme' } };
   const alias = `${host}.localhost`;
-  if (opts.publicHosts === 'alias' && opts.permits(alias)) return { record: { ...base, host: alias, publicHost: host } };
+  if (opts.publicHosts === 'alias' && opts.permits(alias))
+    return { record: { ...base, host: alias, publicHost: host } };
   const where = base.container ? ` on container ${base.container}` : '';
   const origin = base.router ? `router ${base.router}` : 'a Traefik v1 frontend';
   return {
@@ -196,7 +197,9 @@ function buildRouter(
   }
   const kinds = Object.keys(service.entry.config).filter((k) => k !== 'loadBalancer');
   if (kinds.length) {
-    fail(`service ${service.name} is a ${kinds[0]} service, which the local proxy does not implement (loadBalancer only)`);
+    fail(
+      `service ${service.name} is a ${kinds[0]} service, which the local proxy does not implement (loadBalancer only)`,
+    );
     return undefined;
   }
   if (!service.entry.servers.length) {
@@ -286,7 +289,7 @@ function mergeDocker(containers: ProviderContainer[], report: (owner: string, li
       const seen = merged.routers.get(name);
       if (!seen) merged.routers.set(name, { config, owners: [c.name] });
       else if (same(seen.config, config)) seen.owners.push(c.name);
-      else conflicts.routers.add(name), seen.owners.push(c.name);
+      else (conflicts.routers.add(name), seen.owners.push(c.name));
     }
     for (const [name, config] of Object.entries(services)) {
       const servers = serversOf(config, c.name);
@@ -295,13 +298,13 @@ function mergeDocker(containers: ProviderContainer[], report: (owner: string, li
       else if (same(withoutServers(seen.config), withoutServers(config))) {
         seen.servers.push(...servers);
         seen.owners.push(c.name);
-      } else conflicts.services.add(name), seen.owners.push(c.name);
+      } else (conflicts.services.add(name), seen.owners.push(c.name));
     }
     for (const [name, config] of Object.entries(middlewares)) {
       const seen = merged.middlewares.get(name);
       if (!seen) merged.middlewares.set(name, { config, owners: [c.name] });
       else if (same(seen.config, config)) seen.owners.push(c.name);
-      else conflicts.middlewares.add(name), seen.owners.push(c.name);
+      else (conflicts.middlewares.add(name), seen.owners.push(c.name));
     }
   }
   for (const kind of ['routers', 'services', 'middlewares'] as const) {
@@ -320,7 +323,8 @@ function mergeDocker(containers: ProviderContainer[], report: (owner: string, li
 
 function fromFile(config: HttpConfig): Merged {
   const merged = emptyMerged();
-  for (const [name, c] of Object.entries(config.routers)) merged.routers.set(name, { config: c, owners: [FILE_PROBLEMS] });
+  for (const [name, c] of Object.entries(config.routers))
+    merged.routers.set(name, { config: c, owners: [FILE_PROBLEMS] });
   for (const [name, c] of Object.entries(config.services))
     merged.services.set(name, { config: c, servers: serversOf(c, undefined), owners: [FILE_PROBLEMS] });
   for (const [name, c] of Object.entries(config.middlewares))

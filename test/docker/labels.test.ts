@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseRouteLabels } from '../../proxy-core/src/docker/labels';
+import { modelContainer } from '../../proxy-core/src/docker/containerModel';
+import { deriveLabelRoutes } from '../../proxy-core/src/docker/labelSource';
 
 type Expect = {
-  routes: Array<{ host: string; port?: number; tls?: 'local' | 'acme' }>;
+  routes: Array<{ host: string; port?: number; tls?: 'local' | 'acme'; rule?: string }>;
   problems?: RegExp[];
   network?: string;
 };
@@ -154,22 +155,46 @@ const cases: Array<[string, Record<string, string>, Expect]> = [
       'traefik.http.routers.web.tls.certresolver': 'le',
       'traefik.http.services.web.loadbalancer.server.port': '3000',
     },
-    { routes: [{ host: 'app.localhost', port: 3000 }] },
+    { routes: [{ host: 'app.localhost', port: 3000, rule: 'Host(`app.localhost`)' }] },
   ],
   [
     'v2 || of hosts',
     { 'traefik.enable': 'true', 'traefik.http.routers.web.rule': 'Host(`a.localhost`) || Host(`b.localhost`)' },
-    { routes: [{ host: 'a.localhost' }, { host: 'b.localhost' }] },
+    {
+      routes: [
+        { host: 'a.localhost', rule: 'Host(`a.localhost`) || Host(`b.localhost`)' },
+        { host: 'b.localhost', rule: 'Host(`a.localhost`) || Host(`b.localhost`)' },
+      ],
+    },
   ],
   [
-    'v2 multi-arg Host and double quotes',
+    'v2 multi-arg Host without ruleSyntax=v2 is refused, as Traefik v3 does',
     { 'traefik.enable': 'true', 'traefik.http.routers.web.rule': 'Host("a.localhost", `b.localhost`)' },
-    { routes: [{ host: 'a.localhost' }, { host: 'b.localhost' }] },
+    { routes: [], problems: [/router web@docker: v3 matchers take one value: .* or set ruleSyntax=v2: not served/] },
+  ],
+  [
+    'v2 multi-arg Host and double quotes with ruleSyntax=v2',
+    {
+      'traefik.enable': 'true',
+      'traefik.http.routers.web.rule': 'Host("a.localhost", `b.localhost`)',
+      'traefik.http.routers.web.rulesyntax': 'v2',
+    },
+    {
+      routes: [
+        { host: 'a.localhost', rule: 'Host("a.localhost", `b.localhost`)' },
+        { host: 'b.localhost', rule: 'Host("a.localhost", `b.localhost`)' },
+      ],
+    },
   ],
   [
     'v2 parenthesised',
     { 'traefik.enable': 'true', 'traefik.http.routers.web.rule': '(Host(`a.localhost`) || (Host(`b.localhost`)))' },
-    { routes: [{ host: 'a.localhost' }, { host: 'b.localhost' }] },
+    {
+      routes: [
+        { host: 'a.localhost', rule: '(Host(`a.localhost`) || (Host(`b.localhost`)))' },
+        { host: 'b.localhost', rule: '(Host(`a.localhost`) || (Host(`b.localhost`)))' },
+      ],
+    },
   ],
   [
     'v2 router names a service',
@@ -184,8 +209,8 @@ const cases: Array<[string, Record<string, string>, Expect]> = [
     },
     {
       routes: [
-        { host: 'api.localhost', port: 9000 },
-        { host: 'ui.localhost', port: 8000 },
+        { host: 'api.localhost', port: 9000, rule: 'Host(`api.localhost`)' },
+        { host: 'ui.localhost', port: 8000, rule: 'Host(`ui.localhost`)' },
       ],
     },
   ],
@@ -197,7 +222,7 @@ const cases: Array<[string, Record<string, string>, Expect]> = [
       'traefik.http.services.x.loadbalancer.server.port': '1',
       'traefik.http.services.y.loadbalancer.server.port': '2',
     },
-    { routes: [], problems: [/names no service and the labels define 2/] },
+    { routes: [], problems: [/router r has no service and the container declares several \(x, y\)/] },
   ],
   [
     'v2 unknown service',
@@ -206,22 +231,22 @@ const cases: Array<[string, Record<string, string>, Expect]> = [
       'traefik.http.routers.r.rule': 'Host(`a.localhost`)',
       'traefik.http.routers.r.service': 'api@internal',
     },
-    { routes: [], problems: [/names service "api@internal"/] },
+    { routes: [], problems: [/router r@docker: service api@internal is Traefik's own \(@internal\)/] },
   ],
   [
-    'v2 && PathPrefix reported',
+    'v2 && PathPrefix routes the host, by its rule',
     { 'traefik.enable': 'true', 'traefik.http.routers.r.rule': 'Host(`a.localhost`) && PathPrefix(`/api`)' },
-    { routes: [], problems: [/combines matchers with &&/] },
+    { routes: [{ host: 'a.localhost', rule: 'Host(`a.localhost`) && PathPrefix(`/api`)' }] },
   ],
   [
-    'v2 HostRegexp reported',
+    'v2 HostRegexp is tried for every host',
     { 'traefik.enable': 'true', 'traefik.http.routers.r.rule': 'HostRegexp(`^.+\\.localhost$`)' },
-    { routes: [], problems: [/uses HostRegexp/] },
+    { routes: [{ host: '*', rule: 'HostRegexp(`^.+\\.localhost$`)' }] },
   ],
   [
-    'v2 negation reported',
+    'v2 negation is tried for every host',
     { 'traefik.enable': 'true', 'traefik.http.routers.r.rule': '!Host(`a.localhost`)' },
-    { routes: [], problems: [/negates/] },
+    { routes: [{ host: '*', rule: '!Host(`a.localhost`)' }] },
   ],
   [
     'v2 syntax error reported',
@@ -231,7 +256,7 @@ const cases: Array<[string, Record<string, string>, Expect]> = [
   [
     'v2 router without rule',
     { 'traefik.enable': 'true', 'traefik.http.routers.r.entrypoints': 'web' },
-    { routes: [], problems: [/has no rule/] },
+    { routes: [], problems: [/router r@docker: it has no rule/] },
   ],
   [
     'v2 https scheme reported',
@@ -249,7 +274,7 @@ const cases: Array<[string, Record<string, string>, Expect]> = [
       'traefik.tcp.routers.db.rule': 'HostSNI(`*`)',
       'traefik.http.routers.r.rule': 'Host(`a.localhost`)',
     },
-    { routes: [{ host: 'a.localhost' }], problems: [/TCP\/UDP routers/] },
+    { routes: [{ host: 'a.localhost', rule: 'Host(`a.localhost`)' }], problems: [/TCP\/UDP routers/] },
   ],
   [
     'v2 without traefik.enable is reported, not routed',
@@ -265,7 +290,7 @@ const cases: Array<[string, Record<string, string>, Expect]> = [
 
   // precedence and conflicts
   [
-    'own label wins over traefik for the same host',
+    'own label and a traefik router for the same host: both listed, own first (equal priority, by name)',
     {
       'container-https.host': 'a.localhost',
       'container-https.port': '1',
@@ -274,8 +299,10 @@ const cases: Array<[string, Record<string, string>, Expect]> = [
       'traefik.http.services.s.loadbalancer.server.port': '2',
     },
     {
-      routes: [{ host: 'a.localhost', port: 1 }],
-      problems: [/claimed by container-https\.host \(port 1\) and traefik router "r" \(port 2\)/],
+      routes: [
+        { host: 'a.localhost', port: 1 },
+        { host: 'a.localhost', port: 2, rule: 'Host(`a.localhost`)' },
+      ],
     },
   ],
   [
@@ -285,22 +312,33 @@ const cases: Array<[string, Record<string, string>, Expect]> = [
       'traefik.frontend.rule': 'Host:old.localhost',
       'traefik.http.routers.r.rule': 'Host(`new.localhost`)',
     },
-    { routes: [{ host: 'new.localhost' }, { host: 'old.localhost' }] },
+    { routes: [{ host: 'new.localhost', rule: 'Host(`new.localhost`)' }, { host: 'old.localhost' }] },
   ],
 ];
 
-describe('label parser (table-driven)', () => {
+/** Labels on one container, through the whole label source (parse, Traefik's model, records). */
+function routesOf(labels: Record<string, string>) {
+  const c = modelContainer({ Id: 'c'.repeat(64), Names: ['/c'], Created: 1, State: 'running', Labels: labels });
+  const out = deriveLabelRoutes([c], undefined, { permits: () => true, suffixes: ['localhost'], publicHosts: 'alias' });
+  const routes = out.records
+    .map((r) => {
+      const port = /^container:c:(\d+)$/.exec(r.target)?.[1];
+      return {
+        host: r.host,
+        ...(port ? { port: Number(port) } : {}),
+        ...(r.tls !== 'local' ? { tls: r.tls } : {}),
+        ...(r.rule ? { rule: r.rule } : {}),
+      };
+    })
+    .sort((a, b) => a.host.localeCompare(b.host) || (a.rule ?? '').localeCompare(b.rule ?? ''));
+  return { routes, problems: out.problems.get('c') ?? [], network: c.routing.network };
+}
+
+describe('label parser and label source (table-driven)', () => {
   for (const [name, labels, expect] of cases) {
     it(name, () => {
-      const got = parseRouteLabels(labels);
-      const routes = got.routes
-        .map((r) => ({
-          host: r.host,
-          ...(r.port !== undefined ? { port: r.port } : {}),
-          ...(r.tls ? { tls: r.tls } : {}),
-        }))
-        .sort((a, b) => a.host.localeCompare(b.host));
-      assert.deepEqual(routes, expect.routes);
+      const got = routesOf(labels);
+      assert.deepEqual(got.routes, expect.routes);
       const problems = expect.problems ?? [];
       assert.equal(got.problems.length, problems.length, `problems: ${JSON.stringify(got.problems)}`);
       problems.forEach((re, i) => assert.match(got.problems[i], re));

@@ -189,7 +189,11 @@ describe('label source', () => {
       Created: 2,
       Labels: { 'container-https.host': 'app.localhost', 'container-https.port': '9000' },
     });
-    const out = deriveLabelRoutes([b, a].map(modelContainer), undefined, { permits, suffixes: ['localhost'], publicHosts: 'alias' });
+    const out = deriveLabelRoutes([b, a].map(modelContainer), undefined, {
+      permits,
+      suffixes: ['localhost'],
+      publicHosts: 'off',
+    });
     assert.deepEqual(
       out.records.map((r) => [r.host, r.target, r.tls, r.source, r.container]),
       [['app.localhost', 'container:a', 'local', 'label', 'a']],
@@ -200,11 +204,34 @@ describe('label source', () => {
     );
     assert.match(
       out.held[0].detail,
-      /outside the local CA's names \(localhost\), so it is not served. Pick Let's Encrypt .* or a local alias/,
+      /outside the local CA's names \(localhost\), so it is not served. Serve it as shop\.example\.com\.localhost \(serve --public-hosts alias, the default\), ask Let's Encrypt/,
     );
     assert.deepEqual(out.problems.get('b'), [
       'app.localhost (container-https.host) is already routed to container a: not routed here.',
     ]);
+  });
+
+  it('a router for a production name is served as NAME.localhost (alias), via ACME (acme), or held (off)', () => {
+    const c = modelContainer(
+      raw({ Labels: { 'traefik.enable': 'true', 'traefik.http.routers.shop.rule': 'Host(`shop.example.com`)' } }),
+    );
+    const derive = (publicHosts: 'alias' | 'acme' | 'off') =>
+      deriveLabelRoutes([c], undefined, { permits, suffixes: ['localhost'], publicHosts });
+    const alias = derive('alias');
+    assert.deepEqual(
+      alias.records.map((r) => [r.host, r.publicHost, r.tls, r.rule]),
+      [['shop.example.com.localhost', 'shop.example.com', 'local', 'Host(`shop.example.com`)']],
+    );
+    assert.deepEqual(
+      derive('acme').records.map((r) => [r.host, r.publicHost, r.tls]),
+      [['shop.example.com', undefined, 'acme']],
+    );
+    const off = derive('off');
+    assert.deepEqual(off.records, []);
+    assert.deepEqual(
+      off.held.map((h) => h.record.host),
+      ['shop.example.com'],
+    );
   });
 
   it('container-https.tls=acme routes a public name with ACME', () => {

@@ -192,32 +192,54 @@ describe('container targets through the HTTPS proxy (real engine, TLS verified a
     assert.equal((await get(`own-${scratch.prefix}.localhost`)).status, 404);
   });
 
-  it('lists public label hosts without serving them, and reports rules it does not understand', async () => {
+  it('serves a production name as NAME.localhost, routes path rules, and reports what it cannot serve', async () => {
     const host = `shop-${scratch.prefix}.example.com`;
+    const api = `api-${scratch.prefix}.localhost`;
     await scratch.container('pub', {
       labels: {
         'traefik.enable': 'true',
         'traefik.http.routers.shop.rule': `Host(\`${host}\`)`,
         'traefik.http.routers.shop.tls.certresolver': 'le',
-        'traefik.http.routers.api.rule': `Host(\`api-${scratch.prefix}.localhost\`) && PathPrefix(\`/api\`)`,
+        'traefik.http.routers.api.rule': `Host(\`${api}\`) && PathPrefix(\`/api\`)`,
+        'traefik.http.routers.api.middlewares': 'strip',
+        'traefik.http.middlewares.strip.stripprefix.prefixes': '/api',
+        'traefik.http.routers.auth.rule': `Host(\`auth-${scratch.prefix}.localhost\`)`,
+        'traefik.http.routers.auth.middlewares': 'sso',
+        'traefik.http.middlewares.sso.forwardauth.address': 'http://sso:4181',
       },
     });
-    const held = await until('public host listed', () => route(host));
-    assert.equal(held.status, 'unavailable');
-    assert.match(held.detail!, /outside the local CA's names .* not served\. Pick Let's Encrypt .* or a local alias/);
-    assert.equal(daemon.table.get(host), undefined, 'not in the route table, so never proxied');
-    await assert.rejects(get(host), /certificate|altname|Hostname/i, 'no certificate is served for it');
-    const status = await new ControlClient(stateDir).request<DaemonStatus>('GET', '/v1/status');
-    assert.ok(
-      status.problems.some((p) => p.includes(scratch.name('pub')) && /combines matchers with && .*not routed/.test(p)),
-      status.problems.join('\n'),
-    );
+    const alias = `${host}.localhost`;
+    const served = await until('production name served as its .localhost alias', async () => {
+      const r = await get(alias).catch(() => undefined);
+      return r?.status === 200 ? r : undefined;
+    });
+    assert.match(served.body, /hello/);
+    assert.match(served.peerCertificate?.subjectaltname ?? '', new RegExp(`DNS:${alias.replace(/\./g, '\\.')}`));
+    const view = route(alias)!;
+    assert.equal(view.publicHost, host, 'the route row shows both names');
+    assert.equal(daemon.table.get(host), undefined, 'the public name itself is not routed here');
+
+    // /api/index.html is stripped to /index.html; / of that host matches no router: our 404.
+    const stripped = await httpsGet({ host: api, port, ca, path: '/api/index.html' });
+    assert.equal(stripped.status, 200);
+    assert.match(stripped.body, /hello/);
+    const outside = await httpsGet({ host: api, port, ca, path: '/' });
+    assert.equal(outside.status, 404);
+    assert.match(outside.body, /No route/i);
+
+    // A router with a middleware we do not implement is not served, and says so.
     const containers = await new ControlClient(stateDir).request<ContainersResponse>('GET', '/v1/containers');
     const info = containers.containers.find((c) => c.name === scratch.name('pub'))!;
-    assert.ok(info.problems?.some((p) => /PathPrefix/.test(p)));
-    // Picking a local alias serves it: a user route wins for its host.
-    await daemon.routes.expose(`shop-${scratch.prefix}.localhost`, { target: `container:${scratch.name('pub')}` });
-    await until('alias serves', async () => (await get(`shop-${scratch.prefix}.localhost`)).status === 200);
+    assert.ok(
+      info.problems?.some((p) => /router auth@docker: middleware sso@docker is of type forwardAuth/.test(p)),
+      JSON.stringify(info.problems),
+    );
+    assert.equal(daemon.table.get(`auth-${scratch.prefix}.localhost`), undefined);
+    const status = await new ControlClient(stateDir).request<DaemonStatus>('GET', '/v1/status');
+    assert.ok(
+      status.problems.some((p) => p.includes(scratch.name('pub')) && /forwardAuth/.test(p)),
+      status.problems.join('\n'),
+    );
   });
 
   it('GET /v1/containers and the SSE containers event follow the engine', async () => {

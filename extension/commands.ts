@@ -90,9 +90,8 @@ const unexpose: CmdFactory = (ctx) => async (arg) => {
   }
   try {
     // A path route goes alone: the host's other paths stay (DELETE /v1/routes/:host?path=).
-    await (
-      await ctx.api()
-    ).call(DeleteRoute, {
+    const client = await ctx.api();
+    await client.call(DeleteRoute, {
       params: { host: route.host },
       query: route.path ? { path: route.path } : undefined,
     });

@@ -34,8 +34,9 @@ export interface DockerView {
 }
 
 /**
- * Compose project → container → its routes (one row per router, with its path) then its ports, rendered from the daemon's container list (no polling:
- * the daemon pushes 'containers' events when Docker reports a change).
+ * Compose project → container → its routes (a row per router, with its path), then its ports;
+ * rendered from the daemon's container and route lists (no polling: the daemon pushes
+ * 'containers' and 'routes' events when they change).
  */
 export class ContainersTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();

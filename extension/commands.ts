@@ -3,19 +3,25 @@ import * as vscode from 'vscode';
 import type { CertMeta, CertResponse, RouteView } from '../proxy-core/src/control/apiTypes';
 import { Cert, DeleteRoute, RenewCert } from '../proxy-core/src/control/protocol';
 import { errorMessage } from '../proxy-core/src/errors';
+import { hostPath } from '../proxy-core/src/routes/routePath';
 import { shellQuote } from '../proxy-core/src/shellQuote';
 import type { ContainersTree, Node } from './containersTree';
 import type { Ctx } from './ctx';
 import { exposeContainer, exposeLocalPort } from './exposeFlow';
 import { certLabel } from './statusBar';
+import { displayUrl, middlewareNames } from './treeModel';
 
 /** A command is a small factory over the context, so each one is built with what it needs. */
 export type Cmd = (...args: unknown[]) => unknown;
 export type CmdFactory = (ctx: Ctx, tree: ContainersTree) => Cmd;
 
-/** Right-click on a container/port, a host string, or nothing (palette): the route(s) meant. */
+/**
+ * Right-click on a route row (that route), a container or port (its routes), a host string (the
+ * status bar's pick: that host's routes), or nothing (palette): the route meant.
+ */
 async function pickRoute(ctx: Ctx, arg: unknown, placeHolder: string): Promise<RouteView | undefined> {
   const node = arg as Node | undefined;
+  if (node?.kind === 'route') return node.route;
   let routes: RouteView[];
   if (typeof arg === 'string') routes = ctx.state.routes.filter((r) => r.host === arg);
   else if (node?.kind === 'container') routes = ctx.state.routesFor(node.container);
@@ -32,9 +38,9 @@ async function pickRoute(ctx: Ctx, arg: unknown, placeHolder: string): Promise<R
   if (routes.length === 1) return routes[0];
   const pick = await vscode.window.showQuickPick(
     routes.map((r) => ({
-      label: r.host,
-      description: r.url,
-      detail: `${r.target} · ${certLabel(ctx.state.certFor(r.host))}`,
+      label: displayUrl(r),
+      description: [r.router, ...middlewareNames(r)].filter(Boolean).join(' · ') || undefined,
+      detail: `${r.effectiveRule} → ${r.target} · ${certLabel(ctx.state.certFor(r.host))}`,
       route: r,
     })),
     { placeHolder },
@@ -69,20 +75,30 @@ const expose: CmdFactory = (ctx, tree) => async (arg) => {
 };
 
 const unexpose: CmdFactory = (ctx) => async (arg) => {
-  const route = await pickRoute(ctx, arg, 'Stop exposing which host?');
+  const route = await pickRoute(ctx, arg, 'Stop exposing which route?');
   if (!route) return false;
+  const where = hostPath(route.host, route.path);
   if (route.source !== 'user') {
-    void vscode.window.showWarningMessage(
-      `${route.host} comes from ${route.source === 'label' ? `the labels of container ${route.container}` : 'the built-in demo'}; remove the labels to stop exposing it.`,
-    );
+    const from =
+      route.source === 'label'
+        ? `the labels of container ${route.container}; remove the labels`
+        : route.source === 'file'
+          ? `the Traefik dynamic configuration (serve --traefik-dynamic); remove router ${route.router} there`
+          : 'the built-in demo (serve --demo); start the proxy without --demo';
+    void vscode.window.showWarningMessage(`${where} comes from ${from} to stop exposing it.`);
     return false;
   }
   try {
-    await (await ctx.api()).call(DeleteRoute, { params: { host: route.host } });
-    ctx.log.info(`stopped exposing ${route.host}`);
+    // A path route goes alone: the host's other paths stay (DELETE /v1/routes/:host?path=).
+    const client = await ctx.api();
+    await client.call(DeleteRoute, {
+      params: { host: route.host },
+      query: route.path ? { path: route.path } : undefined,
+    });
+    ctx.log.info(`stopped exposing ${where}`);
     return true;
   } catch (err) {
-    void vscode.window.showErrorMessage(`Could not stop exposing ${route.host}: ${errorMessage(err)}`);
+    void vscode.window.showErrorMessage(`Could not stop exposing ${where}: ${errorMessage(err)}`);
     return false;
   }
 };

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { ContainerInfo, RouteView } from '../proxy-core/src/control/apiTypes';
 import type { Ctx } from './ctx';
-import { tcpPorts, type ProxyState } from './proxyState';
+import type { ProxyState } from './proxyState';
+import { displayUrl, escapeMarkdown as escape, problemsMarkdown, routeRow, tcpPorts } from './treeModel';
 
 export const VIEW_ID = 'containerHttps.containers';
 /** Context key the welcome view keys on: connecting | connected | unreachable | disabled | noproxy. */
@@ -10,6 +11,8 @@ export const DOCKER_CONTEXT_KEY = 'containerHttps.docker';
 export type ProjectNode = { kind: 'project'; name: string; containers: ContainerInfo[] };
 export type ContainerNode = { kind: 'container'; container: ContainerInfo };
 export type PortNode = { kind: 'port'; container: ContainerInfo; port: ContainerInfo['ports'][number] };
+/** A route (Traefik router) to this container: its URL with path, middlewares, state (treeModel.ts). */
+export type RouteNode = { kind: 'route'; container: ContainerInfo; route: RouteView };
 /** A row explaining why there is nothing to show, with the fix one click away. */
 export type NoticeNode = {
   kind: 'notice';
@@ -21,7 +24,7 @@ export type NoticeNode = {
   tooltip?: string;
   command?: vscode.Command;
 };
-export type Node = ProjectNode | ContainerNode | PortNode | NoticeNode;
+export type Node = ProjectNode | ContainerNode | RouteNode | PortNode | NoticeNode;
 
 /** What the welcome view and tests read: whether Docker answered and, if not, why. */
 export interface DockerView {
@@ -31,8 +34,9 @@ export interface DockerView {
 }
 
 /**
- * Compose project → container → ports, rendered from the daemon's container list (no polling:
- * the daemon pushes 'containers' events when Docker reports a change).
+ * Compose project → container → its routes (a row per router, with its path), then its ports;
+ * rendered from the daemon's container and route lists (no polling: the daemon pushes
+ * 'containers' and 'routes' events when they change).
  */
 export class ContainersTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
@@ -62,7 +66,7 @@ export class ContainersTree implements vscode.TreeDataProvider<Node>, vscode.Dis
     const shown = JSON.stringify([
       docker,
       docker.state === 'connected' ? s.containers.containers : null,
-      s.routes.map((r) => [r.host, r.target, r.url, r.status, r.container]),
+      s.routes,
       s.certs.map((c) => [c.host, c.notAfter, c.issuerName]),
     ]);
     if (shown === this.lastRendered) return;
@@ -107,13 +111,18 @@ export class ContainersTree implements vscode.TreeDataProvider<Node>, vscode.Dis
       return groupByProject(s.containers.containers);
     }
     if (node.kind === 'project') return node.containers.map((container) => ({ kind: 'container', container }));
-    if (node.kind === 'container')
-      return tcpPorts(node.container).map((port) => ({ kind: 'port', container: node.container, port }));
+    if (node.kind === 'container') {
+      const { container } = node;
+      return [
+        ...s.routesFor(container).map((route): Node => ({ kind: 'route', container, route })),
+        ...tcpPorts(container).map((port): Node => ({ kind: 'port', container, port })),
+      ];
+    }
     return [];
   }
 
   getParent(node: Node): Node | undefined {
-    if (node.kind === 'port') return { kind: 'container', container: node.container };
+    if (node.kind === 'port' || node.kind === 'route') return { kind: 'container', container: node.container };
     if (node.kind === 'container' && node.container.compose) {
       return groupByProject(this.ctx.state.containers.containers).find(
         (p) => p.kind === 'project' && p.name === node.container.compose?.project,
@@ -254,8 +263,10 @@ export function stateIcon(c: ContainerInfo): vscode.ThemeIcon {
   }
 }
 
+/** The first route's URL, and how many more there are (a container or port may have several routers). */
 function urlOf(routes: RouteView[]): string | undefined {
-  return routes[0]?.url.replace(/\/$/, '');
+  if (!routes.length) return undefined;
+  return `${displayUrl(routes[0])}${routes.length > 1 ? ` (+${routes.length - 1})` : ''}`;
 }
 
 export function treeItemFor(node: Node, state: ProxyState): vscode.TreeItem {
@@ -281,22 +292,43 @@ export function treeItemFor(node: Node, state: ProxyState): vscode.TreeItem {
   if (node.kind === 'container') {
     const c = node.container;
     const routes = state.routesFor(c);
-    const hasPorts = tcpPorts(c).length > 0;
+    const hasChildren = tcpPorts(c).length > 0 || routes.length > 0;
     const item = new vscode.TreeItem(
       c.name,
-      hasPorts ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+      hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
     );
     item.id = `container:${c.id}`;
     const url = urlOf(routes);
-    // Exposed and serving: a lock in the running colour; otherwise the state is what matters.
-    item.iconPath =
-      url && c.state === 'running' && c.health !== 'unhealthy'
+    const problems = c.problems?.length ?? 0;
+    // Routers that are not served outrank the rest: the user has labels to fix. Then exposed and
+    // serving: a lock in the running colour; otherwise the state is what matters.
+    item.iconPath = problems
+      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
+      : url && c.state === 'running' && c.health !== 'unhealthy'
         ? new vscode.ThemeIcon('lock', new vscode.ThemeColor('debugIcon.startForeground'))
         : stateIcon(c);
-    item.description = url ? (c.state === 'running' ? url : `${url} (${c.state})`) : c.image;
+    const base = url ? (c.state === 'running' ? url : `${url} (${c.state})`) : c.image;
+    const problemText = problems ? `${problems} problem${problems === 1 ? '' : 's'}` : '';
+    item.description = problemText ? `${base} · ${problemText}` : base;
     item.contextValue = routes.length ? 'container.exposed' : 'container';
     item.tooltip = containerTooltip(c, routes, state);
-    item.accessibilityInformation = { label: `${c.name}, ${c.state}${url ? `, exposed at ${url}` : ''}` };
+    item.accessibilityInformation = {
+      label: `${c.name}, ${c.state}${url ? `, exposed at ${url}` : ''}${problemText ? `, ${problemText}` : ''}`,
+    };
+    return item;
+  }
+  if (node.kind === 'route') {
+    const row = routeRow(node.route, node.container, state.certFor(node.route.host));
+    const item = new vscode.TreeItem(row.label, vscode.TreeItemCollapsibleState.None);
+    item.id = row.id;
+    item.description = row.description;
+    item.tooltip = new vscode.MarkdownString(row.tooltip, true);
+    item.iconPath = new vscode.ThemeIcon(
+      row.icon.id,
+      row.icon.color ? new vscode.ThemeColor(row.icon.color) : undefined,
+    );
+    item.contextValue = row.contextValue;
+    item.accessibilityInformation = { label: row.accessibility };
     return item;
   }
   const { container, port } = node;
@@ -316,6 +348,8 @@ export function treeItemFor(node: Node, state: ProxyState): vscode.TreeItem {
 
 function containerTooltip(c: ContainerInfo, routes: RouteView[], state: ProxyState): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
+  const problems = problemsMarkdown(c.problems);
+  if (problems) md.appendMarkdown(`${problems}\n\n`);
   md.appendMarkdown(`**${escape(c.name)}** — ${escape(c.status || c.state)}${c.health ? ` (${c.health})` : ''}\n\n`);
   md.appendMarkdown(`Image: \`${escape(c.image)}\`\n\n`);
   if (c.compose) md.appendMarkdown(`Compose: ${escape(c.compose.project)} / ${escape(c.compose.service)}\n\n`);
@@ -328,13 +362,9 @@ function containerTooltip(c: ContainerInfo, routes: RouteView[], state: ProxySta
   );
   for (const r of routes) {
     const cert = state.certFor(r.host);
-    md.appendMarkdown(`$(lock) [${r.url}](${r.url}) — ${r.status}${r.detail ? `: ${escape(r.detail)}` : ''}`);
+    md.appendMarkdown(`$(lock) [${displayUrl(r)}](${r.url}) — ${r.status}${r.detail ? `: ${escape(r.detail)}` : ''}`);
     if (cert) md.appendMarkdown(`, certificate by ${escape(cert.issuerName)} until ${cert.notAfter.slice(0, 10)}`);
     md.appendMarkdown('\n\n');
   }
   return md;
-}
-
-function escape(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

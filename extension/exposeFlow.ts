@@ -3,9 +3,10 @@ import type { ContainerInfo, RouteView } from '../proxy-core/src/control/apiType
 import { PutRoute } from '../proxy-core/src/control/protocol';
 import { errorMessage } from '../proxy-core/src/errors';
 import { hostMatchesSuffix, normalizeHost } from '../proxy-core/src/routes/hostName';
+import { hostPath, normalizeRoutePath } from '../proxy-core/src/routes/routePath';
 import { parseTarget } from '../proxy-core/src/routes/target';
 import type { Ctx } from './ctx';
-import { tcpPorts } from './proxyState';
+import { tcpPorts } from './treeModel';
 
 export interface ExposeTarget {
   container: ContainerInfo;
@@ -54,7 +55,13 @@ export function checkHost(
   };
 }
 
-/** Right-click → Expose over HTTPS…: port, host name, certificate, done. */
+/** The part of PUT /v1/routes/:host that says which requests of the host the route takes. */
+export interface RoutePath {
+  path?: string;
+  stripPrefix?: boolean;
+}
+
+/** Right-click → Expose over HTTPS…: port, host name, optional path, certificate, done. */
 export async function exposeContainer(ctx: Ctx, target: ExposeTarget): Promise<RouteView | undefined> {
   const { container } = target;
   const port = target.port ?? (await pickPort(ctx, container));
@@ -65,7 +72,52 @@ export async function exposeContainer(ctx: Ctx, target: ExposeTarget): Promise<R
     `HTTPS name for ${container.name}:${port}`,
   );
   if (!host) return undefined;
-  return exposeAndReport(ctx, host, `container:${container.name}:${port}`, `${container.name}:${port}`);
+  const path = await askPath(host, `${container.name}:${port}`);
+  if (!path) return undefined;
+  return exposeAndReport(ctx, host, `container:${container.name}:${port}`, `${container.name}:${port}`, path);
+}
+
+/**
+ * Why a typed route path would be refused, in the daemon's words: the same check
+ * (routes/routePath.ts) that PUT /v1/routes/:host runs. Empty is fine: the whole host.
+ */
+export function routePathProblem(value: string): string | undefined {
+  try {
+    normalizeRoutePath(value);
+    return undefined;
+  } catch (err) {
+    return errorMessage(err);
+  }
+}
+
+/**
+ * Optional path step: empty (Enter) takes the whole host, as before paths existed. With a path,
+ * whether the app sees it: Traefik's stripPrefix, as `expose --strip-prefix`. Undefined: cancelled.
+ */
+async function askPath(host: string, what: string): Promise<RoutePath | undefined> {
+  const typed = await vscode.window.showInputBox({
+    title: `Path on ${host} for ${what} (optional)`,
+    prompt: `Route only this path and below it (/api takes /api and /api/…). Leave empty for the whole host.`,
+    placeHolder: 'empty: the whole host, or a path such as /api',
+    ignoreFocusOut: true,
+    validateInput: (v) => routePathProblem(v),
+  });
+  if (typed === undefined) return undefined;
+  const path = normalizeRoutePath(typed);
+  if (!path) return {};
+  const pick = await vscode.window.showQuickPick(
+    [
+      { label: `Keep ${path}`, description: `${path}/x reaches the app as ${path}/x`, strip: false },
+      { label: `Strip ${path}`, description: `${path}/x reaches the app as /x`, strip: true },
+    ],
+    {
+      title: `${hostPath(host, path)} → ${what}`,
+      placeHolder: 'Does the app expect the path prefix?',
+      ignoreFocusOut: true,
+    },
+  );
+  if (!pick) return undefined;
+  return pick.strip ? { path, stripPrefix: true } : { path };
 }
 
 /** Palette: Expose a Local Port… — a port or URL on this machine, then a host name. */
@@ -128,28 +180,37 @@ async function askHost(ctx: Ctx, suggested: string, title: string): Promise<stri
   return typed ? normalizeHost(typed) : undefined;
 }
 
-async function exposeAndReport(ctx: Ctx, host: string, target: string, what: string): Promise<RouteView | undefined> {
+async function exposeAndReport(
+  ctx: Ctx,
+  host: string,
+  target: string,
+  what: string,
+  path: RoutePath = {},
+): Promise<RouteView | undefined> {
   const client = await ctx.api();
   const local = ctx.state.localSuffixes.some((s) => hostMatchesSuffix(host, s));
   const tls = local ? 'local' : 'acme';
-  ctx.log.info(`expose ${host} -> ${target} (${tls === 'local' ? 'local CA' : 'ACME'})`);
+  const where = hostPath(host, path.path);
+  ctx.log.info(
+    `expose ${where} -> ${target}${path.stripPrefix ? ' (strip prefix)' : ''} (${tls === 'local' ? 'local CA' : 'ACME'})`,
+  );
   let route: RouteView;
   try {
     route = await vscode.window.withProgress(
       {
         location: tls === 'acme' ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window,
-        title: tls === 'acme' ? `Getting a Let's Encrypt certificate for ${host}…` : `Exposing ${host}…`,
+        title: tls === 'acme' ? `Getting a Let's Encrypt certificate for ${host}…` : `Exposing ${where}…`,
       },
-      () => client.call(PutRoute, { params: { host }, body: { target, tls }, timeoutMs: 300_000 }),
+      () => client.call(PutRoute, { params: { host }, body: { target, tls, ...path }, timeoutMs: 300_000 }),
     );
   } catch (err) {
     const message = errorMessage(err);
     const terms = /terms of service \((\S+?)\)/.exec(message);
     if (terms && !ctx.config.agreedToAcmeTerms && (await acceptTerms(ctx, terms[1])))
-      return exposeAndReport(ctx, host, target, what);
-    ctx.log.error(`expose ${host}: ${message}`);
+      return exposeAndReport(ctx, host, target, what, path);
+    ctx.log.error(`expose ${where}: ${message}`);
     void vscode.window
-      .showErrorMessage(`Could not expose ${what} as ${host}: ${message}`, 'Show Log')
+      .showErrorMessage(`Could not expose ${what} as ${where}: ${message}`, 'Show Log')
       .then((p) => p && ctx.log.show());
     return undefined;
   }

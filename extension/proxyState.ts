@@ -6,7 +6,9 @@ import type {
   DaemonStatus,
   RouteView,
 } from '../proxy-core/src/control/apiTypes';
-import { parseTarget, type Target } from '../proxy-core/src/routes/target';
+import { routesOfContainer, routesOfPort } from './treeModel';
+
+export { tcpPorts } from './treeModel';
 
 /**
  * Whether the system trusts our CA. The daemon answers GET /v1/ca with a trust check where it
@@ -42,23 +44,14 @@ export class ProxyState implements vscode.Disposable {
     this.changed.fire();
   }
 
-  /** Routes whose traffic goes to this container: exposed from the editor/CLI, or by its labels. */
+  /** Routes whose traffic goes to this container (treeModel.ts routesOfContainer). */
   routesFor(container: ContainerInfo): RouteView[] {
-    return this.routes.filter((r) => {
-      if (r.source === 'label') return r.container === container.name || r.container === container.id;
-      const t = targetOf(r);
-      return t?.kind === 'container' && (t.container === container.name || container.id.startsWith(t.container));
-    });
+    return routesOfContainer(this.routes, container);
   }
 
   /** Routes for one port of a container (a route without a port counts for the first port). */
   routesForPort(container: ContainerInfo, port: number): RouteView[] {
-    const first = tcpPorts(container)[0]?.containerPort;
-    return this.routesFor(container).filter((r) => {
-      const t = targetOf(r);
-      const routed = t?.kind === 'container' ? t.port : undefined;
-      return routed !== undefined ? routed === port : port === first;
-    });
+    return routesOfPort(this.routes, container, port);
   }
 
   certFor(host: string): CertMeta | undefined {
@@ -76,29 +69,5 @@ export class ProxyState implements vscode.Disposable {
 
   dispose(): void {
     this.changed.dispose();
-  }
-}
-
-/**
- * One row per container port: Docker lists a port once per host binding (0.0.0.0 and ::), and
- * tree ids must be unique. The IPv4 binding is shown when there is one.
- */
-export function tcpPorts(c: ContainerInfo): ContainerInfo['ports'] {
-  const byPort = new Map<number, ContainerInfo['ports'][number]>();
-  for (const p of c.ports) {
-    if (p.protocol !== 'tcp') continue;
-    const seen = byPort.get(p.containerPort);
-    if (!seen || (!seen.hostPort && p.hostPort) || (seen.hostIp?.includes(':') && p.hostIp && !p.hostIp.includes(':')))
-      byPort.set(p.containerPort, p);
-  }
-  return [...byPort.values()].sort((a, b) => a.containerPort - b.containerPort);
-}
-
-/** A route's target as proxy-core reads it (routes/target.ts); undefined for one it would refuse. */
-function targetOf(route: RouteView): Target | undefined {
-  try {
-    return parseTarget(route.target);
-  } catch {
-    return undefined;
   }
 }

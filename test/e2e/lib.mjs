@@ -122,15 +122,15 @@ export function startComposeContainer(project, image = process.env.CHS_TEST_IMAG
   return { name, remove };
 }
 
-/** GET https://host:port/ via 127.0.0.1, trusting only our CA (no verification bypass). */
-export function fetchVerified(host, port, caFile) {
+/** GET https://host:port/path via 127.0.0.1, trusting only our CA (no verification bypass). */
+export function fetchVerified(host, port, caFile, path = '/') {
   return new Promise((resolve, reject) => {
     const req = httpsGet(
       {
         host: '127.0.0.1',
         port,
         servername: host,
-        path: '/',
+        path,
         headers: { host: `${host}:${port}` },
         ca: readFileSync(caFile, 'utf8'),
         agent: false,
@@ -217,20 +217,52 @@ export async function installVsix(bin, vsix, extensionsDir) {
  * HTTPS… on the container: resolves to the tree item and the host name input that opened.
  */
 export async function rightClickExpose(page, serverUrl, workspace, containerName) {
+  await openContainersView(page, serverUrl, workspace);
+  const item = page.getByRole('tree', { name: 'Containers' }).getByRole('treeitem').filter({ hasText: containerName });
+  await item.waitFor({ timeout: 60_000 });
+  await contextMenu(page, item, 'Expose over HTTPS…');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ timeout: 30_000 });
+  return { item, input };
+}
+
+/** Loads the workbench on `workspace` (a new extension host) and opens the Container HTTPS view. */
+export async function openContainersView(page, serverUrl, workspace) {
   await page.goto(`${serverUrl}/?folder=${encodeURIComponent(workspace)}`);
   await page
     .locator('#workbench\\.parts\\.activitybar a.action-label[aria-label^="Container HTTPS"]')
     .click({ timeout: 60_000 });
-  const item = page.getByRole('tree', { name: 'Containers' }).getByRole('treeitem').filter({ hasText: containerName });
-  await item.waitFor({ timeout: 60_000 });
+}
+
+/**
+ * The Containers view's row whose label is exactly `label`: a container's route rows carry its
+ * name in their URLs, so matching on text alone would find those too.
+ */
+export function treeRow(page, label) {
+  const exact = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
+  return page
+    .getByRole('tree', { name: 'Containers' })
+    .getByRole('treeitem')
+    .filter({ has: page.locator('.label-name', { hasText: exact }) });
+}
+
+/** Right-click `item`, then the context menu's `command`. */
+export async function contextMenu(page, item, command) {
   await item.click({ button: 'right' });
-  const menuItem = page.getByRole('menuitem', { name: 'Expose over HTTPS…' });
+  const menuItem = page.getByRole('menuitem', { name: command });
   await menuItem.hover();
   await sleep(250); // the context menu ignores a click that arrives before it settles
   await menuItem.click();
-  const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor({ timeout: 30_000 });
-  return { item, input };
+}
+
+/**
+ * Expose over HTTPS…'s optional path step, after the host name: types `path` (empty: the whole
+ * host, as a user pressing Enter) and accepts it.
+ */
+export async function answerPathStep(page, input, path = '') {
+  await page.locator('.quick-input-widget').filter({ hasText: 'Path on' }).waitFor({ timeout: 30_000 });
+  await input.fill(path);
+  await input.press('Enter');
 }
 
 /** Closes a workbench test's browser and code-server, then the proxy the extension started. */

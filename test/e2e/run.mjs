@@ -2,8 +2,8 @@
 // after `node scripts/build.mjs && npx tsc -p tsconfig.json`, with a Docker engine running):
 //   1. package check (vsce, offline; contents of the .vsix),
 //   2. the mocha suite in test/extension inside a real workbench (code-server, Node extension host),
-//   3. the UI end to end with Playwright + Chromium (local CA; Let's Encrypt against Pebble;
-//      Docker unreachable).
+//   3. the UI end to end with Playwright + Chromium (local CA; a path route; a container's
+//      Traefik routers; Let's Encrypt against Pebble; Docker unreachable).
 // code-server is installed once per machine outside the project (see codeServer.mjs). Everything
 // started here is stopped here. Prints `editor: N passed, M failed` and exits non-zero on failure.
 import { spawnSync } from 'node:child_process';
@@ -14,6 +14,7 @@ import { ROOT, log, tempDir } from './lib.mjs';
 import { packageCheck } from './packageCheck.mjs';
 import { runUiAcme } from './uiAcme.mjs';
 import { runUiDockerUnreachable, runUiExpose } from './uiExpose.mjs';
+import { runUiPathExpose, runUiRouters } from './uiRouters.mjs';
 import { runWorkbenchSuite } from './workbenchSuite.mjs';
 
 const isCI = process.env.CI === 'true' || process.env.CI === '1';
@@ -92,6 +93,22 @@ try {
         );
       } catch (err) {
         fail('ui: right-click → Expose over HTTPS…', err.stack ?? err);
+      }
+      try {
+        const { wallS } = await runUiPathExpose({ bin, vsix: pkg.vsix });
+        pass(
+          `ui: Expose over HTTPS… with a path: the whole host, then /files with Strip (a path without / refused as the daemon refuses it), both rows under the container, /files verified over HTTPS; Stop Exposing on the /files row removes that route only (${wallS.toFixed(1)} s)`,
+        );
+      } catch (err) {
+        fail('ui: Expose over HTTPS… with a path', err.stack ?? err);
+      }
+      try {
+        const { wallS, url } = await runUiRouters({ bin, vsix: pkg.vsix });
+        pass(
+          `ui: a container with two Traefik routers (/ and /api, one port each) shows both rows with the rule on hover; both paths verified over HTTPS; Open in Browser on the /api row opens ${url} (${wallS.toFixed(1)} s)`,
+        );
+      } catch (err) {
+        fail('ui: two routers of one container', err.stack ?? err);
       }
       const noPebble =
         process.env.CHS_TEST_NO_PEBBLE ||

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startCodeServer } from './codeServer.mjs';
 import {
   ROOT,
+  answerPathStep,
   closeWorkbench,
   control,
   fetchVerified,
@@ -73,6 +74,7 @@ export async function runUiAcme({ bin, vsix }) {
       // The box says where the certificate will come from before the user presses Enter.
       await page.locator('.quick-input-widget').filter({ hasText: "Let's Encrypt" }).waitFor({ timeout: 30_000 });
       await input.press('Enter');
+      await answerPathStep(page, input);
 
       // Pebble, like Let's Encrypt, wants its terms accepted first: the extension asks in a modal.
       const terms = page.locator('.monaco-dialog-box').filter({ hasText: 'terms of service' });

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { startCodeServer } from './codeServer.mjs';
 import {
   ROOT,
+  answerPathStep,
   closeWorkbench,
   control,
   fetchVerified,
@@ -51,6 +52,7 @@ export async function runUiExpose({ bin, vsix }) {
       const host = `${container.name}.localhost`;
       assert.equal(await input.inputValue(), host, 'the host name is prefilled');
       await input.press('Enter');
+      await answerPathStep(page, input);
 
       const toast = page.locator('.notification-toast').filter({ hasText: `https://${host}:` });
       await toast.waitFor({ timeout: 60_000 });

@@ -107,6 +107,25 @@ describe('Container HTTPS in a VS Code workbench', function () {
     assert.equal((item.iconPath as vscode.ThemeIcon).id, 'lock');
   });
 
+  it('the route is a row under the container, before its port; Show Certificate works on the row', async function () {
+    const node = containerNode()!;
+    const children = api.tree.getChildren(node);
+    assert.deepEqual(
+      children.map((n) => n.kind),
+      ['route', 'port'],
+    );
+    const row = children[0];
+    assert.ok(row.kind === 'route');
+    const item = api.tree.getTreeItem(row);
+    assert.equal(item.label, exposed.url.replace(/\/$/, ''));
+    assert.equal(item.contextValue, 'route.user');
+    assert.match((item.tooltip as vscode.MarkdownString).value, /Rule: `+Host\(`/);
+    // Not Copy URL: reading the clipboard back in a web workbench depends on the browser's permissions.
+    const doc = await vscode.commands.executeCommand<vscode.TextDocument>('containerHttps.showCertificate', row);
+    assert.match(doc.getText(), new RegExp(`DNS:${exposed.host.replace(/\./g, '\\.')}`));
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
   it('the status bar model counts the host and lists it in the tooltip', async function () {
     const model = await waitFor('status bar with one host', api.ctx.state.onDidChange, () =>
       api.statusBar.model.hosts.length === 1 ? api.statusBar.model : undefined,

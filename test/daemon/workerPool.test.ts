@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { WorkerPool } from '../../proxy-core/src/daemon/workerPool';
+import { WorkerPool, workerExecArgv } from '../../proxy-core/src/daemon/workerPool';
 import { RouteSnapshot } from '../../proxy-core/src/routes/routeSnapshot';
 import { tempDir } from '../support/env';
 import { until } from '../support/wait';
@@ -116,4 +116,11 @@ test('WorkerPool: a worker that takes no update within the acknowledgement timeo
   } finally {
     await p.close();
   }
+});
+
+test('workerExecArgv: a worker never re-runs -e/-p code (which would start a daemon, and workers, again) nor gets test or inspector flags', () => {
+  assert.deepEqual(
+    workerExecArgv(['--enable-source-maps', '-e', 'require("x")', '--test', '--inspect=9229', '--eval=1', '-p', '2']),
+    ['--enable-source-maps'],
+  );
 });

@@ -158,8 +158,7 @@ export class WorkerPool {
     const certs = this.opts.certs();
     const child = fork(this.script, [], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      // The test runner's and inspector's flags would clash in a second process.
-      execArgv: process.execArgv.filter((a) => !a.startsWith('--test') && !a.startsWith('--inspect')),
+      execArgv: workerExecArgv(process.execArgv),
     });
     const worker: Worker = {
       child,
@@ -269,4 +268,23 @@ export class WorkerPool {
       this.waiters.splice(i, 1);
     }
   }
+}
+
+/**
+ * The daemon's Node flags, minus those that must not reach a worker: the test runner's and the
+ * inspector's would clash in a second process, and code given with -e/-p would run again in
+ * every worker (which, if it starts a daemon, forks workers of its own, without end).
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i];
+    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print') {
+      i++;
+      continue;
+    }
+    if (/^(--eval|--print)=/.test(a) || a.startsWith('--test') || a.startsWith('--inspect')) continue;
+    out.push(a);
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as YAML from 'yaml';
 import { exportRoutes, parseDomainMap, suggestDomainMap } from '../../proxy-core/src/scaffold';
 import { mapHost, mapRule } from '../../proxy-core/src/scaffold/export/domainMap';
 import { planExport } from '../../proxy-core/src/scaffold/export/exportPlan';
@@ -172,6 +173,64 @@ describe('scaffold export: the plan', () => {
         /"traefik" is the Traefik service of the generated files; the app is called traefik-app/.test(n),
       ),
     );
+  });
+});
+
+describe('scaffold export: a router over several containers', () => {
+  const input = {
+    localSuffixes: LOCAL_SUFFIXES,
+    containers: [
+      container('api-1', [80], { project: 'api', service: 'api' }),
+      container('api-2', [80], { project: 'api', service: 'api' }),
+      container('legacy', [8080]),
+    ],
+    routes: [
+      {
+        host: 'api.example.com',
+        target: 'container:api-1:80',
+        servers: ['container:api-1:80', 'container:api-2:80', 'container:legacy:8080'],
+        tls: 'acme' as const,
+        source: 'label' as const,
+        createdAt: '',
+        router: 'api@docker',
+        rule: 'Host(`api.example.com`)',
+      },
+      {
+        host: 'v1.example.com',
+        target: 'container:api-1:80',
+        tls: 'acme' as const,
+        source: 'user' as const,
+        createdAt: '',
+      },
+    ],
+  };
+
+  it('replicas of one compose service are one backend; each workload serves the router its own Traefik service', () => {
+    const plan = planExport(input, []);
+    assert.deepEqual(plan.routers[0].backends, [
+      { workload: 'api', port: 80 },
+      { workload: 'legacy', port: 8080 },
+    ]);
+    const compose = YAML.parse(exportRoutes(input, { to: 'compose' }).files[0].text);
+    assert.ok(compose.services.api.labels.includes('traefik.http.routers.api.service=api-servers'));
+    assert.ok(compose.services.api.labels.includes('traefik.http.services.api-servers.loadbalancer.server.port=80'));
+    assert.ok(
+      compose.services.legacy.labels.includes('traefik.http.services.api-servers.loadbalancer.server.port=8080'),
+    );
+    // The router to api alone keeps a service of its own: it never balances onto legacy.
+    assert.ok(compose.services.api.labels.includes('traefik.http.routers.v1.service=api'));
+  });
+
+  it('Kubernetes: one IngressRoute with both Services, the other namespace named and allowed', () => {
+    const r = exportRoutes(input, { to: 'k8s' });
+    const route = YAML.parseAllDocuments(r.files.find((f) => f.path === 'k8s/api.yaml')!.text)
+      .map((d) => d.toJS())
+      .find((o) => o?.kind === 'IngressRoute' && o.metadata.name === 'api');
+    assert.deepEqual(route.spec.routes[0].services, [
+      { name: 'api', port: 80 },
+      { name: 'legacy', port: 8080, namespace: 'legacy' },
+    ]);
+    assert.match(r.files.find((f) => f.path === 'helm/traefik-values.yaml')!.text, /allowcrossnamespace=true/);
   });
 });
 

@@ -29,9 +29,13 @@ export interface LabelFlavor {
   alwaysPort: boolean;
 }
 
-/** The Traefik service behind a router: its workload (and port, when it has several), or the router's own for several workloads. */
+/**
+ * The Traefik service behind a router: its workload's (with the port, when the workload is
+ * reached on several), or one of the router's own when it balances over several workloads, named
+ * apart so a router to one of those workloads alone never shares its servers.
+ */
 export function traefikServiceName(plan: ExportPlan, router: PlannedRouter): string {
-  if (router.backends.length > 1) return router.name;
+  if (router.backends.length > 1) return `${router.name}-servers`;
   const b = router.backends[0];
   const w = plan.workloads.get(b.workload)!;
   return w.ports.length > 1 && b.port !== undefined ? `${w.name}-${b.port}` : w.name;

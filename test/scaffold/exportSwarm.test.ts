@@ -20,10 +20,12 @@ const composeMissing =
   (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0
     ? undefined
     : 'docker-compose is not on PATH');
-const stackConfigMissing =
-  spawnSync('docker', ['stack', 'config', '--help'], { stdio: 'ignore' }).status === 0
-    ? undefined
-    : 'this docker CLI has no `docker stack config` (Docker 23 and later have it)';
+// Older CLIs (Debian's 20.10) answer `stack config --help` with the usage of `stack` itself.
+const stackConfigMissing = /--compose-file/.test(
+  spawnSync('docker', ['stack', 'config', '--help'], { encoding: 'utf8' }).stdout ?? '',
+)
+  ? undefined
+  : 'this docker CLI has no `docker stack config` (Docker 23 and later have it)';
 
 function exported(input: ExportInput, domainMap?: string) {
   const result = exportRoutes(input, { to: 'swarm', domainMap, email: 'ops@example.com' });

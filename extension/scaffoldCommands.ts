@@ -12,6 +12,7 @@ import {
 } from '../proxy-core/src/scaffold/index';
 import type { CmdFactory } from './commands';
 import type { Ctx } from './ctx';
+import { exportRoutesCommand } from './exportRoutes';
 import { hostLabel } from './exposeFlow';
 
 /**
@@ -261,4 +262,5 @@ export const SCAFFOLD_COMMANDS: Record<string, CmdFactory> = {
   'containerHttps.scaffoldTraefik': scaffoldTraefik,
   'containerHttps.addTraefikLabels': addTraefikLabels,
   'containerHttps.migrateTraefikV1': migrateV1,
+  'containerHttps.exportRoutes': exportRoutesCommand,
 };

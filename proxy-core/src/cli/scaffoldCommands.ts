@@ -1,11 +1,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ControlClient } from '../control/controlClient';
+import { Containers, Routes, Status } from '../control/protocol';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../fsUtil';
+import { resolveStateDir } from '../paths';
 import {
+  EXPORT_TARGETS,
+  ExportTarget,
+  INGRESS_KINDS,
+  IngressKind,
   TraefikTomlOptions,
   Unmapped,
   addLabelsToCompose,
+  checkExportOptions,
+  exportRoutes,
   generateComposeLabels,
   generateDashboardConfig,
   generateStack,
@@ -15,7 +24,7 @@ import {
 } from '../scaffold';
 import { unifiedDiff } from '../scaffold/lineDiff';
 import { ParsedArgs, bool, parseArgs, port, str } from './args';
-import { SCAFFOLD_USAGE, MIGRATE_USAGE } from './usage';
+import { SCAFFOLD_USAGE, MIGRATE_USAGE, EXPORT_USAGE } from './usage';
 
 /**
  * `scaffold` and `migrate` (docs/scaffolding.md): files in, text out. Nothing is written unless asked
@@ -238,11 +247,75 @@ async function scaffoldStack(argv: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * `scaffold export`: the routes the running daemon serves, as production configuration. Every
+ * flag is checked before the daemon is asked, so a typo costs no round trip.
+ */
+async function scaffoldExport(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, {
+    strings: ['to', 'out', 'domain-map', 'ingress', 'email', 'network', 'state-dir'],
+    booleans: ['staging', 'force'],
+  });
+  if (args.positional.length)
+    throw new UserError(
+      `Unexpected argument "${args.positional[0]}". Usage: container-https ${EXPORT_USAGE}`,
+      'EUSAGE',
+    );
+  const to = choice(args, 'to', EXPORT_TARGETS as readonly ExportTarget[]);
+  if (!to) throw new UserError(`Give the target: --to ${EXPORT_TARGETS.join('|')}`, 'EUSAGE');
+  const ingress = choice(args, 'ingress', INGRESS_KINDS as readonly IngressKind[]);
+  const out = str(args, 'out');
+  const force = bool(args, 'force', false);
+  if (force && !out) throw new UserError('--force only applies with --out DIR.', 'EUSAGE');
+  const options = {
+    to,
+    ingress,
+    domainMap: str(args, 'domain-map'),
+    email: str(args, 'email'),
+    network: str(args, 'network'),
+    staging: bool(args, 'staging', false),
+    out,
+  };
+  checkExportOptions(options);
+
+  const client = new ControlClient(resolveStateDir(str(args, 'state-dir')));
+  const [routes, containers, status] = await Promise.all([
+    client.call(Routes),
+    client.call(Containers),
+    client.call(Status),
+  ]);
+  const result = exportRoutes(
+    { routes: routes.routes, containers: containers.containers, localSuffixes: status.ca.permittedSuffixes },
+    options,
+  );
+  if (!containers.connected && result.files.length)
+    result.notes.unshift(
+      `Docker is not reachable (${containers.error ?? 'discovery is off'}): images and ports of the containers are unknown.`,
+    );
+  if (!out) {
+    process.stdout.write(result.files.map((f) => `==> ${f.path} <==\n${f.text}`).join('\n'));
+  } else {
+    const existing = result.files.filter((f) => fs.existsSync(f.path)).map((f) => f.path);
+    if (existing.length && !force)
+      throw new UserError(
+        `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; nothing was written. Add --force to replace ${existing.length === 1 ? 'it' : 'them'}.`,
+        'EEXIST',
+      );
+    for (const f of result.files) writeNew(f.path, f.text, force);
+    // Traefik writes acme.json here itself (mode 600); the directory keeps it private.
+    if (to === 'compose') fs.mkdirSync(path.join(out, 'traefik', 'acme'), { recursive: true, mode: 0o700 });
+  }
+  for (const n of result.notes) process.stderr.write(`${n}\n`);
+  if (!out && result.files.length) process.stderr.write('Not written. Add --out DIR to write these files.\n');
+  return 0;
+}
+
 export async function scaffoldCommand(argv: string[]): Promise<number> {
   const [kind, ...rest] = argv;
   if (kind === 'traefik') return scaffoldTraefik(rest);
   if (kind === 'labels') return scaffoldLabels(rest);
   if (kind === 'stack') return scaffoldStack(rest);
+  if (kind === 'export') return scaffoldExport(rest);
   throw new UserError(`Usage: container-https ${SCAFFOLD_USAGE}`.replace(/\n {2}container-https /g, ' | '), 'EUSAGE');
 }
 

@@ -6,10 +6,14 @@ export const SERVE_USAGE =
 export const CA_USAGE =
   'ca path | env | check | trust [--nss-db DIR] [--system|--no-system] [--nss|--no-nss] [--java|--no-java] [--dry-run [--json]] | untrust [--dry-run]   [--state-dir D]';
 
+export const EXPORT_USAGE =
+  'scaffold export  --to compose|swarm|k8s [--ingress traefik|standard] [--domain-map .localhost=example.com[,...]] [--email E] [--staging] [--network N] [--out DIR [--force]] [--state-dir D]   # the running routes as production config';
+
 export const SCAFFOLD_USAGE = [
   'scaffold traefik [--email E] [--network N] [--challenge http|tls] [--staging] [--dashboard off|loopback|basic-auth] [--dashboard-host H] [--dashboard-user USER:HASH] [--log-level L] [--out FILE [--force]]',
   'scaffold labels  --service S --host H [--host H2] [--port P] [--network N] [--compose FILE [--write | --print | --out FILE [--force]]]',
   'scaffold stack   --email E --service S --host H [--host H2] [--port P] [--image I] [--network N] [--challenge http|tls] [--staging] [--dashboard ...] [--dir DIR [--force]]',
+  EXPORT_USAGE,
 ].join('\n  container-https ');
 
 export const MIGRATE_USAGE =

@@ -79,8 +79,12 @@ export function generateTraefikToml(opts: TraefikTomlOptions): string {
   if (challenge === 'http') acme.httpChallenge = { entryPoint: ENTRY_WEB };
   else acme.tlsChallenge = {};
 
+  const provider = opts.provider ?? 'docker';
+  if (provider !== 'docker' && provider !== 'swarm')
+    throw new UserError(`Unknown Traefik provider "${provider}": use docker or swarm.`, 'EUSAGE');
+  // Both read the same labels the same way; swarm reads them off services instead of containers.
   const providers: Record<string, unknown> = {
-    docker: { endpoint: opts.dockerEndpoint ?? DOCKER_ENDPOINT, exposedByDefault: false, network },
+    [provider]: { endpoint: opts.dockerEndpoint ?? DOCKER_ENDPOINT, exposedByDefault: false, network },
   };
   if (dashboard === 'basic-auth') providers.file = { directory: opts.dynamicDir ?? DEFAULT_DYNAMIC_DIR, watch: true };
 
@@ -122,6 +126,10 @@ export function generateTraefikToml(opts: TraefikTomlOptions): string {
         "TLS-ALPN-01: Let's Encrypt must reach port 443 of this host.",
       ],
       '[providers.docker]': [`Only containers labelled ${ENABLE}=true are routed, over this network.`],
+      '[providers.swarm]': [
+        `Only services labelled ${ENABLE}=true (under deploy.labels) are routed, over this overlay network.`,
+        "The socket is a manager's: the stack keeps Traefik on a manager node.",
+      ],
       '[providers.file]': ['Holds the dashboard router with basic auth (dashboard.toml).'],
       '[api]':
         dashboard === 'basic-auth' ? ['Served only through the basic-auth router in the file provider directory.'] : [],

@@ -8,6 +8,11 @@ export interface TraefikTomlOptions {
   staging?: boolean;
   dashboard?: 'off' | 'loopback' | 'basic-auth';
   dockerEndpoint?: string;
+  /**
+   * Which Traefik provider reads the labels: `docker` (containers, the default) or `swarm`
+   * (services of a Swarm stack, labels under `deploy.labels`).
+   */
+  provider?: 'docker' | 'swarm';
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** acme.json path inside the Traefik container. */
   storage?: string;

@@ -11,6 +11,8 @@ export const TRAEFIK_PREFIX = 'traefik.';
 export const ENABLE = 'traefik.enable';
 /** The network Traefik (and the local proxy) reaches the container on. */
 export const DOCKER_NETWORK = 'traefik.docker.network';
+/** The same for Traefik's Swarm provider, which reads labels off services (`deploy.labels`). */
+export const SWARM_NETWORK = 'traefik.swarm.network';
 
 /** Options of a v3 router, below `traefik.http.routers.<name>.`. */
 export const ROUTER = {
@@ -20,6 +22,9 @@ export const ROUTER = {
   service: 'service',
   middlewares: 'middlewares',
   priority: 'priority',
+  /** `true`: TLS with the default certificate, for routers that get no certificate resolver. */
+  tls: 'tls',
+  ruleSyntax: 'rulesyntax',
 } as const;
 
 /** Options of a v3 service, below `traefik.http.services.<name>.`. */
@@ -44,6 +49,44 @@ export function httpKey(kind: HttpKind, name: string, option: string): string {
 export const routerKey = (router: string, option: string): string => httpKey('routers', router, option);
 export const serviceKey = (service: string, option: string): string => httpKey('services', service, option);
 export const middlewareKey = (middleware: string, option: string): string => httpKey('middlewares', middleware, option);
+
+/**
+ * The labels that define one middleware: `traefik.http.middlewares.<name>.<type>.<option>=value`,
+ * with Traefik's own label encoding (its paerser package): nested options as dotted keys, lists
+ * of values comma-joined, lists of objects as `option[0].field`, and a middleware without
+ * options as `<type>=true`. A value that this encoding cannot carry (a list item holding a
+ * comma) is returned as a problem instead of a label that would read back differently.
+ */
+export function middlewareLabels(
+  name: string,
+  type: string,
+  options: Record<string, unknown>,
+): { pairs: LabelPair[]; problems: string[] } {
+  const pairs: LabelPair[] = [];
+  const problems: string[] = [];
+  const visit = (key: string, value: unknown): void => {
+    if (value === undefined || value === null) return;
+    if (Array.isArray(value)) {
+      if (value.every((v) => typeof v !== 'object' || v === null)) {
+        const items = value.filter((v) => v !== null && v !== undefined).map(String);
+        const bad = items.find((v) => v.includes(','));
+        if (bad !== undefined)
+          problems.push(`${key}: the list item "${bad}" holds a comma, which labels use to separate items`);
+        else if (items.length) pairs.push([key, items.join(',')]);
+      } else value.forEach((v, i) => visit(`${key}[${i}]`, v));
+      return;
+    }
+    if (typeof value === 'object') {
+      const entries = Object.entries(value as Record<string, unknown>);
+      if (!entries.length) pairs.push([key, 'true']);
+      for (const [k, v] of entries) visit(`${key}.${k}`, v);
+      return;
+    }
+    pairs.push([key, String(value)]);
+  };
+  visit(middlewareKey(name, type), options);
+  return { pairs, problems };
+}
 
 /** `traefik.http.routers.r.rule` → { kind: 'routers', name: 'r', option: 'rule' } (case as written). */
 export function parseHttpKey(

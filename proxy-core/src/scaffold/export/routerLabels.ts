@@ -1,0 +1,109 @@
+import {
+  DOCKER_NETWORK,
+  ENABLE,
+  LabelPair,
+  ROUTER,
+  SERVICE,
+  SWARM_NETWORK,
+  middlewareLabels,
+  routerKey,
+  serviceKey,
+} from '../../traefik/labelKeys';
+import { canonicalMiddlewareType } from '../../traefik/middlewareTypes';
+import { ENTRY_WEBSECURE, RESOLVER } from '../../traefik/names';
+import { ASSUMED_PORT, ExportPlan, PlannedRouter } from './exportPlan';
+
+/**
+ * The plan as Traefik labels, per workload: what compose puts under `labels` and a Swarm stack
+ * under `deploy.labels`. Every key comes from traefik/labelKeys.ts, the vocabulary the label
+ * reader (docker/labels.ts) reads with, so the production labels say what the laptop ran.
+ */
+
+export interface LabelFlavor {
+  provider: 'docker' | 'swarm';
+  network: string;
+  /**
+   * Swarm: `loadbalancer.server.port` on every service, because the Swarm provider cannot
+   * take a port from the container (it reads services, not their tasks' exposed ports).
+   */
+  alwaysPort: boolean;
+}
+
+/**
+ * The Traefik service behind a router: its workload's (with the port, when the workload is
+ * reached on several), or one of the router's own when it balances over several workloads, named
+ * apart so a router to one of those workloads alone never shares its servers.
+ */
+export function traefikServiceName(plan: ExportPlan, router: PlannedRouter): string {
+  if (router.backends.length > 1) return `${router.name}-servers`;
+  const b = router.backends[0];
+  const w = plan.workloads.get(b.workload)!;
+  return w.ports.length > 1 && b.port !== undefined ? `${w.name}-${b.port}` : w.name;
+}
+
+export function workloadLabels(
+  plan: ExportPlan,
+  flavor: LabelFlavor,
+): { labels: Map<string, LabelPair[]>; notes: string[] } {
+  const notes: string[] = [];
+  const byWorkload = new Map<string, Map<string, string>>();
+  const put = (workload: string, [key, value]: LabelPair) => byWorkload.get(workload)!.set(key, value);
+  for (const w of plan.workloads.values())
+    byWorkload.set(
+      w.name,
+      new Map([
+        [ENABLE, 'true'],
+        [flavor.provider === 'swarm' ? SWARM_NETWORK : DOCKER_NETWORK, flavor.network],
+      ]),
+    );
+
+  const definedOn = new Map<string, string>();
+  for (const r of plan.routers) {
+    const home = r.backends[0].workload;
+    const service = traefikServiceName(plan, r);
+    const at = (option: string) => routerKey(r.name, option);
+    put(home, [at(ROUTER.rule), r.rule]);
+    if (r.ruleSyntax) put(home, [at(ROUTER.ruleSyntax), r.ruleSyntax]);
+    if (r.priority) put(home, [at(ROUTER.priority), String(r.priority)]);
+    put(home, [at(ROUTER.entrypoints), ENTRY_WEBSECURE]);
+    // A local name gets TLS with Traefik's default certificate: Let's Encrypt would refuse it.
+    put(home, r.publicTls ? [at(ROUTER.certResolver), RESOLVER] : [at(ROUTER.tls), 'true']);
+    if (r.middlewares.length) put(home, [at(ROUTER.middlewares), r.middlewares.join(',')]);
+    put(home, [at(ROUTER.service), service]);
+    for (const b of r.backends) {
+      let port = b.port;
+      if (port === undefined && flavor.alwaysPort) {
+        port = ASSUMED_PORT;
+        notes.push(
+          `service ${b.workload}: no port is known (the target names none, the container exposes none); port ${port} is written, change it if the app listens elsewhere.`,
+        );
+      }
+      if (port !== undefined) put(b.workload, [serviceKey(service, SERVICE.port), String(port)]);
+    }
+    for (const m of r.middlewares) if (!definedOn.has(m)) definedOn.set(m, home);
+  }
+
+  for (const [name, home] of definedOn) {
+    const m = plan.middlewares.get(name)!;
+    if (!canonicalMiddlewareType(m.type))
+      notes.push(`middleware ${name}: Traefik v3 has no middleware type "${m.type}"; written as it was, check it.`);
+    const { pairs, problems } = middlewareLabels(name, m.type, m.options);
+    if (problems.length) {
+      // Left out whole: routers that use it then fail to start, rather than run without it.
+      notes.push(
+        `middleware ${name} (${m.type}) cannot be written as labels (${problems.join('; ')}); it is left out, so its routers will not start until you define it (a file provider, for example).`,
+      );
+      continue;
+    }
+    for (const p of pairs) put(home, p);
+  }
+
+  const labels = new Map<string, LabelPair[]>();
+  for (const [w, pairs] of byWorkload) labels.set(w, [...pairs.entries()]);
+  return { labels, notes: [...new Set(notes)] };
+}
+
+/** A label as compose writes it in list form; `$` doubled, or compose reads it as a variable. */
+export function composeLabel([key, value]: LabelPair): string {
+  return `${key}=${value}`.replace(/\$/g, '$$$$');
+}

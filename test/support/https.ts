@@ -106,11 +106,17 @@ export function plainGet(
 }
 
 /** A WebSocket to `host` through the proxy on 127.0.0.1:port, its TLS verified against `ca`. */
-export function wssTo(port: number, host: string, ca: string): WebSocket {
+export function wssTo(
+  port: number,
+  host: string,
+  ca: string,
+  path = '/socket',
+  headers: Record<string, string> = {},
+): WebSocket {
   // ws hands these options to https.request; its types omit `servername`.
-  return new WebSocket(`wss://127.0.0.1:${port}/socket`, {
+  return new WebSocket(`wss://127.0.0.1:${port}${path}`, {
     ca,
     servername: host,
-    headers: { host: `${host}:${port}` },
+    headers: { host: `${host}:${port}`, ...headers },
   } as WebSocket.ClientOptions);
 }

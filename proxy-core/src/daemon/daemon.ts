@@ -288,12 +288,12 @@ export class Daemon {
     // and need the network, so the renewal scheduler runs them without holding up the start.
     this.reconciler = new CertReconciler({
       certs: this.certs,
-      routes: () => this.table.list(),
+      routes: () => this.table.namedRoutes(),
       acmeScheduled: () => !!this.acme,
       log: (l) => this.log(l),
     });
     await this.reconciler.reconcile();
-    this.certs.startRenewals(() => this.table.list());
+    this.certs.startRenewals(() => this.table.namedRoutes());
     this.closers.push(() => this.certs.stop());
     this.acme?.sync();
 

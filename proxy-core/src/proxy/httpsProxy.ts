@@ -261,19 +261,44 @@ export class HttpsProxy {
       return;
     }
     const upstream = found.resolution.upstream;
-    // A WebSocket route with middlewares would pass them by (http-proxy knows none): refused, not bypassed.
-    if (found.middlewares.length) {
-      socket.end('HTTP/1.1 501 Not Implemented\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      this.opts.log(`websocket ${host}: the route has middlewares, which WebSocket upgrades do not run yet`);
-      return;
-    }
     req.url = target;
     setForwarded(req.headers, req.socket.remoteAddress, this.opts.port);
     socket.on('error', () => undefined);
-    this.proxy.ws(req, socket, head, { target: upstream.href, secure: true }, (err: Error) => {
-      this.opts.log(`websocket ${host} -> ${upstream.href}: ${err.message}`);
-      socket.destroy();
+    const relay = () =>
+      this.proxy.ws(req, socket, head, { target: upstream.href, secure: true }, (err: Error) => {
+        this.opts.log(`websocket ${host} -> ${upstream.href}: ${err.message}`);
+        socket.destroy();
+      });
+    if (!found.middlewares.length) return relay();
+    // The router's middlewares run on the handshake as on any request (auth, allow lists, path
+    // and header rewrites); one that answers (401, 403, a redirect) writes an ordinary response on
+    // the socket. Response-header hooks do not apply to a 101.
+    const res = new http.ServerResponse(req);
+    res.assignSocket(socket as net.Socket);
+    res.shouldKeepAlive = false;
+    const exchange = createExchange({
+      req,
+      res,
+      headers: req.headers,
+      url: target,
+      scheme: 'https',
+      host,
+      clientIp: req.socket.remoteAddress ?? '',
     });
+    const go = (ok: boolean) => {
+      if (!ok || socket.destroyed) return;
+      res.detachSocket(socket as net.Socket);
+      req.headers = exchange.headers;
+      req.url = exchange.url;
+      relay();
+    };
+    const result = runMiddlewares(found.middlewares, exchange);
+    if (typeof result === 'boolean') go(result);
+    else
+      result.then(go, (err: Error) => {
+        this.opts.log(`websocket ${host}: middleware failed: ${err.message}`);
+        socket.destroy();
+      });
   }
 }
 

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { MatchRequest } from '../traefik/matcher';
-import { IndexedRoute, RouterIndex, routeKey } from './routerIndex';
+import { ANY_HOST, IndexedRoute, RouterIndex, routeKey } from './routerIndex';
 import { pickServer } from './routeSnapshot';
 import { parseTarget, Target } from './target';
 import { ContainerResolver, Resolution, RouteLookup, RouteRecord, RouteSource, Routed } from './types';
@@ -74,6 +74,14 @@ export class RouteTable extends EventEmitter implements RouteLookup {
     return [...this.index.reachable].sort(
       (a, b) => a.host.localeCompare(b.host) || (a.path ?? '').localeCompare(b.path ?? ''),
     );
+  }
+
+  /**
+   * The routes whose host is a name, for certificates: a router that fixes no host (HostRegexp,
+   * PathPrefix alone) is served with the on-demand certificate of whatever name it is asked for.
+   */
+  namedRoutes(): RouteRecord[] {
+    return this.list().filter((r) => r.host !== ANY_HOST);
   }
 
   recordsOf(source: RouteSource): RouteRecord[] {

@@ -18,6 +18,8 @@ const DAEMON_KEYS = [
   'acme.challenge',
   'docker.host',
   'docker.labels',
+  'docker.publicHosts',
+  'traefik.dynamicConfig',
 ];
 
 /** A typed, read-on-demand view of the containerHttps.* settings (docs/extension.md). */
@@ -81,6 +83,14 @@ export class Config implements vscode.Disposable {
   get dockerLabels(): boolean {
     return this.cfg.get<boolean>('docker.labels', true);
   }
+  /** alias | acme | off; serve validates it. */
+  get publicHosts(): string {
+    return this.cfg.get<string>('docker.publicHosts', 'alias').trim() || 'alias';
+  }
+  /** A Traefik dynamic-configuration file or folder to serve beside the labels; empty: none. */
+  get traefikDynamic(): string {
+    return this.cfg.get<string>('traefik.dynamicConfig', '').trim();
+  }
 
   /**
    * Set when the user accepted the ACME CA's terms of service in this session; the daemon then
@@ -104,6 +114,8 @@ export class Config implements vscode.Disposable {
     if (this.dockerHost) args.push('--docker-host', this.dockerHost);
     if (this.workers !== 'auto') args.push('--workers', this.workers);
     if (!this.dockerLabels) args.push('--no-labels');
+    if (this.publicHosts !== 'alias') args.push('--public-hosts', this.publicHosts);
+    if (this.traefikDynamic) args.push('--traefik-dynamic', this.traefikDynamic);
     if (this.acmeEmail) args.push('--acme-email', this.acmeEmail);
     if (this.acmeDirectory) args.push('--acme-directory', this.acmeDirectory);
     if (this.acmeEmail || this.acmeDirectory) args.push('--acme-challenge', this.acmeChallenge);

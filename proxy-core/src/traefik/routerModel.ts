@@ -86,7 +86,10 @@ export function buildRouterModel(
       const fail = (why: string) => {
         for (const owner of owners) report(owner, `router ${qualified}: ${why}: not served.`);
       };
-      const built = buildRouter(qualified, provider, config, providers, fail);
+      const note = (what: string) => {
+        for (const owner of owners) report(owner, `router ${qualified}: ${what}.`);
+      };
+      const built = buildRouter(qualified, provider, config, providers, fail, note);
       if (!built) continue;
       const container = provider === 'docker' ? owners[0] : undefined;
       const createdAt = new Date((container ? (createdOf.get(container) ?? 0) : 0) * 1000).toISOString();
@@ -146,6 +149,7 @@ function buildRouter(
   config: RouterConfig,
   providers: Record<Provider, Merged>,
   fail: (why: string) => void,
+  note: (what: string) => void,
 ): { hosts: string[] | undefined; middlewares: MiddlewareSpec[]; servers: string[] } | undefined {
   if (!config.rule) {
     fail(`it has no rule (Traefik's default rule is not applied here); add a rule such as Host(\`app.localhost\`)`);
@@ -207,6 +211,13 @@ function buildRouter(
     return undefined;
   }
   const lb = service.entry.config.loadBalancer ?? {};
+  // Options that change how servers are picked or checked, not whether a request is allowed:
+  // locally the router is served without them, and says so.
+  const ignored = Object.keys(lb).filter((k) => k !== 'servers' && !(k === 'passHostHeader' && lb[k] !== false));
+  if (ignored.length)
+    note(
+      `service ${service.name}: loadBalancer.${ignored.join(', loadBalancer.')} ${ignored.length > 1 ? 'are' : 'is'} not implemented by the local proxy (round robin, the client's Host passed on): served without ${ignored.length > 1 ? 'them' : 'it'}`,
+    );
   const scheme = lb.servers?.find((s) => s.scheme && s.scheme.toLowerCase() !== 'http')?.scheme;
   if (scheme) {
     fail(`service ${service.name} uses scheme ${scheme}, which container targets do not support (plain HTTP only)`);

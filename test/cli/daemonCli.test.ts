@@ -341,7 +341,7 @@ describe('clear one-line errors', { timeout: 60_000 }, () => {
         [['expose', 'www.example.com', '5000', ...d], /outside the local CA's allowed names.*--acme/],
         [['expose', 'app.localhost', 'container:web', ...d], /Container targets need Docker discovery/],
         [['expose', 'app.localhost', '5000', '--acme', ...d], /Let's Encrypt is not configured/],
-        [['expose', 'app.localhost', ...d], /Usage: container-https expose HOST TARGET/],
+        [['expose', 'app.localhost', ...d], /Usage: container-https expose HOST\[\/PATH\] TARGET/],
         [['routes', '--bogus', ...d], /Unknown option --bogus/],
         [['serve', '--https-port', 'abc'], /--https-port must be a port number/],
         [['frobnicate'], /unknown command "frobnicate"/],

@@ -64,11 +64,20 @@ describe('control API: route requests are validated at the boundary', () => {
       [{ target: null }, /"target" must be a string .*not null\.$/],
       [{ target: 'http://127.0.0.1:5000', tls: 7 }, /"tls" must be "local" or "acme" .*not the number 7\.$/],
       [{ target: 'http://127.0.0.1:5000', tls: 'acmee' }, /"tls" must be "local" or "acme" .*not "acmee"\.$/],
-      [{ target: 'http://127.0.0.1:5000', tsl: 'acme' }, /unknown field "tsl" \(the fields are "target", "tls"\)/],
+      [
+        { target: 'http://127.0.0.1:5000', tsl: 'acme' },
+        /unknown field "tsl" \(the fields are "target", "tls", "path", "stripPrefix", "priority"\)/,
+      ],
       [{}, /"target" is missing/],
       [['http://127.0.0.1:5000'], /expected a JSON object .*not an array\.$/],
       ['http://127.0.0.1:5000', /expected a JSON object .*not "http:\/\/127\.0\.0\.1:5000"\.$/],
       [{ target: 'http://127.0.0.1:5000\nX-Evil: 1' }, /"target" must not contain control characters/],
+      [{ target: 'http://127.0.0.1:5000', path: 5 }, /"path" must be a string such as "\/api", not the number 5\.$/],
+      [{ target: 'http://127.0.0.1:5000', path: 'api' }, /Invalid route path "api": it must start with \//],
+      [{ target: 'http://127.0.0.1:5000', stripPrefix: true }, /"stripPrefix" needs a "path" to strip/],
+      [{ target: 'http://127.0.0.1:5000', path: '/a', stripPrefix: 'yes' }, /"stripPrefix" must be true or false/],
+      [{ target: 'http://127.0.0.1:5000', path: '/a', priority: 0 }, /"priority" must be a whole number from 1/],
+      [{ target: 'http://127.0.0.1:5000', path: '/a', priority: 1.5 }, /"priority" must be a whole number from 1/],
     ];
     for (const [body, message] of cases) {
       assertOneLine400(

@@ -125,7 +125,7 @@ export class HttpsProxy {
     const host = requestHost(req.headers);
     const target = cleanTarget(req.url || '/');
     const routed = this.opts.table.route(host, () => this.routingRequest(req, host, target));
-    if (!routed) return this.notFound(req, res, host);
+    if (!routed) return this.notFound(req, res, host, target);
     // Read before the hop-by-hop headers (Transfer-Encoding among them) are stripped.
     const hasBody = requestHasBody(req as http.IncomingMessage);
     // Requests prepared for the upstream before the middlewares run, so that theirs win.
@@ -239,10 +239,10 @@ export class HttpsProxy {
     );
   }
 
-  private notFound(req: AnyRequest, res: AnyResponse, host: string): void {
+  private notFound(req: AnyRequest, res: AnyResponse, host: string, target: string): void {
     // The route list is only shown to this machine: on a LAN bind it would leak project names.
     const routes = isLoopback(req.socket.remoteAddress) ? this.opts.table.list() : undefined;
-    sendHtml(res, 404, notFoundPage(host, routes, this.opts.port));
+    sendHtml(res, 404, notFoundPage(host, routes, this.opts.port, target.split('?')[0]));
   }
 
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {

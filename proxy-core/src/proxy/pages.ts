@@ -1,5 +1,7 @@
 import { httpsUrl } from '../routes/hostName';
+import { ANY_HOST } from '../routes/routerIndex';
 import { RouteRecord } from '../routes/types';
+import { pathOfRule } from '../traefik/rules';
 
 /** Small self-contained HTML pages the proxy answers with itself. No external assets. */
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -10,21 +12,26 @@ function page(title: string, body: string): string {
 <body><h1>${esc(title)}</h1>${body}<p><small>Container HTTPS local proxy</small></p></body></html>\n`;
 }
 
-export function notFoundPage(host: string, routes: RouteRecord[] | undefined, httpsPort: number): string {
+export function notFoundPage(host: string, routes: RouteRecord[] | undefined, httpsPort: number, path = '/'): string {
+  const shown = (routes ?? []).filter((r) => r.host !== ANY_HOST);
   const list =
     routes === undefined
       ? ''
       : routes.length === 0
         ? '<p>No routes are configured. Expose one with <code>container-https expose app.localhost http://127.0.0.1:5000</code> or from the editor.</p>'
-        : `<p>Routes served here:</p><table><tr><th>Host</th><th>Target</th></tr>${routes
-            .map(
-              (r) =>
-                `<tr><td><a href="${esc(httpsUrl(r.host, httpsPort))}">${esc(r.host)}</a></td><td><code>${esc(r.target)}</code></td></tr>`,
-            )
+        : `<p>Routes served here:</p><table><tr><th>URL</th><th>Rule</th><th>Target</th></tr>${shown
+            .map((r) => {
+              const url = httpsUrl(r.host, httpsPort, r.path ?? (r.rule ? pathOfRule(r.rule) : undefined) ?? '/');
+              return `<tr><td><a href="${esc(url)}">${esc(url)}</a></td><td><code>${esc(r.rule ?? '')}</code></td><td><code>${esc(r.target)}</code></td></tr>`;
+            })
             .join('')}</table>`;
+  // The host has routers, but none whose rule takes this request (a path, a header, a method).
+  const hostRouted = routes?.some((r) => r.host === host);
   return page(
-    'No route for this host',
-    `<p>This proxy has no route for <code>${esc(host || '(no Host header)')}</code>.</p>${list}`,
+    hostRouted ? 'No route for this request' : 'No route for this host',
+    hostRouted
+      ? `<p>No route of <code>${esc(host)}</code> takes <code>${esc(path)}</code>.</p>${list}`
+      : `<p>This proxy has no route for <code>${esc(host || '(no Host header)')}</code>.</p>${list}`,
   );
 }
 

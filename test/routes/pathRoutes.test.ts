@@ -131,3 +131,36 @@ describe('path routes', () => {
     assert.equal((await client.call(Routes)).routes.length, before);
   });
 });
+
+describe('path routes are kept in routes.json', () => {
+  test('path, stripPrefix and priority come back after a restart, and serve', async () => {
+    const backend = await startEchoBackend('api');
+    const first = await startDaemon({ workers: 0 });
+    try {
+      await new ControlClient(first.stateDir).call(PutRoute, {
+        params: { host: 'kept.localhost' },
+        body: { target: backend.url, path: '/api', stripPrefix: true, priority: 50 },
+      });
+    } finally {
+      await first.daemon.close();
+    }
+    const again = await startDaemon({ workers: 0, stateDir: first.stateDir });
+    try {
+      const [route] = again.daemon.table.list();
+      assert.deepEqual(
+        [route.host, route.path, route.stripPrefix, route.priority],
+        ['kept.localhost', '/api', true, 50],
+      );
+      const res = await httpsGet({
+        host: 'kept.localhost',
+        port: again.daemon.httpsPort,
+        ca: again.ca,
+        path: '/api/x',
+      });
+      assert.equal(JSON.parse(res.body).url, '/x');
+    } finally {
+      await again.daemon.close();
+      await backend.close();
+    }
+  });
+});

@@ -236,7 +236,11 @@ describe('label source', () => {
 
   it('container-https.tls=acme routes a public name with ACME', () => {
     const c = raw({ Labels: { 'container-https.host': 'shop.example.com', 'container-https.tls': 'acme' } });
-    const out = deriveLabelRoutes([modelContainer(c)], undefined, { permits, suffixes: ['localhost'], publicHosts: 'alias' });
+    const out = deriveLabelRoutes([modelContainer(c)], undefined, {
+      permits,
+      suffixes: ['localhost'],
+      publicHosts: 'alias',
+    });
     assert.deepEqual(
       out.records.map((r) => [r.host, r.tls]),
       [['shop.example.com', 'acme']],
@@ -285,7 +289,11 @@ describe('hot path: labels are read when the model changes, never per request', 
       const r = discovery.resolver('web', 8000);
       assert.equal(r.kind === 'upstream' && r.upstream.href, 'http://172.20.0.5:8000');
     }
-    const out = deriveLabelRoutes([c], undefined, { permits: () => true, suffixes: ['localhost'], publicHosts: 'alias' });
+    const out = deriveLabelRoutes([c], undefined, {
+      permits: () => true,
+      suffixes: ['localhost'],
+      publicHosts: 'alias',
+    });
     assert.deepEqual(
       out.records.map((r) => r.host),
       ['web.localhost'],

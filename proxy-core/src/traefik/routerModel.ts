@@ -296,27 +296,26 @@ function mergeDocker(containers: ProviderContainer[], report: (owner: string, li
     const linked = linkDockerServices(c.config, c.serviceName);
     for (const line of linked.problems) report(c.name, line);
     const { routers, services, middlewares } = linked.config;
-    for (const [name, config] of Object.entries(routers)) {
-      const seen = merged.routers.get(name);
-      if (!seen) merged.routers.set(name, { config, owners: [c.name] });
-      else if (same(seen.config, config)) seen.owners.push(c.name);
-      else (conflicts.routers.add(name), seen.owners.push(c.name));
-    }
+    for (const [name, config] of Object.entries(routers))
+      mergeNamed(merged.routers, conflicts.routers, name, c.name, { config, owners: [c.name] }, (seen) =>
+        same(seen.config, config),
+      );
     for (const [name, config] of Object.entries(services)) {
       const servers = serversOf(config, c.name);
-      const seen = merged.services.get(name);
-      if (!seen) merged.services.set(name, { config, servers, owners: [c.name] });
-      else if (same(withoutServers(seen.config), withoutServers(config))) {
-        seen.servers.push(...servers);
-        seen.owners.push(c.name);
-      } else (conflicts.services.add(name), seen.owners.push(c.name));
+      mergeNamed(
+        merged.services,
+        conflicts.services,
+        name,
+        c.name,
+        { config, servers, owners: [c.name] },
+        (seen) => same(withoutServers(seen.config), withoutServers(config)),
+        (seen) => seen.servers.push(...servers),
+      );
     }
-    for (const [name, config] of Object.entries(middlewares)) {
-      const seen = merged.middlewares.get(name);
-      if (!seen) merged.middlewares.set(name, { config, owners: [c.name] });
-      else if (same(seen.config, config)) seen.owners.push(c.name);
-      else (conflicts.middlewares.add(name), seen.owners.push(c.name));
-    }
+    for (const [name, config] of Object.entries(middlewares))
+      mergeNamed(merged.middlewares, conflicts.middlewares, name, c.name, { config, owners: [c.name] }, (seen) =>
+        same(seen.config, config),
+      );
   }
   for (const kind of ['routers', 'services', 'middlewares'] as const) {
     for (const name of conflicts[kind]) {
@@ -330,6 +329,23 @@ function mergeDocker(containers: ProviderContainer[], report: (owner: string, li
     }
   }
   return merged;
+}
+
+/** One container's definition of a name: the first, the same again (joined), or a conflict. */
+function mergeNamed<T extends { owners: string[] }>(
+  map: Map<string, T>,
+  conflicts: Set<string>,
+  name: string,
+  owner: string,
+  entry: T,
+  agrees: (seen: T) => boolean,
+  join?: (seen: T) => void,
+): void {
+  const seen = map.get(name);
+  if (!seen) return void map.set(name, entry);
+  if (agrees(seen)) join?.(seen);
+  else conflicts.add(name);
+  seen.owners.push(owner);
 }
 
 function fromFile(config: HttpConfig): Merged {

@@ -94,7 +94,7 @@ export function routePathProblem(value: string): string | undefined {
  * Optional path step: empty (Enter) takes the whole host, as before paths existed. With a path,
  * whether the app sees it: Traefik's stripPrefix, as `expose --strip-prefix`. Undefined: cancelled.
  */
-async function askPath(host: string, what: string): Promise<RoutePath | undefined> {
+export async function askPath(host: string, what: string): Promise<RoutePath | undefined> {
   const typed = await vscode.window.showInputBox({
     title: `Path on ${host} for ${what} (optional)`,
     prompt: `Route only this path and below it (/api takes /api and /api/…). Leave empty for the whole host.`,

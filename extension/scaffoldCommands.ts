@@ -13,7 +13,7 @@ import {
 import type { CmdFactory } from './commands';
 import type { Ctx } from './ctx';
 import { exportRoutesCommand } from './exportRoutes';
-import { hostLabel } from './exposeFlow';
+import { askPath, hostLabel } from './exposeFlow';
 
 /**
  * The production path (docs/scaffolding.md) from the palette: proxy-core's generators do the work; these
@@ -82,13 +82,13 @@ const addTraefikLabels: CmdFactory = (ctx) => async (arg) => {
     services.length === 1
       ? services[0]
       : await vscode.window.showQuickPick(services, {
-          title: 'Add Traefik labels (1/3)',
+          title: 'Add Traefik labels (1/4)',
           placeHolder: 'Which service?',
         });
   if (!service) return;
   const suggested = `${hostLabel(service)}.example.com`;
   const hosts = await vscode.window.showInputBox({
-    title: 'Add Traefik labels (2/3)',
+    title: 'Add Traefik labels (2/4)',
     prompt: 'Public host name(s), comma-separated; they must point at the production server',
     value: suggested,
     valueSelection: [hostLabel(service).length + 1, suggested.length],
@@ -100,25 +100,31 @@ const addTraefikLabels: CmdFactory = (ctx) => async (arg) => {
   });
   if (!hosts) return;
   const port = await vscode.window.showInputBox({
-    title: 'Add Traefik labels (3/3)',
+    title: 'Add Traefik labels (3/4)',
     prompt: 'Port the app listens on inside the container (empty: let Traefik use the one exposed port)',
     value: '',
     ignoreFocusOut: true,
     validateInput: (v) => (!v || (/^\d+$/.test(v) && +v > 0 && +v < 65536) ? undefined : 'A port number, or empty'),
   });
   if (port === undefined) return;
-  let result: { text: string; changed: boolean };
+  const hostList = hosts.split(',').map((h) => h.trim());
+  // Step 4/4: the same optional path (and strip-prefix choice) as Expose over HTTPS….
+  const routePath = await askPath(hostList.join(', '), service);
+  if (!routePath) return;
+  let result: { text: string; changed: boolean; notes: string[] };
   try {
     result = addLabelsToCompose(text, {
       service,
-      hosts: hosts.split(',').map((h) => h.trim()),
+      hosts: hostList,
       port: port ? Number(port) : undefined,
+      ...routePath,
     });
   } catch (err) {
     return void vscode.window.showErrorMessage(
       `Could not add labels to ${path.basename(file.fsPath)}: ${errorMessage(err)}`,
     );
   }
+  for (const note of result.notes) void vscode.window.showWarningMessage(note);
   if (!result.changed) return void vscode.window.showInformationMessage(`${service} already has these Traefik labels.`);
   return applyShowingDiff(ctx, doc, result.text, `Traefik labels for ${service}`);
 };

@@ -1,4 +1,5 @@
 import { UserError } from '../errors';
+import { MAX_PRIORITY } from '../traefik/priority';
 
 export interface ParsedArgs {
   positional: string[];
@@ -55,6 +56,15 @@ export function port(args: ParsedArgs, name: string, fallback: number, allowZero
     throw new UserError(`--${name} must be a port number from ${allowZero ? 0 : 1} to 65535, not "${v}".`, 'EUSAGE');
   }
   return n;
+}
+
+/** A router priority flag (`--priority N`): a whole number from 1 to MAX_PRIORITY, or undefined when not given. */
+export function priority(args: ParsedArgs, name: string): number | undefined {
+  const v = str(args, name);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > MAX_PRIORITY)
+    throw new UserError(`--${name} must be a whole number from 1 to ${MAX_PRIORITY}, not "${v}"`, 'EUSAGE');
+  return Number(v);
 }
 
 export function bool(args: ParsedArgs, name: string, fallback: boolean): boolean {

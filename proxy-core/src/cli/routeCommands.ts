@@ -5,7 +5,7 @@ import { ControlClient } from '../control/controlClient';
 import { Certs, DeleteRoute, PutRoute, Routes, Status } from '../control/protocol';
 import { UserError } from '../errors';
 import { resolveStateDir, statePaths } from '../paths';
-import { bool, parseArgs, str } from './args';
+import { bool, parseArgs, priority, str } from './args';
 import { trustedRoots } from '../tlsRoots';
 import { waitForRoute } from './probe';
 import { verifyFailureMessage } from './tlsVerifyError';
@@ -38,12 +38,8 @@ export async function exposeCommand(argv: string[]): Promise<number> {
       );
     body.stripPrefix = true;
   }
-  const priority = str(args, 'priority');
-  if (priority !== undefined) {
-    if (!/^\d+$/.test(priority) || Number(priority) < 1 || Number(priority) > 2 ** 31 - 1)
-      throw new UserError(`--priority must be a whole number from 1 to 2147483647, not "${priority}"`, 'EUSAGE');
-    body.priority = Number(priority);
-  }
+  const p = priority(args, 'priority');
+  if (p !== undefined) body.priority = p;
   const client = clientFor(str(args, 'state-dir'));
   // The status (port, CA file) does not depend on the PUT: both in one round trip's time.
   const [route, status] = await Promise.all([client.call(PutRoute, { params: { host }, body }), client.call(Status)]);

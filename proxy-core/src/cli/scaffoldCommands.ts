@@ -10,6 +10,7 @@ import {
   ExportTarget,
   INGRESS_KINDS,
   IngressKind,
+  LabelOptions,
   TraefikTomlOptions,
   Unmapped,
   addLabelsToCompose,
@@ -23,7 +24,7 @@ import {
   migrateTraefikV1,
 } from '../scaffold';
 import { unifiedDiff } from '../scaffold/lineDiff';
-import { ParsedArgs, bool, parseArgs, port, str } from './args';
+import { ParsedArgs, bool, parseArgs, port, priority, str } from './args';
 import { SCAFFOLD_USAGE, MIGRATE_USAGE, EXPORT_USAGE } from './usage';
 
 /**
@@ -33,7 +34,7 @@ import { SCAFFOLD_USAGE, MIGRATE_USAGE, EXPORT_USAGE } from './usage';
  */
 
 /** Repeatable flags (`--host a --host b`, or `--host a,b`): taken out before the strict parser sees them. */
-function takeRepeated(argv: string[], name: string): { values: string[]; rest: string[] } {
+function takeRepeated(argv: string[], name: string, allowEmpty = true): { values: string[]; rest: string[] } {
   const values: string[] = [];
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -45,13 +46,13 @@ function takeRepeated(argv: string[], name: string): { values: string[]; rest: s
     } else if (a.startsWith(`--${name}=`)) values.push(a.slice(name.length + 3));
     else rest.push(a);
   }
-  return {
-    values: values
-      .flatMap((v) => v.split(','))
-      .map((v) => v.trim())
-      .filter(Boolean),
-    rest,
-  };
+  const items = values.flatMap((v) => v.split(',')).map((v) => v.trim());
+  if (!allowEmpty && items.includes(''))
+    throw new UserError(
+      `--${name} needs a name (an empty one was given: ${JSON.stringify(values.join(' '))}).`,
+      'EUSAGE',
+    );
+  return { values: items.filter(Boolean), rest };
 }
 
 function readInput(file: string): string {
@@ -174,7 +175,20 @@ function labelOptionsFrom(argv: string[], strings: string[], booleans: string[])
 }
 
 async function scaffoldLabels(argv: string[]): Promise<number> {
-  const { args, labels } = labelOptionsFrom(argv, ['compose', 'out'], ['write', 'print', 'force']);
+  const middlewares = takeRepeated(argv, 'middleware', false);
+  const parsed = labelOptionsFrom(
+    middlewares.rest,
+    ['compose', 'out', 'path', 'priority'],
+    ['write', 'print', 'force', 'strip-prefix'],
+  );
+  const { args } = parsed;
+  const labels: LabelOptions = {
+    ...parsed.labels,
+    path: str(args, 'path'),
+    stripPrefix: bool(args, 'strip-prefix', false),
+    priority: priority(args, 'priority'),
+    middlewares: middlewares.values,
+  };
   const compose = str(args, 'compose');
   if (!compose) {
     const lines = generateComposeLabels(labels);

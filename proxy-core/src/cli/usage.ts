@@ -11,7 +11,7 @@ export const EXPORT_USAGE =
 
 export const SCAFFOLD_USAGE = [
   'scaffold traefik [--email E] [--network N] [--challenge http|tls] [--staging] [--dashboard off|loopback|basic-auth] [--dashboard-host H] [--dashboard-user USER:HASH] [--log-level L] [--out FILE [--force]]',
-  'scaffold labels  --service S --host H [--host H2] [--port P] [--network N] [--compose FILE [--write | --print | --out FILE [--force]]]',
+  'scaffold labels  --service S --host H [--host H2] [--path /api [--strip-prefix]] [--priority N] [--middleware M]... [--port P] [--network N] [--compose FILE [--write | --print | --out FILE [--force]]]',
   'scaffold stack   --email E --service S --host H [--host H2] [--port P] [--image I] [--network N] [--challenge http|tls] [--staging] [--dashboard ...] [--dir DIR [--force]]',
   EXPORT_USAGE,
 ].join('\n  container-https ');

@@ -1,4 +1,5 @@
 import { errorMessage } from '../errors';
+import { MAX_PRIORITY } from '../traefik/priority';
 import { normalizeRoutePath } from './routePath';
 import { Target, parseTarget } from './target';
 import { RouteRecord, TlsMode } from './types';
@@ -17,9 +18,6 @@ export interface RouteRequest {
   stripPrefix?: boolean;
   priority?: number;
 }
-
-/** Traefik's priorities are Go ints; this keeps them exact in JSON and in labels. */
-const MAX_PRIORITY = 2 ** 31 - 1;
 
 /** `reason` is one line: for ETARGET a whole sentence (parseTarget's), for EBODY one that follows a prefix such as "Invalid request body: ". */
 export type Checked<T> = { ok: true; value: T } | { ok: false; code: 'EBODY' | 'ETARGET'; reason: string };

@@ -2,7 +2,7 @@ import { buildMiddleware } from '../middlewares/buildMiddleware';
 import type { Middleware, MiddlewareSpec } from '../middlewares/types';
 import { Match, MatchRequest, compileRule } from '../traefik/matcher';
 import { routerPriority } from '../traefik/priority';
-import { hostsOfRule, printRule, RuleNode, matcher } from '../traefik/rules';
+import { hostPathNode, hostsOfRule, printRule, RuleNode } from '../traefik/rules';
 import type { RouteRecord, RouteSource } from './types';
 
 /** A router's host when its rule fixes none (HostRegexp, PathPrefix alone): it is tried for every host. */
@@ -34,16 +34,10 @@ export function ruleOf(record: RouteRecord): string {
 
 /**
  * A user route's path takes the path and everything below it (`/api`, `/api/…`), not `/apix`:
- * what "expose app.localhost/api" means to a person. Traefik's PathPrefix alone has no segment
- * boundary, so the rule says both.
+ * what "expose app.localhost/api" means to a person (traefik/rules.ts hostPathNode).
  */
 function userRule(host: string, path: string | undefined): RuleNode {
-  const h = matcher('Host', host);
-  if (!path) return h;
-  return {
-    kind: 'and',
-    items: [h, { kind: 'or', items: [matcher('Path', path), matcher('PathPrefix', `${path}/`)] }],
-  };
+  return hostPathNode([host], path);
 }
 
 /** What runs between the route and its service: a user route's strip-prefix, or the router's list. */

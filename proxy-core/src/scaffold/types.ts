@@ -41,6 +41,18 @@ export interface LabelOptions {
   network?: string;
   entrypoint?: string;
   certResolver?: string;
+  /**
+   * Route only this path and everything below it (`/api`: `/api` and `/api/…`, not `/apix`), as
+   * `expose HOST/PATH` does: the rule is ``Host(h) && (Path(`/api`) || PathPrefix(`/api/`))``.
+   * Normalised and checked as a user route's path (routes/routePath.ts).
+   */
+  path?: string;
+  /** Strip `path` before the app sees it: a stripprefix middleware named `<router>-stripprefix`, run first. */
+  stripPrefix?: boolean;
+  /** The router's priority, 1 to 2147483647; default: Traefik's (the rule's length). */
+  priority?: number;
+  /** Middlewares defined elsewhere (`auth`, `auth@file`), in the order they run, after the stripprefix. */
+  middlewares?: string[];
   /** Router name; default: the service name (or the one router the service already has). */
   router?: string;
   /** Traefik service name; default: the service name (or the one it already has). */

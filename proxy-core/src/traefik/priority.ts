@@ -4,6 +4,9 @@
  * length is Go's len(), the UTF-8 byte count, which is what rulePriority returns.
  */
 
+/** The highest priority a router (a user route, a label) may ask for: Traefik's are Go ints; this keeps them exact in JSON and in labels. */
+export const MAX_PRIORITY = 2 ** 31 - 1;
+
 export function rulePriority(rule: string): number {
   return Buffer.byteLength(rule, 'utf8');
 }

@@ -56,6 +56,22 @@ export function hostsRule(hosts: string[]): string {
 }
 
 /**
+ * Hosts, and optionally a path with everything below it:
+ * ``Host(`a`) && (Path(`/api`) || PathPrefix(`/api/`))``. Traefik's PathPrefix has no segment
+ * boundary (`PathPrefix(`/api`)` also takes `/apix`), so "this path and below" says both. The
+ * daemon routes a user route's path by it (routes/routerIndex.ts), and `scaffold labels --path`
+ * writes it, so labels made for a path serve the same requests as `expose HOST/PATH`.
+ */
+export function hostPathNode(hosts: string[], path?: string): RuleNode {
+  const h = group(
+    'or',
+    hosts.map((host) => matcher('Host', host)),
+  );
+  if (!path) return h;
+  return { kind: 'and', items: [h, { kind: 'or', items: [matcher('Path', path), matcher('PathPrefix', `${path}/`)] }] };
+}
+
+/**
  * Host names of a v2/v3 rule when it is a pure disjunction of Host matchers
  * (`Host(`a`) || Host(`b`)`, v2's `Host(`a`,`b`)`); otherwise why not, as text.
  */

@@ -41,6 +41,36 @@ export function traefikServiceName(plan: ExportPlan, router: PlannedRouter): str
   return w.ports.length > 1 && b.port !== undefined ? `${w.name}-${b.port}` : w.name;
 }
 
+/** One router's own labels: what both `scaffold labels` (composeLabels.ts) and the exporters write. */
+export interface RouterLabelSpec {
+  name: string;
+  rule: string;
+  ruleSyntax?: 'v2';
+  /** Absent: Traefik's default (the rule's length). */
+  priority?: number;
+  /** Default: websecure, the HTTPS entry point of the generated static configuration. */
+  entrypoints?: string;
+  /** A certificates resolver (Let's Encrypt) for public names; absent: `tls=true`, Traefik's default certificate. */
+  certResolver?: string;
+  /** References, in order (`auth`, `auth@file`). */
+  middlewares: string[];
+  /** Absent: Traefik links the router to the container's only service. */
+  service?: string;
+}
+
+/** The labels of one router, in a fixed order: rule, rule syntax, priority, entry points, TLS, middlewares, service. */
+export function routerLabels(r: RouterLabelSpec): LabelPair[] {
+  const at = (option: string) => routerKey(r.name, option);
+  const pairs: LabelPair[] = [[at(ROUTER.rule), r.rule]];
+  if (r.ruleSyntax) pairs.push([at(ROUTER.ruleSyntax), r.ruleSyntax]);
+  if (r.priority) pairs.push([at(ROUTER.priority), String(r.priority)]);
+  pairs.push([at(ROUTER.entrypoints), r.entrypoints ?? ENTRY_WEBSECURE]);
+  pairs.push(r.certResolver ? [at(ROUTER.certResolver), r.certResolver] : [at(ROUTER.tls), 'true']);
+  if (r.middlewares.length) pairs.push([at(ROUTER.middlewares), r.middlewares.join(',')]);
+  if (r.service) pairs.push([at(ROUTER.service), r.service]);
+  return pairs;
+}
+
 export function workloadLabels(
   plan: ExportPlan,
   flavor: LabelFlavor,
@@ -61,15 +91,17 @@ export function workloadLabels(
   for (const r of plan.routers) {
     const home = r.backends[0].workload;
     const service = traefikServiceName(plan, r);
-    const at = (option: string) => routerKey(r.name, option);
-    put(home, [at(ROUTER.rule), r.rule]);
-    if (r.ruleSyntax) put(home, [at(ROUTER.ruleSyntax), r.ruleSyntax]);
-    if (r.priority) put(home, [at(ROUTER.priority), String(r.priority)]);
-    put(home, [at(ROUTER.entrypoints), ENTRY_WEBSECURE]);
-    // A local name gets TLS with Traefik's default certificate: Let's Encrypt would refuse it.
-    put(home, r.publicTls ? [at(ROUTER.certResolver), RESOLVER] : [at(ROUTER.tls), 'true']);
-    if (r.middlewares.length) put(home, [at(ROUTER.middlewares), r.middlewares.join(',')]);
-    put(home, [at(ROUTER.service), service]);
+    const own = routerLabels({
+      name: r.name,
+      rule: r.rule,
+      ruleSyntax: r.ruleSyntax,
+      priority: r.priority,
+      // A local name gets TLS with Traefik's default certificate: Let's Encrypt would refuse it.
+      certResolver: r.publicTls ? RESOLVER : undefined,
+      middlewares: r.middlewares,
+      service,
+    });
+    for (const p of own) put(home, p);
     for (const b of r.backends) {
       let port = b.port;
       if (port === undefined && flavor.alwaysPort) {
@@ -103,7 +135,12 @@ export function workloadLabels(
   return { labels, notes: [...new Set(notes)] };
 }
 
-/** A label as compose writes it in list form; `$` doubled, or compose reads it as a variable. */
+/** Text as a compose file holds it: `$` doubled, or compose reads it as a variable. */
+export function composeEscape(text: string): string {
+  return text.replace(/\$/g, '$$$$');
+}
+
+/** A label as compose writes it in list form (`key=value`, `$` doubled). */
 export function composeLabel([key, value]: LabelPair): string {
-  return `${key}=${value}`.replace(/\$/g, '$$$$');
+  return composeEscape(`${key}=${value}`);
 }

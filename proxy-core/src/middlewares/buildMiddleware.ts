@@ -6,6 +6,7 @@ import { OptionError, Options } from './options';
 import { addPrefix, replacePath, replacePathRegex, stripPrefix, stripPrefixRegex } from './pathRewrite';
 import { redirectRegex, redirectScheme } from './redirect';
 import type { Exchange, Middleware, MiddlewareSpec } from './types';
+import { MIDDLEWARE_TYPES } from '../traefik/middlewareTypes';
 
 /**
  * The middleware types the local proxy runs, by Traefik's names: each compiles its options once
@@ -28,22 +29,8 @@ const BUILDERS: Record<string, (options: Options) => Middleware> = {
   compress,
 };
 
-/** Traefik v3's other HTTP middleware types: real ones, which the local proxy does not run. */
-const NOT_IMPLEMENTED = [
-  'buffering',
-  'circuitBreaker',
-  'contentType',
-  'digestAuth',
-  'encodedCharacters',
-  'errors',
-  'forwardAuth',
-  'grpcWeb',
-  'inFlightReq',
-  'passTLSClientCert',
-  'plugin',
-  'rateLimit',
-  'retry',
-];
+/** Traefik v3's other HTTP middleware types: real ones, which the local proxy does not run (chain is flattened before). */
+const NOT_IMPLEMENTED: readonly string[] = MIDDLEWARE_TYPES.filter((t) => !(t in BUILDERS) && t !== 'chain');
 
 const byLowerName = new Map(Object.keys(BUILDERS).map((name) => [name.toLowerCase(), name]));
 

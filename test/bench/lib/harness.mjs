@@ -414,8 +414,14 @@ export function machineLine(extra = '') {
   return `machine: ${os.cpus().length} × ${os.cpus()[0]?.model}; node ${process.version}; nginx ${nginxVersion().text}${extra}; load at start ${load()}`;
 }
 
-/** Rows of strings as aligned columns: the first left-aligned, the others right-aligned. */
-export function printTable(rows) {
+/** Rows of strings as aligned columns: the first `left` left-aligned (text), the others right-aligned. */
+export function printTable(rows, { left = 1 } = {}) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  for (const row of rows) console.log(row.map((c, i) => (i ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  '));
+  for (const row of rows)
+    console.log(
+      row
+        .map((c, i) => (i >= left ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    );
 }

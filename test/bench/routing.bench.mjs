@@ -354,8 +354,22 @@ async function main() {
       `matching alone (RouterIndex.find in-process, median of 5 × ${opts.micro}): 1 router ${fmt(micro.single * 1e-3, 3)} µs, ${routerCount} routers last ${fmt(micro.last * 1e-3, 3)} µs (+${fmt((micro.last - micro.single) * 1e-3, 3)}), first ${fmt(micro.first * 1e-3, 3)} µs (+${fmt((micro.first - micro.single) * 1e-3, 3)})`,
     );
 
-  const checks = [];
+  const oursSingle = results.find((r) => r.proxy === 'ours' && r.kind === 'single');
   const oursLast = results.find((r) => r.proxy === 'ours' && r.kind === 'last');
+  if (micro && oursSingle) {
+    // A proxy at 100 % CPU serves requests/s = CPU / (µs per request): the throughput the
+    // matching alone takes away, whatever else runs on the machine.
+    const implied = oursSingle.cpu / (oursSingle.cpu + (micro.last - micro.single) * 1e-3);
+    console.log(
+      `throughput implied by CPU (1 router's ${fmt(oursSingle.cpu, 1)} µs/req against that plus the matching alone), worst case: ${fmt(implied, 4)}`,
+    );
+  }
+  if (os.loadavg()[0] > os.cpus().length)
+    console.log(
+      `load average ${load()} is above the ${os.cpus().length} cores: the req/s ratios measure the machine's other work as much as the routing (compare nginx's, whose two configs differ only in routing)`,
+    );
+
+  const checks = [];
   if (oursLast) {
     checks.push([
       `ours, ${routerCount} routers, worst case: throughput ${fmt(oursLast.ratio, 3)} of 1 router (target ≥ ${TARGET_RATIO})`,

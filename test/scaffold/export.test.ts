@@ -73,10 +73,10 @@ describe('scaffold export: the domain map', () => {
 });
 
 describe('scaffold export: the plan', () => {
-  it('user routes: host and path become Host && PathPrefix, stripPrefix a middleware of the path', () => {
+  it('user routes: host and path become Host && (Path || PathPrefix with a slash), stripPrefix a middleware of the path', () => {
     const plan = planExport(shop, parseDomainMap('.localhost=example.com'));
     const admin = plan.routers.find((r) => r.name === 'shop-admin')!;
-    assert.equal(admin.rule, 'Host(`shop.example.com`) && PathPrefix(`/admin`)');
+    assert.equal(admin.rule, 'Host(`shop.example.com`) && (Path(`/admin`) || PathPrefix(`/admin/`))');
     assert.deepEqual(admin.middlewares, ['shop-admin-stripprefix']);
     assert.deepEqual(plan.middlewares.get('shop-admin-stripprefix'), {
       name: 'shop-admin-stripprefix',

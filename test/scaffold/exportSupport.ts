@@ -131,7 +131,7 @@ export interface ExpectedRouter {
 
 /**
  * What each exportable source route must become, worked out from the route alone: the rule with
- * every `.from` suffix written `.to` (or the public alias), user routes' Host and PathPrefix,
+ * every `.from` suffix written `.to` (or the public alias), user routes' Host and path (the path and below it),
  * stripPrefix as the last middleware, names without their provider.
  */
 export function expectedRouters(input: ExportInput, from: string, to: string): ExpectedRouter[] {
@@ -143,7 +143,9 @@ export function expectedRouters(input: ExportInput, from: string, to: string): E
         ? s.split('`' + r.host + '`').join('`' + r.publicHost + '`')
         : s.split(`.${from}\``).join(`.${to}\``);
     const host = swap('`' + r.host + '`').slice(1, -1);
-    const rule = r.rule ? swap(r.rule) : `Host(\`${host}\`)${r.path ? ` && PathPrefix(\`${r.path}\`)` : ''}`;
+    const rule = r.rule
+      ? swap(r.rule)
+      : `Host(\`${host}\`)${r.path ? ` && (Path(\`${r.path}\`) || PathPrefix(\`${r.path}/\`))` : ''}`;
     const name = r.router
       ? r.router.replace(/@.*/, '')
       : `${host.split('.')[0]}${r.path ? `-${r.path.replace(/^\//, '').replace(/\//g, '-')}` : ''}`;

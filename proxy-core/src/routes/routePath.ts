@@ -15,6 +15,8 @@ export function normalizeRoutePath(input: string): string | undefined {
   if (!raw.startsWith('/')) throw bad('it must start with /');
   if (/[\p{Cc}\s]/u.test(raw)) throw bad('it has spaces or control characters');
   if (/[?#]/.test(raw)) throw bad('a route path has no query or fragment');
+  // Rules quote values in backticks (traefik/rules.ts): one in the path would end the value.
+  if (raw.includes('`')) throw bad('it has a backtick, which a Traefik rule cannot quote');
   if (/%(?![0-9a-fA-F]{2})/.test(raw)) throw bad('a % must start a %XX escape');
   const path = raw.replace(/\/+$/, '');
   const segments = path.split('/').slice(1);

@@ -5,7 +5,7 @@ import { parseTarget } from '../../routes/target';
 import type { RouteRecord } from '../../routes/types';
 import { canonicalMiddlewareType } from '../../traefik/middlewareTypes';
 import { traefikName } from '../../traefik/names';
-import { matcher, printRule } from '../../traefik/rules';
+import { hostPathNode, printRule } from '../../traefik/rules';
 import { isLocalName, localSuffixOf, mapRule } from './domainMap';
 import type { DomainMapping, ExportInput } from './types';
 
@@ -118,10 +118,9 @@ function describe(r: RouteRecord): string {
 }
 
 /** The rule of a route without one: Host, plus PathPrefix for a user route's path. */
+/** The rule a route is served by here (a user route's path with its segment boundary, as routes/routerIndex.ts ruleOf). */
 export function routeRule(r: RouteRecord): string {
-  if (r.rule) return r.rule;
-  const host = matcher('Host', r.host);
-  return printRule(r.path ? { kind: 'and', items: [host, matcher('PathPrefix', r.path)] } : host);
+  return r.rule ?? printRule(hostPathNode([r.host], r.path));
 }
 
 interface RawBackend {

@@ -20,6 +20,13 @@ function hostsOf(n: RuleNode): string[] | undefined {
 }
 
 function pathOf(n: RuleNode): { type: 'Prefix' | 'Exact'; value: string } | undefined {
+  // `Path(p) || PathPrefix(p/)` (a user route's path) is exactly what an Ingress Prefix p takes: p and below, not px.
+  if (n.kind === 'or' && n.items.length === 2) {
+    const [a, b] = n.items;
+    if (isCall(a, 'path') && isCall(b, 'pathprefix') && a.args.length === 1 && b.args[0] === `${a.args[0]}/`)
+      return { type: 'Prefix', value: a.args[0] };
+    return undefined;
+  }
   if (!isCall(n, 'pathprefix', 'path') || n.args.length !== 1) return undefined;
   return { type: n.name.toLowerCase() === 'path' ? 'Exact' : 'Prefix', value: n.args[0] };
 }

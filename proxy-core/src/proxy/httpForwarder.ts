@@ -174,7 +174,7 @@ class ResponseRelay implements Dispatcher.DispatchHandlers {
     this.resume = resume;
     const res = this.res;
     if (this.shape) this.shapedHead(status, rawHeaders ?? []);
-    else if (this.h2) (res as http2.Http2ServerResponse).writeHead(status, h2Headers(rawHeaders ?? []));
+    else if (this.h2) (res as http2.Http2ServerResponse).writeHead(status, headerMap(rawHeaders ?? []));
     else (res as http.ServerResponse).writeHead(status, h1Headers(rawHeaders ?? []));
     return true;
   }
@@ -237,23 +237,10 @@ function h1Headers(raw: Array<Buffer | string>): string[] {
   return out;
 }
 
-/** HTTP/2 wants lower-case names and one entry per name (arrays for repeats, e.g. set-cookie). */
-function h2Headers(raw: Array<Buffer | string>): http2.OutgoingHttpHeaders {
-  const out: http2.OutgoingHttpHeaders = {};
-  const listed = connectionListed(raw);
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i].toString('latin1').toLowerCase();
-    if (isHopByHopResponseHeader(name, listed)) continue;
-    const value = raw[i + 1].toString('latin1');
-    const seen = out[name];
-    if (seen === undefined) out[name] = value;
-    else if (Array.isArray(seen)) seen.push(value);
-    else out[name] = [String(seen), value];
-  }
-  return out;
-}
-
-/** Raw upstream headers → lower-case names, repeats as arrays: the shape middlewares edit. */
+/**
+ * Raw upstream headers → lower-case names, repeats as arrays (e.g. set-cookie): the shape
+ * middlewares edit, and what HTTP/2 wants (one entry per name).
+ */
 function headerMap(raw: Array<Buffer | string>): ResponseHeaderMap {
   const out: ResponseHeaderMap = {};
   const listed = connectionListed(raw);

@@ -7,12 +7,13 @@ import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { exportRoutes } from '../../proxy-core/src/scaffold';
 import type { ExportInput } from '../../proxy-core/src/scaffold/export/types';
-import { serviceMissing, tempDir } from '../support/env';
+import { tempDir } from '../support/env';
 import { until } from '../support/wait';
 import { IMAGE } from '../docker/engine';
 import { CORPUS, blog, container } from './exportCorpus';
 import { expectedRouters } from './exportSupport';
 import { staticConfig, validateLabels } from './support';
+import { privateDockerdMissing } from '../support/privateDockerd';
 import { SwarmEngine } from './swarmEngine';
 
 const composeMissing =
@@ -148,15 +149,10 @@ describe('scaffold export --to swarm', () => {
 });
 
 const cannotSwarm =
-  serviceMissing('docker') ??
-  (process.getuid?.() !== 0
-    ? 'a private dockerd in Swarm mode needs root'
-    : spawnSync('sh', ['-c', 'command -v dockerd']).status !== 0
-      ? 'dockerd is not installed'
-      : !fs.existsSync('/bin/busybox') &&
-          spawnSync('docker', ['image', 'inspect', IMAGE], { stdio: 'ignore' }).status !== 0
-        ? `neither the shared engine's ${IMAGE} nor /bin/busybox to build it`
-        : undefined);
+  privateDockerdMissing() ??
+  (!fs.existsSync('/bin/busybox') && spawnSync('docker', ['image', 'inspect', IMAGE], { stdio: 'ignore' }).status !== 0
+    ? `neither the shared engine's ${IMAGE} nor /bin/busybox to build it`
+    : undefined);
 
 describe(
   'scaffold export --to swarm: docker stack deploy on a real single-node Swarm (a private dockerd this test starts; no Traefik image can be pulled here, so only the app service runs)',
@@ -170,14 +166,12 @@ describe(
 
     before(async () => {
       started = true;
-      await engine.start().catch((err) => {
-        throw new Error(`${(err as Error).message}\n${engine.log()}`);
-      });
+      await engine.start();
       engine.loadImage(IMAGE);
     });
     after(async () => {
       if (dir) {
-        engine.docker(['stack', 'rm', 'chs']);
+        engine.cli(['stack', 'rm', 'chs']);
         fs.rmSync(dir, { recursive: true, force: true });
       }
       if (started) await engine.remove();
@@ -193,22 +187,19 @@ describe(
       };
       const { result, stack } = exported(input);
       dir = writeFiles(result.files);
-      const deploy = engine.docker(['stack', 'deploy', '--resolve-image', 'never', '-c', 'stack.yml', 'chs'], {
+      const deploy = engine.cli(['stack', 'deploy', '--resolve-image', 'never', '-c', 'stack.yml', 'chs'], {
         cwd: dir,
       });
       assert.equal(deploy.status, 0, deploy.stderr);
 
       await until(
         'the app task runs',
-        () =>
-          engine.docker(['service', 'ps', 'chs_blog', '--format', '{{.CurrentState}}']).stdout.startsWith('Running'),
+        () => engine.cli(['service', 'ps', 'chs_blog', '--format', '{{.CurrentState}}']).stdout.startsWith('Running'),
         90_000,
       ).catch((err) => {
-        throw new Error(
-          `${(err as Error).message}: ${engine.docker(['service', 'ps', '--no-trunc', 'chs_blog']).stdout}`,
-        );
+        throw new Error(`${(err as Error).message}: ${engine.cli(['service', 'ps', '--no-trunc', 'chs_blog']).stdout}`);
       });
-      const spec = JSON.parse(engine.docker(['service', 'inspect', 'chs_blog', '--format', '{{json .Spec}}']).stdout);
+      const spec = JSON.parse(engine.cli(['service', 'inspect', 'chs_blog', '--format', '{{json .Spec}}']).stdout);
       const labels = Object.fromEntries(
         Object.entries<string>(spec.Labels).filter(([k]) => !k.startsWith('com.docker.stack.')),
       );
@@ -223,11 +214,11 @@ describe(
         (blog.routes[0].middlewares![0].options.users as string[])[0],
       );
       assert.equal(
-        engine.docker(['network', 'inspect', 'proxy', '--format', '{{.Driver}} {{.Scope}}']).stdout.trim(),
+        engine.cli(['network', 'inspect', 'proxy', '--format', '{{.Driver}} {{.Scope}}']).stdout.trim(),
         'overlay swarm',
       );
       const traefik = JSON.parse(
-        engine.docker(['service', 'inspect', 'chs_traefik', '--format', '{{json .Spec}}']).stdout,
+        engine.cli(['service', 'inspect', 'chs_traefik', '--format', '{{json .Spec}}']).stdout,
       );
       assert.deepEqual(traefik.TaskTemplate.Placement.Constraints, ['node.role == manager']);
       assert.equal(traefik.TaskTemplate.ContainerSpec.Configs[0].File.Name, '/etc/traefik/traefik.toml');

@@ -73,7 +73,8 @@ export function middlewareNames(route: RouteView): string[] {
   return route.stripPrefix && route.path ? [`stripPrefix(${route.path})`] : [];
 }
 
-export type RouteRowContext = 'route.user' | 'route.label' | 'route.file' | 'route.demo';
+/** `route.auto`: a container's automatic name (serve --auto-domains), which can be pinned or renamed. */
+export type RouteRowContext = 'route.user' | 'route.label' | 'route.file' | 'route.auto' | 'route.demo';
 
 /** One route (router) row under a container. */
 export interface RouteRow {

@@ -7,7 +7,7 @@ import { hostPath } from '../proxy-core/src/routes/routePath';
 import { shellQuote } from '../proxy-core/src/shellQuote';
 import type { ContainersTree, Node } from './containersTree';
 import type { Ctx } from './ctx';
-import { exposeContainer, exposeLocalPort } from './exposeFlow';
+import { exposeContainer, exposeLocalPort, pinRoute, renameRoute } from './exposeFlow';
 import { certLabel } from './statusBar';
 import { displayUrl, middlewareNames } from './treeModel';
 
@@ -84,7 +84,9 @@ const unexpose: CmdFactory = (ctx) => async (arg) => {
         ? `the labels of container ${route.container}; remove the labels`
         : route.source === 'file'
           ? `the Traefik dynamic configuration (serve --traefik-dynamic); remove router ${route.router} there`
-          : 'the built-in demo (serve --demo); start the proxy without --demo';
+          : route.source === 'auto'
+            ? `the automatic names (containerHttps.autoDomains); add the label container-https.enable=false to container ${route.container}, or turn the setting off,`
+            : 'the built-in demo (serve --demo); start the proxy without --demo';
     void vscode.window.showWarningMessage(`${where} comes from ${from} to stop exposing it.`);
     return false;
   }
@@ -101,6 +103,39 @@ const unexpose: CmdFactory = (ctx) => async (arg) => {
     void vscode.window.showErrorMessage(`Could not stop exposing ${where}: ${errorMessage(err)}`);
     return false;
   }
+};
+
+/** The automatic name meant: a route row, or a container or port with one (pickRoute narrowed to 'auto'). */
+async function pickAutoRoute(ctx: Ctx, arg: unknown, placeHolder: string): Promise<RouteView | undefined> {
+  const node = arg as Node | undefined;
+  if (node?.kind === 'route') return node.route.source === 'auto' ? node.route : undefined;
+  const autos = (
+    node?.kind === 'container'
+      ? ctx.state.routesFor(node.container)
+      : node?.kind === 'port'
+        ? ctx.state.routesForPort(node.container, node.port.containerPort)
+        : ctx.state.routes
+  ).filter((r) => r.source === 'auto');
+  if (autos.length <= 1) {
+    if (!autos.length)
+      void vscode.window.showInformationMessage('No automatic name here (containerHttps.autoDomains).');
+    return autos[0];
+  }
+  const pick = await vscode.window.showQuickPick(
+    autos.map((r) => ({ label: displayUrl(r), description: r.target, route: r })),
+    { placeHolder },
+  );
+  return pick?.route;
+}
+
+const pin: CmdFactory = (ctx) => async (arg) => {
+  const route = await pickAutoRoute(ctx, arg, 'Pin which automatic name?');
+  return route ? pinRoute(ctx, route) : undefined;
+};
+
+const rename: CmdFactory = (ctx) => async (arg) => {
+  const route = await pickAutoRoute(ctx, arg, 'Add another name for which automatic name?');
+  return route ? renameRoute(ctx, route) : undefined;
 };
 
 const openInBrowser: CmdFactory = (ctx) => async (arg) => {
@@ -248,6 +283,8 @@ const refresh: CmdFactory = (ctx) => async () => {
 export const COMMANDS: Record<string, CmdFactory> = {
   'containerHttps.expose': expose,
   'containerHttps.unexpose': unexpose,
+  'containerHttps.pinRoute': pin,
+  'containerHttps.renameRoute': rename,
   'containerHttps.openInBrowser': openInBrowser,
   'containerHttps.copyUrl': copyUrl,
   'containerHttps.showCertificate': showCertificate,

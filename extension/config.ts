@@ -19,6 +19,7 @@ const DAEMON_KEYS = [
   'docker.host',
   'docker.labels',
   'docker.publicHosts',
+  'autoDomains',
   'traefik.dynamicConfig',
 ];
 
@@ -87,6 +88,10 @@ export class Config implements vscode.Disposable {
   get publicHosts(): string {
     return this.cfg.get<string>('docker.publicHosts', 'alias').trim() || 'alias';
   }
+  /** off | compose | all: which containers get automatic names (serve --auto-domains; its default is compose). */
+  get autoDomains(): string {
+    return this.cfg.get<string>('autoDomains', 'compose').trim() || 'compose';
+  }
   /** A Traefik dynamic-configuration file or folder to serve beside the labels; empty: none. */
   get traefikDynamic(): string {
     return this.cfg.get<string>('traefik.dynamicConfig', '').trim();
@@ -115,6 +120,8 @@ export class Config implements vscode.Disposable {
     if (this.workers !== 'auto') args.push('--workers', this.workers);
     if (!this.dockerLabels) args.push('--no-labels');
     if (this.publicHosts !== 'alias') args.push('--public-hosts', this.publicHosts);
+    // Always passed, so the editor's default holds whatever serve's default becomes.
+    args.push('--auto-domains', this.autoDomains);
     if (this.traefikDynamic) args.push('--traefik-dynamic', this.traefikDynamic);
     if (this.acmeEmail) args.push('--acme-email', this.acmeEmail);
     if (this.acmeDirectory) args.push('--acme-directory', this.acmeDirectory);

@@ -2,7 +2,14 @@ import * as vscode from 'vscode';
 import type { ContainerInfo, RouteView } from '../proxy-core/src/control/apiTypes';
 import type { Ctx } from './ctx';
 import type { ProxyState } from './proxyState';
-import { displayUrl, escapeMarkdown as escape, problemsMarkdown, routeRow, tcpPorts } from './treeModel';
+import {
+  autoDomainMarkdown,
+  displayUrl,
+  escapeMarkdown as escape,
+  problemsMarkdown,
+  routeRow,
+  tcpPorts,
+} from './treeModel';
 
 export const VIEW_ID = 'containerHttps.containers';
 /** Context key the welcome view keys on: connecting | connected | unreachable | disabled | noproxy. */
@@ -307,7 +314,15 @@ export function treeItemFor(node: Node, state: ProxyState): vscode.TreeItem {
       : url && c.state === 'running' && c.health !== 'unhealthy'
         ? new vscode.ThemeIcon('lock', new vscode.ThemeColor('debugIcon.startForeground'))
         : stateIcon(c);
-    const base = url ? (c.state === 'running' ? url : `${url} (${c.state})`) : c.image;
+    // A container the automatic names cover but that has none says so; the tooltip says why.
+    const unnamed = !url && c.autoDomain && !c.autoDomain.host && c.state === 'running';
+    const base = url
+      ? c.state === 'running'
+        ? url
+        : `${url} (${c.state})`
+      : unnamed
+        ? `${c.image} · ${c.autoDomain?.pending ? 'naming…' : 'no automatic name'}`
+        : c.image;
     const problemText = problems ? `${problems} problem${problems === 1 ? '' : 's'}` : '';
     item.description = problemText ? `${base} · ${problemText}` : base;
     item.contextValue = routes.length ? 'container.exposed' : 'container';
@@ -353,6 +368,8 @@ function containerTooltip(c: ContainerInfo, routes: RouteView[], state: ProxySta
   md.appendMarkdown(`**${escape(c.name)}** — ${escape(c.status || c.state)}${c.health ? ` (${c.health})` : ''}\n\n`);
   md.appendMarkdown(`Image: \`${escape(c.image)}\`\n\n`);
   if (c.compose) md.appendMarkdown(`Compose: ${escape(c.compose.project)} / ${escape(c.compose.service)}\n\n`);
+  const auto = autoDomainMarkdown(c);
+  if (auto) md.appendMarkdown(`${auto}\n\n`);
   const ports = c.ports.map(
     (p) => `${p.containerPort}/${p.protocol}${p.hostPort ? ` → ${p.hostIp ?? ''}:${p.hostPort}` : ''}`,
   );

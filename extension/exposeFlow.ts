@@ -256,3 +256,23 @@ function localTargetProblem(input: string): string | undefined {
     return errorMessage(err);
   }
 }
+
+/**
+ * "Pin" on an automatic name: the same host and target as a user route, so it stays when the
+ * container is renamed, leaves its compose project or --auto-domains is turned off. The user
+ * route ranks above the automatic one (routes/routerIndex.ts), which is then no longer listed.
+ */
+export function pinRoute(ctx: Ctx, route: RouteView): Promise<RouteView | undefined> {
+  return exposeAndReport(ctx, route.host, route.target, `${route.container ?? route.target} (pinned)`);
+}
+
+/**
+ * "Rename…" on an automatic name: another host for the same container and port, as a user route.
+ * The automatic name stays beside it (nothing is hidden; the label container-https.enable=false
+ * takes the container out of the automatic names).
+ */
+export async function renameRoute(ctx: Ctx, route: RouteView): Promise<RouteView | undefined> {
+  const host = await askHost(ctx, route.host, `Another HTTPS name for ${route.target.replace(/^container:/, '')}`);
+  if (!host) return undefined;
+  return exposeAndReport(ctx, host, route.target, route.container ?? route.target);
+}

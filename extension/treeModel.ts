@@ -28,7 +28,9 @@ export function tcpPorts(c: ContainerInfo): ContainerInfo['ports'] {
 export function routesOfContainer(routes: RouteView[], c: ContainerInfo): RouteView[] {
   return routes
     .filter(
-      (r) => (r.source === 'label' && (r.container === c.name || r.container === c.id)) || serversOn(r, c).length > 0,
+      (r) =>
+        ((r.source === 'label' || r.source === 'auto') && (r.container === c.name || r.container === c.id)) ||
+        serversOn(r, c).length > 0,
     )
     .sort((a, b) => a.url.localeCompare(b.url));
 }
@@ -73,7 +75,8 @@ export function middlewareNames(route: RouteView): string[] {
   return route.stripPrefix && route.path ? [`stripPrefix(${route.path})`] : [];
 }
 
-export type RouteRowContext = 'route.user' | 'route.label' | 'route.file' | 'route.demo';
+/** `route.auto`: a container's automatic name (serve --auto-domains), which can be pinned or renamed. */
+export type RouteRowContext = 'route.user' | 'route.label' | 'route.file' | 'route.auto' | 'route.demo';
 
 /** One route (router) row under a container. */
 export interface RouteRow {
@@ -92,6 +95,7 @@ export function routeRow(route: RouteView, container: Pick<ContainerInfo, 'id'>,
   const label = displayUrl(route);
   const middlewares = middlewareNames(route);
   const description = [
+    route.source === 'auto' ? 'auto' : undefined,
     route.publicHost ? `for ${route.publicHost}` : undefined,
     middlewares.join(', '),
     route.status === 'ready' ? undefined : route.status,
@@ -107,6 +111,7 @@ export function routeRow(route: RouteView, container: Pick<ContainerInfo, 'id'>,
     icon: routeIcon(route),
     accessibility: [
       label,
+      route.source === 'auto' ? 'automatic name' : undefined,
       route.publicHost ? `serves ${route.publicHost}` : undefined,
       middlewares.length ? `middlewares ${middlewares.join(', ')}` : undefined,
       route.status,
@@ -117,7 +122,9 @@ export function routeRow(route: RouteView, container: Pick<ContainerInfo, 'id'>,
 }
 
 function routeIcon(route: RouteView): RouteRow['icon'] {
-  if (route.status === 'ready') return { id: 'lock', color: 'debugIcon.startForeground' };
+  // An automatic name has its own icon, so it is told apart from a name somebody chose at a glance.
+  if (route.status === 'ready')
+    return { id: route.source === 'auto' ? 'sparkle' : 'lock', color: 'debugIcon.startForeground' };
   if (route.status === 'pending') return { id: 'clock' };
   return { id: 'warning', color: 'problemsWarningIcon.foreground' };
 }
@@ -153,9 +160,30 @@ function sourceLine(route: RouteView): string {
       return `${router} from the labels of container ${inlineCode(route.container ?? '?')}`;
     case 'file':
       return `${router} from the Traefik dynamic configuration (serve --traefik-dynamic)`;
+    case 'auto':
+      return `Automatic name of container ${inlineCode(route.container ?? '?')} (serve --auto-domains): **Pin** keeps it as your own route, **Rename…** adds another name; the label ${inlineCode('container-https.enable=false')} opts the container out`;
     default:
       return 'The built-in demo route';
   }
+}
+
+/** The container row's tooltip line for its automatic name: the name and how its port was chosen, or why there is none. */
+export function autoDomainMarkdown(c: Pick<ContainerInfo, 'autoDomain'>): string | undefined {
+  const a = c.autoDomain;
+  if (!a) return undefined;
+  const how = {
+    label: 'the container-https.port label',
+    only: 'its only TCP port',
+    probe: 'the lowest port that answers HTTP',
+  };
+  const lines: string[] = [];
+  if (a.host)
+    lines.push(
+      `$(sparkle) Automatic name ${inlineCode(a.host)} → port ${a.port ?? '?'}${a.portFrom ? ` (${how[a.portFrom]})` : ''}`,
+    );
+  for (const o of a.others ?? []) lines.push(`$(sparkle) Automatic name ${inlineCode(o.host)} → port ${o.port}`);
+  if (a.reason) lines.push(`${a.pending ? '$(loading~spin)' : '$(info)'} ${escapeMarkdown(a.reason)}`);
+  return lines.join('\n\n');
 }
 
 /** The container row's tooltip section for ContainerInfo.problems: why some of its routers are not served. */

@@ -56,10 +56,12 @@ const cases: Array<[string, Record<string, string>, Expect]> = [
     { 'container-https.hots': 'a.localhost' },
     { routes: [], problems: [/Unknown label container-https\.hots/] },
   ],
+  // The port alone is the automatic name's port (docker/autoDomains.ts, which reports it when it does nothing).
+  ['container-https.port without host', { 'container-https.port': '80' }, { routes: [] }],
   [
-    'container-https.port without host',
-    { 'container-https.port': '80' },
-    { routes: [], problems: [/without container-https\.host/] },
+    'container-https.tls without host',
+    { 'container-https.tls': 'acme' },
+    { routes: [], problems: [/container-https\.tls given without container-https\.host/] },
   ],
   [
     'container-https.enable=false turns everything off',

@@ -6,5 +6,9 @@ export function testSettings(stateDir: string): Record<string, unknown> {
     'containerHttps.stateDir': stateDir,
     'containerHttps.proxy.httpsPort': 0,
     'containerHttps.proxy.httpPort': 0,
+    // The suites expose containers themselves and count what they exposed; automatic names
+    // (tested in test/docker/autoDomainsEngine.test.ts) would add a name for every compose
+    // container on the shared engine, other test runs' included.
+    'containerHttps.autoDomains': 'off',
   };
 }

@@ -1,6 +1,13 @@
 import * as assert from 'node:assert/strict';
 import type { ContainerInfo, RouteView } from '../../proxy-core/src/control/apiTypes';
-import { inlineCode, problemsMarkdown, routeRow, routesOfContainer, routesOfPort } from '../../extension/treeModel';
+import {
+  autoDomainMarkdown,
+  inlineCode,
+  problemsMarkdown,
+  routeRow,
+  routesOfContainer,
+  routesOfPort,
+} from '../../extension/treeModel';
 
 // The Containers tree's rows as plain data (extension/treeModel.ts imports no vscode, so this
 // file also runs under plain mocha: npx mocha out/test/extension/treeModel.test.js).
@@ -179,6 +186,52 @@ describe('Containers tree model (routers under containers)', function () {
     ]);
     assert.ok(md?.startsWith('$(warning) **2 problems**'), md);
     assert.equal(md?.split('\n').filter((l) => l.startsWith('- ')).length, 2);
+  });
+
+  it('an automatic name: its own row context (Pin, Rename…), "auto" and a sparkle, under its port', function () {
+    const c = container('shop-web-1', [8000, 9000], { compose: { project: 'shop', service: 'web' } });
+    const auto: RouteView = {
+      host: 'web.shop.localhost',
+      target: 'container:shop-web-1:9000',
+      tls: 'local',
+      source: 'auto',
+      container: 'shop-web-1',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      url: 'https://web.shop.localhost:8443/',
+      effectiveRule: 'Host(`web.shop.localhost`)',
+      effectivePriority: 26,
+      status: 'ready',
+    };
+    assert.deepEqual(routesOfContainer([auto], c), [auto]);
+    assert.deepEqual(routesOfPort([auto], c, 9000), [auto]);
+    assert.deepEqual(routesOfPort([auto], c, 8000), []);
+    const row = routeRow(auto, c);
+    assert.equal(row.contextValue, 'route.auto');
+    assert.equal(row.description, 'auto');
+    assert.equal(row.icon.id, 'sparkle');
+    assert.match(row.tooltip, /Automatic name of container `shop-web-1`/);
+    assert.match(row.tooltip, /\*\*Pin\*\*/);
+    assert.equal(routeRow({ ...auto, status: 'pending' }, c).description, 'auto · pending');
+  });
+
+  it("a container's automatic name on hover: the name and its port, or why there is none", function () {
+    assert.equal(autoDomainMarkdown({}), undefined);
+    const named = autoDomainMarkdown({
+      autoDomain: {
+        host: 'web.shop.localhost',
+        port: 9000,
+        portFrom: 'probe',
+        others: [{ host: '9100.web.shop.localhost', port: 9100 }],
+        reason: 'Not HTTP, so not named: 8000 answered "garbage", not HTTP.',
+      },
+    })!;
+    assert.match(named, /`web\.shop\.localhost` → port 9000 \(the lowest port that answers HTTP\)/);
+    assert.match(named, /`9100\.web\.shop\.localhost` → port 9100/);
+    assert.match(named, /\$\(info\) Not HTTP/);
+    const none = autoDomainMarkdown({ autoDomain: { reason: 'No automatic name: no port answers HTTP.' } })!;
+    assert.ok(none.startsWith('$(info) No automatic name'), none);
+    const pending = autoDomainMarkdown({ autoDomain: { reason: 'Finding which…', pending: true } })!;
+    assert.ok(pending.startsWith('$(loading~spin)'), pending);
   });
 
   it('code spans hold the backticks of Traefik rules', function () {

@@ -115,7 +115,11 @@ export async function routesCommand(argv: string[]): Promise<number> {
       middlewareNames(r).join(',') || '-',
       r.servers && r.servers.length > 1 ? r.servers.join(' ') : r.target,
       r.tls,
-      r.source === 'label' ? `label:${r.container}` : r.source === 'file' ? `file:${r.router}` : r.source,
+      r.source === 'label' || r.source === 'auto'
+        ? `${r.source}:${r.container}`
+        : r.source === 'file'
+          ? `file:${r.router}`
+          : r.source,
       r.status + (r.detail ? ` (${r.detail})` : ''),
     ]),
   );

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { DEFAULT_OPTIONS, DEMO_HOST, Daemon } from '../daemon/daemon';
+import { AUTO_DOMAINS_MODES, AutoDomainsMode } from '../docker/autoDomains';
 import { ADDRESS_MODES, AddressMode } from '../docker/containerResolver';
 import { UserError } from '../errors';
 import { PUBLIC_HOSTS, PublicHosts } from '../traefik/routerModel';
@@ -31,6 +32,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'workers',
       'public-hosts',
       'traefik-dynamic',
+      'auto-domains',
     ],
     booleans: ['docker', 'labels', 'demo', 'http', 'acme-agree-tos'],
   });
@@ -51,6 +53,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const publicHosts = str(args, 'public-hosts') ?? DEFAULT_OPTIONS.publicHosts;
   if (!PUBLIC_HOSTS.includes(publicHosts as PublicHosts))
     throw new UserError(`--public-hosts must be alias, acme or off, not "${publicHosts}".`, 'EUSAGE');
+  const autoDomains = str(args, 'auto-domains') ?? DEFAULT_OPTIONS.autoDomains;
+  if (!AUTO_DOMAINS_MODES.includes(autoDomains as AutoDomainsMode))
+    throw new UserError(`--auto-domains must be off, compose or all, not "${autoDomains}".`, 'EUSAGE');
   const traefikDynamic = str(args, 'traefik-dynamic');
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   const daemon = await Daemon.start({
@@ -86,6 +91,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     workers: workerCount(str(args, 'workers')),
     publicHosts: publicHosts as PublicHosts,
     traefikDynamic: traefikDynamic ? path.resolve(traefikDynamic) : undefined,
+    autoDomains: autoDomains as AutoDomainsMode,
     log,
   });
   // One bad request must never take every route down with it: log the bug and keep serving.

@@ -7,7 +7,7 @@ import type { RouteView } from '../routes/types';
 // here, so this file and protocol.ts are the whole contract clients import (docs/architecture.md).
 export type { AcmeStatus } from '../acme/acmeService';
 export type { CertMeta } from '../certs/certStore';
-export type { ContainerInfo, ContainersResponse, DockerStatus } from '../docker/types';
+export type { AutoDomain, ContainerInfo, ContainersResponse, DockerStatus } from '../docker/types';
 export type { RouteView } from '../routes/types';
 export type { CaStatus } from '../trust/types';
 

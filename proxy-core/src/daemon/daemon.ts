@@ -11,7 +11,9 @@ import { FallbackCerts } from '../certs/fallbackCerts';
 import { LocalCa } from '../certs/localCa';
 import { DaemonStatus } from '../control/apiTypes';
 import { ControlServer } from '../control/controlServer';
+import { AutoDomainsMode, portsToProbe } from '../docker/autoDomains';
 import { DockerDiscovery } from '../docker/discovery';
+import { HttpProbes } from '../docker/httpProbe';
 import { TraefikFileProvider } from '../traefik/fileProvider';
 import { ProviderRoutes } from './providerRoutes';
 import type { AddressMode } from '../docker/containerResolver';
@@ -79,6 +81,12 @@ export interface DaemonOptions {
   publicHosts?: PublicHosts;
   /** Traefik file-provider configuration to serve beside the labels: a file or a directory (serve --traefik-dynamic). */
   traefikDynamic?: string;
+  /**
+   * Automatic container names (serve --auto-domains, whose default is DEFAULT_OPTIONS.autoDomains):
+   * `<service>.<project>.localhost` for compose containers, with 'all' `<name>.localhost` for the
+   * others too. Undefined here is 'off', so an embedding (or a test) names nothing it did not ask for.
+   */
+  autoDomains?: AutoDomainsMode;
   log: (line: string) => void;
 }
 
@@ -100,6 +108,7 @@ export const DEFAULT_OPTIONS = {
   demo: false,
   backendTimeoutMs: 30_000,
   publicHosts: 'alias' as PublicHosts,
+  autoDomains: 'compose' as AutoDomainsMode,
 };
 
 export const DEMO_HOST = 'demo.localhost';
@@ -302,6 +311,7 @@ export class Daemon {
         host: options.docker.host,
         addressMode: options.docker.address ?? 'auto',
         labels: options.docker.labels,
+        autoDomains: options.autoDomains ?? 'off',
         log: (l) => this.log(l),
       });
     }
@@ -323,10 +333,14 @@ export class Daemon {
         permits: (h) => this.certs.ca.permits(h),
         suffixes: this.certs.ca.permittedSuffixes,
         publicHosts: options.publicHosts ?? DEFAULT_OPTIONS.publicHosts,
+        labels: !!options.docker?.labels,
+        autoDomains: options.docker ? (options.autoDomains ?? 'off') : 'off',
+        // The local CA's own suffix when it may issue for it (it does unless --ca-suffixes left it out).
+        autoSuffix: this.certs.ca.permits('x.localhost') ? 'localhost' : this.certs.ca.permittedSuffixes[0],
       },
       (found) => {
         this.routes.applyProviderRoutes(found);
-        this.docker?.setLabelProblems(found.problems);
+        this.docker?.setDerived(found.problems, found.autoDomains);
       },
     );
     if (options.traefikDynamic) await this.startFileProvider(options.traefikDynamic, this.providers);
@@ -453,7 +467,24 @@ export class Daemon {
   /** Docker discovery: container targets resolve from the engine's live model; its label routes go through the route service. */
   private async startDocker(docker: DockerDiscovery, providers: ProviderRoutes): Promise<void> {
     this.table.setContainerResolver(docker.resolver);
-    docker.on('models', (models) => providers.setContainers(models));
+    const mode = this.options.autoDomains ?? 'off';
+    // Automatic names of containers with several ports: which ones speak HTTP is asked once per
+    // start (docker/httpProbe.ts), and the answers are derived with the models.
+    const probes =
+      mode === 'off'
+        ? undefined
+        : new HttpProbes({
+            address: (c, port) => docker.probeAddress(c, port),
+            wanted: (c) => portsToProbe(c, mode),
+          });
+    if (probes) {
+      probes.on('changed', () => providers.setProbes(probes.results()));
+      this.addCloser(() => probes.close());
+    }
+    docker.on('models', (models) => {
+      probes?.sync(models);
+      providers.setContainers(models);
+    });
     docker.on('status', () => {
       this.dockerStatus = docker.status();
       this.control.broadcast('status', this.status());

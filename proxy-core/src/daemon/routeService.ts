@@ -96,7 +96,9 @@ export class RouteService {
       const route = table.get(host);
       if (route) {
         throw new UserError(
-          `${host} comes from ${route.source === 'label' ? `labels on container ${route.container}` : 'the built-in demo'}, not from expose: remove the labels (or stop that container) instead.`,
+          route.source === 'auto'
+            ? `${host} is the automatic name of container ${route.container} (serve --auto-domains), not from expose: stop the container, or give it the label container-https.enable=false.`
+            : `${host} comes from ${route.source === 'label' ? `labels on container ${route.container}` : route.source === 'file' ? `router ${route.router} of the Traefik dynamic configuration` : 'the built-in demo'}, not from expose: remove the labels (or stop that container) instead.`,
           'ENOTUSER',
           409,
         );
@@ -120,18 +122,23 @@ export class RouteService {
   }
 
   /**
-   * What the providers found (daemon/providerRoutes.ts): the table's 'label' and 'file' sources,
-   * and the hosts held back. The same records again mean containers' addresses or states
-   * changed, which routes to them show.
+   * What the providers found (daemon/providerRoutes.ts): the table's 'label', 'file' and 'auto'
+   * (automatic container names) sources, and the hosts held back. The same records again mean
+   * containers' addresses or states changed, which routes to them show.
    */
-  applyProviderRoutes(found: Pick<LabelRoutes, 'records' | 'fileRecords' | 'held'>): void {
+  applyProviderRoutes(
+    found: Pick<LabelRoutes, 'records' | 'fileRecords' | 'held'> & { autoRecords?: RouteRecord[] },
+  ): void {
     const { table } = this.deps;
     this.held = found.held;
+    const auto = found.autoRecords ?? [];
     const labelSame = sameRecords(table.recordsOf('label'), found.records);
     const fileSame = sameRecords(table.recordsOf('file'), found.fileRecords);
-    if (labelSame && fileSame) return table.notifyTargetsChanged();
+    const autoSame = sameRecords(table.recordsOf('auto'), auto);
+    if (labelSame && fileSame && autoSame) return table.notifyTargetsChanged();
     if (!labelSame) table.replaceSource('label', found.records);
     if (!fileSame) table.replaceSource('file', found.fileRecords);
+    if (!autoSame) table.replaceSource('auto', auto);
   }
 
   routeView(record: RouteRecord): RouteView {

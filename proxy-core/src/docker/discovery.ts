@@ -2,16 +2,19 @@ import { EventEmitter } from 'node:events';
 import { UserError, errorMessage } from '../errors';
 import type { ContainerResolver } from '../routes/types';
 import { ModeledContainer } from './containerModel';
-import { AddressMode, ResolverContext, pickPort, resolveContainer } from './containerResolver';
+import { AddressMode, ResolverContext, pickAddress, pickPort, resolveContainer } from './containerResolver';
 import { DockerEndpoint, resolveDockerEndpoint } from './dockerEndpoint';
 import { DockerWatcher } from './dockerWatcher';
-import type { ContainersResponse, DockerStatus } from './types';
+import type { AutoDomainsMode } from './autoDomains';
+import type { AutoDomain, ContainersResponse, DockerStatus } from './types';
 
 export interface DiscoveryOptions {
   /** --docker-host / containerHttps.docker.host; empty resolves like the docker CLI. */
   host?: string;
   addressMode: AddressMode;
   labels: boolean;
+  /** serve --auto-domains, for the status; the names are derived with the label routes. */
+  autoDomains?: AutoDomainsMode;
   log: (line: string) => void;
   backoffMs?: { min: number; max: number };
   env?: NodeJS.ProcessEnv;
@@ -30,6 +33,7 @@ export class DockerDiscovery extends EventEmitter {
   private readonly watcher?: DockerWatcher;
   private byName = new Map<string, ModeledContainer>();
   private labelProblems = new Map<string, string[]>();
+  private autoDomains = new Map<string, AutoDomain>();
   private resolverContext?: ResolverContext;
   readonly resolver: ContainerResolver;
 
@@ -68,6 +72,7 @@ export class DockerDiscovery extends EventEmitter {
     const status: DockerStatus = {
       enabled: true,
       labels: this.opts.labels,
+      autoDomains: this.opts.autoDomains ?? 'off',
       connected: !!w?.connected,
       addressMode: this.opts.addressMode,
     };
@@ -95,7 +100,12 @@ export class DockerDiscovery extends EventEmitter {
       )
       .map((c) => {
         const problems = this.labelProblems.get(c.info.name);
-        return problems ? { ...c.info, problems } : c.info;
+        const autoDomain = this.autoDomains.get(c.info.name);
+        if (!problems && !autoDomain) return c.info;
+        const info = { ...c.info };
+        if (problems) info.problems = problems;
+        if (autoDomain) info.autoDomain = autoDomain;
+        return info;
       });
     const out: ContainersResponse = { connected: status.connected, containers };
     if (status.endpoint) out.endpoint = status.endpoint;
@@ -103,19 +113,33 @@ export class DockerDiscovery extends EventEmitter {
     return out;
   }
 
-  /** Every container's model, for deriving label routes (empty when label routing is off). */
+  /** Every container's model, for deriving label routes and automatic names (daemon/providerRoutes.ts). */
   models(): ModeledContainer[] {
-    return this.opts.labels ? [...(this.watcher?.list() ?? [])] : [];
+    return [...(this.watcher?.list() ?? [])];
   }
 
-  /** What the label routes derived from the models could not use, per container (shown with each container). */
-  setLabelProblems(problems: Map<string, string[]>): void {
+  /**
+   * What was derived from the models, per container name, shown with each container: what its
+   * labels asked for that is not served, and its automatic name (or why it has none).
+   */
+  setDerived(problems: Map<string, string[]>, autoDomains: Map<string, AutoDomain> = new Map()): void {
     const before = JSON.stringify([...this.labelProblems]);
+    const autoBefore = JSON.stringify([...this.autoDomains]);
     this.labelProblems = problems;
-    if (JSON.stringify([...problems]) === before) return;
-    for (const line of this.problems()) this.opts.log(`labels: ${line}`);
-    this.emit('status', this.status());
+    this.autoDomains = autoDomains;
+    const problemsSame = JSON.stringify([...problems]) === before;
+    if (problemsSame && JSON.stringify([...autoDomains]) === autoBefore) return;
+    if (!problemsSame) {
+      for (const line of this.problems()) this.opts.log(`labels: ${line}`);
+      this.emit('status', this.status());
+    }
     this.emit('containers', this.containers());
+  }
+
+  /** Where a container's port is reached from here, as the resolver would reach it (for the HTTP probe). */
+  probeAddress(c: ModeledContainer, port: number): { hostname: string; port: number } | string {
+    const found = pickAddress(this.context(), this.opts.addressMode, c, port);
+    return typeof found === 'string' ? found : { hostname: found.upstream.hostname, port: found.upstream.port };
   }
 
   /** Label problems, one line each, for the daemon's status. */

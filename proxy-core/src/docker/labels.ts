@@ -41,6 +41,13 @@ export interface LabelParse {
   problems: string[];
   /** The network to reach the container on (traefik.docker.network, container-https.network). */
   network?: string;
+  /**
+   * `container-https.port`, when valid: the port of our own host routes and of the container's
+   * automatic name (docker/autoDomains.ts), which is why it may stand without a host.
+   */
+  port?: number;
+  /** `container-https.enable=false`: no label of the container is read, and it gets no automatic name. */
+  optOut?: true;
 }
 
 const OWN = 'container-https.';
@@ -51,7 +58,10 @@ export function parseRouteLabels(labels: Record<string, string> | undefined | nu
   const all = labels ?? {};
   const out: LabelParse = { routes: [], problems: [] };
   const own = pick(all, OWN);
-  if (own.enable !== undefined && FALSE.test(own.enable)) return out;
+  if (own.enable !== undefined && FALSE.test(own.enable)) {
+    out.optOut = true;
+    return out;
+  }
 
   const network = own.network || all[DOCKER_NETWORK];
   if (network) out.network = network;
@@ -127,12 +137,15 @@ function parseOwn(own: Record<string, string>, out: LabelParse): void {
         `Unknown label container-https.${key}: known are container-https.host, .port, .tls, .network and .enable.`,
       );
   }
+  const port = parsePort(own.port, 'container-https.port', out);
+  if (port) out.port = port;
   if (own.host === undefined) {
-    if (own.port !== undefined || own.tls !== undefined)
-      out.problems.push('container-https.port/.tls given without container-https.host: nothing to route.');
+    // The port alone picks the automatic name's port; whether the container gets one is for
+    // the automatic names to say (docker/autoDomains.ts), so a port that does nothing is reported there.
+    if (own.tls !== undefined)
+      out.problems.push('container-https.tls given without container-https.host: nothing to route.');
     return;
   }
-  const port = parsePort(own.port, 'container-https.port', out);
   if (port === null) return;
   let tls: 'local' | 'acme' | undefined;
   if (own.tls !== undefined && own.tls !== '') {

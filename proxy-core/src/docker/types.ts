@@ -18,6 +18,27 @@ export interface ContainerInfo {
   labels: Record<string, string>;
   /** Routing labels that could not be used (unsupported rule, host claimed twice, bad port). */
   problems?: string[];
+  /** The container's automatic name (serve --auto-domains), present for every container the mode covers. */
+  autoDomain?: AutoDomain;
+}
+
+/**
+ * A container's automatic name (docker/autoDomains.ts): `host` when it has one, else `reason`.
+ * Both can be present (a name, and why one of its ports got none). While its ports are first
+ * being probed, `pending` is true and `reason` says so.
+ */
+export interface AutoDomain {
+  /** `web.shop.localhost` (compose service and project) or `name.localhost` (--auto-domains all). */
+  host?: string;
+  /** The container port `host` routes to. */
+  port?: number;
+  /** How that port was chosen: the container-https.port label, the only exposed TCP port, or the lowest that answered HTTP. */
+  portFrom?: 'label' | 'only' | 'probe';
+  /** Every other port that answered HTTP: `9000.web.shop.localhost`. */
+  others?: Array<{ host: string; port: number }>;
+  /** Why there is no name (or no name yet, or not for every port), one sentence. */
+  reason?: string;
+  pending?: true;
 }
 
 export interface ContainersResponse {
@@ -32,6 +53,8 @@ export interface ContainersResponse {
 export interface DockerStatus {
   enabled: boolean;
   labels: boolean;
+  /** serve --auto-domains: which containers get automatic names. */
+  autoDomains?: 'off' | 'compose' | 'all';
   connected: boolean;
   endpoint?: string;
   error?: string;

@@ -11,7 +11,12 @@ export const ANY_HOST = '*';
 // An explicit action in the editor or CLI beats what a container or a file advertises, which
 // beats the demo route: within one host, the source decides first, then the router's priority.
 // Labels and files are both Traefik providers, so between them priority alone decides.
-const RANK: Record<RouteSource, number> = { user: 3, label: 2, file: 2, demo: 1 };
+// Automatic names (serve --auto-domains) rank below everything, the demo included: nobody wrote
+// them, they follow from a container's name, and a name somebody did write (a route, a label or
+// file router, or `serve --demo`, which is asked for by flag) must never be taken by a container
+// that happens to be called the same. (Label and file routers for a host also keep the automatic
+// name off that host altogether when derived: docker/autoDomains.ts.)
+const RANK: Record<RouteSource, number> = { user: 4, label: 3, file: 3, demo: 2, auto: 1 };
 
 export interface IndexedRoute {
   record: RouteRecord;

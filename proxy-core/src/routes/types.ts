@@ -1,8 +1,11 @@
 import type { Middleware, MiddlewareSpec } from '../middlewares/types';
 import type { MatchRequest } from '../traefik/matcher';
 
-/** Route records are plain data: every source produces them, the table merges them. */
-export type RouteSource = 'user' | 'label' | 'file' | 'demo';
+/**
+ * Route records are plain data: every source produces them, the table merges them. `auto`: a
+ * container's automatic name (serve --auto-domains, docker/autoDomains.ts).
+ */
+export type RouteSource = 'user' | 'label' | 'file' | 'auto' | 'demo';
 export type TlsMode = 'local' | 'acme';
 
 export interface RouteRecord {
@@ -11,7 +14,7 @@ export interface RouteRecord {
   target: string;
   tls: TlsMode;
   source: RouteSource;
-  /** For label routes: the container that carried the labels. */
+  /** For label routes: the container that carried the labels; for automatic names: the container named. */
   container?: string;
   createdAt: string;
   /**

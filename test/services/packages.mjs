@@ -113,10 +113,10 @@ export const DEBIAN_PACKAGES = [
   },
   {
     pkg: 'util-linux',
-    provides: ['/usr/bin/setpriv', '/usr/bin/unshare'],
+    provides: ['/usr/bin/setpriv', '/usr/bin/unshare', '/usr/bin/nsenter'],
     for: ['test'],
     base: true,
-    why: 'setpriv runs the CLI as the unprivileged user nobody; unshare gives a test its own namespaces',
+    why: 'setpriv runs the CLI as the unprivileged user nobody; unshare and nsenter give a test (and its private dockerd) their own namespaces',
   },
   {
     pkg: 'iproute2',

@@ -165,13 +165,22 @@ export async function runUiRouters({ bin, vsix }) {
       await treeRow(page, '8000/tcp').waitFor({ timeout: 30_000 });
       await treeRow(page, '8001/tcp').waitFor({ timeout: 30_000 });
 
-      // The rule on hover (the row's Markdown tooltip).
-      await apiRow.hover();
-      await page
+      // The rule on hover (the row's Markdown tooltip). A hover the workbench dropped (a
+      // re-render of the tree under a busy machine) is asked for again by leaving and re-entering.
+      const ruleHover = page
         .locator('.monaco-hover, .workbench-hover')
         .filter({ hasText: 'PathPrefix(`/api`)' })
-        .first()
-        .waitFor({ timeout: 15_000 });
+        .first();
+      for (let attempt = 1; ; attempt++) {
+        await page.mouse.move(700, 700);
+        await apiRow.hover();
+        try {
+          await ruleHover.waitFor({ timeout: 5_000 });
+          break;
+        } catch (err) {
+          if (attempt === 3) throw err;
+        }
+      }
 
       // Served as routed: / from port 8000, /api/ from port 8001, TLS verified against our CA.
       await untilRoutes(stateDir, 'both routers ready (certificate issued)', (routes) =>

@@ -11,30 +11,27 @@
 //
 // It creates its containers from the test image (chs-test/busybox:1) with a unique name and
 // compose project prefix and removes exactly those.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as https from 'node:https';
-import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import {
+  Docker,
+  IMAGE,
+  ROOT,
+  control,
+  esbuild,
+  median,
+  parseOptions,
+  pct,
+  require,
+  sleep,
+  startServe as startEngineServe,
+  statusOf,
+} from './lib/engineBench.mjs';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
-const require = createRequire(import.meta.url);
-const Docker = require(path.join(ROOT, 'node_modules', 'dockerode'));
-const esbuild = require(path.join(ROOT, 'node_modules', 'esbuild'));
-const CLI = process.env.CHS_BENCH_CLI ?? path.join(ROOT, 'dist', 'cli.js');
-const IMAGE = process.env.CHS_TEST_IMAGE ?? 'chs-test/busybox:1';
-
-const opts = { runs: 10, json: undefined };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i += 2) {
-  if (argv[i] === '--runs') opts.runs = Number(argv[i + 1]);
-  else if (argv[i] === '--json') opts.json = argv[i + 1];
-  else throw new Error(`unknown option ${argv[i]}`);
-}
+const opts = parseOptions(process.argv.slice(2), { runs: 10, json: '' });
 
 const TWO_PORTS = [
   '/bin/sh',
@@ -48,58 +45,10 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'chs-bench-auto-'));
 const created = [];
 let serve;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
-
-function control(stateDir, p) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath: path.join(stateDir, 'control.sock'), path: p }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () =>
-        res.statusCode === 200 ? resolve(JSON.parse(body)) : reject(new Error(`${p}: ${res.statusCode} ${body}`)),
-      );
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 async function startServe() {
-  const stateDir = path.join(tmp, 'state');
-  let output = '';
-  serve = spawn(
-    process.execPath,
-    [CLI, 'serve', '--state-dir', stateDir, '--https-port', '0', '--no-http', '--auto-domains', 'compose'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  serve.stdout.on('data', (d) => (output += d));
-  serve.stderr.on('data', (d) => (output += d));
-  for (let i = 0; i < 300; i++) {
-    const status = await control(stateDir, '/v1/status').catch(() => undefined);
-    if (status) {
-      if (!status.docker.connected) throw new Error(`serve is not connected to Docker: ${status.docker.error}`);
-      return { stateDir, port: status.https.port, ca: fs.readFileSync(path.join(stateDir, 'ca', 'root.pem'), 'utf8') };
-    }
-    if (serve.exitCode !== null) break;
-    await sleep(50);
-  }
-  throw new Error(`serve did not start: ${output}`);
-}
-
-function get(host, port, ca) {
-  return new Promise((resolve) => {
-    const req = https.request(
-      { host: '127.0.0.1', port, servername: host, path: '/', headers: { host: `${host}:${port}` }, ca, agent: false },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode));
-      },
-    );
-    req.on('error', () => resolve(0));
-    req.end();
-  });
+  const started = await startEngineServe(tmp, ['--auto-domains', 'compose']);
+  serve = started.child;
+  return started;
 }
 
 /** Polls until check() is true; returns the time it first was, relative to t0. */
@@ -129,10 +78,12 @@ async function startToName(server, kind, runs) {
     out.api.push(performance.now() - t0);
     const [route, cert, ok] = await Promise.all([
       when(t0, async () =>
-        (await control(server.stateDir, '/v1/routes')).routes.some((r) => r.host === host && r.source === 'auto'),
+        (await control(server.stateDir, 'GET', '/v1/routes')).routes.some(
+          (r) => r.host === host && r.source === 'auto',
+        ),
       ),
-      when(t0, async () => (await control(server.stateDir, '/v1/certs')).certs.some((x) => x.host === host)),
-      when(t0, async () => (await get(host, server.port, server.ca)) === 200),
+      when(t0, async () => (await control(server.stateDir, 'GET', '/v1/certs')).certs.some((x) => x.host === host)),
+      when(t0, async () => (await statusOf(host, server.port, server.ca)) === 200),
     ]);
     out.route.push(route);
     out.cert.push(cert);

@@ -7,31 +7,28 @@
 //
 // It creates its containers from the test image (chs-test/busybox:1, built by the test
 // services) with a unique name prefix and removes exactly those at the end.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as https from 'node:https';
-import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import {
+  Docker,
+  IMAGE,
+  ROOT,
+  control,
+  esbuild,
+  median,
+  parseOptions,
+  pct,
+  require,
+  sleep,
+  startServe as startEngineServe,
+  statusOf,
+} from './lib/engineBench.mjs';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
-const require = createRequire(import.meta.url);
-const Docker = require(path.join(ROOT, 'node_modules', 'dockerode'));
-const esbuild = require(path.join(ROOT, 'node_modules', 'esbuild'));
-const CLI = process.env.CHS_BENCH_CLI ?? path.join(ROOT, 'dist', 'cli.js');
-const IMAGE = process.env.CHS_TEST_IMAGE ?? 'chs-test/busybox:1';
-
-const opts = { runs: 15, containers: 200, json: undefined };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i += 2) {
-  if (argv[i] === '--runs') opts.runs = Number(argv[i + 1]);
-  else if (argv[i] === '--containers') opts.containers = Number(argv[i + 1]);
-  else if (argv[i] === '--json') opts.json = argv[i + 1];
-  else throw new Error(`unknown option ${argv[i]}`);
-}
+const opts = parseOptions(process.argv.slice(2), { runs: 15, containers: 200, json: '' });
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const prefix = `chs-bench-${randomBytes(3).toString('hex')}`;
@@ -39,56 +36,10 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'chs-bench-docker-'));
 const created = [];
 let serve;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
-
-function control(stateDir, method, p) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath: path.join(stateDir, 'control.sock'), path: p, method }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () =>
-        res.statusCode === 200 ? resolve(JSON.parse(body)) : reject(new Error(`${p}: ${res.statusCode} ${body}`)),
-      );
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 async function startServe() {
-  const stateDir = path.join(tmp, 'state');
-  let output = '';
-  serve = spawn(process.execPath, [CLI, 'serve', '--state-dir', stateDir, '--https-port', '0', '--no-http'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  serve.stdout.on('data', (d) => (output += d));
-  serve.stderr.on('data', (d) => (output += d));
-  for (let i = 0; i < 300; i++) {
-    const status = await control(stateDir, 'GET', '/v1/status').catch(() => undefined);
-    if (status) {
-      if (!status.docker.connected) throw new Error(`serve is not connected to Docker: ${status.docker.error}`);
-      return { stateDir, port: status.https.port, ca: fs.readFileSync(path.join(stateDir, 'ca', 'root.pem'), 'utf8') };
-    }
-    if (serve.exitCode !== null) break;
-    await sleep(50);
-  }
-  throw new Error(`serve did not start: ${output}`);
-}
-
-function get(agent, host, port) {
-  return new Promise((resolve) => {
-    const req = https.request(
-      { host: '127.0.0.1', port, servername: host, path: '/', headers: { host: `${host}:${port}` }, agent },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode));
-      },
-    );
-    req.on('error', () => resolve(0));
-    req.end();
-  });
+  const started = await startEngineServe(tmp);
+  serve = started.child;
+  return started;
 }
 
 async function until(what, check, timeoutMs = 30_000) {
@@ -114,17 +65,17 @@ async function startToHttps() {
     (await control(stateDir, 'GET', '/v1/certs')).certs.some((x) => x.hosts?.includes(host) || x.host === host),
   );
   const agent = new https.Agent({ keepAlive: true, ca, maxSockets: 1 });
-  await until('503 before start', async () => (await get(agent, host, port)) === 503);
+  await until('503 before start', async () => (await statusOf(host, port, agent)) === 503);
   const times = [];
   const api = [];
   for (let i = 0; i < opts.runs; i++) {
     const t0 = performance.now();
     await c.start();
     api.push(performance.now() - t0);
-    await until('route answers 200', async () => (await get(agent, host, port)) === 200);
+    await until('route answers 200', async () => (await statusOf(host, port, agent)) === 200);
     times.push(performance.now() - t0);
     await c.stop({ t: 0 });
-    await until('503 after stop', async () => (await get(agent, host, port)) === 503);
+    await until('503 after stop', async () => (await statusOf(host, port, agent)) === 503);
   }
   agent.destroy();
   serve.kill('SIGTERM');

@@ -19,17 +19,22 @@ export function snapshotRoutes(table: SnapshotSource): RouteSnapshot {
   return table.list().map((record) => ({ record, servers: table.resolveServers(record) }));
 }
 
-/** Round robin from `start`, skipping servers that are down; the first failure when all are. */
-export function pickServer(servers: Resolution[], start: number): Resolution {
-  if (servers.length === 1) return servers[0];
+/**
+ * Round robin from `start`, skipping servers that are down; the first failure when all are.
+ * `resolve` runs only for the servers tried (the route table resolves containers per request).
+ */
+export function pickServer<T>(servers: T[], start: number, resolve: (server: T) => Resolution): Resolution {
+  if (servers.length === 1) return resolve(servers[0]);
   let firstFailure: Resolution | undefined;
   for (let i = 0; i < servers.length; i++) {
-    const resolution = servers[(start + i) % servers.length];
+    const resolution = resolve(servers[(start + i) % servers.length]);
     if (resolution.kind !== 'unavailable') return resolution;
     firstFailure ??= resolution;
   }
   return firstFailure!;
 }
+
+const resolved = (r: Resolution): Resolution => r;
 
 /**
  * A proxy worker's copy of the route table. The daemon sends a new snapshot whenever the table
@@ -50,7 +55,11 @@ export class SnapshotLookup implements RouteLookup {
     const found = this.index.find(host, request);
     if (!found) return undefined;
     const servers = this.servers.get(found.record)!;
-    return { record: found.record, resolution: pickServer(servers, found.turn++), middlewares: found.middlewares };
+    return {
+      record: found.record,
+      resolution: pickServer(servers, found.turn++, resolved),
+      middlewares: found.middlewares,
+    };
   }
 
   get(host: string): RouteRecord | undefined {

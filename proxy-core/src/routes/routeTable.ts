@@ -29,6 +29,7 @@ export class RouteTable extends EventEmitter implements RouteLookup {
   private entries = new Map<RouteRecord, Entry>();
   private index = new RouterIndex([]);
   private resolver: ContainerResolver = noDocker;
+  private readonly resolveOne = (target: Target): Resolution => this.resolveTarget(target);
 
   setContainerResolver(resolver: ContainerResolver | undefined): void {
     this.resolver = resolver ?? noDocker;
@@ -97,13 +98,16 @@ export class RouteTable extends EventEmitter implements RouteLookup {
 
   /** Where a route's service is right now (the first server that is up, for status views). */
   resolveRecord(record: RouteRecord): Resolution {
-    return pickServer(this.resolveServers(record), 0);
+    return pickServer(this.targetsOf(record), 0, this.resolveOne);
   }
 
   /** Where each of a route's servers is right now. */
   resolveServers(record: RouteRecord): Resolution[] {
-    const entry = this.entries.get(record) ?? entryOf(record);
-    return entry.targets.map((t) => this.resolveTarget(t));
+    return this.targetsOf(record).map(this.resolveOne);
+  }
+
+  private targetsOf(record: RouteRecord): Target[] {
+    return (this.entries.get(record) ?? entryOf(record)).targets;
   }
 
   resolveTarget(target: Target): Resolution {
@@ -124,12 +128,8 @@ export class RouteTable extends EventEmitter implements RouteLookup {
 
   /** Round robin over the servers, skipping those that are down (a stopped replica). */
   private pick(route: IndexedRoute): Resolution {
-    const targets = this.entries.get(route.record)!.targets;
-    if (targets.length === 1) return this.resolveTarget(targets[0]);
-    return pickServer(
-      targets.map((t) => this.resolveTarget(t)),
-      route.turn++,
-    );
+    const targets = this.targetsOf(route.record);
+    return pickServer(targets, targets.length === 1 ? 0 : route.turn++, this.resolveOne);
   }
 
   private recompute(): void {

@@ -8,24 +8,11 @@ import { startEchoBackend } from '../support/backends';
 import { cliAsync, spawnServe } from '../support/daemon';
 import { serviceMissing, tempDir } from '../support/env';
 import { httpsGet } from '../support/https';
-import { Pebble, startPebble } from './pebble';
+import { Pebble, startPebble, pebbleServeArgs } from './pebble';
 
 const skip = serviceMissing('pebble');
 
-function serveArgs(pebble: Pebble): string[] {
-  return [
-    '--no-docker',
-    '--acme-directory',
-    pebble.directoryUrl,
-    '--acme-ca-file',
-    pebble.trustFile,
-    '--acme-agree-tos',
-    '--https-port',
-    String(pebble.tlsPort),
-    '--http-port',
-    String(pebble.httpPort),
-  ];
-}
+const serveArgs = pebbleServeArgs;
 
 describe('ACME accounts: one per directory, reused across restarts, a corrupt file set aside', { skip }, () => {
   let pebble: Pebble;

@@ -5,7 +5,7 @@ import { startEchoBackend } from '../support/backends';
 import { cliAsync, spawnServe } from '../support/daemon';
 import { serviceMissing } from '../support/env';
 import { httpsGet } from '../support/https';
-import { Pebble, startPebble } from './pebble';
+import { Pebble, startPebble, pebbleServeArgs } from './pebble';
 
 const skip = serviceMissing('pebble');
 
@@ -23,18 +23,7 @@ describe('ACME External Account Binding, with a Pebble that requires it', { skip
     await pebble?.stop();
   });
 
-  const base = (p: Pebble) => [
-    '--no-docker',
-    '--acme-directory',
-    p.directoryUrl,
-    '--acme-ca-file',
-    p.trustFile,
-    '--acme-agree-tos',
-    '--https-port',
-    String(p.tlsPort),
-    '--http-port',
-    String(p.httpPort),
-  ];
+  const base = pebbleServeArgs;
 
   test('without EAB the first order says which flags the CA needs', async () => {
     const serve = await spawnServe(base(pebble));

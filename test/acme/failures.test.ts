@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startEchoBackend } from '../support/backends';
 import { cliAsync, spawnServe } from '../support/daemon';
 import { serviceMissing } from '../support/env';
-import { Pebble, freePort, startPebble } from './pebble';
+import { Pebble, freePort, startPebble, pebbleServeArgs } from './pebble';
 import { plainGet } from '../support/https';
 
 const skip = serviceMissing('pebble');
@@ -22,18 +22,7 @@ describe('ACME failures reach the user as sentences', { skip }, () => {
   });
 
   test('a name Pebble refuses: its own message reaches expose, and http:// shows the pending page with it', async () => {
-    const serve = await spawnServe([
-      '--no-docker',
-      '--acme-directory',
-      pebble.directoryUrl,
-      '--acme-ca-file',
-      pebble.trustFile,
-      '--acme-agree-tos',
-      '--https-port',
-      String(pebble.tlsPort),
-      '--http-port',
-      String(pebble.httpPort),
-    ]);
+    const serve = await spawnServe(pebbleServeArgs(pebble));
     try {
       const r = await cliAsync(['expose', 'www.blocked.example', backend.url, '--acme', '--state-dir', serve.stateDir]);
       assert.notEqual(r.code, 0);

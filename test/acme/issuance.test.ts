@@ -8,29 +8,14 @@ import { startEchoBackend } from '../support/backends';
 import { cliAsync, spawnServe } from '../support/daemon';
 import { serviceMissing } from '../support/env';
 import { httpsGet } from '../support/https';
-import { Pebble, startPebble } from './pebble';
+import { Pebble, startPebble, pebbleServeArgs } from './pebble';
 import { plainGet } from '../support/https';
 
 const skip = serviceMissing('pebble');
 
 /** The daemon as a user runs it, pointed at our Pebble, listening where Pebble validates. */
 function serveArgs(pebble: Pebble, challenge: 'http-01' | 'tls-alpn-01'): string[] {
-  return [
-    '--no-docker',
-    '--acme-directory',
-    pebble.directoryUrl,
-    '--acme-ca-file',
-    pebble.trustFile,
-    '--acme-email',
-    'dev@example.com',
-    '--acme-agree-tos',
-    '--acme-challenge',
-    challenge,
-    '--https-port',
-    String(pebble.tlsPort),
-    '--http-port',
-    String(pebble.httpPort),
-  ];
+  return [...pebbleServeArgs(pebble), '--acme-email', 'dev@example.com', '--acme-challenge', challenge];
 }
 
 /** HTTP/2 by ALPN, verified against ca: the listener still negotiates h2 with our ALPN callback. */

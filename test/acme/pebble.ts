@@ -46,8 +46,27 @@ export async function freePort(): Promise<number> {
  * A Pebble of our own on loopback, doing real validation (never PEBBLE_VA_ALWAYS_VALID),
  * resolving every name to 127.0.0.1 through our DNS responder.
  */
-export async function startPebble(opts: PebbleOptions = {}): Promise<Pebble> {
-  const dir = tempDir('chs-pebble-');
+/** `serve` flags for a daemon pointed at this Pebble, listening where Pebble validates (no Docker). */
+export function pebbleServeArgs(pebble: Pebble): string[] {
+  return [
+    '--no-docker',
+    '--acme-directory',
+    pebble.directoryUrl,
+    '--acme-ca-file',
+    pebble.trustFile,
+    '--acme-agree-tos',
+    '--https-port',
+    String(pebble.tlsPort),
+    '--http-port',
+    String(pebble.httpPort),
+  ];
+}
+
+/**
+ * A self-signed ECDSA P-256 certificate for CN=localhost with the given subjectAltName, written
+ * to dir/cert.pem and dir/key.pem (openssl, independently of the code under test).
+ */
+export function selfSignedLocalhost(dir: string, san: string): { certFile: string; keyFile: string } {
   const certFile = path.join(dir, 'cert.pem');
   const keyFile = path.join(dir, 'key.pem');
   execFileSync(
@@ -65,7 +84,7 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<Pebble> {
       '-subj',
       '/CN=localhost',
       '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      `subjectAltName=${san}`,
       '-keyout',
       keyFile,
       '-out',
@@ -73,6 +92,12 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<Pebble> {
     ],
     { stdio: 'ignore' },
   );
+  return { certFile, keyFile };
+}
+
+export async function startPebble(opts: PebbleOptions = {}): Promise<Pebble> {
+  const dir = tempDir('chs-pebble-');
+  const { certFile, keyFile } = selfSignedLocalhost(dir, 'DNS:localhost,IP:127.0.0.1');
   const listenerCertPem = fs.readFileSync(certFile, 'utf8');
   const dns = await startDnsResponder();
   const [acmePort, mgmtPort, httpPort, tlsPort] = await distinctPorts(4);

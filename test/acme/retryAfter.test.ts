@@ -1,12 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { startDaemon } from '../support/daemon';
 import { tempDir } from '../support/env';
+import { selfSignedLocalhost } from './pebble';
 
 /**
  * Pebble never rate-limits, so a stub CA (a real HTTPS server speaking just enough ACME: a
@@ -21,57 +21,32 @@ describe('ACME rate limits (stub CA answering 429 + Retry-After, since Pebble ne
 
   before(async () => {
     dir = tempDir('chs-stubca-');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        path.join(dir, 'key.pem'),
-        '-out',
-        path.join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
+    const { certFile, keyFile } = selfSignedLocalhost(dir, 'IP:127.0.0.1');
     let nonce = 0;
-    server = https.createServer(
-      { cert: fs.readFileSync(path.join(dir, 'cert.pem')), key: fs.readFileSync(path.join(dir, 'key.pem')) },
-      (req, res) => {
-        res.setHeader('replay-nonce', `nonce-${++nonce}`);
-        if (req.url === '/dir') {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          return res.end(
-            JSON.stringify({
-              newNonce: `${base}/nonce`,
-              newAccount: `${base}/account`,
-              newOrder: `${base}/order`,
-              meta: { termsOfService: `${base}/terms` },
-            }),
-          );
-        }
-        if (req.url === '/nonce') return res.writeHead(200).end();
-        posts.push(req.url ?? '');
-        req.resume();
-        res.writeHead(429, { 'content-type': 'application/problem+json', 'retry-after': '3600' });
-        res.end(
+    server = https.createServer({ cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) }, (req, res) => {
+      res.setHeader('replay-nonce', `nonce-${++nonce}`);
+      if (req.url === '/dir') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(
           JSON.stringify({
-            type: 'urn:ietf:params:acme:error:rateLimited',
-            detail: 'too many new registrations (10) from this IP address in the last 3h0m0s',
+            newNonce: `${base}/nonce`,
+            newAccount: `${base}/account`,
+            newOrder: `${base}/order`,
+            meta: { termsOfService: `${base}/terms` },
           }),
         );
-      },
-    );
+      }
+      if (req.url === '/nonce') return res.writeHead(200).end();
+      posts.push(req.url ?? '');
+      req.resume();
+      res.writeHead(429, { 'content-type': 'application/problem+json', 'retry-after': '3600' });
+      res.end(
+        JSON.stringify({
+          type: 'urn:ietf:params:acme:error:rateLimited',
+          detail: 'too many new registrations (10) from this IP address in the last 3h0m0s',
+        }),
+      );
+    });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });

@@ -19,6 +19,25 @@ interface Case {
   skipSchema?: boolean;
 }
 
+/** What the YAML and the TOML form of the same api file decode to. */
+const API_FILE = config({
+  routers: {
+    api: {
+      rule: 'PathPrefix(`/api`)',
+      entryPoints: ['web', 'websecure'],
+      priority: 10,
+      service: 'api',
+      middlewares: ['strip', 'auth@docker'],
+      tls: {},
+    },
+  },
+  services: { api: { loadBalancer: { passHostHeader: false, servers: [{ url: 'http://127.0.0.1:8000' }] } } },
+  middlewares: {
+    strip: { stripPrefix: { prefixes: ['/api'] } },
+    https: { redirectScheme: { scheme: 'https', port: '443', permanent: true } },
+  },
+});
+
 const cases: Case[] = [
   {
     name: 'YAML: option names ignore case and come out canonical; typed values kept',
@@ -48,23 +67,7 @@ const cases: Case[] = [
         port: 443
         permanent: "true"
 `,
-    config: config({
-      routers: {
-        api: {
-          rule: 'PathPrefix(`/api`)',
-          entryPoints: ['web', 'websecure'],
-          priority: 10,
-          service: 'api',
-          middlewares: ['strip', 'auth@docker'],
-          tls: {},
-        },
-      },
-      services: { api: { loadBalancer: { passHostHeader: false, servers: [{ url: 'http://127.0.0.1:8000' }] } } },
-      middlewares: {
-        strip: { stripPrefix: { prefixes: ['/api'] } },
-        https: { redirectScheme: { scheme: 'https', port: '443', permanent: true } },
-      },
-    }),
+    config: API_FILE,
   },
   {
     name: 'TOML: the same file says the same',
@@ -89,23 +92,7 @@ scheme = "https"
 port = 443
 permanent = true
 `,
-    config: config({
-      routers: {
-        api: {
-          rule: 'PathPrefix(`/api`)',
-          entryPoints: ['web', 'websecure'],
-          priority: 10,
-          service: 'api',
-          middlewares: ['strip', 'auth@docker'],
-          tls: {},
-        },
-      },
-      services: { api: { loadBalancer: { passHostHeader: false, servers: [{ url: 'http://127.0.0.1:8000' }] } } },
-      middlewares: {
-        strip: { stripPrefix: { prefixes: ['/api'] } },
-        https: { redirectScheme: { scheme: 'https', port: '443', permanent: true } },
-      },
-    }),
+    config: API_FILE,
   },
   {
     name: 'YAML: a bad value is one problem with file, line and key path; the rest is kept',

@@ -2,12 +2,13 @@
 // container with compose labels, and a headless Chromium.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startCodeServer } from './codeServer.mjs';
 
 export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 const require = createRequire(import.meta.url);
@@ -270,6 +271,42 @@ export async function closeWorkbench({ browser, server, stateDir }) {
   await browser?.close();
   await server?.stop();
   await stopDaemon(stateDir).catch(() => undefined);
+}
+
+/**
+ * One UI test's fresh workbench: a temp folder (state dir, workspace, extensions), `setup`'s
+ * own pieces (a container…), the .vsix installed, code-server with the test settings (plus
+ * `settings`) and a browser page; `fn` runs with them, a screenshot is kept if it fails. Then,
+ * whatever happened: `beforeClose` (undo what the test changed on the machine), the workbench
+ * and daemon closed, `afterClose` (remove `setup`'s pieces), the temp folder removed.
+ */
+export async function withWorkbench({ bin, vsix, prefix, setup, settings = {}, env, beforeClose, afterClose }, fn) {
+  const tmp = tempDir(prefix);
+  const ctx = { tmp, stateDir: join(tmp, 'state'), workspace: join(tmp, 'workspace') };
+  const extensionsDir = join(tmp, 'extensions');
+  mkdirSync(ctx.workspace);
+  let extras;
+  let server;
+  let browser;
+  try {
+    extras = await setup?.(ctx);
+    await installVsix(bin, vsix, extensionsDir);
+    server = await startCodeServer({
+      bin,
+      extensionsDir,
+      userSettings: { ...testSettings(ctx.stateDir), ...settings },
+      folder: ctx.workspace,
+      env,
+    });
+    browser = await launchBrowser();
+    const page = await browser.context.newPage();
+    return await withFailureShot(page, () => fn({ ...ctx, ...extras, page, server }));
+  } finally {
+    beforeClose?.(ctx);
+    await closeWorkbench({ browser, server, stateDir: ctx.stateDir });
+    await afterClose?.(extras ?? {});
+    removeTemp(tmp);
+  }
 }
 
 /** Removes a test's temp folder, or keeps it with CHS_E2E_KEEP=1 (logs, browser console) for debugging. */

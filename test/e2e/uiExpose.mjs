@@ -6,48 +6,39 @@
 // on this machine, accept the suggested name, and that URL answers too.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as http from 'node:http';
 import { join } from 'node:path';
-import { startCodeServer } from './codeServer.mjs';
 import {
   ROOT,
   answerPathStep,
-  closeWorkbench,
   control,
   fetchVerified,
-  installVsix,
-  launchBrowser,
   log,
-  removeTemp,
   rightClickExpose,
   sleep,
   startComposeContainer,
   statePaths,
-  tempDir,
-  testSettings,
   uniqueName,
-  withFailureShot,
+  withWorkbench,
 } from './lib.mjs';
 
 export async function runUiExpose({ bin, vsix }) {
   const started = Date.now();
-  const tmp = tempDir('chs-ui-');
-  const stateDir = join(tmp, 'state');
-  const workspace = join(tmp, 'workspace');
-  const extensionsDir = join(tmp, 'extensions');
-  mkdirSync(workspace);
   const project = uniqueName('chs-ui');
-  let container;
-  let server;
-  let browser;
-  try {
-    container = startComposeContainer(project);
-    await installVsix(bin, vsix, extensionsDir);
-    server = await startCodeServer({ bin, extensionsDir, userSettings: testSettings(stateDir), folder: workspace });
-    browser = await launchBrowser();
-    const page = await browser.context.newPage();
-    return await withFailureShot(page, async () => {
+  return withWorkbench(
+    {
+      bin,
+      vsix,
+      prefix: 'chs-ui-',
+      setup: () => ({ container: startComposeContainer(project) }),
+      // The trust step changed the machine's system store: take exactly that out again.
+      beforeClose: ({ stateDir }) => untrustCa(stateDir),
+      afterClose: ({ container }) => container?.remove(),
+    },
+    async ({ page, server, stateDir, workspace, container }) => {
       const { item, input } = await rightClickExpose(page, server.url, workspace, container.name);
       const host = `${container.name}.localhost`;
       assert.equal(await input.inputValue(), host, 'the host name is prefilled');
@@ -89,14 +80,8 @@ export async function runUiExpose({ bin, vsix }) {
       const local = await exposeLocalPortByPalette(page, stateDir);
       await trustCaFromPalette(page, stateDir);
       return { wallS, host, local };
-    });
-  } finally {
-    // The trust step changed the machine's system store: take exactly that out again.
-    untrustCa(stateDir);
-    await closeWorkbench({ browser, server, stateDir });
-    container?.remove();
-    removeTemp(tmp);
-  }
+    },
+  );
 }
 
 /**
@@ -228,25 +213,11 @@ async function widenSideBar(page) {
 
 /** Docker unreachable, as the user sees it: the endpoint, the error, and Retry / Open Settings rows. */
 export async function runUiDockerUnreachable({ bin, vsix }) {
-  const tmp = tempDir('chs-ui-nodocker-');
-  const stateDir = join(tmp, 'state');
-  const workspace = join(tmp, 'workspace');
-  const extensionsDir = join(tmp, 'extensions');
-  mkdirSync(workspace);
-  const dead = `unix://${join(tmp, 'no-docker.sock')}`;
-  let server;
-  let browser;
-  try {
-    await installVsix(bin, vsix, extensionsDir);
-    server = await startCodeServer({
-      bin,
-      extensionsDir,
-      userSettings: { ...testSettings(stateDir), 'containerHttps.docker.host': dead },
-      folder: workspace,
-    });
-    browser = await launchBrowser();
-    const page = await browser.context.newPage();
-    await withFailureShot(page, async () => {
+  // No socket is ever made there: the folder is the run's own.
+  const dead = `unix://${join(tmpdir(), `chs-no-docker-${randomBytes(4).toString('hex')}.sock`)}`;
+  await withWorkbench(
+    { bin, vsix, prefix: 'chs-ui-nodocker-', settings: { 'containerHttps.docker.host': dead } },
+    async ({ page, server, workspace }) => {
       await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
       await page
         .locator('#workbench\\.parts\\.activitybar a.action-label[aria-label^="Container HTTPS"]')
@@ -263,9 +234,6 @@ export async function runUiDockerUnreachable({ bin, vsix }) {
       // Open Settings lands on the Docker settings, showing the endpoint that failed.
       await page.locator('.settings-editor').waitFor({ timeout: 30_000 });
       await page.locator('.settings-editor').getByText('Docker: Host').waitFor({ timeout: 30_000 });
-    });
-  } finally {
-    await closeWorkbench({ browser, server, stateDir });
-    removeTemp(tmp);
-  }
+    },
+  );
 }

@@ -11,28 +11,19 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { startCodeServer } from './codeServer.mjs';
 import {
   answerPathStep,
-  closeWorkbench,
   contextMenu,
   control,
   fetchVerified,
-  installVsix,
-  launchBrowser,
   log,
   openContainersView,
-  removeTemp,
   sleep,
   startComposeContainer,
   statePaths,
-  tempDir,
-  testSettings,
   treeRow,
   uniqueName,
-  withFailureShot,
+  withWorkbench,
 } from './lib.mjs';
 
 /**
@@ -118,21 +109,15 @@ async function expand(row) {
 
 export async function runUiRouters({ bin, vsix }) {
   const started = Date.now();
-  const tmp = tempDir('chs-ui-routers-');
-  const stateDir = join(tmp, 'state');
-  const workspace = join(tmp, 'workspace');
-  const extensionsDir = join(tmp, 'extensions');
-  mkdirSync(workspace);
-  let container;
-  let server;
-  let browser;
-  try {
-    container = startRoutersContainer(randomBytes(3).toString('hex'));
-    await installVsix(bin, vsix, extensionsDir);
-    server = await startCodeServer({ bin, extensionsDir, userSettings: testSettings(stateDir), folder: workspace });
-    browser = await launchBrowser();
-    const page = await browser.context.newPage();
-    return await withFailureShot(page, async () => {
+  return withWorkbench(
+    {
+      bin,
+      vsix,
+      prefix: 'chs-ui-routers-',
+      setup: () => ({ container: startRoutersContainer(randomBytes(3).toString('hex')) }),
+      afterClose: ({ container }) => container?.remove(),
+    },
+    async ({ page, server, stateDir, workspace, container }) => {
       await openContainersView(page, server.url, workspace);
       const row = treeRow(page, container.name);
       await row.waitFor({ timeout: 60_000 });
@@ -214,32 +199,22 @@ export async function runUiRouters({ bin, vsix }) {
       const wallS = (Date.now() - started) / 1000;
       log(`ui: two routers of ${container.name} shown; Open in Browser on the /api row opened ${url}`);
       return { wallS, url };
-    });
-  } finally {
-    await closeWorkbench({ browser, server, stateDir });
-    container?.remove();
-    removeTemp(tmp);
-  }
+    },
+  );
 }
 
 export async function runUiPathExpose({ bin, vsix }) {
   const started = Date.now();
-  const tmp = tempDir('chs-ui-path-');
-  const stateDir = join(tmp, 'state');
-  const workspace = join(tmp, 'workspace');
-  const extensionsDir = join(tmp, 'extensions');
-  mkdirSync(workspace);
   const project = uniqueName('chs-ui-path');
-  let container;
-  let server;
-  let browser;
-  try {
-    container = startComposeContainer(project);
-    await installVsix(bin, vsix, extensionsDir);
-    server = await startCodeServer({ bin, extensionsDir, userSettings: testSettings(stateDir), folder: workspace });
-    browser = await launchBrowser();
-    const page = await browser.context.newPage();
-    return await withFailureShot(page, async () => {
+  return withWorkbench(
+    {
+      bin,
+      vsix,
+      prefix: 'chs-ui-path-',
+      setup: () => ({ container: startComposeContainer(project) }),
+      afterClose: ({ container }) => container?.remove(),
+    },
+    async ({ page, server, stateDir, workspace, container }) => {
       await openContainersView(page, server.url, workspace);
       const row = treeRow(page, container.name);
       await row.waitFor({ timeout: 60_000 });
@@ -312,10 +287,6 @@ export async function runUiPathExpose({ bin, vsix }) {
       const wallS = (Date.now() - started) / 1000;
       log(`ui: exposed ${host} and ${host}/files (strip) from the editor, then stopped ${host}/files only`);
       return { wallS, host };
-    });
-  } finally {
-    await closeWorkbench({ browser, server, stateDir });
-    container?.remove();
-    removeTemp(tmp);
-  }
+    },
+  );
 }

@@ -18,6 +18,9 @@ import { runUiPathExpose, runUiRouters } from './uiRouters.mjs';
 import { runWorkbenchSuite } from './workbenchSuite.mjs';
 
 const isCI = process.env.CI === 'true' || process.env.CI === '1';
+// CHS_E2E_ONLY=SUBSTRING runs only the suites whose name contains it (while working on one).
+const only = process.env.CHS_E2E_ONLY;
+const want = (name) => !only || name.includes(only);
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -73,49 +76,55 @@ try {
       mkdirSync(extensionDir);
       spawnSync('unzip', ['-q', pkg.vsix, 'extension/*', '-d', extensionDir]);
       const t0 = Date.now();
-      try {
-        const results = await runWorkbenchSuite({ bin, extensionDir: join(extensionDir, 'extension') });
-        for (const t of results.tests) {
-          if (t.state === 'passed') pass(`workbench: ${t.title}`);
-          else if (t.state === 'pending') skip(`workbench: ${t.title}`, 'pending');
-          else fail(`workbench: ${t.title}`, t.error);
+      if (want('workbench'))
+        try {
+          const results = await runWorkbenchSuite({ bin, extensionDir: join(extensionDir, 'extension') });
+          for (const t of results.tests) {
+            if (t.state === 'passed') pass(`workbench: ${t.title}`);
+            else if (t.state === 'pending') skip(`workbench: ${t.title}`, 'pending');
+            else fail(`workbench: ${t.title}`, t.error);
+          }
+          if (results.failed && !results.tests.some((t) => t.state === 'failed'))
+            fail('workbench suite', 'the workbench reported a failure outside a test (see the browser console log)');
+          log(`workbench suite: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        } catch (err) {
+          fail('workbench suite', err.stack ?? err);
         }
-        if (results.failed && !results.tests.some((t) => t.state === 'failed'))
-          fail('workbench suite', 'the workbench reported a failure outside a test (see the browser console log)');
-        log(`workbench suite: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      } catch (err) {
-        fail('workbench suite', err.stack ?? err);
-      }
-      try {
-        const { wallS } = await runUiExpose({ bin, vsix: pkg.vsix });
-        pass(
-          `ui: right-click → Expose over HTTPS… → notification, $(lock) 1, URL verified against our CA (${wallS.toFixed(1)} s wall time); then Expose a Local Port… from the command palette → $(lock) 2, verified; Open in Browser opens that URL in a new tab; Trust Local CA runs ca trust in a terminal and the status bar's CA warning goes`,
-        );
-      } catch (err) {
-        fail('ui: right-click → Expose over HTTPS…', err.stack ?? err);
-      }
-      try {
-        const { wallS } = await runUiPathExpose({ bin, vsix: pkg.vsix });
-        pass(
-          `ui: Expose over HTTPS… with a path: the whole host, then /files with Strip (a path without / refused as the daemon refuses it), both rows under the container, /files verified over HTTPS; Stop Exposing on the /files row removes that route only (${wallS.toFixed(1)} s)`,
-        );
-      } catch (err) {
-        fail('ui: Expose over HTTPS… with a path', err.stack ?? err);
-      }
-      try {
-        const { wallS, url } = await runUiRouters({ bin, vsix: pkg.vsix });
-        pass(
-          `ui: a container with two Traefik routers (/ and /api, one port each) shows both rows with the rule on hover; both paths verified over HTTPS; Open in Browser on the /api row opens ${url} (${wallS.toFixed(1)} s)`,
-        );
-      } catch (err) {
-        fail('ui: two routers of one container', err.stack ?? err);
-      }
+      if (want('uiExpose'))
+        try {
+          const { wallS } = await runUiExpose({ bin, vsix: pkg.vsix });
+          pass(
+            `ui: right-click → Expose over HTTPS… → notification, $(lock) 1, URL verified against our CA (${wallS.toFixed(1)} s wall time); then Expose a Local Port… from the command palette → $(lock) 2, verified; Open in Browser opens that URL in a new tab; Trust Local CA runs ca trust in a terminal and the status bar's CA warning goes`,
+          );
+        } catch (err) {
+          fail('ui: right-click → Expose over HTTPS…', err.stack ?? err);
+        }
+      if (want('uiPathExpose'))
+        try {
+          const { wallS } = await runUiPathExpose({ bin, vsix: pkg.vsix });
+          pass(
+            `ui: Expose over HTTPS… with a path: the whole host, then /files with Strip (a path without / refused as the daemon refuses it), both rows under the container, /files verified over HTTPS; Stop Exposing on the /files row removes that route only (${wallS.toFixed(1)} s)`,
+          );
+        } catch (err) {
+          fail('ui: Expose over HTTPS… with a path', err.stack ?? err);
+        }
+      if (want('uiRouters'))
+        try {
+          const { wallS, url } = await runUiRouters({ bin, vsix: pkg.vsix });
+          pass(
+            `ui: a container with two Traefik routers (/ and /api, one port each) shows both rows with the rule on hover; both paths verified over HTTPS; Open in Browser on the /api row opens ${url} (${wallS.toFixed(1)} s)`,
+          );
+        } catch (err) {
+          fail('ui: two routers of one container', err.stack ?? err);
+        }
       const noPebble =
         process.env.CHS_TEST_NO_PEBBLE ||
         (!existsSync(process.env.CHS_PEBBLE_BIN || '/usr/bin/pebble')
           ? 'pebble is not installed (apt-get install pebble)'
           : undefined);
-      if (noPebble && isCI) fail("ui: Let's Encrypt from the editor", noPebble);
+      if (!want('uiAcme')) {
+        // filtered out by CHS_E2E_ONLY
+      } else if (noPebble && isCI) fail("ui: Let's Encrypt from the editor", noPebble);
       else if (noPebble) skip("ui: Let's Encrypt from the editor", noPebble);
       else {
         try {
@@ -127,14 +136,15 @@ try {
           fail("ui: Let's Encrypt from the editor", err.stack ?? err);
         }
       }
-      try {
-        await runUiDockerUnreachable({ bin, vsix: pkg.vsix });
-        pass(
-          'ui: Docker unreachable shows the endpoint, the error, Retry and Open Settings (which opens the Docker settings)',
-        );
-      } catch (err) {
-        fail('ui: Docker unreachable', err.stack ?? err);
-      }
+      if (want('uiDockerUnreachable'))
+        try {
+          await runUiDockerUnreachable({ bin, vsix: pkg.vsix });
+          pass(
+            'ui: Docker unreachable shows the endpoint, the error, Retry and Open Settings (which opens the Docker settings)',
+          );
+        } catch (err) {
+          fail('ui: Docker unreachable', err.stack ?? err);
+        }
     }
   }
 } catch (err) {

@@ -22,7 +22,7 @@ const common = {
 // The CLI is split: dist/cli.js holds the client commands (expose, routes, …) and loads the heavy
 // commands from bundles of their own, named here. Each dynamic `import('./<module>')` in
 // proxy-core/src/cli/commands.ts becomes `require('./<bundle>.js')` at run time.
-const lazyCommands = { serveCommand: 'serve', caCommands: 'ca', scaffoldCommands: 'scaffold' };
+const lazyCommands = { serveCommand: 'serve', caCommands: 'ca', scaffoldCommands: 'scaffold', portsCommands: 'ports' };
 const lazyFilter = new RegExp(`^\\./(${Object.keys(lazyCommands).join('|')})$`);
 const splitCommands = {
   name: 'split-commands',

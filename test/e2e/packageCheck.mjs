@@ -13,9 +13,9 @@ const ALLOWED = [
   /^extension\/readme\.md$/,
   /^extension\/changelog\.md$/,
   /^extension\/LICENSE\.txt$/,
-  // The CLI is split: cli.js loads serve.js (the daemon), ca.js and scaffold.js on demand; the
+  // The CLI is split: cli.js loads serve.js (the daemon), ca.js, ports.js and scaffold.js on demand; the
   // daemon forks proxyWorker.js.
-  /^extension\/dist\/(cli|serve|ca|scaffold|proxyWorker|extension)\.js$/,
+  /^extension\/dist\/(cli|serve|ca|ports|scaffold|proxyWorker|extension)\.js$/,
   /^extension\/media\/[\w.-]+\.(svg|png)$/,
 ];
 const REQUIRED = [
@@ -27,6 +27,7 @@ const REQUIRED = [
   'extension/dist/cli.js',
   'extension/dist/serve.js',
   'extension/dist/ca.js',
+  'extension/dist/ports.js',
   'extension/dist/scaffold.js',
   'extension/dist/proxyWorker.js',
   'extension/media/container-https.svg',

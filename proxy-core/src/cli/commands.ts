@@ -1,5 +1,5 @@
 import { certsCommand, exposeCommand, routesCommand, unexposeCommand } from './routeCommands';
-import { CA_USAGE, MIGRATE_USAGE, SCAFFOLD_USAGE, SERVE_USAGE } from './usage';
+import { CA_USAGE, MIGRATE_USAGE, PORTS_USAGE, SCAFFOLD_USAGE, SERVE_USAGE } from './usage';
 
 export interface Command {
   usage: string;
@@ -12,6 +12,7 @@ export interface Command {
 const serve = () => import('./serveCommand');
 const ca = () => import('./caCommands');
 const scaffold = () => import('./scaffoldCommands');
+const ports = () => import('./portsCommands');
 
 /** Every CLI command, in the order `help` lists them. */
 export const COMMANDS: Record<string, Command> = {
@@ -25,6 +26,7 @@ export const COMMANDS: Record<string, Command> = {
   routes: { usage: 'routes [--json] [--state-dir D]', run: routesCommand },
   certs: { usage: 'certs [--json] [--state-dir D]', run: certsCommand },
   ca: { usage: CA_USAGE, run: async (argv) => (await ca()).caCommand(argv) },
+  ports: { usage: PORTS_USAGE, run: async (argv) => (await ports()).portsCommand(argv) },
   scaffold: { usage: SCAFFOLD_USAGE, run: async (argv) => (await scaffold()).scaffoldCommand(argv) },
   migrate: { usage: MIGRATE_USAGE, run: async (argv) => (await scaffold()).migrateCommand(argv) },
 };

@@ -96,7 +96,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   });
   // One bad request must never take every route down with it: log the bug and keep serving.
   process.on('uncaughtException', (err) => log(`internal error (please report): ${err.stack ?? err}`));
-  if (daemon.options.demo) log(`demo route: ${httpsUrl(DEMO_HOST, daemon.httpsPort)}`);
+  if (daemon.options.demo) log(`demo route: ${httpsUrl(DEMO_HOST, daemon.ports.publicHttpsPort())}`);
   log(`local CA: ${daemon.paths.caCert}`);
   log(
     `trust it with: ${selfCommand()} ca trust${str(args, 'state-dir') ? ` --state-dir ${stateDir}` : ''}   (or for Node tools: export NODE_EXTRA_CA_CERTS=${daemon.paths.caCert})`,

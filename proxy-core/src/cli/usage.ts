@@ -6,6 +6,9 @@ export const SERVE_USAGE =
 export const CA_USAGE =
   'ca path | env | check | trust [--nss-db DIR] [--system|--no-system] [--nss|--no-nss] [--java|--no-java] [--dry-run [--json]] | untrust [--dry-run]   [--state-dir D]';
 
+export const PORTS_USAGE =
+  'ports setup [--dry-run] [--sysctl] [--https-port N --http-port M | --no-http] | undo [--dry-run] | check [--json]   [--state-dir D] [--config-root DIR]   # https://NAME.localhost/ without a port (docs/ports.md)';
+
 export const EXPORT_USAGE =
   'scaffold export  --to compose|swarm|k8s [--ingress traefik|standard] [--domain-map .localhost=example.com[,...]] [--email E] [--staging] [--network N] [--out DIR [--force]] [--state-dir D]   # the running routes as production config';
 

@@ -1,6 +1,7 @@
 import type { AcmeStatus } from '../acme/acmeService';
 import type { CertMeta } from '../certs/certStore';
 import type { DockerStatus } from '../docker/types';
+import type { PortsStatus } from '../ports/types';
 import type { RouteView } from '../routes/types';
 
 // The domain types are declared in their domains (which never import control/) and re-exported
@@ -10,6 +11,7 @@ export type { CertMeta } from '../certs/certStore';
 export type { AutoDomain, ContainerInfo, ContainersResponse, DockerStatus } from '../docker/types';
 export type { RouteView } from '../routes/types';
 export type { CaStatus } from '../trust/types';
+export type { PortHolder, PortsMode, PortsStatus } from '../ports/types';
 
 /** Shapes of the control API's JSON (docs/architecture.md). Stable: clients and `--json` output use them. */
 export interface DaemonStatus {
@@ -24,6 +26,8 @@ export interface DaemonStatus {
   docker: DockerStatus;
   /** ACME (Let's Encrypt) settings and renewal schedule; see AcmeStatus. */
   acme: AcmeStatus;
+  /** Whether URLs carry a port: the 443/80 redirect of `ports setup`, or who holds 443 (docs/ports.md). */
+  ports: PortsStatus;
   problems: string[];
 }
 

@@ -5,6 +5,7 @@ import type {
   CertsResponse,
   ContainersResponse,
   DaemonStatus,
+  PortsStatus,
   ExposeRequest,
   RoutesResponse,
   RouteView,
@@ -54,6 +55,8 @@ export const Containers = endpoint<undefined, ContainersResponse>('GET', '/v1/co
 export const Ca = endpoint<undefined, CaStatus>('GET', '/v1/ca');
 /** Verifies the trust stores again, then answers like GET /v1/ca. */
 export const CaCheck = endpoint<undefined, CaStatus>('POST', '/v1/ca/check');
+/** Probes 127.0.0.1:443 again (after `ports setup` / `ports undo`) and answers what it found. */
+export const PortsCheck = endpoint<undefined, PortsStatus>('POST', '/v1/ports/check');
 export const Shutdown = endpoint<undefined, { stopping: boolean }>('POST', '/v1/shutdown');
 /** Server-Sent Events, see DaemonEvents; `ControlClient.subscribe` reads them. */
 export const Events = endpoint<undefined, never>('GET', '/v1/events');

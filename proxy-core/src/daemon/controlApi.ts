@@ -10,6 +10,7 @@ import {
   Containers,
   DeleteRoute,
   Events,
+  PortsCheck,
   PutRoute,
   RenewCert,
   Routes,
@@ -20,6 +21,7 @@ import { UserError } from '../errors';
 import { normalizeHost } from '../routes/hostName';
 import { caStatus, verifyAndRecord, watchTrustRecord } from '../trust/caStatus';
 import { daemonEndpoint } from '../trust/checkEndpoint';
+import type { PortsWatch } from '../ports/portsWatch';
 import type { IdleExit } from './idleExit';
 import type { RouteService } from './routeService';
 
@@ -29,6 +31,8 @@ export interface ControlApiDeps {
   ca: LocalCa;
   caDir: string;
   status: () => DaemonStatus;
+  /** The 443 redirect's state; POST /v1/ports/check probes again. */
+  ports: Pick<PortsWatch, 'check'>;
   /** Undefined when Docker discovery is off. */
   containers: () => ContainersResponse | undefined;
   /** The HTTPS listener as bound (the trust check connects to it). */
@@ -73,6 +77,7 @@ export function registerControlApi(c: ControlServer, deps: ControlApiDeps): () =
     return caStatus(ca);
   });
   const stopWatch = watchTrustRecord(deps.caDir, () => c.broadcast('ca', caStatus(ca)));
+  c.handle(PortsCheck, () => deps.ports.check());
   c.handle(RenewCert, (req) => routes.renew(req.params.host));
   c.handle(Events, (req) => {
     const stream = c.openStream(req.res);

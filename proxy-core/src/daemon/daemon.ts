@@ -21,11 +21,13 @@ import { errorMessage } from '../errors';
 import { ensureDir } from '../fsUtil';
 import { StatePaths, currentUid, statePaths } from '../paths';
 import { ensurePrivateDir } from '../privateDir';
+import { PortsWatch } from '../ports/portsWatch';
 import { HttpListener } from '../proxy/httpListener';
 import { ConnectionDispatcher } from '../proxy/connectionDispatcher';
 import { HttpsProxy } from '../proxy/httpsProxy';
 import { ConnectionTimeouts, DEFAULT_TIMEOUTS } from '../proxy/connectionTimer';
 import { snapshotRoutes } from '../routes/routeSnapshot';
+import { CHECK_SERVERNAME } from '../trust/checkEndpoint';
 import type { PublicHosts } from '../traefik/routerModel';
 import { RouteStore } from '../routes/routeStore';
 import { RouteTable } from '../routes/routeTable';
@@ -151,6 +153,8 @@ export class Daemon {
   workers?: WorkerPool;
   /** Set when ACME is configured (--acme-email or --acme-directory). */
   acme?: AcmeService;
+  /** Whether 127.0.0.1:443 reaches us (`ports setup`): then URLs carry no port (ports/portsWatch.ts). */
+  ports!: PortsWatch;
   private releaseLock?: () => void;
   private readonly closers: Array<() => Promise<void> | void> = [];
   /** Filled in by the Docker side when discovery is on. */
@@ -291,6 +295,16 @@ export class Daemon {
       this.closers.push(() => this.http?.close());
     }
 
+    // Before anything builds a URL: with the 443 redirect in place, none carries a port.
+    this.ports = new PortsWatch({
+      ownPort: () => this.httpsPort,
+      caPem: ca.certPem,
+      servername: CHECK_SERVERNAME,
+      log: (l) => this.log(l),
+    });
+    await this.ports.check();
+    this.publicPortChanged();
+
     if (options.acme?.email || options.acme?.directory) this.startAcme(options.acme);
 
     // Certificates for every route we restored, before anyone asks. ACME orders take seconds
@@ -321,7 +335,7 @@ export class Daemon {
       store,
       certs: this.certs,
       reconciler: this.reconciler,
-      httpsPort: () => this.httpsPort,
+      httpsPort: () => this.ports.publicHttpsPort(),
       containerTarget: docker && ((name, port) => docker.containerTarget(name, port)),
       acmeLastError: (host) => this.acme?.lastError(host),
       syncWorkers: () => this.workers?.sync() ?? Promise.resolve(),
@@ -354,6 +368,7 @@ export class Daemon {
         ca,
         caDir: paths.caDir,
         status: () => this.status(),
+        ports: this.ports,
         containers: () => this.docker?.containers(),
         https: () => ({ bind: options.bind, port: this.httpsPort }),
         idleExit: this.idleExit,
@@ -385,6 +400,11 @@ export class Daemon {
       this.workers?.certChanged(host, this.certPem(host));
       this.control.broadcast('certs', { certs: this.certs.store.list() });
       broadcastRoutes();
+    });
+    this.ports.on('changed', () => {
+      this.publicPortChanged();
+      broadcastRoutes();
+      this.control.broadcast('status', this.status());
     });
     // ACME orders retried in the background: routes carry the last error, status the schedule.
     this.acme?.on('changed', () => {
@@ -427,6 +447,14 @@ export class Daemon {
     this.closers.push(() => acme.stop());
   }
 
+  /** URLs, pages, redirects and X-Forwarded-Port use the public HTTPS port (443 once redirected). */
+  private publicPortChanged(): void {
+    const port = this.ports.publicHttpsPort();
+    this.https.port = port;
+    if (this.http) this.http.httpsPort = port;
+    this.workers?.setPort(port);
+  }
+
   private certPem(host: string): CertPem | undefined {
     const stored = this.certs.store.get(host);
     return stored && { host, certPem: stored.certPem, keyPem: stored.keyPem };
@@ -445,7 +473,7 @@ export class Daemon {
     if (!count) return;
     const workers = new WorkerPool({
       count,
-      port: this.httpsPort,
+      port: this.ports.publicHttpsPort(),
       backendTimeoutMs: this.options.backendTimeoutMs,
       timeouts: this.timeouts(),
       defaultCert,
@@ -539,6 +567,7 @@ export class Daemon {
         email: options.acme?.email,
         challenge: options.acme?.challenge,
       },
+      ports: this.ports.status(),
       problems: [...this.problems, ...(this.docker?.problems() ?? []), ...(this.providers?.fileProblems() ?? [])],
     };
   }

@@ -68,6 +68,9 @@ function onMessage(msg: ToWorker, handle: unknown): void {
     case 'routes':
       routes.replace(msg.routes);
       break;
+    case 'port':
+      if (proxy) proxy.port = msg.port;
+      break;
     case 'certs':
       for (const host of msg.remove) contexts.delete(host);
       setCerts(msg.set);

@@ -100,6 +100,13 @@ export class WorkerPool {
     process.nextTick(() => this.flushRoutes());
   }
 
+  /** The public HTTPS port changed; workers started later get it in their init. */
+  setPort(port: number): void {
+    if (this.opts.port === port) return;
+    this.opts.port = port;
+    this.broadcast({ t: 'port', seq: ++this.seq, port });
+  }
+
   /** A certificate was stored, renewed or dropped. */
   certChanged(host: string, cert: CertPem | undefined): void {
     if (!this.workers.size) {

@@ -24,6 +24,8 @@ export type ToWorker =
       certs: CertPem[];
     }
   | { t: 'routes'; seq: number; routes: RouteSnapshot }
+  /** The public HTTPS port changed (ports setup / undo): pages and X-Forwarded-Port follow it. */
+  | { t: 'port'; seq: number; port: number }
   | { t: 'certs'; seq: number; set: CertPem[]; remove: string[] }
   /** Sent with a TCP socket handle: serve this connection. */
   | { t: 'conn' }

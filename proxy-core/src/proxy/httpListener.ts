@@ -26,6 +26,11 @@ export class HttpListener {
     this.server.keepAliveTimeout = 5000;
   }
 
+  /** The port redirects point at: the daemon's own, or 443 once `ports setup` redirects it. */
+  set httpsPort(port: number) {
+    this.opts.httpsPort = port;
+  }
+
   addResponder(responder: HttpResponder): void {
     this.responders.push(responder);
   }

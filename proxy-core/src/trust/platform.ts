@@ -81,7 +81,11 @@ export const CHROME_FAMILY = [
   'microsoft-edge',
 ];
 
-function onPath(cmd: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform): boolean {
+export function onPath(
+  cmd: string,
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): boolean {
   const dirs = (env.PATH ?? env.Path ?? '').split(platform === 'win32' ? ';' : ':').filter(Boolean);
   // Debian keeps update-ca-certificates in /usr/sbin, which a normal user's PATH may lack.
   if (platform !== 'win32') dirs.push('/usr/sbin', '/sbin', '/usr/local/sbin');

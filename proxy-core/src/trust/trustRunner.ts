@@ -35,7 +35,10 @@ const defaultExec: NonNullable<RunOptions['exec']> = (argv, _step, inherit) => {
  * still run. Admin steps get a visible `sudo` (its password prompt goes to the user's terminal);
  * nothing is ever elevated without the user seeing the command.
  */
-export function runPlan(targets: PlannedTarget[], opts: RunOptions): TargetOutcome[] {
+export function runPlan(
+  targets: Array<Pick<PlannedTarget, 'id' | 'label' | 'steps'>>,
+  opts: RunOptions,
+): TargetOutcome[] {
   const exec = opts.exec ?? defaultExec;
   return targets.map((t) => {
     const sudoSteps = t.steps.filter((s) => needsSudo(s, opts.platform));

@@ -126,6 +126,12 @@ export const DEBIAN_PACKAGES = [
     why: 'network namespaces for tests that touch interfaces',
   },
   {
+    pkg: 'nftables',
+    provides: ['/usr/sbin/nft'],
+    for: ['test'],
+    why: '`ports setup` loads its loopback redirect 443/80 with nft; test/ports/standardPorts.test.ts runs it inside a network namespace of its own',
+  },
+  {
     pkg: 'tar',
     provides: ['/usr/bin/tar'],
     for: ['test'],

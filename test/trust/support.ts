@@ -45,10 +45,12 @@ export interface LoadResult {
 export async function launchChromium(
   home: string,
   extraArgs: string[] = [],
+  /** Another launcher (e.g. a script that enters a network namespace, then execs Chromium). */
+  executablePath = CHROMIUM,
 ): Promise<{ context: BrowserContext; load: (url: string) => Promise<LoadResult>; close: () => Promise<void> }> {
   const userDataDir = tempDir('chs-chromium-profile-');
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     args: [...CHROMIUM_ARGS, ...extraArgs],
     env: { ...process.env, HOME: home },

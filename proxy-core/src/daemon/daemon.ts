@@ -302,7 +302,10 @@ export class Daemon {
       servername: CHECK_SERVERNAME,
       log: (l) => this.log(l),
     });
-    await this.ports.check();
+    this.ports.on('changed', () => this.publicPortChanged());
+    // A refusal or our own handshake takes milliseconds; something on 443 that never answers must
+    // not hold up the start (its answer, when it comes, still moves every URL).
+    await Promise.race([this.ports.check(), new Promise((r) => setTimeout(r, 1000).unref())]);
     this.publicPortChanged();
 
     if (options.acme?.email || options.acme?.directory) this.startAcme(options.acme);
@@ -402,7 +405,6 @@ export class Daemon {
       broadcastRoutes();
     });
     this.ports.on('changed', () => {
-      this.publicPortChanged();
       broadcastRoutes();
       this.control.broadcast('status', this.status());
     });

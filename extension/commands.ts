@@ -10,6 +10,7 @@ import type { Ctx } from './ctx';
 import { exposeContainer, exposeLocalPort, pinRoute, renameRoute } from './exposeFlow';
 import { certLabel } from './statusBar';
 import { displayUrl, middlewareNames } from './treeModel';
+import { setupPortsInTerminal } from './portsOffer';
 
 /** A command is a small factory over the context, so each one is built with what it needs. */
 export type Cmd = (...args: unknown[]) => unknown;
@@ -292,6 +293,7 @@ export const COMMANDS: Record<string, CmdFactory> = {
   'containerHttps.showCertificates': showCertificates,
   'containerHttps.exposeLocalPort': (ctx) => () => exposeLocalPort(ctx),
   'containerHttps.trustCa': trustCa,
+  'containerHttps.setupPorts': (ctx) => () => setupPortsInTerminal(ctx),
   'containerHttps.showLog': showLog,
   'containerHttps.restartProxy': restartProxy,
   'containerHttps.refresh': refresh,

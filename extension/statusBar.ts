@@ -37,6 +37,8 @@ export function statusModel(state: ProxyState, now = Date.now()): StatusModel {
     warnings.push(
       `The local CA is not verified as trusted${state.caTrust.detail ? ` (${state.caTrust.detail})` : ''}: browsers warn until you run "Container HTTPS: Trust Local CA".`,
     );
+  // Never silent: another program on 443 means URLs keep the proxy's own port (docs/ports.md).
+  if (state.status?.ports?.mode === 'held') warnings.push(state.status.ports.detail);
   const hosts = state.routes.map((r) => {
     const cert = state.certFor(r.host);
     if (cert?.lastError)
@@ -67,6 +69,7 @@ export function statusModel(state: ProxyState, now = Date.now()): StatusModel {
 function shortReason(first: string, state: ProxyState): string {
   if (state.caTrust.state === 'untrusted') return 'CA not trusted';
   if (state.caTrust.state === 'unknown') return 'CA not verified';
+  if (/^port 443 is held/.test(first)) return '443 held';
   if (/expires/.test(first)) return 'cert expiring';
   if (/ACME/.test(first)) return 'ACME failed';
   return 'check certificates';

@@ -5,6 +5,7 @@ import { attachOrStart } from '../../extension/daemonLauncher';
 import { ProxyState, tcpPorts } from '../../extension/proxyState';
 import { statusModel } from '../../extension/statusBar';
 import type { CertMeta } from '../../proxy-core/src/certs/certStore';
+import type { DaemonStatus } from '../../proxy-core/src/control/apiTypes';
 import type { RouteView } from '../../proxy-core/src/routes/types';
 import { activateExtension, waitFor } from './helpers';
 
@@ -79,6 +80,30 @@ describe('Container HTTPS status bar and start failures', function () {
     const m = statusModel(s);
     assert.equal(m.text, '$(lock) 0 $(warning) CA not trusted');
     assert.match(m.warnings[0], /Trust Local CA/);
+    s.dispose();
+  });
+
+  it('status model: another program holding 443 is a warning naming it, never silent (URLs keep the proxy port)', function () {
+    const s = new ProxyState();
+    const detail =
+      "port 443 is held by nginx (pid 812, user www-data) on 0.0.0.0:443 (127.0.0.1:443 answers with a certificate that is not from this proxy's CA); this proxy stays on :8443. Stop that program, or move it off 443, then run: container-https ports check";
+    s.update({
+      connection: { state: 'connected' },
+      routes: [route('a.localhost')],
+      certs: [cert('a.localhost', new Date(Date.now() + 80 * DAY))],
+      caTrust: { state: 'trusted' },
+      status: {
+        ports: { mode: 'held', publicHttpsPort: 8443, detail, checkedAt: new Date().toISOString() },
+      } as DaemonStatus,
+    });
+    const m = statusModel(s);
+    assert.equal(m.text, '$(lock) 1 $(warning) 443 held');
+    assert.deepEqual(m.warnings, [detail]);
+    assert.match(m.tooltip, /nginx \(pid 812, user www-data\)/);
+    s.update({
+      status: { ports: { mode: 'standard', publicHttpsPort: 443, detail: 'ok', checkedAt: '' } } as DaemonStatus,
+    });
+    assert.equal(statusModel(s).text, '$(lock) 1');
     s.dispose();
   });
 

@@ -10,5 +10,7 @@ export function testSettings(stateDir: string): Record<string, unknown> {
     // (tested in test/docker/autoDomainsEngine.test.ts) would add a name for every compose
     // container on the shared engine, other test runs' included.
     'containerHttps.autoDomains': 'off',
+    // The offer is a notification; suites that did not ask for it must not meet it.
+    'containerHttps.proxy.offerStandardPorts': false,
   };
 }

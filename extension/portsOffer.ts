@@ -3,6 +3,7 @@ import { PortsCheck } from '../proxy-core/src/control/protocol';
 import { shellQuote } from '../proxy-core/src/shellQuote';
 import { SECTION } from './config';
 import type { Ctx } from './ctx';
+import type { ProxyState } from './proxyState';
 
 /** `containerHttps.proxy.offerStandardPorts`: "Don't Ask Again" turns it off (visible, and reversible, in Settings). */
 export const OFFER_SETTING = 'proxy.offerStandardPorts';
@@ -32,33 +33,58 @@ export function setupPortsInTerminal(ctx: Ctx): vscode.Terminal {
   return terminal;
 }
 
+/** What the offer needs; the editor passes the real window and settings, a test scripted ones. */
+export interface PortsOfferDeps {
+  ask: (message: string, ...choices: string[]) => Thenable<string | undefined>;
+  setUp: () => void;
+  enabled: () => boolean;
+  disable: () => Thenable<void>;
+}
+
+export function editorOfferDeps(ctx: Ctx): PortsOfferDeps {
+  const cfg = () => vscode.workspace.getConfiguration(SECTION);
+  return {
+    ask: (message, ...choices) => vscode.window.showInformationMessage(message, ...choices),
+    setUp: () => setupPortsInTerminal(ctx),
+    enabled: () => cfg().get<boolean>(OFFER_SETTING, true),
+    disable: () => cfg().update(OFFER_SETTING, false, vscode.ConfigurationTarget.Global),
+  };
+}
+
 /**
  * Offers `ports setup` once per window, when the proxy's URLs carry a port (nothing on 443) and
  * there is a route to show it on: "Set Up" / "Not Now" (not again in this window) / "Don't Ask
  * Again" (the setting off).
  */
 export class PortsOffer implements vscode.Disposable {
-  private asked = false;
+  private offered?: Promise<void>;
   private readonly sub: vscode.Disposable;
 
-  constructor(private readonly ctx: Ctx) {
-    this.sub = ctx.state.onDidChange(() => void this.maybeOffer());
+  constructor(
+    private readonly state: ProxyState,
+    private readonly deps: PortsOfferDeps,
+  ) {
+    this.sub = state.onDidChange(() => void this.maybeOffer());
   }
 
-  private async maybeOffer(): Promise<void> {
-    const { status, routes } = this.ctx.state;
-    if (this.asked || status?.ports?.mode !== 'own-port' || routes.length === 0) return;
-    const cfg = vscode.workspace.getConfiguration(SECTION);
-    if (!cfg.get<boolean>(OFFER_SETTING, true)) return;
-    this.asked = true;
-    const pick = await vscode.window.showInformationMessage(
-      `Your HTTPS URLs end in :${status.https.port}. Serve https://NAME.localhost/ without a port? Set Up runs "container-https ports setup" in a terminal: it shows each admin step and asks for your password.`,
+  /** Resolves once the user answered (or at once when nothing is asked); the one offer of this window. */
+  maybeOffer(): Promise<void> {
+    if (this.offered) return this.offered;
+    const { status, routes } = this.state;
+    if (status?.ports?.mode !== 'own-port' || routes.length === 0 || !this.deps.enabled()) return Promise.resolve();
+    this.offered = this.offer(status.https.port);
+    return this.offered;
+  }
+
+  private async offer(port: number): Promise<void> {
+    const pick = await this.deps.ask(
+      `Your HTTPS URLs end in :${port}. Serve https://NAME.localhost/ without a port? Set Up runs "container-https ports setup" in a terminal: it shows each admin step and asks for your password.`,
       'Set Up',
       'Not Now',
       "Don't Ask Again",
     );
-    if (pick === 'Set Up') setupPortsInTerminal(this.ctx);
-    else if (pick === "Don't Ask Again") await cfg.update(OFFER_SETTING, false, vscode.ConfigurationTarget.Global);
+    if (pick === 'Set Up') this.deps.setUp();
+    else if (pick === "Don't Ask Again") await this.deps.disable();
   }
 
   dispose(): void {

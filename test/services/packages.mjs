@@ -120,10 +120,10 @@ export const DEBIAN_PACKAGES = [
   },
   {
     pkg: 'iproute2',
-    provides: ['/usr/bin/ip'],
+    provides: ['/usr/bin/ip', '/usr/bin/ss'],
     for: ['test'],
     base: true,
-    why: 'network namespaces for tests that touch interfaces',
+    why: 'network namespaces for tests that touch interfaces; ss to see who listens on 443 in one (test/ports)',
   },
   {
     pkg: 'nftables',

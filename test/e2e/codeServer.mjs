@@ -73,7 +73,9 @@ export function ensureCodeServer() {
  * Starts a fresh code-server on a free port with its own profile, extensions dir and home.
  * Returns its URL and a stop() that kills its whole process group.
  */
-export async function startCodeServer({ bin, extensionsDir, userSettings = {}, folder, env = {} }) {
+// `wrap`: a command prefix code-server runs under, e.g. ['nsenter', '--net=/run/netns/X'] to put it
+// (and the extension host, the daemon, its terminals) in a network namespace of a test's own.
+export async function startCodeServer({ bin, extensionsDir, userSettings = {}, folder, env = {}, wrap = [] }) {
   const home = mkdtempSync(join(tmpdir(), 'chs-cs-home-'));
   const userData = join(home, 'user-data');
   mkdirSync(join(userData, 'User'), { recursive: true });
@@ -96,43 +98,42 @@ export async function startCodeServer({ bin, extensionsDir, userSettings = {}, f
   writeFileSync(config, 'auth: none\ncert: false\n');
   const logFile = join(home, 'code-server.log');
   const out = openSync(logFile, 'a');
-  const child = spawn(
+  const argv = [
     process.execPath,
-    [
-      bin,
-      '--config',
-      config,
-      '--auth',
-      'none',
-      '--disable-telemetry',
-      '--disable-update-check',
-      '--disable-workspace-trust',
-      '--user-data-dir',
-      userData,
-      '--extensions-dir',
-      extensionsDir,
-      '--bind-addr',
-      `127.0.0.1:${port}`,
-      folder,
-    ],
-    {
-      detached: true,
-      stdio: ['ignore', out, out],
-      env: {
-        ...process.env,
-        HOME: home,
-        XDG_CONFIG_HOME: join(home, '.config'),
-        XDG_DATA_HOME: join(home, '.local/share'),
-        XDG_CACHE_HOME: join(home, '.cache'),
-        ...env,
-      },
+    bin,
+    '--config',
+    config,
+    '--auth',
+    'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--user-data-dir',
+    userData,
+    '--extensions-dir',
+    extensionsDir,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    folder,
+  ];
+  const [command, ...args] = [...wrap, ...argv];
+  const child = spawn(command, args, {
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: {
+      ...process.env,
+      HOME: home,
+      XDG_CONFIG_HOME: join(home, '.config'),
+      XDG_DATA_HOME: join(home, '.local/share'),
+      XDG_CACHE_HOME: join(home, '.cache'),
+      ...env,
     },
-  );
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`code-server exited with ${child.exitCode}; log: ${logFile}`);
-    const ok = await healthy(`${url}/healthz`);
+    const ok = wrap.length ? healthyVia(wrap, `${url}/healthz`) : await healthy(`${url}/healthz`);
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`code-server did not answer within 30 s; log: ${logFile}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -155,6 +156,11 @@ export async function startCodeServer({ bin, extensionsDir, userSettings = {}, f
     rmSync(home, { recursive: true, force: true });
   };
   return { url, port, logFile, home, stop };
+}
+
+/** The health check from inside the wrapper's namespace (curl, test/services/packages.mjs). */
+function healthyVia(wrap, url) {
+  return spawnSync(wrap[0], [...wrap.slice(1), 'curl', '-sf', '-o', '/dev/null', '--max-time', '2', url]).status === 0;
 }
 
 function healthy(url) {

@@ -154,11 +154,12 @@ export function fetchVerified(host, port, caFile, path = '/') {
   });
 }
 
-export async function launchBrowser() {
+/** `executablePath`: another launcher, e.g. a script that enters a test's network namespace first. */
+export async function launchBrowser(executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium') {
   const { chromium } = await import('playwright-core');
   const profile = tempDir('chs-chromium-');
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    executablePath,
     headless: true,
     viewport: { width: 1280, height: 800 },
     args: [
@@ -280,7 +281,10 @@ export async function closeWorkbench({ browser, server, stateDir }) {
  * whatever happened: `beforeClose` (undo what the test changed on the machine), the workbench
  * and daemon closed, `afterClose` (remove `setup`'s pieces), the temp folder removed.
  */
-export async function withWorkbench({ bin, vsix, prefix, setup, settings = {}, env, beforeClose, afterClose }, fn) {
+export async function withWorkbench(
+  { bin, vsix, prefix, setup, settings = {}, env, wrap, browserPath, beforeClose, afterClose },
+  fn,
+) {
   const tmp = tempDir(prefix);
   const ctx = { tmp, stateDir: join(tmp, 'state'), workspace: join(tmp, 'workspace') };
   const extensionsDir = join(tmp, 'extensions');
@@ -297,8 +301,9 @@ export async function withWorkbench({ bin, vsix, prefix, setup, settings = {}, e
       userSettings: { ...testSettings(ctx.stateDir), ...settings },
       folder: ctx.workspace,
       env,
+      wrap,
     });
-    browser = await launchBrowser();
+    browser = await launchBrowser(browserPath);
     const page = await browser.context.newPage();
     return await withFailureShot(page, () => fn({ ...ctx, ...extras, page, server }));
   } finally {

@@ -14,6 +14,7 @@ import { ROOT, log, tempDir } from './lib.mjs';
 import { packageCheck } from './packageCheck.mjs';
 import { runUiAcme } from './uiAcme.mjs';
 import { runUiDockerUnreachable, runUiExpose } from './uiExpose.mjs';
+import { runUiPorts, uiPortsMissing } from './uiPorts.mjs';
 import { runUiPathExpose, runUiRouters } from './uiRouters.mjs';
 import { runWorkbenchSuite } from './workbenchSuite.mjs';
 
@@ -136,6 +137,20 @@ try {
           fail("ui: Let's Encrypt from the editor", err.stack ?? err);
         }
       }
+      const noPorts = uiPortsMissing();
+      if (!want('uiPorts')) {
+        // filtered out by CHS_E2E_ONLY
+      } else if (noPorts && isCI) fail('ui: no port in the URL from the editor', noPorts);
+      else if (noPorts) skip('ui: no port in the URL from the editor', noPorts);
+      else
+        try {
+          const { wallS, port } = await runUiPorts({ bin, vsix: pkg.vsix });
+          pass(
+            `ui: no port in the URL: the editor offers ports setup once URLs carry :${port} (Set Up / Not Now / Don't Ask Again), Set Up runs it in a terminal (in a network namespace of the suite's own), and the status bar's pick then lists https://web.localhost/ without the port, verified over HTTPS (${wallS.toFixed(1)} s)`,
+          );
+        } catch (err) {
+          fail('ui: no port in the URL from the editor', err.stack ?? err);
+        }
       if (want('uiDockerUnreachable'))
         try {
           await runUiDockerUnreachable({ bin, vsix: pkg.vsix });

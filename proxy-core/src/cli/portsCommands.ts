@@ -50,9 +50,10 @@ async function tellDaemon(stateDir: string): Promise<PortsStatus | undefined> {
   return new ControlClient(stateDir).call(PortsCheck, { timeoutMs: 10_000 }).catch(() => undefined);
 }
 
+/** `/`, or another root for tests and packagers (--config-root, else $CONTAINER_HTTPS_CONFIG_ROOT). */
 function configRoot(args: ParsedArgs): string {
-  const root = str(args, 'config-root') ?? '/';
-  if (!path.isAbsolute(root)) throw new UserError(`--config-root ${root} must be an absolute path.`, 'EUSAGE');
+  const root = str(args, 'config-root') ?? (process.env.CONTAINER_HTTPS_CONFIG_ROOT || '/');
+  if (!path.isAbsolute(root)) throw new UserError(`The config root ${root} must be an absolute path.`, 'EUSAGE');
   return root;
 }
 

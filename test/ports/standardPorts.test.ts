@@ -262,6 +262,22 @@ describe(
         ruleset(),
         /table inet container_https \{[^]*oif "lo" ip daddr 127\.0\.0\.0\/8 tcp dport 443 redirect to :8443/,
       );
+      // Again (a second run changes nothing): the same table, still one include line.
+      const rules = ruleset();
+      const again = rootCli(
+        'ports',
+        'setup',
+        '--https-port',
+        '8443',
+        '--http-port',
+        '8080',
+        '--config-root',
+        configRoot,
+      );
+      assert.equal(again.code, 0, again.stdout + again.stderr);
+      assert.equal(ruleset(), rules);
+      const conf = fs.readFileSync(path.join(configRoot, 'etc', 'nftables.conf'), 'utf8');
+      assert.equal(conf.match(/# container-https$/gm)?.length, 1, conf);
 
       // The user's check: from outside the daemon, and it tells the daemon to look again.
       const check = nobodyCli('ports', 'check');

@@ -45,10 +45,12 @@ export interface LoadResult {
 export async function launchChromium(
   home: string,
   extraArgs: string[] = [],
+  /** Another launcher (test/lan: a wrapper that enters the phone's network namespace). */
+  executablePath = CHROMIUM,
 ): Promise<{ context: BrowserContext; load: (url: string) => Promise<LoadResult>; close: () => Promise<void> }> {
   const userDataDir = tempDir('chs-chromium-profile-');
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     args: [...CHROMIUM_ARGS, ...extraArgs],
     env: { ...process.env, HOME: home },

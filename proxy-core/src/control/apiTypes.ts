@@ -1,6 +1,7 @@
 import type { AcmeStatus } from '../acme/acmeService';
 import type { CertMeta } from '../certs/certStore';
 import type { DockerStatus } from '../docker/types';
+import type { LanStatus } from '../lan/types';
 import type { RouteView } from '../routes/types';
 
 // The domain types are declared in their domains (which never import control/) and re-exported
@@ -10,6 +11,7 @@ export type { CertMeta } from '../certs/certStore';
 export type { AutoDomain, ContainerInfo, ContainersResponse, DockerStatus } from '../docker/types';
 export type { RouteView } from '../routes/types';
 export type { CaStatus } from '../trust/types';
+export type { CaShareInfo, CaShareRequest, LanInterface, LanShareRequest, LanShareView, LanStatus } from '../lan/types';
 
 /** Shapes of the control API's JSON (docs/architecture.md). Stable: clients and `--json` output use them. */
 export interface DaemonStatus {
@@ -24,6 +26,8 @@ export interface DaemonStatus {
   docker: DockerStatus;
   /** ACME (Let's Encrypt) settings and renewal schedule; see AcmeStatus. */
   acme: AcmeStatus;
+  /** Routes and the CA shared with the LAN, and the interface it listens on (docs/lan.md). */
+  lan?: LanStatus;
   problems: string[];
 }
 

@@ -6,6 +6,11 @@ import type {
   ContainersResponse,
   DaemonStatus,
   ExposeRequest,
+  CaShareInfo,
+  CaShareRequest,
+  LanShareRequest,
+  LanShareView,
+  LanStatus,
   RoutesResponse,
   RouteView,
 } from './apiTypes';
@@ -54,6 +59,17 @@ export const Containers = endpoint<undefined, ContainersResponse>('GET', '/v1/co
 export const Ca = endpoint<undefined, CaStatus>('GET', '/v1/ca');
 /** Verifies the trust stores again, then answers like GET /v1/ca. */
 export const CaCheck = endpoint<undefined, CaStatus>('POST', '/v1/ca/check');
+/** What is on the LAN: the interface, the shared routes, a running CA share (docs/lan.md). */
+export const Lan = endpoint<undefined, LanStatus>('GET', '/v1/lan');
+/** Shares a route on the LAN as its `.local` name (the first share starts the LAN listeners). */
+export const PutLanShare = endpoint<LanShareRequest, LanShareView, { host: string }>('PUT', '/v1/lan/shares/:host');
+/** Stops sharing a route (after the last one nothing listens on the LAN). */
+export const DeleteLanShare = endpoint<undefined, { removed: boolean }, { host: string }>(
+  'DELETE',
+  '/v1/lan/shares/:host',
+);
+/** Offers the CA to phones at a one-time URL for some minutes or downloads. */
+export const PostCaShare = endpoint<CaShareRequest, CaShareInfo>('POST', '/v1/lan/ca-share');
 export const Shutdown = endpoint<undefined, { stopping: boolean }>('POST', '/v1/shutdown');
 /** Server-Sent Events, see DaemonEvents; `ControlClient.subscribe` reads them. */
 export const Events = endpoint<undefined, never>('GET', '/v1/events');

@@ -8,8 +8,12 @@ import {
   Cert,
   Certs,
   Containers,
+  DeleteLanShare,
   DeleteRoute,
   Events,
+  Lan,
+  PostCaShare,
+  PutLanShare,
   PutRoute,
   RenewCert,
   Routes,
@@ -20,6 +24,7 @@ import { UserError } from '../errors';
 import { normalizeHost } from '../routes/hostName';
 import { caStatus, verifyAndRecord, watchTrustRecord } from '../trust/caStatus';
 import { daemonEndpoint } from '../trust/checkEndpoint';
+import type { LanService } from '../lan/lanService';
 import type { IdleExit } from './idleExit';
 import type { RouteService } from './routeService';
 
@@ -36,6 +41,7 @@ export interface ControlApiDeps {
   idleExit: IdleExit;
   /** Stops the daemon (after the answer is out). */
   shutdown: () => void;
+  lan: LanService;
 }
 
 /**
@@ -73,6 +79,10 @@ export function registerControlApi(c: ControlServer, deps: ControlApiDeps): () =
     return caStatus(ca);
   });
   const stopWatch = watchTrustRecord(deps.caDir, () => c.broadcast('ca', caStatus(ca)));
+  c.handle(Lan, () => deps.lan.status());
+  c.handle(PutLanShare, (req) => deps.lan.share(req.params.host, req.body));
+  c.handle(DeleteLanShare, (req) => deps.lan.unshare(req.params.host));
+  c.handle(PostCaShare, (req) => deps.lan.startCaShare(req.body));
   c.handle(RenewCert, (req) => routes.renew(req.params.host));
   c.handle(Events, (req) => {
     const stream = c.openStream(req.res);

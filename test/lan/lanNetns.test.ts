@@ -16,6 +16,7 @@ const missing = lanNetMissing();
 const isCI = process.env.CI === 'true';
 const HTTPS = 8443;
 const HTTP = 8080;
+const PHONE = path.join(__dirname, '..', 'support', 'lanPhone.js');
 
 type Got = { status?: number; headers?: Record<string, string>; body?: string; error?: string };
 const text = (g: Got) => Buffer.from(g.body ?? '', 'base64').toString('utf8');
@@ -36,24 +37,10 @@ describe('LAN sharing between two network namespaces (laptop, phone)', { skip: !
   const phoneGet = (url: string, ...flags: string[]) => net.phoneDo<Got>('get', url, ...flags);
   const lanUrl = (name: string, p = '/') => `https://${name}:${HTTPS}${p}`;
   const viaLan = ['--connect', ''];
+  let serve: ReturnType<LanNet['spawn']>;
 
-  before(async () => {
-    net.up();
-    viaLan[1] = net.laptopIp;
-    copy = readableCliCopy();
-    work = tempDir('chs-lan-');
-    fs.chmodSync(work, 0o755);
-    stateDir = path.join(work, 'state');
-    fs.mkdirSync(stateDir, { mode: 0o700 });
-    fs.chownSync(stateDir, NOBODY.uid, NOBODY.gid);
-    const backend = path.join(copy.dir, 'backend.js');
-    fs.writeFileSync(
-      backend,
-      `require('http').createServer((q, s) => s.end('backend saw ' + q.headers.host)).listen(5000, '127.0.0.1');`,
-      { mode: 0o644 },
-    );
-    net.spawn('laptop', [process.execPath, backend], true);
-    const serve = net.spawn(
+  const startServe = async () => {
+    serve = net.spawn(
       'laptop',
       [
         process.execPath,
@@ -83,6 +70,45 @@ describe('LAN sharing between two network namespaces (laptop, phone)', { skip: !
       },
       30_000,
     );
+  };
+  /** Starts listening on the phone for mDNS answers about name; the returned function waits for the verdict. */
+  const watchGoodbye = async (name: string) => {
+    const watcher = net.spawn('phone', [process.execPath, PHONE, 'goodbye', name, net.phoneIp, '10000']);
+    let seen = '';
+    watcher.stdout?.on('data', (c: Buffer) => (seen += c.toString()));
+    await until('the goodbye watcher to listen', () => seen.includes('"ready"'));
+    return async () => {
+      await until('the watcher to finish', () => watcher.exitCode !== null, 15_000);
+      return JSON.parse(seen.trim().split('\n').pop()!) as { goodbye: boolean; seen: unknown[] };
+    };
+  };
+
+  before(async () => {
+    net.up();
+    viaLan[1] = net.laptopIp;
+    copy = readableCliCopy();
+    work = tempDir('chs-lan-');
+    fs.chmodSync(work, 0o755);
+    stateDir = path.join(work, 'state');
+    fs.mkdirSync(stateDir, { mode: 0o700 });
+    fs.chownSync(stateDir, NOBODY.uid, NOBODY.gid);
+    const backend = path.join(copy.dir, 'backend.js');
+    fs.writeFileSync(
+      backend,
+      `require('http').createServer((q, s) => s.end('backend saw ' + q.headers.host)).listen(5000, '127.0.0.1');`,
+      { mode: 0o644 },
+    );
+    net.spawn('laptop', [process.execPath, backend], true);
+    // Another mDNS responder on the laptop, bound to 5353 before the daemon (as avahi or Bonjour would be).
+    const other = net.spawn(
+      'laptop',
+      [process.execPath, PHONE, 'respond', 'printer.local', net.laptopIp, '10.9.9.9'],
+      true,
+    );
+    let otherOut = '';
+    other.stdout?.on('data', (c: Buffer) => (otherOut += c.toString()));
+    await until('the other responder', () => otherOut.includes('"ready"'));
+    await startServe();
     for (const host of ['app', 'other', 'secret']) cli('expose', `${host}.localhost`, 'http://127.0.0.1:5000');
   });
 
@@ -106,6 +132,8 @@ describe('LAN sharing between two network namespaces (laptop, phone)', { skip: !
     assert.match(cli('share', 'secret.localhost', '--lan-auth', 'bob:s3cret'), /basic auth, user bob/);
     const resolved = net.phoneDo<{ addresses: string[] }>('resolve', 'app.local', net.phoneIp, '5000');
     assert.deepEqual(resolved.addresses, [net.laptopIp]);
+    const printer = net.phoneDo<{ addresses: string[] }>('resolve', 'printer.local', net.phoneIp, '5000');
+    assert.deepEqual(printer.addresses, ['10.9.9.9'], 'the other responder on 5353 still answers');
 
     // The CA, fetched by the phone from the one-time page (not from the state dir).
     const share = JSON.parse(cli('ca', 'share', '--downloads', '3', '--json'));
@@ -199,21 +227,34 @@ describe('LAN sharing between two network namespaces (laptop, phone)', { skip: !
     },
   );
 
-  test('unshare: a goodbye packet, the name no longer resolves, and after the last one nothing listens on the LAN', async () => {
-    const watcher = net.spawn('phone', [
-      process.execPath,
-      path.join(__dirname, '..', 'support', 'lanPhone.js'),
-      'goodbye',
-      'app.local',
-      net.phoneIp,
-      '10000',
+  test('a clash of LAN names is reported; shares persist across a restart, and a stopping daemon says goodbye', async () => {
+    cli('expose', 'app.test', 'http://127.0.0.1:5000');
+    const clash = net.run('laptop', [process.execPath, copy.cli, 'share', 'app.test', '--state-dir', stateDir], true);
+    assert.notEqual(clash.status, 0);
+    assert.match(clash.stderr, /app\.local is already the LAN name of app\.localhost: unshare that first/);
+
+    const goodbye = await watchGoodbye('app.local');
+    serve.kill('SIGTERM');
+    await until('serve to stop', () => serve.exitCode !== null, 15_000);
+    assert.equal((await goodbye()).goodbye, true, 'goodbye on exit');
+    await startServe();
+    const status = JSON.parse(cli('share', '--json'));
+    assert.deepEqual(
+      status.shares.map((sh: { host: string; name: string }) => `${sh.host}=${sh.name}`),
+      ['app.localhost=app.local', 'secret.localhost=secret.local'],
+    );
+    assert.equal(status.listening, true);
+    assert.deepEqual(net.phoneDo<{ addresses: string[] }>('resolve', 'app.local', net.phoneIp, '5000').addresses, [
+      net.laptopIp,
     ]);
-    let seen = '';
-    watcher.stdout?.on('data', (c: Buffer) => (seen += c.toString()));
-    await until('the goodbye watcher to listen', () => seen.includes('"ready"'));
+    const app = phoneGet(lanUrl('app.local'), '--ca', path.join(work, 'phone-ca.pem'), ...viaLan);
+    assert.equal(app.status, 200);
+  });
+
+  test('unshare: a goodbye packet, the name no longer resolves, and after the last one nothing listens on the LAN', async () => {
+    const goodbye = await watchGoodbye('app.local');
     assert.match(cli('unshare', 'app.localhost'), /no longer on the LAN \(1 other route\(s\) still are\)/);
-    await until('the watcher to finish', () => watcher.exitCode !== null, 15_000);
-    const result = JSON.parse(seen.trim().split('\n').pop()!);
+    const result = await goodbye();
     assert.equal(result.goodbye, true, JSON.stringify(result.seen));
     assert.deepEqual(net.phoneDo<{ addresses: string[] }>('resolve', 'app.local', net.phoneIp, '1500').addresses, []);
     assert.equal(phoneGet(lanUrl('app.local'), '--ca', path.join(work, 'phone-ca.pem'), ...viaLan).status, 404);

@@ -8,6 +8,7 @@
  *   get URL [--ca FILE] [--connect IP] [--auth USER:PASS] [--host H (the Host header only)]
  *                                           → { status, headers, body (base64) } or { error }
  *   connect IP PORT                         → { open: true|false, code }
+ *   respond NAME IFACE_ADDR IP              another mDNS responder on 5353 (as avahi), until killed → { ready: true }
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -112,12 +113,21 @@ function connect(ip: string, port: number): Promise<void> {
   });
 }
 
+function respond(name: string, ifaceAddr: string, ip: string): void {
+  const mdns = makeMdns({ interface: ifaceAddr, bind: '0.0.0.0', reuseAddr: true });
+  mdns.on('query', (q) => {
+    if (q.questions.some((x) => x.name === name)) mdns.respond({ answers: [{ name, type: 'A', ttl: 120, data: ip }] });
+  });
+  mdns.on('ready', () => print({ ready: true }));
+}
+
 async function main(): Promise<void> {
   const [cmd, ...args] = process.argv.slice(2);
   if (cmd === 'resolve') return resolve(args[0], args[1], Number(args[2] ?? 3000));
   if (cmd === 'goodbye') return goodbye(args[0], args[1], Number(args[2] ?? 5000));
   if (cmd === 'get') return get(args[0], args.slice(1));
   if (cmd === 'connect') return connect(args[0], Number(args[1]));
+  if (cmd === 'respond') return respond(args[0], args[1], args[2]);
   throw new Error(`unknown command ${cmd}`);
 }
 

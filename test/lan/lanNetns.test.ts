@@ -227,6 +227,22 @@ describe('LAN sharing between two network namespaces (laptop, phone)', { skip: !
     },
   );
 
+  test('when the laptop gets another address, the listeners move and mDNS answers with the new one', async () => {
+    const moved = net.laptopIp.replace(/\.1$/, '.3');
+    const resolves = (ip: string) => async () =>
+      net.phoneDo<{ addresses: string[] }>('resolve', 'app.local', net.phoneIp, '1000').addresses.join() === ip;
+    net.moveLaptop(net.laptopIp, moved);
+    try {
+      await until('app.local to resolve to the new address', resolves(moved), 30_000);
+      const app = phoneGet(lanUrl('app.local'), '--ca', path.join(work, 'phone-ca.pem'), '--connect', moved);
+      assert.equal(app.status, 200);
+      assert.equal(JSON.parse(cli('share', '--json')).interface.ipv4, moved);
+    } finally {
+      net.moveLaptop(moved, net.laptopIp);
+    }
+    await until('app.local to resolve to the first address again', resolves(net.laptopIp), 30_000);
+  });
+
   test('a clash of LAN names is reported; shares persist across a restart, and a stopping daemon says goodbye', async () => {
     cli('expose', 'app.test', 'http://127.0.0.1:5000');
     const clash = net.run('laptop', [process.execPath, copy.cli, 'share', 'app.test', '--state-dir', stateDir], true);

@@ -64,6 +64,18 @@ export class LanNet {
     run('-n', this.phone, 'route', 'add', '224.0.0.0/4', 'dev', this.phoneIf);
   }
 
+  /** Moves the laptop to another address on the same /24 (DHCP giving it a new lease), default route again. */
+  moveLaptop(from: string, to: string): void {
+    for (const args of [
+      ['addr', 'del', `${from}/24`, 'dev', this.laptopIf],
+      ['addr', 'add', `${to}/24`, 'dev', this.laptopIf],
+      ['route', 'replace', 'default', 'via', this.phoneIp],
+    ]) {
+      const r = spawnSync('ip', ['-n', this.laptop, ...args], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`ip -n ${this.laptop} ${args.join(' ')}: ${r.stderr.trim()}`);
+    }
+  }
+
   /** argv for a command in a namespace (nsenter --net: the mount namespace stays ours); as nobody when asked. */
   argv(ns: 'laptop' | 'phone', cmd: string[], asNobody = false): string[] {
     const user = asNobody ? ['setpriv', `--reuid=${NOBODY.uid}`, `--regid=${NOBODY.gid}`, '--clear-groups'] : [];

@@ -1,7 +1,7 @@
 import * as bcrypt from 'bcryptjs';
 import type * as net from 'node:net';
 import { UserError, errorMessage } from '../errors';
-import { httpsUrl, normalizeHost } from '../routes/hostName';
+import { hostMatchesSuffix, httpsUrl, normalizeHost } from '../routes/hostName';
 import type { RouteRecord } from '../routes/types';
 import { CaShare, DEFAULT_DOWNLOADS, DEFAULT_MINUTES } from './caShare';
 import { findLanInterface } from './lanInterface';
@@ -55,8 +55,11 @@ export class LanService {
   private readonly store: LanShareStore;
   private readonly listeners: LanListeners;
   private readonly caShare: CaShare;
-  private mdns?: { responder: MdnsResponder; ipv4: string };
-  private current?: LanInterface;
+  private mdns?: { responder: MdnsResponder; announced: LanInterface };
+  /** Why the mDNS responder could not start (port 5353 taken without sharing): the routes still listen. */
+  private mdnsError?: string;
+  /** The interface as last found (IPv6 included, whether or not it could be bound). */
+  private found?: LanInterface;
   private watch?: NodeJS.Timeout;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
@@ -123,6 +126,12 @@ export class LanService {
         409,
       );
     const name = lanNameFor(host, this.deps.ca.permittedSuffixes);
+    if (!this.deps.ca.permittedSuffixes.some((suffix) => hostMatchesSuffix(name, suffix)))
+      throw new UserError(
+        `The local CA cannot vouch for ${name}: it was created for ${this.deps.ca.permittedSuffixes.join(', ')} only (serve --ca-suffixes). A CA that includes local is needed to share routes on the LAN.`,
+        'ELANNAME',
+        409,
+      );
     const clash = this.shares.find((s) => s.name === name && s.host !== host);
     if (clash)
       throw new UserError(
@@ -223,6 +232,7 @@ export class LanService {
       httpPort: this.deps.httpPort(),
       shares: this.shares.map((s) => this.view(s)),
       caShare: this.caShare.info(),
+      ...(this.mdnsError ? { mdnsError: this.mdnsError } : {}),
     };
   }
 
@@ -282,29 +292,57 @@ export class LanService {
     if (!wanted) {
       clearInterval(this.watch);
       this.watch = undefined;
-      const mdns = this.mdns;
-      this.mdns = undefined;
-      await mdns?.responder.close();
-      await this.listeners.stop();
-      this.current = undefined;
-      return;
+      return this.offTheLan();
     }
-    const iface = this.findInterface();
+    let iface: LanInterface;
+    try {
+      iface = this.findInterface();
+    } catch (err) {
+      // The interface went away (Wi-Fi off): nothing stays bound to a stale address; the watch
+      // brings the shares back when it returns.
+      await this.offTheLan();
+      throw err;
+    }
     const addresses = [iface.ipv4, ...(iface.ipv6 ? [iface.ipv6] : [])];
-    if (!this.listeners.isOn(addresses)) {
+    const previous = this.found;
+    this.found = iface;
+    if (!this.listeners.listening || !previous || !sameInterface(previous, iface)) {
       if (this.listeners.listening) this.deps.log(`LAN address of ${iface.name} is now ${addresses.join(', ')}`);
-      await this.listeners.start(addresses, this.deps.httpsPort(), this.deps.httpPort());
+      try {
+        await this.listeners.start(addresses, this.deps.httpsPort(), this.deps.httpPort());
+      } catch (err) {
+        if (addresses.length === 1) throw err;
+        // An IPv6 address that cannot be bound (still tentative, say) must not keep IPv4 phones out.
+        this.deps.log(`LAN: not on ${addresses[1]} (${errorMessage(err)}); IPv4 only`);
+        await this.listeners.start([iface.ipv4], this.deps.httpsPort(), this.deps.httpPort());
+      }
       this.deps.log(`listening on the LAN: ${this.listeners.bound.join(', ')} (${iface.name})`);
     }
-    this.current = iface;
+    // mDNS announces only the addresses something listens on.
+    const announced: LanInterface = this.listeners.isOn(addresses) ? iface : { name: iface.name, ipv4: iface.ipv4 };
     const names = this.shares.map((s) => s.name);
+    if (this.mdns && this.mdns.announced.ipv4 !== announced.ipv4) {
+      // The socket joined the group on the old address: a new one for the new address (the old
+      // one's goodbye is best effort, that address may be gone already).
+      const old = this.mdns;
+      this.mdns = undefined;
+      await old.responder.close().catch(() => undefined);
+    }
     if (names.length && !this.mdns) {
-      const responder = new MdnsResponder({ iface, log: this.deps.log, port: this.deps.mdnsPort });
-      await responder.start();
-      this.mdns = { responder, ipv4: iface.ipv4 };
-    } else if (this.mdns && this.mdns.ipv4 !== iface.ipv4) {
-      this.mdns.responder.setInterface(iface);
-      this.mdns.ipv4 = iface.ipv4;
+      const responder = new MdnsResponder({ iface: announced, log: this.deps.log, port: this.deps.mdnsPort });
+      try {
+        await responder.start();
+        this.mdns = { responder, announced };
+        this.mdnsError = undefined;
+      } catch (err) {
+        await responder.close().catch(() => undefined);
+        if (!this.mdnsError)
+          this.deps.log(`mDNS: ${errorMessage(err)}; phones will not find the .local names (retrying)`);
+        this.mdnsError = `mDNS could not start (${errorMessage(err)}): the .local names do not resolve on the LAN`;
+      }
+    } else if (this.mdns && !sameInterface(this.mdns.announced, announced)) {
+      this.mdns.responder.setInterface(announced);
+      this.mdns.announced = announced;
     }
     if (!names.length && this.mdns) {
       const mdns = this.mdns;
@@ -315,14 +353,27 @@ export class LanService {
     this.watch ??= setInterval(() => void this.addressCheck(), this.deps.watchMs ?? 3000).unref();
   }
 
+  private async offTheLan(): Promise<void> {
+    const mdns = this.mdns;
+    this.mdns = undefined;
+    await mdns?.responder.close();
+    await this.listeners.stop();
+    this.found = undefined;
+  }
+
   /** The LAN address moved (DHCP, another Wi-Fi): listeners move with it and mDNS re-announces. */
   private async addressCheck(): Promise<void> {
     const found = findLanInterface(this.deps.interfaceChoice ?? 'auto');
     const now = found.ok ? found.iface : undefined;
-    if (now?.ipv4 === this.current?.ipv4 && now?.ipv6 === this.current?.ipv6) return;
+    const moved = now?.ipv4 !== this.found?.ipv4 || now?.ipv6 !== this.found?.ipv6;
+    if (!moved && !this.mdnsError) return;
     await this.reconcile().catch((err) => this.deps.log(`LAN: ${errorMessage(err)}; retrying`));
-    this.deps.changed();
+    if (moved) this.deps.changed();
   }
+}
+
+function sameInterface(a: LanInterface, b: LanInterface): boolean {
+  return a.name === b.name && a.ipv4 === b.ipv4 && a.ipv6 === b.ipv6;
 }
 
 function checkShareBody(body: unknown): { user: string; password: string } | undefined {

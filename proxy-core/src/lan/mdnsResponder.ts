@@ -58,7 +58,7 @@ export class MdnsResponder {
     if (added.length) this.announce(added);
   }
 
-  /** The interface's address changed: goodbye for the old records, then the new ones announced. */
+  /** The interface's IPv6 address changed (same IPv4, same socket): goodbye for the old records, then the new ones announced. */
   setInterface(iface: LanInterface): void {
     const names = [...this.names];
     this.send(names.flatMap((n) => this.records(n, 0)));

@@ -45,6 +45,8 @@ export interface LanStatus {
   httpPort: number | null;
   shares: LanShareView[];
   caShare?: CaShareInfo;
+  /** Set while the mDNS responder could not start (the .local names do not resolve then). */
+  mdnsError?: string;
 }
 
 /** PUT /v1/lan/shares/:host */

@@ -129,10 +129,11 @@ export class HttpsProxy {
       res.end();
       return;
     }
-    const lan = this.opts.lanGate?.(req.socket.remoteAddress, requestHost(req.headers));
+    const requested = requestHost(req.headers);
+    const lan = this.opts.lanGate?.(req.socket.remoteAddress, requested);
     // Nothing about this machine's other routes, not even that they exist.
     if (lan === 'refuse') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('404 Not Found\n');
-    const host = lan?.host ?? requestHost(req.headers);
+    const host = lan?.host ?? requested;
     const target = cleanTarget(req.url || '/');
     const found = this.opts.table.route(host, () => this.routingRequest(req, host, target));
     if (!found) return this.notFound(req, res, host, target);
@@ -264,8 +265,9 @@ export class HttpsProxy {
       socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
     }
-    const lan = this.opts.lanGate?.(req.socket.remoteAddress, requestHost(req.headers));
-    const host = lan && lan !== 'refuse' ? lan.host : requestHost(req.headers);
+    const requested = requestHost(req.headers);
+    const lan = this.opts.lanGate?.(req.socket.remoteAddress, requested);
+    const host = lan && lan !== 'refuse' ? lan.host : requested;
     const target = cleanTarget(req.url || '/');
     const routed =
       lan === 'refuse' ? undefined : this.opts.table.route(host, () => this.routingRequest(req, host, target));

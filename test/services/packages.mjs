@@ -121,9 +121,9 @@ export const DEBIAN_PACKAGES = [
   {
     pkg: 'iproute2',
     provides: ['/usr/bin/ip'],
-    for: ['test'],
+    for: ['test', 'bench'],
     base: true,
-    why: 'network namespaces for tests that touch interfaces',
+    why: 'network namespaces for tests that touch interfaces (the LAN tests and benchmark: a "laptop" and a "phone" joined by a veth pair)',
   },
   {
     pkg: 'tar',

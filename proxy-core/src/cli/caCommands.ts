@@ -329,7 +329,8 @@ async function caShareCommand(argv: string[]): Promise<number> {
     out(JSON.stringify(share, null, 2));
     return 0;
   }
-  out(await qrcode.toString(share.url, { type: 'terminal', small: true }));
+  // The QR code only where a terminal draws it; the URL below is the fallback everywhere.
+  if (process.stdout.isTTY) out(await qrcode.toString(share.url, { type: 'terminal', small: true }));
   out(`Open on the phone (same network): ${share.url}`);
   out(`SHA-256 fingerprint to compare: ${share.fingerprint256}`);
   out(

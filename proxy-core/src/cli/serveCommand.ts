@@ -93,7 +93,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     publicHosts: publicHosts as PublicHosts,
     traefikDynamic: traefikDynamic ? path.resolve(traefikDynamic) : undefined,
     autoDomains: autoDomains as AutoDomainsMode,
-    lanInterface: str(args, 'lan-interface') ?? 'auto',
+    lanInterface: str(args, 'lan-interface') ?? DEFAULT_OPTIONS.lanInterface,
     log,
   });
   // One bad request must never take every route down with it: log the bug and keep serving.

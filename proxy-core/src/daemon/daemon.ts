@@ -117,6 +117,7 @@ export const DEFAULT_OPTIONS = {
   backendTimeoutMs: 30_000,
   publicHosts: 'alias' as PublicHosts,
   autoDomains: 'compose' as AutoDomainsMode,
+  lanInterface: 'auto',
 };
 
 export const DEMO_HOST = 'demo.localhost';

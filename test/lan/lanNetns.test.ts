@@ -37,10 +37,10 @@ describe('LAN sharing between two network namespaces (laptop, phone)', { skip: !
   const phoneGet = (url: string, ...flags: string[]) => net.phoneDo<Got>('get', url, ...flags);
   const lanUrl = (name: string, p = '/') => `https://${name}:${HTTPS}${p}`;
   const viaLan = ['--connect', ''];
-  let serve: ReturnType<LanNet['spawn']>;
+  let serve: ReturnType<LanNet['start']>;
 
   const startServe = async () => {
-    serve = net.spawn(
+    serve = net.start(
       'laptop',
       [
         process.execPath,
@@ -73,7 +73,7 @@ describe('LAN sharing between two network namespaces (laptop, phone)', { skip: !
   };
   /** Starts listening on the phone for mDNS answers about name; the returned function waits for the verdict. */
   const watchGoodbye = async (name: string) => {
-    const watcher = net.spawn('phone', [process.execPath, PHONE, 'goodbye', name, net.phoneIp, '10000']);
+    const watcher = net.start('phone', [process.execPath, PHONE, 'goodbye', name, net.phoneIp, '10000']);
     let seen = '';
     watcher.stdout?.on('data', (c: Buffer) => (seen += c.toString()));
     await until('the goodbye watcher to listen', () => seen.includes('"ready"'));
@@ -98,9 +98,9 @@ describe('LAN sharing between two network namespaces (laptop, phone)', { skip: !
       `require('http').createServer((q, s) => s.end('backend saw ' + q.headers.host)).listen(5000, '127.0.0.1');`,
       { mode: 0o644 },
     );
-    net.spawn('laptop', [process.execPath, backend], true);
+    net.start('laptop', [process.execPath, backend], true);
     // Another mDNS responder on the laptop, bound to 5353 before the daemon (as avahi or Bonjour would be).
-    const other = net.spawn(
+    const other = net.start(
       'laptop',
       [process.execPath, PHONE, 'respond', 'printer.local', net.laptopIp, '10.9.9.9'],
       true,

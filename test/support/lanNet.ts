@@ -83,7 +83,7 @@ export class LanNet {
   }
 
   /** A long-running process in a namespace, stopped by remove() if the test does not. */
-  spawn(ns: 'laptop' | 'phone', cmd: string[], asNobody = false, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  start(ns: 'laptop' | 'phone', cmd: string[], asNobody = false, env: NodeJS.ProcessEnv = {}): ChildProcess {
     const [file, ...args] = this.argv(ns, cmd, asNobody);
     const child = spawn(file, args, { env: { ...process.env, ...env }, cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
     this.children.add(child);
@@ -119,7 +119,13 @@ export class LanNet {
     for (const ns of [this.laptop, this.phone]) {
       const pids =
         spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout?.trim().split('\n').filter(Boolean) ?? [];
-      for (const pid of pids) spawnSync('kill', ['-9', pid]);
+      // Only what this test started runs in its own namespaces.
+      for (const pid of pids)
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // gone already
+        }
       spawnSync('ip', ['netns', 'delete', ns], { stdio: 'ignore' });
     }
   }

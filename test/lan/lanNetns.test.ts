@@ -110,6 +110,12 @@ describe('LAN sharing between two network namespaces (laptop, phone)', { skip: !
     await until('the other responder', () => otherOut.includes('"ready"'));
     await startServe();
     for (const host of ['app', 'other', 'secret']) cli('expose', `${host}.localhost`, 'http://127.0.0.1:5000');
+    // A WebSocket backend (root is enough for it: it is not the code under test).
+    const wsBackend = net.start('laptop', [process.execPath, PHONE, 'wsbackend', '5001']);
+    let wsOut = '';
+    wsBackend.stdout?.on('data', (c: Buffer) => (wsOut += c.toString()));
+    await until('the WebSocket backend', () => wsOut.includes('"ready"'));
+    cli('expose', 'live.localhost', 'http://127.0.0.1:5001');
   });
 
   after(async () => {
@@ -187,6 +193,17 @@ describe('LAN sharing between two network namespaces (laptop, phone)', { skip: !
     assert.equal(wrong.status, 401);
     const withAuth = phoneGet(lanUrl('secret.local'), '--ca', caFromPhone, ...viaLan, '--auth', 'bob:s3cret');
     assert.equal(withAuth.status, 200);
+
+    // WebSocket handshakes pass the same gate: refused for an unshared name, basic auth first.
+    cli('share', 'live.localhost', '--lan-auth', 'ann:pw');
+    const live = `https://live.local:${HTTPS}/socket`;
+    const wsFlags = ['--ca', caFromPhone, ...viaLan];
+    assert.deepEqual(net.phoneDo('ws', live, ...wsFlags), { status: 401 });
+    assert.deepEqual(net.phoneDo('ws', live, ...wsFlags, '--auth', 'ann:pw'), { hello: 'hello over live.local:8443' });
+    assert.deepEqual(net.phoneDo('ws', live, ...wsFlags, '--auth', 'ann:pw', '--host', `other.localhost:${HTTPS}`), {
+      status: 404,
+    });
+    cli('unshare', 'live.localhost');
 
     // Loopback clients on the laptop are served as before, the route list included.
     const routes = JSON.parse(cli('routes', '--json')).routes as Array<{ host: string; lan?: { url: string } }>;

@@ -9,12 +9,16 @@
  *                                           → { status, headers, body (base64) } or { error }
  *   connect IP PORT                         → { open: true|false, code }
  *   respond NAME IFACE_ADDR IP              another mDNS responder on 5353 (as avahi), until killed → { ready: true }
+ *   ws URL [--ca FILE] [--connect IP] [--auth USER:PASS] [--host H]
+ *                                           WebSocket handshake → { hello } or { status } or { error }
+ *   wsbackend PORT                          (laptop side) a WebSocket backend saying hello, until killed
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import makeMdns from 'multicast-dns';
+import WebSocket, { WebSocketServer } from 'ws';
 
 const print = (v: unknown) => process.stdout.write(JSON.stringify(v) + '\n');
 
@@ -121,6 +125,41 @@ function respond(name: string, ifaceAddr: string, ip: string): void {
   mdns.on('ready', () => print({ ready: true }));
 }
 
+function ws(url: string, args: string[]): Promise<void> {
+  const u = new URL(url);
+  const ca = flag(args, 'ca');
+  const auth = flag(args, 'auth');
+  const host = flag(args, 'host');
+  const headers: Record<string, string> = { host: host ?? u.host };
+  if (auth) headers.authorization = `Basic ${Buffer.from(auth).toString('base64')}`;
+  const target = `wss://${flag(args, 'connect') ?? u.hostname}:${u.port}${u.pathname}`;
+  return new Promise((done) => {
+    // ws hands these options to https.request; its types omit `servername`.
+    const socket = new WebSocket(target, {
+      ca: ca ? fs.readFileSync(ca) : undefined,
+      servername: u.hostname,
+      headers,
+    } as WebSocket.ClientOptions);
+    let finished = false;
+    const finish = (v: unknown) => {
+      if (finished) return;
+      finished = true;
+      print(v);
+      socket.terminate();
+      done();
+    };
+    socket.once('message', (m) => finish({ hello: String(m) }));
+    socket.once('unexpected-response', (_req, res) => finish({ status: res.statusCode }));
+    socket.once('error', (err: NodeJS.ErrnoException) => finish({ error: err.code ?? err.message }));
+  });
+}
+
+function wsBackend(port: number): void {
+  const server = http.createServer((req, res) => res.end(`backend saw ${req.headers.host}`));
+  new WebSocketServer({ server }).on('connection', (socket, req) => socket.send(`hello over ${req.headers.host}`));
+  server.listen(port, '127.0.0.1', () => print({ ready: true }));
+}
+
 async function main(): Promise<void> {
   const [cmd, ...args] = process.argv.slice(2);
   if (cmd === 'resolve') return resolve(args[0], args[1], Number(args[2] ?? 3000));
@@ -128,6 +167,8 @@ async function main(): Promise<void> {
   if (cmd === 'get') return get(args[0], args.slice(1));
   if (cmd === 'connect') return connect(args[0], Number(args[1]));
   if (cmd === 'respond') return respond(args[0], args[1], args[2]);
+  if (cmd === 'ws') return ws(args[0], args.slice(1));
+  if (cmd === 'wsbackend') return wsBackend(Number(args[0]));
   throw new Error(`unknown command ${cmd}`);
 }
 

@@ -1,6 +1,8 @@
 import makeMdns from 'multicast-dns';
-import type { Answer } from 'dns-packet';
 import type { LanInterface } from './types';
+
+/** dns-packet's answer record, as multicast-dns's types carry it (dns-packet is not a direct dependency). */
+type Answer = makeMdns.ResponsePacket['answers'][number];
 
 const TTL = 120;
 const MDNS_PORT = 5353;

@@ -20,7 +20,7 @@ export type CmdFactory = (ctx: Ctx, tree: ContainersTree) => Cmd;
  * Right-click on a route row (that route), a container or port (its routes), a host string (the
  * status bar's pick: that host's routes), or nothing (palette): the route meant.
  */
-async function pickRoute(ctx: Ctx, arg: unknown, placeHolder: string): Promise<RouteView | undefined> {
+export async function pickRoute(ctx: Ctx, arg: unknown, placeHolder: string): Promise<RouteView | undefined> {
   const node = arg as Node | undefined;
   if (node?.kind === 'route') return node.route;
   let routes: RouteView[];

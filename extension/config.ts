@@ -21,6 +21,7 @@ const DAEMON_KEYS = [
   'docker.publicHosts',
   'autoDomains',
   'traefik.dynamicConfig',
+  'lan.interface',
 ];
 
 /** A typed, read-on-demand view of the containerHttps.* settings (docs/extension.md). */
@@ -89,6 +90,11 @@ export class Config implements vscode.Disposable {
     return this.cfg.get<string>('docker.publicHosts', 'alias').trim() || 'alias';
   }
   /** off | compose | all: which containers get automatic names (serve --auto-domains; its default is compose). */
+  /** serve --lan-interface: where shared routes listen (docs/lan.md). */
+  get lanInterface(): string {
+    return this.cfg.get<string>('lan.interface', 'auto').trim() || 'auto';
+  }
+
   get autoDomains(): string {
     return this.cfg.get<string>('autoDomains', 'compose').trim() || 'compose';
   }
@@ -122,6 +128,7 @@ export class Config implements vscode.Disposable {
     if (this.publicHosts !== 'alias') args.push('--public-hosts', this.publicHosts);
     // Always passed, so the editor's default holds whatever serve's default becomes.
     args.push('--auto-domains', this.autoDomains);
+    if (this.lanInterface !== 'auto') args.push('--lan-interface', this.lanInterface);
     if (this.traefikDynamic) args.push('--traefik-dynamic', this.traefikDynamic);
     if (this.acmeEmail) args.push('--acme-email', this.acmeEmail);
     if (this.acmeDirectory) args.push('--acme-directory', this.acmeDirectory);

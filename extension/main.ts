@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { COMMANDS } from './commands';
 import { ContainersTree } from './containersTree';
 import { Ctx } from './ctx';
+import { LAN_COMMANDS } from './lanCommands';
 import { editorOfferDeps, PortsOffer } from './portsOffer';
 import { SCAFFOLD_COMMANDS } from './scaffoldCommands';
 import { StatusBar } from './statusBar';
@@ -21,7 +22,7 @@ export function activate(extension: vscode.ExtensionContext): ContainerHttpsApi 
   const tree = new ContainersTree(ctx);
   const statusBar = new StatusBar(ctx);
   ctx.push(tree, statusBar, new PortsOffer(ctx.state, editorOfferDeps(ctx)));
-  for (const [id, factory] of Object.entries({ ...COMMANDS, ...SCAFFOLD_COMMANDS })) {
+  for (const [id, factory] of Object.entries({ ...COMMANDS, ...SCAFFOLD_COMMANDS, ...LAN_COMMANDS })) {
     ctx.push(vscode.commands.registerCommand(id, factory(ctx, tree)));
   }
   void ctx.connect();

@@ -10,6 +10,8 @@ export const STATUS_ITEM_ID = 'containerHttps.status';
 export interface StatusModel {
   text: string;
   hosts: Array<{ host: string; url: string; issuer?: string; notAfter?: string; status: string }>;
+  /** The LAN URLs of shared routes (docs/lan.md); empty when nothing is on the LAN. */
+  lanShares: string[];
   /** Reasons for the warning colour; empty when all is well. */
   warnings: string[];
   /** Softer notes shown in the tooltip only (e.g. CA trust not verified). */
@@ -24,6 +26,7 @@ export function statusModel(state: ProxyState, now = Date.now()): StatusModel {
     return {
       text: '$(lock) $(error)',
       hosts: [],
+      lanShares: [],
       warnings: [`Proxy not running: ${state.connection.error}`],
       notes,
       tooltip: `**Container HTTPS** — proxy not running\n\n${state.connection.error}`,
@@ -52,18 +55,29 @@ export function statusModel(state: ProxyState, now = Date.now()): StatusModel {
     return { host: r.host, url: r.url, issuer: cert?.issuerName, notAfter: cert?.notAfter, status: r.status };
   });
   const n = hosts.length;
+  const lan = state.status?.lan;
+  const shared = lan?.shares ?? [];
   let text = `$(lock) ${n}`;
   if (state.connection.state === 'connecting') text = `$(sync~spin) ${n}`;
+  // On the LAN is shown all the time it is: a route reachable from other devices is never a surprise.
+  if (shared.length) text += ` $(broadcast) ${shared.length}`;
   if (warnings.length) text += ` $(warning) ${shortReason(warnings[0], state)}`;
   const lines = [`**Container HTTPS** — ${n} HTTPS host${n === 1 ? '' : 's'}`, ''];
   for (const h of hosts)
     lines.push(
       `- [${h.url}](${h.url}) — ${h.issuer ?? 'no certificate yet'}${h.notAfter ? `, expires ${h.notAfter.slice(0, 10)}` : ''}${h.status !== 'ready' ? ` (${h.status})` : ''}`,
     );
+  if (shared.length) {
+    const where = lan?.interface ? ` (${lan.interface.name} ${lan.interface.ipv4})` : '';
+    lines.push('', `$(broadcast) **On the LAN**${where}:`);
+    for (const s of shared) lines.push(`- ${s.url} → ${s.host}${s.authUser ? ' (basic auth)' : ''}`);
+  }
+  if (lan?.caShare)
+    lines.push('', `$(device-mobile) CA offered to phones until ${lan.caShare.expiresAt.slice(11, 16)} UTC`);
   if (warnings.length) lines.push('', ...warnings.map((w) => `$(warning) ${w}`));
   if (notes.length) lines.push('', ...notes);
   lines.push('', 'Click for certificates and actions.');
-  return { text, hosts, warnings, notes, tooltip: lines.join('\n') };
+  return { text, hosts, lanShares: shared.map((s) => s.url), warnings, notes, tooltip: lines.join('\n') };
 }
 
 function shortReason(first: string, state: ProxyState): string {
@@ -101,7 +115,7 @@ export class StatusBar implements vscode.Disposable {
       ? new vscode.ThemeColor('statusBarItem.warningBackground')
       : undefined;
     this.item.accessibilityInformation = {
-      label: `Container HTTPS: ${m.hosts.length} HTTPS hosts${m.warnings.length ? `, ${m.warnings.length} warnings` : ''}`,
+      label: `Container HTTPS: ${m.hosts.length} HTTPS hosts${m.lanShares.length ? `, ${m.lanShares.length} on the LAN` : ''}${m.warnings.length ? `, ${m.warnings.length} warnings` : ''}`,
     };
   }
 

@@ -75,8 +75,11 @@ export function middlewareNames(route: RouteView): string[] {
   return route.stripPrefix && route.path ? [`stripPrefix(${route.path})`] : [];
 }
 
-/** `route.auto`: a container's automatic name (serve --auto-domains), which can be pinned or renamed. */
-export type RouteRowContext = 'route.user' | 'route.label' | 'route.file' | 'route.auto' | 'route.demo';
+/**
+ * `route.auto`: a container's automatic name (serve --auto-domains), which can be pinned or
+ * renamed; `.lan` at the end: the route is shared on the LAN (Stop Sharing on LAN applies).
+ */
+export type RouteRowContext = `route.${'user' | 'label' | 'file' | 'auto' | 'demo'}${'' | '.lan'}`;
 
 /** One route (router) row under a container. */
 export interface RouteRow {
@@ -96,6 +99,7 @@ export function routeRow(route: RouteView, container: Pick<ContainerInfo, 'id'>,
   const middlewares = middlewareNames(route);
   const description = [
     route.source === 'auto' ? 'auto' : undefined,
+    route.lan ? `LAN: ${route.lan.name}` : undefined,
     route.publicHost ? `for ${route.publicHost}` : undefined,
     middlewares.join(', '),
     route.status === 'ready' ? undefined : route.status,
@@ -107,11 +111,12 @@ export function routeRow(route: RouteView, container: Pick<ContainerInfo, 'id'>,
     label,
     description: description || undefined,
     tooltip: routeTooltip(route, middlewares, cert),
-    contextValue: `route.${route.source}`,
+    contextValue: `route.${route.source}${route.lan ? '.lan' : ''}`,
     icon: routeIcon(route),
     accessibility: [
       label,
       route.source === 'auto' ? 'automatic name' : undefined,
+      route.lan ? `shared on the LAN as ${route.lan.name}` : undefined,
       route.publicHost ? `serves ${route.publicHost}` : undefined,
       middlewares.length ? `middlewares ${middlewares.join(', ')}` : undefined,
       route.status,
@@ -132,6 +137,10 @@ function routeIcon(route: RouteView): RouteRow['icon'] {
 function routeTooltip(route: RouteView, middlewares: string[], cert: CertMeta | undefined): string {
   const lines = [`$(${routeIcon(route).id}) **${escapeMarkdown(displayUrl(route))}** — ${route.status}`];
   if (route.publicHost) lines.push(`Serves production name ${inlineCode(route.publicHost)} locally.`);
+  if (route.lan)
+    lines.push(
+      `$(broadcast) On the LAN as ${escapeMarkdown(route.lan.url)}${route.lan.authUser ? ` (basic auth, user ${inlineCode(route.lan.authUser)})` : ''}: phones on this network reach it. **Stop Sharing on LAN** ends it.`,
+    );
   lines.push(`Rule: ${inlineCode(route.effectiveRule)}`);
   lines.push(
     `Priority: ${route.effectivePriority} (${route.priority ? 'set explicitly' : "the rule's length, as Traefik"})`,

@@ -15,6 +15,7 @@ import { packageCheck } from './packageCheck.mjs';
 import { runUiAcme } from './uiAcme.mjs';
 import { runUiDockerUnreachable, runUiExpose } from './uiExpose.mjs';
 import { runUiPorts, uiPortsMissing } from './uiPorts.mjs';
+import { runUiLan, uiLanMissing } from './uiLan.mjs';
 import { runUiPathExpose, runUiRouters } from './uiRouters.mjs';
 import { runWorkbenchSuite } from './workbenchSuite.mjs';
 
@@ -151,6 +152,21 @@ try {
         } catch (err) {
           fail('ui: no port in the URL from the editor', err.stack ?? err);
         }
+      const noLan = want('uiLan') ? uiLanMissing() : undefined;
+      if (!want('uiLan')) {
+        // filtered out by CHS_E2E_ONLY
+      } else if (noLan && isCI) fail('ui: Share on LAN… and Set Up a Phone…', noLan);
+      else if (noLan) skip('ui: Share on LAN… and Set Up a Phone…', noLan);
+      else {
+        try {
+          const { wallS } = await runUiLan({ bin, vsix: pkg.vsix });
+          pass(
+            `ui: Share on LAN… on an exposed container (daemon in a network namespace of the test's own) shows the .local URL in a notification, on the route row and in the status bar; Set Up a Phone… shows a QR code that decodes to the daemon's one-time CA URL, which the "phone" namespace opens (${wallS.toFixed(1)} s)`,
+          );
+        } catch (err) {
+          fail('ui: Share on LAN… and Set Up a Phone…', err.stack ?? err);
+        }
+      }
       if (want('uiDockerUnreachable'))
         try {
           await runUiDockerUnreachable({ bin, vsix: pkg.vsix });

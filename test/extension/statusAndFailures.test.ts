@@ -56,6 +56,47 @@ describe('Container HTTPS status bar and start failures', function () {
     s.dispose();
   });
 
+  it('status model: routes on the LAN are counted ($(broadcast) N) and listed with the interface, all the time they are', function () {
+    const s = new ProxyState();
+    const lan = {
+      enabled: true,
+      interfaceChoice: 'auto',
+      interface: { name: 'wlan0', ipv4: '192.168.1.20' },
+      listening: true,
+      httpsPort: 8443,
+      httpPort: 8080,
+      shares: [
+        {
+          host: 'a.localhost',
+          name: 'a.local',
+          url: 'https://a.local:8443/',
+          authUser: 'bob',
+          createdAt: new Date().toISOString(),
+        },
+      ],
+    };
+    s.update({
+      connection: { state: 'connected' },
+      routes: [route('a.localhost'), route('b.localhost')],
+      certs: [
+        cert('a.localhost', new Date(Date.now() + 80 * DAY)),
+        cert('b.localhost', new Date(Date.now() + 80 * DAY)),
+      ],
+      caTrust: { state: 'trusted' },
+      status: { lan } as never,
+    });
+    const m = statusModel(s);
+    assert.equal(m.text, '$(lock) 2 $(broadcast) 1');
+    assert.deepEqual(m.lanShares, ['https://a.local:8443/']);
+    assert.match(
+      m.tooltip,
+      /On the LAN\*\* \(wlan0 192\.168\.1\.20\):\n- https:\/\/a\.local:8443\/ → a\.localhost \(basic auth\)/,
+    );
+    s.update({ status: { lan: { ...lan, shares: [], listening: false } } as never });
+    assert.equal(statusModel(s).text, '$(lock) 2');
+    s.dispose();
+  });
+
   it('status model: warns for an untrusted CA, a certificate expiring within 7 days, and a failed ACME order', function () {
     const s = new ProxyState();
     s.update({

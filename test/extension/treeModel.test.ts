@@ -239,4 +239,25 @@ describe('Containers tree model (routers under containers)', function () {
     assert.equal(inlineCode('Host(`a`)'), '``Host(`a`)``');
     assert.equal(inlineCode('`a``'), '``` `a`` ```');
   });
+
+  it('a route shared on the LAN says so: description, hover, accessibility, and the .lan context for Stop Sharing', function () {
+    const shared: RouteView = {
+      host: 'app.localhost',
+      target: 'http://127.0.0.1:5000',
+      tls: 'local',
+      source: 'user',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      url: 'https://app.localhost:8443/',
+      effectiveRule: 'Host(`app.localhost`)',
+      effectivePriority: 21,
+      status: 'ready',
+      lan: { name: 'app.local', url: 'https://app.local:8443/', authUser: 'bob' },
+    };
+    const row = routeRow(shared, container('shop'));
+    assert.equal(row.contextValue, 'route.user.lan');
+    assert.equal(row.description, 'LAN: app.local');
+    assert.match(row.tooltip, /On the LAN as https:\/\/app\\\.local:8443\/ \(basic auth, user `bob`\)/);
+    assert.match(row.accessibility, /shared on the LAN as app\.local/);
+    assert.equal(routeRow({ ...shared, lan: undefined }, container('shop')).contextValue, 'route.user');
+  });
 });

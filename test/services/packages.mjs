@@ -121,9 +121,9 @@ export const DEBIAN_PACKAGES = [
   {
     pkg: 'iproute2',
     provides: ['/usr/bin/ip', '/usr/bin/ss'],
-    for: ['test'],
+    for: ['test', 'bench'],
     base: true,
-    why: 'network namespaces for tests that touch interfaces; ss to see who listens on 443 in one (test/ports)',
+    why: 'network namespaces for tests that touch interfaces (the LAN tests and benchmark: a "laptop" and a "phone" joined by a veth pair); ss to see who listens on 443 in one (test/ports)',
   },
   {
     pkg: 'nftables',

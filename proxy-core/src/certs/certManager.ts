@@ -27,6 +27,8 @@ export class CertManager extends EventEmitter {
   private acme: AcmeIssuer | undefined;
   private timer: NodeJS.Timeout | undefined;
   private renewalHosts: () => Array<{ host: string; tls: TlsMode }> = () => [];
+  /** Names a host's local certificate carries besides its own (a shared route's `.local` name, lan/). */
+  private alsoNames: (host: string) => string[] = () => [];
 
   constructor(
     readonly store: CertStore,
@@ -40,6 +42,10 @@ export class CertManager extends EventEmitter {
     this.acme = acme;
   }
 
+  setAlsoNames(fn: (host: string) => string[]): void {
+    this.alsoNames = fn;
+  }
+
   get acmeIssuer(): AcmeIssuer | undefined {
     return this.acme;
   }
@@ -48,7 +54,12 @@ export class CertManager extends EventEmitter {
   /** `now` only decides whether the current certificate is due; a new one is always issued for the real clock. */
   ensure(host: string, mode: TlsMode, now = new Date()): Promise<StoredCert> {
     const existing = this.store.get(host);
-    if (existing && existing.meta.issuer === mode && !this.isDue(existing, now) && existing.meta.hosts.includes(host)) {
+    if (
+      existing &&
+      existing.meta.issuer === mode &&
+      !this.isDue(existing, now) &&
+      this.coversNames(existing, host, mode)
+    ) {
       return Promise.resolve(existing);
     }
     return this.issue(host, mode);
@@ -59,7 +70,7 @@ export class CertManager extends EventEmitter {
     if (running) return running;
     const job = (async () => {
       if (mode === 'local') {
-        const leaf = await this.ca.issueLeaf(host, now);
+        const leaf = await this.ca.issueLeaf(host, now, this.alsoNames(host));
         return this.store.put(host, leaf.certPem, leaf.keyPem, {
           issuer: 'local',
           renewAt: new Date(leaf.notAfter.getTime() - LEAF_RENEW_BEFORE_DAYS * DAY).toISOString(),
@@ -99,6 +110,11 @@ export class CertManager extends EventEmitter {
 
   isPending(host: string): boolean {
     return this.inFlight.has(host) || (this.acme?.isPending(host) ?? false);
+  }
+
+  private coversNames(cert: StoredCert, host: string, mode: TlsMode): boolean {
+    const names = mode === 'local' ? [host, ...this.alsoNames(host)] : [host];
+    return names.every((n) => cert.meta.hosts.includes(n));
   }
 
   private isDue(cert: StoredCert, now: Date): boolean {

@@ -97,8 +97,9 @@ export class LocalCa {
    * Authority Key Identifier that RFC 5280 requires and strict verifiers (openssl -x509_strict)
    * reject leaves without.
    */
-  async issueLeaf(host: string, now = new Date()): Promise<IssuedLeaf> {
+  async issueLeaf(host: string, now = new Date(), alsoNames: string[] = []): Promise<IssuedLeaf> {
     this.assertPermits(host);
+    for (const name of alsoNames) this.assertPermits(name);
     // Backdate a little so a client clock slightly behind ours still accepts the certificate.
     const notBefore = new Date(now.getTime() - 60_000);
     const notAfter = new Date(now.getTime() + LEAF_LIFETIME_DAYS * DAY);
@@ -121,7 +122,10 @@ export class LocalCa {
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
-        new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: host }], false),
+        new x509.SubjectAlternativeNameExtension(
+          [host, ...alsoNames].map((value) => ({ type: 'dns' as const, value })),
+          false,
+        ),
         await x509.AuthorityKeyIdentifierExtension.create(root, false),
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       ],

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import { LocalCa, readPermittedIpRanges } from '../certs/localCa';
 import { ControlClient } from '../control/controlClient';
-import { Status } from '../control/protocol';
+import { PostCaShare, Status } from '../control/protocol';
+import * as qrcode from 'qrcode';
 import { UserError } from '../errors';
 import { resolveStateDir, statePaths } from '../paths';
 import { namesOf, nodeExtraCaCertsLine, verifyAndRecord } from '../trust/caStatus';
@@ -38,6 +39,8 @@ export async function caCommand(argv: string[]): Promise<number> {
       return caUntrustCommand(rest);
     case 'check':
       return caCheckCommand(rest);
+    case 'share':
+      return caShareCommand(rest);
     default:
       throw new UserError(`Usage: container-https ${CA_USAGE}`, 'EUSAGE');
   }
@@ -304,4 +307,34 @@ function isWritable(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * `ca share`: the daemon offers the CA at a one-time LAN URL (lan/caShare.ts); the QR code is
+ * for the phone's camera, the URL below it for typing, the fingerprint for comparing.
+ */
+async function caShareCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { strings: ['state-dir', 'minutes', 'downloads'], booleans: ['json'] });
+  const number = (name: string) => {
+    const v = str(args, name);
+    if (v === undefined) return undefined;
+    if (!/^\d+(\.\d+)?$/.test(v)) throw new UserError(`--${name} must be a number, not "${v}".`, 'EUSAGE');
+    return Number(v);
+  };
+  const client = new ControlClient(resolveStateDir(str(args, 'state-dir')));
+  const share = await client.call(PostCaShare, {
+    body: { minutes: number('minutes'), downloads: number('downloads') },
+  });
+  if (bool(args, 'json', false)) {
+    out(JSON.stringify(share, null, 2));
+    return 0;
+  }
+  // The QR code only where a terminal draws it; the URL below is the fallback everywhere.
+  if (process.stdout.isTTY) out(await qrcode.toString(share.url, { type: 'terminal', small: true }));
+  out(`Open on the phone (same network): ${share.url}`);
+  out(`SHA-256 fingerprint to compare: ${share.fingerprint256}`);
+  out(
+    `Works until ${new Date(share.expiresAt).toLocaleTimeString()} or ${share.downloadsLeft} download(s); then the URL is a 404.`,
+  );
+  return 0;
 }

@@ -1,3 +1,4 @@
+import { shareCommand, unshareCommand } from './lanCommands';
 import { certsCommand, exposeCommand, routesCommand, unexposeCommand } from './routeCommands';
 import { CA_USAGE, MIGRATE_USAGE, PORTS_USAGE, SCAFFOLD_USAGE, SERVE_USAGE } from './usage';
 
@@ -25,6 +26,12 @@ export const COMMANDS: Record<string, Command> = {
   unexpose: { usage: 'unexpose HOST[/PATH] [--state-dir D]', run: unexposeCommand },
   routes: { usage: 'routes [--json] [--state-dir D]', run: routesCommand },
   certs: { usage: 'certs [--json] [--state-dir D]', run: certsCommand },
+  share: {
+    usage:
+      'share [HOST] [--lan-auth USER:PASS] [--json] [--state-dir D]   # HOST on the LAN as HOST.local; no HOST: what is shared',
+    run: shareCommand,
+  },
+  unshare: { usage: 'unshare HOST [--state-dir D]', run: unshareCommand },
   ca: { usage: CA_USAGE, run: async (argv) => (await ca()).caCommand(argv) },
   ports: { usage: PORTS_USAGE, run: async (argv) => (await ports()).portsCommand(argv) },
   scaffold: { usage: SCAFFOLD_USAGE, run: async (argv) => (await scaffold()).scaffoldCommand(argv) },

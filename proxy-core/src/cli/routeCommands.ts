@@ -107,7 +107,7 @@ export async function routesCommand(argv: string[]): Promise<number> {
     return 0;
   }
   printTable(
-    ['URL', 'RULE', 'PRIORITY', 'MIDDLEWARES', 'TARGET', 'TLS', 'SOURCE', 'STATUS'],
+    ['URL', 'RULE', 'PRIORITY', 'MIDDLEWARES', 'TARGET', 'TLS', 'SOURCE', 'LAN', 'STATUS'],
     routes.map((r) => [
       r.url,
       r.effectiveRule,
@@ -120,6 +120,7 @@ export async function routesCommand(argv: string[]): Promise<number> {
         : r.source === 'file'
           ? `file:${r.router}`
           : r.source,
+      r.lan ? r.lan.url : '-',
       r.status + (r.detail ? ` (${r.detail})` : ''),
     ]),
   );

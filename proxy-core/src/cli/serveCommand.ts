@@ -33,6 +33,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'public-hosts',
       'traefik-dynamic',
       'auto-domains',
+      'lan-interface',
     ],
     booleans: ['docker', 'labels', 'demo', 'http', 'acme-agree-tos'],
   });
@@ -92,6 +93,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     publicHosts: publicHosts as PublicHosts,
     traefikDynamic: traefikDynamic ? path.resolve(traefikDynamic) : undefined,
     autoDomains: autoDomains as AutoDomainsMode,
+    lanInterface: str(args, 'lan-interface') ?? DEFAULT_OPTIONS.lanInterface,
     log,
   });
   // One bad request must never take every route down with it: log the bug and keep serving.

@@ -2,6 +2,7 @@ import type { AcmeStatus } from '../acme/acmeService';
 import type { CertMeta } from '../certs/certStore';
 import type { DockerStatus } from '../docker/types';
 import type { PortsStatus } from '../ports/types';
+import type { LanStatus } from '../lan/types';
 import type { RouteView } from '../routes/types';
 
 // The domain types are declared in their domains (which never import control/) and re-exported
@@ -12,6 +13,7 @@ export type { AutoDomain, ContainerInfo, ContainersResponse, DockerStatus } from
 export type { RouteView } from '../routes/types';
 export type { CaStatus } from '../trust/types';
 export type { PortHolder, PortsMode, PortsStatus } from '../ports/types';
+export type { CaShareInfo, CaShareRequest, LanInterface, LanShareRequest, LanShareView, LanStatus } from '../lan/types';
 
 /** Shapes of the control API's JSON (docs/architecture.md). Stable: clients and `--json` output use them. */
 export interface DaemonStatus {
@@ -28,6 +30,8 @@ export interface DaemonStatus {
   acme: AcmeStatus;
   /** Whether URLs carry a port: the 443/80 redirect of `ports setup`, or who holds 443 (docs/ports.md). */
   ports: PortsStatus;
+  /** Routes and the CA shared with the LAN, and the interface it listens on (docs/lan.md). */
+  lan?: LanStatus;
   problems: string[];
 }
 

@@ -7,6 +7,11 @@ import type {
   DaemonStatus,
   PortsStatus,
   ExposeRequest,
+  CaShareInfo,
+  CaShareRequest,
+  LanShareRequest,
+  LanShareView,
+  LanStatus,
   RoutesResponse,
   RouteView,
 } from './apiTypes';
@@ -57,6 +62,17 @@ export const Ca = endpoint<undefined, CaStatus>('GET', '/v1/ca');
 export const CaCheck = endpoint<undefined, CaStatus>('POST', '/v1/ca/check');
 /** Probes 127.0.0.1:443 again (after `ports setup` / `ports undo`) and answers what it found. */
 export const PortsCheck = endpoint<undefined, PortsStatus>('POST', '/v1/ports/check');
+/** What is on the LAN: the interface, the shared routes, a running CA share (docs/lan.md). */
+export const Lan = endpoint<undefined, LanStatus>('GET', '/v1/lan');
+/** Shares a route on the LAN as its `.local` name (the first share starts the LAN listeners). */
+export const PutLanShare = endpoint<LanShareRequest, LanShareView, { host: string }>('PUT', '/v1/lan/shares/:host');
+/** Stops sharing a route (after the last one nothing listens on the LAN). */
+export const DeleteLanShare = endpoint<undefined, { removed: boolean }, { host: string }>(
+  'DELETE',
+  '/v1/lan/shares/:host',
+);
+/** Offers the CA to phones at a one-time URL for some minutes or downloads. */
+export const PostCaShare = endpoint<CaShareRequest, CaShareInfo>('POST', '/v1/lan/ca-share');
 export const Shutdown = endpoint<undefined, { stopping: boolean }>('POST', '/v1/shutdown');
 /** Server-Sent Events, see DaemonEvents; `ControlClient.subscribe` reads them. */
 export const Events = endpoint<undefined, never>('GET', '/v1/events');

@@ -8,9 +8,13 @@ import {
   Cert,
   Certs,
   Containers,
+  DeleteLanShare,
   DeleteRoute,
   Events,
   PortsCheck,
+  Lan,
+  PostCaShare,
+  PutLanShare,
   PutRoute,
   RenewCert,
   Routes,
@@ -22,6 +26,7 @@ import { normalizeHost } from '../routes/hostName';
 import { caStatus, verifyAndRecord, watchTrustRecord } from '../trust/caStatus';
 import { daemonEndpoint } from '../trust/checkEndpoint';
 import type { PortsWatch } from '../ports/portsWatch';
+import type { LanService } from '../lan/lanService';
 import type { IdleExit } from './idleExit';
 import type { RouteService } from './routeService';
 
@@ -40,6 +45,7 @@ export interface ControlApiDeps {
   idleExit: IdleExit;
   /** Stops the daemon (after the answer is out). */
   shutdown: () => void;
+  lan: LanService;
 }
 
 /**
@@ -78,6 +84,10 @@ export function registerControlApi(c: ControlServer, deps: ControlApiDeps): () =
   });
   const stopWatch = watchTrustRecord(deps.caDir, () => c.broadcast('ca', caStatus(ca)));
   c.handle(PortsCheck, () => deps.ports.check());
+  c.handle(Lan, () => deps.lan.status());
+  c.handle(PutLanShare, (req) => deps.lan.share(req.params.host, req.body));
+  c.handle(DeleteLanShare, (req) => deps.lan.unshare(req.params.host));
+  c.handle(PostCaShare, (req) => deps.lan.startCaShare(req.body));
   c.handle(RenewCert, (req) => routes.renew(req.params.host));
   c.handle(Events, (req) => {
     const stream = c.openStream(req.res);

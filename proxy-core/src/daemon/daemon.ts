@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { AcmeService, AcmeSettings } from '../acme/acmeService';
 import { installAlpnCallback } from '../acme/challenges';
 import { pendingResponder } from '../acme/pendingPage';
@@ -22,6 +23,7 @@ import { ensureDir } from '../fsUtil';
 import { StatePaths, currentUid, statePaths } from '../paths';
 import { ensurePrivateDir } from '../privateDir';
 import { PortsWatch } from '../ports/portsWatch';
+import { LanService } from '../lan/lanService';
 import { HttpListener } from '../proxy/httpListener';
 import { ConnectionDispatcher } from '../proxy/connectionDispatcher';
 import { HttpsProxy } from '../proxy/httpsProxy';
@@ -89,6 +91,12 @@ export interface DaemonOptions {
    * others too. Undefined here is 'off', so an embedding (or a test) names nothing it did not ask for.
    */
   autoDomains?: AutoDomainsMode;
+  /**
+   * Routes shared with the LAN (`share HOST`) listen on this interface's address: a name, or
+   * `auto` (the default route's). Undefined: no LAN sharing (an embedding, most tests); serve
+   * --lan-interface defaults to auto. docs/lan.md.
+   */
+  lanInterface?: string;
   log: (line: string) => void;
 }
 
@@ -111,6 +119,7 @@ export const DEFAULT_OPTIONS = {
   backendTimeoutMs: 30_000,
   publicHosts: 'alias' as PublicHosts,
   autoDomains: 'compose' as AutoDomainsMode,
+  lanInterface: 'auto',
 };
 
 export const DEMO_HOST = 'demo.localhost';
@@ -160,6 +169,8 @@ export class Daemon {
   /** Filled in by the Docker side when discovery is on. */
   dockerStatus: DaemonStatus['docker'];
   docker?: DockerDiscovery;
+  /** Routes and the CA shared with the LAN (lan/lanService.ts). */
+  lan!: LanService;
   /** Where label and file-provider routes are derived. */
   providers?: ProviderRoutes;
 
@@ -230,6 +241,7 @@ export class Daemon {
     if (loaded.problem) this.problems.push(loaded.problem);
     for (const p of this.problems) this.log(`problem: ${p}`);
     this.table.replaceSource('user', loaded.routes);
+    this.startLan(ca);
     if (options.demo) {
       this.table.replaceSource('demo', [
         {
@@ -249,13 +261,15 @@ export class Daemon {
     this.https = new HttpsProxy({
       table: this.table,
       // A pending TLS-ALPN-01 challenge answers for its name first (only for those few seconds).
-      contextFor: (name) => this.acme?.challenges.contextFor(name) ?? this.certs.store.get(name)?.context,
+      contextFor: (name) =>
+        this.acme?.challenges.contextFor(name) ?? this.certs.store.get(this.lan.certHostFor(name) ?? name)?.context,
       fallbackContextFor: (name) => fallbackCerts.contextFor(name),
       defaultCert,
       port: options.httpsPort,
       backendTimeoutMs: options.backendTimeoutMs,
       timeouts: this.timeouts(),
       log: (l) => this.log(l),
+      lanGate: (address, host) => this.lan.gate.admit(address, host),
     });
     this.closers.push(() => this.https.close());
     this.dispatcher = new ConnectionDispatcher({
@@ -342,6 +356,7 @@ export class Daemon {
       containerTarget: docker && ((name, port) => docker.containerTarget(name, port)),
       acmeLastError: (host) => this.acme?.lastError(host),
       syncWorkers: () => this.workers?.sync() ?? Promise.resolve(),
+      lanShare: (host) => this.lan.shareOf(host),
       log: (l) => this.log(l),
     });
     this.followChanges();
@@ -376,8 +391,11 @@ export class Daemon {
         https: () => ({ bind: options.bind, port: this.httpsPort }),
         idleExit: this.idleExit,
         shutdown: () => this.stopByItself(),
+        lan: this.lan,
       }),
     );
+    await this.lan.start();
+    this.closers.push(() => this.lan.close());
     this.idleExit.arm();
     this.closers.push(() => this.idleExit.stop());
     this.log(
@@ -413,6 +431,30 @@ export class Daemon {
       broadcastRoutes();
       this.control.broadcast('status', this.status());
     });
+  }
+
+  /** LAN sharing: its gate and certificate names are needed before the proxy and the first certificates. */
+  private startLan(ca: LocalCa): void {
+    this.lan = new LanService({
+      file: path.join(this.paths.stateDir, 'lan.json'),
+      interfaceChoice: this.options.lanInterface,
+      bind: this.options.bind,
+      ca: { certPem: ca.certPem, fingerprint256: () => ca.fingerprint256(), permittedSuffixes: ca.permittedSuffixes },
+      routeOf: (host) => this.table.get(host),
+      issueCert: (host) => this.certs.issue(host, 'local'),
+      syncWorkers: () => this.workers?.sync() ?? Promise.resolve(),
+      accept: (socket) => this.https.accept(socket),
+      httpsPort: () => this.httpsPort,
+      httpPort: () => this.httpPort,
+      changed: () => {
+        this.control.broadcast('status', this.status());
+        this.control.broadcast('routes', this.routes.view());
+      },
+      log: (l) => this.log(l),
+    });
+    this.certs.setAlsoNames((host) => this.lan.extraNamesFor(host));
+    for (const p of this.lan.problems) this.log(`problem: ${p}`);
+    this.problems.push(...this.lan.problems);
   }
 
   /** ACME hooked into the certificates, both listeners and the route table. */
@@ -570,6 +612,7 @@ export class Daemon {
         challenge: options.acme?.challenge,
       },
       ports: this.ports.status(),
+      lan: this.lan.status(),
       problems: [...this.problems, ...(this.docker?.problems() ?? []), ...(this.providers?.fileProblems() ?? [])],
     };
   }

@@ -12,6 +12,7 @@ import type { RouteTable } from '../routes/routeTable';
 import { containerTarget } from '../routes/target';
 import { ruleOf } from '../routes/routerIndex';
 import type { RouteRecord, RouteView } from '../routes/types';
+import type { LanShareView } from '../lan/types';
 import { routerPriority } from '../traefik/priority';
 import { pathOfRule } from '../traefik/rules';
 
@@ -28,6 +29,8 @@ export interface RouteServiceDeps {
   acmeLastError: (host: string) => string | undefined;
   /** Resolves once every proxy worker has the current routes and certificates. */
   syncWorkers: () => Promise<void>;
+  /** The host's LAN share (lan/lanService.ts), shown on its route. */
+  lanShare?: (host: string) => LanShareView | undefined;
   log: (line: string) => void;
 }
 
@@ -167,12 +170,16 @@ export class RouteService {
   private baseView(record: RouteRecord, status: RouteView['status']): RouteView {
     const rule = ruleOf(record);
     const path = record.path ?? pathOfRule(rule) ?? '/';
+    const lan = this.deps.lanShare?.(record.host);
     return {
       ...record,
       url: httpsUrl(record.host, this.deps.httpsPort(), path),
       effectiveRule: rule,
       effectivePriority: routerPriority(rule, record.priority),
       status,
+      ...(lan
+        ? { lan: { name: lan.name, url: httpsUrl(lan.name, this.deps.httpsPort(), path), authUser: lan.authUser } }
+        : {}),
     };
   }
 

@@ -6,7 +6,7 @@ import type * as tls from 'node:tls';
 import httpProxy from 'http-proxy';
 import { runMiddlewares } from '../middlewares/buildMiddleware';
 import { createExchange } from '../middlewares/exchange';
-import type { Exchange } from '../middlewares/types';
+import type { Exchange, Middleware } from '../middlewares/types';
 import { RouteLookup, RouteRecord, Routed, Upstream } from '../routes/types';
 import { badGatewayPage, badRequestPage, demoPage, notFoundPage, unavailablePage } from './pages';
 import { ConnectionTimeouts, ConnectionTimer, DEFAULT_TIMEOUTS } from './connectionTimer';
@@ -35,7 +35,14 @@ export interface HttpsProxyOptions {
   /** Header and idle deadlines for client connections (default: DEFAULT_TIMEOUTS). */
   timeouts?: ConnectionTimeouts;
   log: (line: string) => void;
+  /**
+   * Clients from the LAN (lan/lanGate.ts): undefined for anyone else; for a LAN client the host
+   * it may reach with the middlewares to run first (basic auth), or 'refuse' (a plain 404).
+   */
+  lanGate?: (remoteAddress: string | undefined, host: string) => LanAdmission | undefined;
 }
+
+export type LanAdmission = { host: string; middlewares: Middleware[] } | 'refuse';
 
 /**
  * The HTTPS side of a connection: TLS with SNI certificates, HTTP/2 and HTTP/1.1 by ALPN,
@@ -122,10 +129,17 @@ export class HttpsProxy {
       res.end();
       return;
     }
-    const host = requestHost(req.headers);
+    const requested = requestHost(req.headers);
+    const lan = this.opts.lanGate?.(req.socket.remoteAddress, requested);
+    // Nothing about this machine's other routes, not even that they exist.
+    if (lan === 'refuse') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('404 Not Found\n');
+    const host = lan?.host ?? requested;
     const target = cleanTarget(req.url || '/');
-    const routed = this.opts.table.route(host, () => this.routingRequest(req, host, target));
-    if (!routed) return this.notFound(req, res, host, target);
+    const found = this.opts.table.route(host, () => this.routingRequest(req, host, target));
+    if (!found) return this.notFound(req, res, host, target);
+    const routed = lan?.middlewares.length
+      ? { ...found, middlewares: [...lan.middlewares, ...found.middlewares] }
+      : found;
     // Read before the hop-by-hop headers (Transfer-Encoding among them) are stripped.
     const hasBody = requestHasBody(req as http.IncomingMessage);
     // Requests prepared for the upstream before the middlewares run, so that theirs win.
@@ -251,9 +265,16 @@ export class HttpsProxy {
       socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
     }
-    const host = requestHost(req.headers);
+    const requested = requestHost(req.headers);
+    const lan = this.opts.lanGate?.(req.socket.remoteAddress, requested);
+    const host = lan && lan !== 'refuse' ? lan.host : requested;
     const target = cleanTarget(req.url || '/');
-    const found = this.opts.table.route(host, () => this.routingRequest(req, host, target));
+    const routed =
+      lan === 'refuse' ? undefined : this.opts.table.route(host, () => this.routingRequest(req, host, target));
+    const found =
+      routed && lan && lan !== 'refuse' && lan.middlewares.length
+        ? { ...routed, middlewares: [...lan.middlewares, ...routed.middlewares] }
+        : routed;
     if (!found || found.resolution.kind !== 'upstream') {
       socket.end(
         `HTTP/1.1 ${found ? 503 : 404} ${found ? 'Service Unavailable' : 'Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,

@@ -82,4 +82,6 @@ export interface RouteView extends RouteRecord {
   status: 'ready' | 'unavailable' | 'pending';
   detail?: string;
   upstream?: string;
+  /** Set while the route is shared on the LAN (`share HOST`, docs/lan.md): its `.local` name and URL. */
+  lan?: { name: string; url: string; authUser?: string };
 }

@@ -152,7 +152,8 @@ export class DockerDiscovery extends EventEmitter {
    * given, else its single exposed port. Returns the container's name (`name` may be an id) and port.
    */
   async containerTarget(name: string, port: number | undefined): Promise<{ container: string; port: number }> {
-    const c = this.find(name);
+    // The model may not have it yet (its events still on the way): ask the engine before saying no.
+    const c = this.find(name) ?? (await this.watcher?.lookup(name).catch(() => undefined));
     if (!c) {
       const status = this.status();
       if (!status.connected)

@@ -11,6 +11,10 @@ export interface EngineFacts {
   /** Docker Desktop (macOS/Windows/Linux VM) or rootless: container IPs are not reachable from here. */
   ipsUnreachable: boolean;
   why?: string;
+  /** Podman's API serves containers and events like Docker's, with differences docker/dockerWatcher.ts evens out. */
+  engine: 'docker' | 'podman';
+  /** Docker's container list includes exposed, unpublished ports; Podman's only published ones. */
+  listsExposedPorts: boolean;
 }
 
 export interface Engine {
@@ -60,7 +64,17 @@ export async function connectEngine(endpoint: DockerEndpoint, timeoutMs = 5000):
         : notLinuxHost
           ? `this is ${process.platform}, containers run in a VM`
           : undefined;
-  return { docker, facts: { apiVersion, version: version.Version ?? '', ipsUnreachable, why } };
+  return {
+    docker,
+    facts: {
+      apiVersion,
+      version: version.Version ?? '',
+      ipsUnreachable,
+      why,
+      engine: podman ? 'podman' : 'docker',
+      listsExposedPorts: !podman,
+    },
+  };
 }
 
 export function negotiate(server: string | undefined, serverMin: string | undefined): string {

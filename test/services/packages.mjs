@@ -51,6 +51,12 @@ export const DEBIAN_PACKAGES = [
     why: "netavark's DNS, so containers on a Podman network find each other by name as compose services do",
   },
   {
+    pkg: 'podman-compose',
+    provides: ['/usr/bin/podman-compose'],
+    for: ['test'],
+    why: "compose projects on Podman: its containers' labels give them automatic names (test/docker/podmanCompose.test.ts)",
+  },
+  {
     pkg: 'pebble',
     provides: ['/usr/bin/pebble'],
     for: ['test'],

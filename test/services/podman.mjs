@@ -5,7 +5,8 @@
 // that run against it (test/docker/podman.test.ts) run in the same namespace, where the
 // containers' IPs are reachable, and reach the API through the unix socket (the file system is shared).
 //
-// Env for the tests: CHS_TEST_PODMAN_HOST (unix://…/podman.sock), CHS_TEST_PODMAN_NETNS.
+// Env for the tests: CHS_TEST_PODMAN_HOST (unix://…/podman.sock), CHS_TEST_PODMAN_NETNS, and
+// CHS_TEST_PODMAN_DIR (its containers.conf and storage.conf, for the podman CLI that podman-compose runs).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -170,7 +171,7 @@ export async function setup() {
   }
   const leftovers = () => readdirSync('/run/netns').filter((n) => n === netns);
   return {
-    env: { CHS_TEST_PODMAN_HOST: `unix://${socket}`, CHS_TEST_PODMAN_NETNS: netns },
+    env: { CHS_TEST_PODMAN_HOST: `unix://${socket}`, CHS_TEST_PODMAN_NETNS: netns, CHS_TEST_PODMAN_DIR: dir },
     stop: async () => {
       log('stopping podman system service');
       cleanup();

@@ -86,6 +86,7 @@ export class DockerDiscovery extends EventEmitter {
     if (facts) {
       status.apiVersion = facts.apiVersion;
       status.address = this.effectiveAddress();
+      status.addressWhy = this.addressWhy();
     }
     return status;
   }
@@ -224,6 +225,30 @@ export class DockerDiscovery extends EventEmitter {
     return this.context().ipsUnreachable ? 'published' : 'ip';
   }
 
+  /**
+   * Why containers are reached through published host ports only, or undefined when their IPs
+   * are used: automatic names then go to published ports (docker/autoDomains.ts).
+   */
+  publishedOnly(): string | undefined {
+    if (!this.watcher?.facts && this.opts.addressMode === 'auto') return undefined;
+    if (this.effectiveAddress() !== 'published') return undefined;
+    return this.opts.addressMode === 'published'
+      ? '--docker-address is published'
+      : (this.context().ipsUnreachableWhy ?? 'container IPs are not reachable from here');
+  }
+
+  private addressWhy(): string {
+    const mode = this.opts.addressMode;
+    if (mode !== 'auto')
+      return mode === 'ip'
+        ? '--docker-address ip: containers are reached at their IP addresses.'
+        : '--docker-address published: containers are reached through their published host ports.';
+    const ctx = this.context();
+    if (!ctx.ipsUnreachable)
+      return 'A local engine on Linux: containers are reached at their IP addresses (published ports when a container has no reachable IP).';
+    return `${capitalize(ctx.ipsUnreachableWhy ?? 'container IPs are not reachable from here')}, so container IPs are not reachable from here: containers, automatic names included, are reached through their published host ports (publish the ports to serve, e.g. ports: ["8000"] in compose).`;
+  }
+
   private onChanged(): void {
     const all = this.watcher!.list();
     const byName = new Map<string, ModeledContainer>();
@@ -232,4 +257,8 @@ export class DockerDiscovery extends EventEmitter {
     this.emit('models', this.models());
     this.emit('containers', this.containers());
   }
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }

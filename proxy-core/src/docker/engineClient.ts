@@ -49,21 +49,15 @@ export async function connectEngine(endpoint: DockerEndpoint, timeoutMs = 5000):
   } catch {
     // Facts only refine the address choice; the engine answered, so carry on.
   }
-  const desktop = /Docker Desktop/i.test(info.OperatingSystem ?? '');
-  const rootless = (info.SecurityOptions ?? []).some((o) => /name=rootless/.test(o));
   const podman = (version.Components ?? []).some((c) => /podman/i.test(c.Name ?? ''));
-  const rootlessPodman = podman && process.getuid?.() !== 0;
-  const notLinuxHost = process.platform !== 'linux';
-  const ipsUnreachable = !endpoint.local || desktop || rootless || rootlessPodman || notLinuxHost;
-  const why = !endpoint.local
-    ? 'the engine is remote'
-    : desktop
-      ? 'Docker Desktop runs containers in a VM'
-      : rootless || rootlessPodman
-        ? 'the engine is rootless'
-        : notLinuxHost
-          ? `this is ${process.platform}, containers run in a VM`
-          : undefined;
+  const { ipsUnreachable, why } = reachability({
+    local: endpoint.local,
+    operatingSystem: info.OperatingSystem,
+    securityOptions: info.SecurityOptions,
+    podman,
+    uid: process.getuid?.(),
+    platform: process.platform,
+  });
   return {
     docker,
     facts: {
@@ -75,6 +69,37 @@ export async function connectEngine(endpoint: DockerEndpoint, timeoutMs = 5000):
       listsExposedPorts: !podman,
     },
   };
+}
+
+/** What decides whether container IPs can be reached from this process. */
+export interface ReachabilityInput {
+  /** A unix socket or pipe on this machine (docker/dockerEndpoint.ts). */
+  local: boolean;
+  /** GET /info's OperatingSystem: "Docker Desktop" for Desktop's VM. */
+  operatingSystem?: string;
+  /** GET /info's SecurityOptions: rootless Docker and rootless Podman both list "name=rootless". */
+  securityOptions?: string[];
+  podman: boolean;
+  uid?: number;
+  platform: NodeJS.Platform;
+}
+
+/**
+ * Whether container IPs are reachable from here, and if not why, for --docker-address auto:
+ * a remote engine, Docker Desktop's VM, a rootless engine's own network namespace (rootless
+ * Docker's RootlessKit, Podman's slirp4netns/pasta) and any engine on macOS or Windows keep
+ * container IPs where the host cannot route; then routes and automatic names use published ports.
+ */
+export function reachability(f: ReachabilityInput): { ipsUnreachable: boolean; why?: string } {
+  if (!f.local) return { ipsUnreachable: true, why: 'the engine is remote' };
+  if (/Docker Desktop/i.test(f.operatingSystem ?? ''))
+    return { ipsUnreachable: true, why: 'Docker Desktop runs containers in a VM' };
+  const rootless = (f.securityOptions ?? []).some((o) => /name=rootless/.test(o));
+  // An older Podman may not say so: a Podman socket owned by a user is rootless.
+  if (rootless || (f.podman && f.uid !== undefined && f.uid !== 0))
+    return { ipsUnreachable: true, why: 'the engine is rootless (its containers live in its own network namespace)' };
+  if (f.platform !== 'linux') return { ipsUnreachable: true, why: `this is ${f.platform}, containers run in a VM` };
+  return { ipsUnreachable: false };
 }
 
 export function negotiate(server: string | undefined, serverMin: string | undefined): string {

@@ -7,11 +7,21 @@ import { serviceMissing } from '../support/env';
 /**
  * The suites that talk to a real engine, again against a real rootful `podman system service`
  * (test/services/podman.mjs): discovery and events (watcher), container targets (routing),
- * labels, automatic names, losing the engine (reconnect), and podman-compose projects. They run in a child test process
+ * labels, automatic names (also through published ports, and for scaled docker-compose replicas),
+ * losing the engine (reconnect), and podman-compose projects. They run in a child test process
  * inside the service's network namespace, where the containers' IPs are reachable, with
  * DOCKER_HOST on its socket: the daemons they start find the engine the way a user's would.
  */
-const SUITES = ['watcher', 'routing', 'labels', 'autoDomainsEngine', 'reconnect', 'podmanCompose'];
+const SUITES = [
+  'watcher',
+  'routing',
+  'labels',
+  'autoDomainsEngine',
+  'addressMode',
+  'reconnect',
+  'composeScale',
+  'podmanCompose',
+];
 
 const skip =
   serviceMissing('podman') ?? (process.env.CHS_TEST_PODMAN_HOST ? undefined : 'the podman service is not set up');

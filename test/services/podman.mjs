@@ -149,7 +149,8 @@ export async function setup() {
       '--time=0',
       `unix://${socket}`,
     ],
-    { env, stdio: ['ignore', out, out] },
+    // Its own dir as the working directory: conmon inherits it, and fails if it is gone ("Failed to get working directory").
+    { env, cwd: dir, stdio: ['ignore', out, out] },
   );
   closeSync(out);
   const answers = () =>

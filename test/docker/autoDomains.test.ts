@@ -420,20 +420,24 @@ describe('HTTP probe (local sockets)', () => {
 });
 
 describe('automatic names: certificates before the route, and scaled replicas (pure)', () => {
-  it('a created container (or one still being probed) has its name in `upcoming`, for the certificate; a running one is routed instead', () => {
+  it('a created container with one port is routed already (as label routes are); one whose ports need a probe has its name in `upcoming`, for the certificate', () => {
     const created = container('shop-web-1', { project: 'shop', service: 'web', State: 'created' });
+    const createdTwo = container('shop-two-1', {
+      project: 'shop',
+      service: 'two',
+      ports: [8000, 9000],
+      State: 'created',
+    });
     const probing = container('shop-api-1', { project: 'shop', service: 'api', ports: [8000, 9000] });
     const exited = container('shop-old-1', { project: 'shop', service: 'old', State: 'exited' });
-    const taken = container('shop-db-1', { project: 'shop', service: 'db', State: 'created' });
-    const out = deriveAutoRoutes([created, probing, exited, taken], new Map(), {
+    const taken = container('shop-db-1', { project: 'shop', service: 'db', ports: [1, 2], State: 'created' });
+    const out = deriveAutoRoutes([created, createdTwo, probing, exited, taken], new Map(), {
       ...OPTS,
       claimed: new Map([['db.shop.localhost', 'router db@docker']]),
     });
-    assert.deepEqual(out.upcoming.sort(), ['api.shop.localhost', 'web.shop.localhost']);
-    assert.deepEqual(out.records, []);
-    const running = deriveAutoRoutes([container('shop-web-1', { project: 'shop', service: 'web' })], new Map(), OPTS);
-    assert.deepEqual(running.upcoming, []);
-    assert.deepEqual(hosts(running.records), ['web.shop.localhost -> container:shop-web-1:8000']);
+    assert.deepEqual(out.upcoming.sort(), ['api.shop.localhost', 'two.shop.localhost']);
+    assert.deepEqual(hosts(out.records), ['web.shop.localhost -> container:shop-web-1:8000']);
+    assert.match(out.domains.get('shop-old-1')!.reason!, /while the container is exited/);
   });
 
   it('replicas of one compose service share its name round robin; a one-off `compose run` container does not', () => {

@@ -170,7 +170,7 @@ export async function setup() {
     cleanup();
     throw new Error(why);
   }
-  const leftovers = () => readdirSync('/run/netns').filter((n) => n === netns);
+  const leftovers = () => (existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n === netns) : []);
   return {
     env: { CHS_TEST_PODMAN_HOST: `unix://${socket}`, CHS_TEST_PODMAN_NETNS: netns, CHS_TEST_PODMAN_DIR: dir },
     stop: async () => {

@@ -6,7 +6,7 @@ import type { AutoDomain } from './types';
 
 /**
  * Automatic container names (serve --auto-domains): every running container of a compose project
- * is `<service>.<project>.localhost`, with `all` every other one `<name>.localhost` too. Pure:
+ * (and a created one whose port needs no probe) is `<service>.<project>.localhost`, with `all` every other one `<name>.localhost` too. Pure:
  * what the port probes found (docker/httpProbe.ts) comes in as data, and the records go to the
  * route table's 'auto' source, which ranks below every other (routes/routerIndex.ts).
  */
@@ -210,7 +210,10 @@ export function deriveAutoRoutes(
         );
       continue;
     }
-    if (info.state !== 'running') {
+    // A created container whose port is known without a probe is routed already, as a label
+    // route is: `docker start` then only changes its state, and the name answers at once.
+    const early = info.state === 'created' && (!!c.routing.port || candidatePorts(c, opts.publishedOnly).length === 1);
+    if (info.state !== 'running' && !early) {
       out.domains.set(info.name, { reason: `No automatic name while the container is ${info.state}.` });
       if (info.state === 'created' || info.state === 'restarting') upcoming(named.host);
       continue;

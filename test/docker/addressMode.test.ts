@@ -23,6 +23,7 @@ describe('--docker-address auto where container IPs are unreachable (real engine
   const project = scratch.prefix;
   let daemon: Daemon;
   let ca: string;
+  let logs: string[];
   let server: net.Server;
   const sockets = new Set<net.Socket>();
 
@@ -36,7 +37,7 @@ describe('--docker-address auto where container IPs are unreachable (real engine
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
-    ({ daemon, ca } = await startDaemon({
+    ({ daemon, ca, logs } = await startDaemon({
       docker: { labels: true, host: `tcp://127.0.0.1:${port}` },
       autoDomains: 'compose',
     }));
@@ -49,7 +50,12 @@ describe('--docker-address auto where container IPs are unreachable (real engine
     server?.close();
   });
 
-  it('the status says published ports are in force, and why', () => {
+  it('the status says published ports are in force, and why (and the log says it once)', () => {
+    assert.equal(
+      logs.filter((l) => l.includes('so container IPs are not reachable from here')).length,
+      1,
+      logs.join('\n'),
+    );
     const d = daemon.status().docker;
     assert.equal(d.addressMode, 'auto');
     assert.equal(d.address, 'published');

@@ -35,6 +35,7 @@ export class DockerDiscovery extends EventEmitter {
   private labelProblems = new Map<string, string[]>();
   private autoDomains = new Map<string, AutoDomain>();
   private resolverContext?: ResolverContext;
+  private loggedAddress?: string;
   readonly resolver: ContainerResolver;
 
   constructor(private readonly opts: DiscoveryOptions) {
@@ -48,7 +49,12 @@ export class DockerDiscovery extends EventEmitter {
       this.watcher = new DockerWatcher({ endpoint: this.endpoint, log: opts.log, backoffMs: opts.backoffMs });
       this.watcher.on('changed', () => this.onChanged());
       this.watcher.on('status', () => {
-        this.emit('status', this.status());
+        const status = this.status();
+        // Said once per connection: which addresses are used, when it is not the usual (their IPs).
+        if (status.connected && status.address === 'published' && status.addressWhy !== this.loggedAddress)
+          this.opts.log(`docker: ${status.addressWhy}`);
+        this.loggedAddress = status.connected ? status.addressWhy : undefined;
+        this.emit('status', status);
         this.emit('containers', this.containers());
         // Routes to containers read "engine unreachable" or recover with the connection.
         this.emit('models', this.models());

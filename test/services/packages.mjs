@@ -34,7 +34,7 @@ export const DEBIAN_PACKAGES = [
   },
   {
     pkg: 'podman',
-    provides: ['/usr/bin/podman', '/usr/bin/conmon'],
+    provides: ['/usr/bin/podman'],
     for: ['test'],
     why: 'the second real engine: the discovery, event, container-target, label and automatic-name suites also run against `podman system service` (test/services/podman.mjs; its OCI runtime is runc from docker.io)',
   },

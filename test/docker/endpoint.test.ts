@@ -205,7 +205,21 @@ describe('--docker-address auto: are container IPs reachable from here? (pure)',
       { securityOptions: ['name=seccomp,profile=builtin', 'name=rootless'] },
       'the engine is rootless',
     ],
-    ['rootless Podman that does not say so', { podman: true, uid: 1000 }, 'the engine is rootless'],
+    [
+      'rootless Podman (libpod info says so), the daemon running as root',
+      { podman: true, podmanRootless: true, uid: 0 },
+      'the engine is rootless',
+    ],
+    [
+      'rootful Podman (libpod info says so), the daemon running as a user',
+      { podman: true, podmanRootless: false, uid: 1000 },
+      undefined,
+    ],
+    [
+      'Podman that cannot be asked, the daemon running as a user',
+      { podman: true, uid: 1000 },
+      'the engine is rootless',
+    ],
     ['macOS', { platform: 'darwin' }, 'this is darwin, containers run in a VM'],
   ];
   for (const [what, input, why] of cases)

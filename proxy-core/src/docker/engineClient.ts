@@ -55,6 +55,7 @@ export async function connectEngine(endpoint: DockerEndpoint, timeoutMs = 5000):
     operatingSystem: info.OperatingSystem,
     securityOptions: info.SecurityOptions,
     podman,
+    podmanRootless: podman ? await podmanRootless(probe) : undefined,
     uid: process.getuid?.(),
     platform: process.platform,
   });
@@ -71,6 +72,26 @@ export async function connectEngine(endpoint: DockerEndpoint, timeoutMs = 5000):
   };
 }
 
+/**
+ * Podman's own API says whether it runs rootless (`GET /v4.0.0/libpod/info`,
+ * host.security.rootless); its Docker-compatible /info does not (4.3 lists no name=rootless).
+ * undefined when it cannot be asked.
+ */
+async function podmanRootless(probe: Docker): Promise<boolean | undefined> {
+  try {
+    const info = await new Promise<{ host?: { security?: { rootless?: boolean } } }>((resolve, reject) =>
+      probe.modem.dial(
+        { path: '/v4.0.0/libpod/info', method: 'GET', options: {}, statusCodes: { 200: true } },
+        (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as never)),
+      ),
+    );
+    const rootless = info.host?.security?.rootless;
+    return typeof rootless === 'boolean' ? rootless : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** What decides whether container IPs can be reached from this process. */
 export interface ReachabilityInput {
   /** A unix socket or pipe on this machine (docker/dockerEndpoint.ts). */
@@ -80,6 +101,8 @@ export interface ReachabilityInput {
   /** GET /info's SecurityOptions: rootless Docker and rootless Podman both list "name=rootless". */
   securityOptions?: string[];
   podman: boolean;
+  /** Podman's libpod info: true when it runs rootless (podmanRootless). */
+  podmanRootless?: boolean;
   uid?: number;
   platform: NodeJS.Platform;
 }
@@ -95,8 +118,10 @@ export function reachability(f: ReachabilityInput): { ipsUnreachable: boolean; w
   if (/Docker Desktop/i.test(f.operatingSystem ?? ''))
     return { ipsUnreachable: true, why: 'Docker Desktop runs containers in a VM' };
   const rootless = (f.securityOptions ?? []).some((o) => /name=rootless/.test(o));
-  // An older Podman may not say so: a Podman socket owned by a user is rootless.
-  if (rootless || (f.podman && f.uid !== undefined && f.uid !== 0))
+  // When Podman cannot be asked (podmanRootless undefined), a daemon running as a user is taken
+  // to be talking to that user's rootless Podman.
+  const podmanRootless = f.podman && (f.podmanRootless ?? (f.uid !== undefined && f.uid !== 0));
+  if (rootless || podmanRootless)
     return { ipsUnreachable: true, why: 'the engine is rootless (its containers live in its own network namespace)' };
   if (f.platform !== 'linux') return { ipsUnreachable: true, why: `this is ${f.platform}, containers run in a VM` };
   return { ipsUnreachable: false };

@@ -418,3 +418,58 @@ describe('HTTP probe (local sockets)', () => {
     probes.close();
   });
 });
+
+describe('automatic names: certificates before the route, and scaled replicas (pure)', () => {
+  it('a created container with one port is routed already (as label routes are); one whose ports need a probe has its name in `upcoming`, for the certificate', () => {
+    const created = container('shop-web-1', { project: 'shop', service: 'web', State: 'created' });
+    const createdTwo = container('shop-two-1', {
+      project: 'shop',
+      service: 'two',
+      ports: [8000, 9000],
+      State: 'created',
+    });
+    const probing = container('shop-api-1', { project: 'shop', service: 'api', ports: [8000, 9000] });
+    const exited = container('shop-old-1', { project: 'shop', service: 'old', State: 'exited' });
+    const taken = container('shop-db-1', { project: 'shop', service: 'db', ports: [1, 2], State: 'created' });
+    const out = deriveAutoRoutes([created, createdTwo, probing, exited, taken], new Map(), {
+      ...OPTS,
+      claimed: new Map([['db.shop.localhost', 'router db@docker']]),
+    });
+    assert.deepEqual(out.upcoming.sort(), ['api.shop.localhost', 'two.shop.localhost']);
+    assert.deepEqual(hosts(out.records), ['web.shop.localhost -> container:shop-web-1:8000']);
+    assert.match(out.domains.get('shop-old-1')!.reason!, /while the container is exited/);
+  });
+
+  it('replicas of one compose service share its name round robin; a one-off `compose run` container does not', () => {
+    const replica = (n: number, extra: Record<string, string> = {}, name = `shop-web-${n}`) =>
+      container(name, {
+        project: 'shop',
+        service: 'web',
+        ports: [8000, 9000],
+        labels: { 'com.docker.compose.container-number': String(n), ...extra },
+      });
+    const [a, b, c] = [replica(1), replica(2), replica(3)];
+    const run = replica(1, { 'com.docker.compose.oneoff': 'True' }, 'shop-web-run-1');
+    const probes = new Map(
+      [a, b, c, run].map((x) => [
+        x.info.id,
+        new Map([
+          [8000, http200],
+          [9000, http200],
+        ]),
+      ]),
+    );
+    const out = deriveAutoRoutes([a, b, c, run], probes, OPTS);
+    const byHost = new Map(out.records.map((r) => [r.host, r]));
+    assert.deepEqual(byHost.get('web.shop.localhost')!.servers, [
+      'container:shop-web-1:8000',
+      'container:shop-web-2:8000',
+      'container:shop-web-3:8000',
+    ]);
+    assert.equal(byHost.get('web.shop.localhost')!.target, 'container:shop-web-1:8000');
+    assert.deepEqual(byHost.get('9000.web.shop.localhost')!.servers?.length, 3);
+    assert.equal(out.records.length, 2);
+    for (const x of [a, b, c]) assert.equal(out.domains.get(x.info.name)!.host, 'web.shop.localhost');
+    assert.match(out.problems.get(run.info.name)![0], /already the automatic name of container shop-web-1/);
+  });
+});

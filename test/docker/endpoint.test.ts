@@ -4,7 +4,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { resolveDockerEndpoint } from '../../proxy-core/src/docker/dockerEndpoint';
-import { describeConnectError, negotiate } from '../../proxy-core/src/docker/engineClient';
+import {
+  ReachabilityInput,
+  describeConnectError,
+  negotiate,
+  reachability,
+} from '../../proxy-core/src/docker/engineClient';
 import { tempDir } from '../support/env';
 
 /** Writes a Docker context the way `docker context create` lays it out, in a temp HOME. */
@@ -186,4 +191,41 @@ describe('Docker endpoint resolution (as the docker CLI does)', () => {
       /permission denied.*"docker" group/,
     );
   });
+});
+
+describe('--docker-address auto: are container IPs reachable from here? (pure)', () => {
+  const base = { local: true, podman: false, uid: 1000, platform: 'linux' as NodeJS.Platform };
+  const cases: Array<[string, Partial<ReachabilityInput>, string | undefined]> = [
+    ['a local rootful engine on Linux', {}, undefined],
+    ['rootful Podman (the daemon runs as root)', { podman: true, uid: 0 }, undefined],
+    ['a remote engine (tcp://, ssh://)', { local: false }, 'the engine is remote'],
+    ['Docker Desktop', { operatingSystem: 'Docker Desktop' }, 'Docker Desktop runs containers in a VM'],
+    [
+      'rootless Docker',
+      { securityOptions: ['name=seccomp,profile=builtin', 'name=rootless'] },
+      'the engine is rootless',
+    ],
+    [
+      'rootless Podman (libpod info says so), the daemon running as root',
+      { podman: true, podmanRootless: true, uid: 0 },
+      'the engine is rootless',
+    ],
+    [
+      'rootful Podman (libpod info says so), the daemon running as a user',
+      { podman: true, podmanRootless: false, uid: 1000 },
+      undefined,
+    ],
+    [
+      'Podman that cannot be asked, the daemon running as a user',
+      { podman: true, uid: 1000 },
+      'the engine is rootless',
+    ],
+    ['macOS', { platform: 'darwin' }, 'this is darwin, containers run in a VM'],
+  ];
+  for (const [what, input, why] of cases)
+    it(`${what}: ${why ? 'published ports' : 'container IPs'}`, () => {
+      const got = reachability({ ...base, ...input });
+      assert.equal(got.ipsUnreachable, !!why);
+      if (why) assert.ok(got.why?.startsWith(why), got.why);
+    });
 });

@@ -8,8 +8,25 @@ import { tempDir } from '../support/env';
 /** Shared helpers for tests against the real engine: unique names, cleanup, waiting. */
 export const IMAGE = process.env.CHS_TEST_IMAGE ?? 'chs-test/busybox:1';
 
+/**
+ * The engine these suites run against: the shared dockerd, or the one DOCKER_HOST names (a unix
+ * socket). test/docker/podman.test.ts runs them again with DOCKER_HOST on a real Podman service,
+ * and CHS_TEST_ENGINE=podman; the daemons the suites start resolve DOCKER_HOST the same way.
+ */
+export const ENGINE_SOCKET = process.env.DOCKER_HOST?.startsWith('unix://')
+  ? process.env.DOCKER_HOST.slice('unix://'.length)
+  : '/var/run/docker.sock';
+export const ENGINE_URL = `unix://${ENGINE_SOCKET}`;
+export const ENGINE_KIND: 'docker' | 'podman' = process.env.CHS_TEST_ENGINE === 'podman' ? 'podman' : 'docker';
+
+/** What the engine calls things the suites check: Podman keeps local images under localhost/, and its default network is "podman". */
+export const ENGINE_IMAGE = ENGINE_KIND === 'podman' ? `localhost/${IMAGE}` : IMAGE;
+export const DEFAULT_NETWORK = ENGINE_KIND === 'podman' ? 'podman' : 'bridge';
+/** How the suites' daemons found the engine (test/docker/podman.test.ts sets DOCKER_HOST). */
+export const ENGINE_SOURCE = process.env.DOCKER_HOST ? 'DOCKER_HOST' : 'default socket';
+
 export function engine(): Docker {
-  return new Docker({ socketPath: '/var/run/docker.sock' });
+  return new Docker({ socketPath: ENGINE_SOCKET });
 }
 
 /**
@@ -119,7 +136,7 @@ export class CuttableEngineSocket {
   private server?: net.Server;
   private readonly sockets = new Set<net.Socket>();
 
-  constructor(private readonly target = '/var/run/docker.sock') {
+  constructor(private readonly target = ENGINE_SOCKET) {
     this.path = path.join(tempDir('chs-sock-'), 'docker.sock');
   }
 

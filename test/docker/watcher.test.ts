@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { resolveDockerEndpoint } from '../../proxy-core/src/docker/dockerEndpoint';
 import { DockerWatcher } from '../../proxy-core/src/docker/dockerWatcher';
 import { serviceMissing } from '../support/env';
-import { IMAGE, Scratch } from './engine';
+import { DEFAULT_NETWORK, ENGINE_IMAGE, ENGINE_KIND, ENGINE_SOURCE, ENGINE_URL, Scratch } from './engine';
 import { until } from '../support/wait';
 
 const skip = serviceMissing('docker');
@@ -29,9 +29,9 @@ describe('Docker watcher on the real engine: one list, then events', { skip }, (
   it('negotiated the API version with the engine that is really here', () => {
     assert.match(watcher.facts!.apiVersion, /^1\.\d+$/);
     assert.equal(watcher.facts!.ipsUnreachable, false, 'a local Linux engine: container IPs are reachable');
-    assert.match(
+    assert.ok(
+      logs.some((l) => l.startsWith(`docker: connected to ${ENGINE_URL} (${ENGINE_SOURCE}), API 1.`)),
       logs.join('\n'),
-      /docker: connected to unix:\/\/\/var\/run\/docker\.sock \(default socket\), API 1\.\d+/,
     );
   });
 
@@ -42,8 +42,8 @@ describe('Docker watcher on the real engine: one list, then events', { skip }, (
     await until('created container in the model', () => byName(name)?.state === 'created');
     await c.start();
     const running = await until('start event', () => (byName(name)?.state === 'running' ? byName(name) : undefined));
-    assert.equal(running.image, IMAGE);
-    assert.match(running.networks.find((n) => n.name === 'bridge')?.ip ?? '', /^\d+\.\d+\.\d+\.\d+$/);
+    assert.equal(running.image, ENGINE_IMAGE);
+    assert.match(running.networks.find((n) => n.name === DEFAULT_NETWORK)?.ip ?? '', /^\d+\.\d+\.\d+\.\d+$/);
     assert.deepEqual(running.ports, [{ containerPort: 8000, protocol: 'tcp' }]);
     await c.stop({ t: 0 });
     await until('die/stop event', () => byName(name)?.state === 'exited');
@@ -72,7 +72,7 @@ describe('Docker watcher on the real engine: one list, then events', { skip }, (
     ]);
   });
 
-  it('follows network connect/disconnect and health_status', async () => {
+  it('follows network connect/disconnect and health_status', async (t) => {
     const net = await scratch.network('net');
     const c = await scratch.container('netted', { healthcheck: true });
     const name = scratch.name('netted');
@@ -83,6 +83,9 @@ describe('Docker watcher on the real engine: one list, then events', { skip }, (
     await until('connect event', () => byName(name)?.networks.find((n) => n.name === net.name)?.ip === net.ip(77));
     await scratch.docker.getNetwork(net.name).disconnect({ Container: c.id });
     await until('disconnect event', () => !byName(name)?.networks.some((n) => n.name === net.name));
-    await until('health_status event', () => byName(name)?.health === 'healthy', 30_000);
+    // Podman runs health checks from systemd timers; without systemd (as here) they never run.
+    if (ENGINE_KIND === 'podman')
+      t.diagnostic('health_status not checked: Podman without systemd runs no health checks');
+    else await until('health_status event', () => byName(name)?.health === 'healthy', 30_000);
   });
 });

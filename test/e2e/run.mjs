@@ -13,6 +13,7 @@ import { ensureCodeServer } from './codeServer.mjs';
 import { ROOT, log, tempDir } from './lib.mjs';
 import { packageCheck } from './packageCheck.mjs';
 import { runUiAcme } from './uiAcme.mjs';
+import { runUiAutoDomains } from './uiAutoDomains.mjs';
 import { runUiDockerUnreachable, runUiExpose } from './uiExpose.mjs';
 import { runUiPorts, uiPortsMissing } from './uiPorts.mjs';
 import { runUiLan, uiLanMissing } from './uiLan.mjs';
@@ -118,6 +119,15 @@ try {
           );
         } catch (err) {
           fail('ui: two routers of one container', err.stack ?? err);
+        }
+      if (want('uiAutoDomains'))
+        try {
+          const { wallS, url } = await runUiAutoDomains({ bin, vsix: pkg.vsix });
+          pass(
+            `ui: with autoDomains=compose a compose container shows ${url} in the tree without a click, verified over HTTPS; Open in Browser opens it (${wallS.toFixed(1)} s)`,
+          );
+        } catch (err) {
+          fail('ui: automatic names in the tree', err.stack ?? err);
         }
       const noPebble =
         process.env.CHS_TEST_NO_PEBBLE ||

@@ -60,8 +60,11 @@ export async function setup() {
   };
 }
 
-function buildTestImages() {
-  if (spawnSync('docker', ['image', 'inspect', TEST_IMAGE], { stdio: 'ignore' }).status === 0) return;
+/** The image's CMD and EXPOSE, for `docker import` and `podman import` alike. */
+export const TEST_IMAGE_CHANGES = ['CMD ["/bin/httpd","-f","-p","8000","-h","/www"]', 'EXPOSE 8000'];
+
+/** The test image's root filesystem in a new temp dir (the caller removes it): busybox-static and its applets. */
+export function makeTestRootfs() {
   if (!hasPackage('busybox-static')) throw new Error('busybox-static is needed to build the test image');
   const root = mkdtempSync(join(tmpdir(), 'chs-rootfs-'));
   for (const d of ['bin', 'www', 'tmp', 'etc']) mkdirSync(join(root, d));
@@ -84,15 +87,17 @@ function buildTestImages() {
     symlinkSync('busybox', join(root, 'bin', applet));
   writeFileSync(join(root, 'www', 'index.html'), 'hello from the test container\n');
   writeFileSync(join(root, 'etc', 'passwd'), 'root:x:0:0:root:/:/bin/sh\n');
+  return root;
+}
+
+function buildTestImages() {
+  if (spawnSync('docker', ['image', 'inspect', TEST_IMAGE], { stdio: 'ignore' }).status === 0) return;
+  const root = makeTestRootfs();
   log(`building ${TEST_IMAGE} with docker import`);
-  const tar = spawnSync(
-    'sh',
-    [
-      '-c',
-      `tar -C ${root} -c . | docker import -c 'CMD ["/bin/httpd","-f","-p","8000","-h","/www"]' -c 'EXPOSE 8000' - ${TEST_IMAGE}`,
-    ],
-    { stdio: 'inherit' },
-  );
+  const changes = TEST_IMAGE_CHANGES.map((c) => `-c '${c}'`).join(' ');
+  const tar = spawnSync('sh', ['-c', `tar -C ${root} -c . | docker import ${changes} - ${TEST_IMAGE}`], {
+    stdio: 'inherit',
+  });
   rmSync(root, { recursive: true, force: true });
   if (tar.status !== 0) throw new Error(`docker import of ${TEST_IMAGE} failed`);
 }

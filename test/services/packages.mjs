@@ -33,6 +33,30 @@ export const DEBIAN_PACKAGES = [
     why: '`docker-compose config` checks the compose files the scaffolder writes',
   },
   {
+    pkg: 'podman',
+    provides: ['/usr/bin/podman'],
+    for: ['test'],
+    why: 'the second real engine: the discovery, event, container-target, label and automatic-name suites also run against `podman system service` (test/services/podman.mjs; its OCI runtime is runc from docker.io)',
+  },
+  {
+    pkg: 'netavark',
+    provides: ['/usr/lib/podman/netavark'],
+    for: ['test'],
+    why: "Podman's network backend (bridge networks and their container IPs); a recommendation of podman, so named here",
+  },
+  {
+    pkg: 'aardvark-dns',
+    provides: ['/usr/lib/podman/aardvark-dns'],
+    for: ['test'],
+    why: "netavark's DNS, so containers on a Podman network find each other by name as compose services do",
+  },
+  {
+    pkg: 'podman-compose',
+    provides: ['/usr/bin/podman-compose'],
+    for: ['test'],
+    why: "compose projects on Podman: its containers' labels give them automatic names (test/docker/podmanCompose.test.ts)",
+  },
+  {
     pkg: 'pebble',
     provides: ['/usr/bin/pebble'],
     for: ['test'],

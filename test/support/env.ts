@@ -23,6 +23,6 @@ export function tempDir(prefix = 'chs-test-'): string {
  * Why a service-backed test cannot run here, or undefined when it can. The services setup sets
  * CHS_TEST_NO_<NAME> when a service is missing outside CI (in CI a missing service fails setup).
  */
-export function serviceMissing(name: 'docker' | 'pebble' | 'chromium'): string | undefined {
+export function serviceMissing(name: 'docker' | 'pebble' | 'chromium' | 'podman'): string | undefined {
   return process.env[`CHS_TEST_NO_${name.toUpperCase()}`];
 }

@@ -369,10 +369,13 @@ export class Daemon {
         autoDomains: options.docker ? (options.autoDomains ?? 'off') : 'off',
         // The local CA's own suffix when it may issue for it (it does unless --ca-suffixes left it out).
         autoSuffix: this.certs.ca.permits('x.localhost') ? 'localhost' : this.certs.ca.permittedSuffixes[0],
+        publishedOnly: () => this.docker?.publishedOnly(),
       },
       (found) => {
         this.routes.applyProviderRoutes(found);
         this.docker?.setDerived(found.problems, found.autoDomains);
+        // As label routes get theirs when the container is created: the name is known already.
+        for (const host of found.autoUpcoming) void this.reconciler.ensure(host, 'local').catch(() => undefined);
       },
     );
     if (options.traefikDynamic) await this.startFileProvider(options.traefikDynamic, this.providers);
@@ -547,7 +550,7 @@ export class Daemon {
         ? undefined
         : new HttpProbes({
             address: (c, port) => docker.probeAddress(c, port),
-            wanted: (c) => portsToProbe(c, mode),
+            wanted: (c) => portsToProbe(c, mode, docker.publishedOnly()),
           });
     if (probes) {
       probes.on('changed', () => providers.setProbes(probes.results()));

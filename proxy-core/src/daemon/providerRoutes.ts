@@ -14,6 +14,8 @@ export interface ProviderRoutesOptions extends LabelSourceOptions {
   autoDomains: AutoDomainsMode;
   /** The DNS suffix of automatic names. */
   autoSuffix: string;
+  /** Why containers are reached through published ports only, when they are (docker/discovery.ts publishedOnly). */
+  publishedOnly?: () => string | undefined;
 }
 
 /** What one derivation found: label and file routes, automatic names, and per container what to show. */
@@ -22,6 +24,8 @@ export interface ProviderFound extends LabelRoutes {
   autoRecords: RouteRecord[];
   /** Per container name: its automatic name or why it has none. */
   autoDomains: Map<string, AutoDomain>;
+  /** Automatic names known before they are routed: their certificates are issued now (docker/autoDomains.ts). */
+  autoUpcoming: string[];
 }
 
 /**
@@ -90,8 +94,15 @@ function derive(
     suffix: opts.autoSuffix,
     permits: opts.permits,
     claimed,
+    publishedOnly: opts.publishedOnly?.(),
   });
   const problems = new Map(labels.problems);
   for (const [name, list] of auto.problems) problems.set(name, [...(problems.get(name) ?? []), ...list]);
-  return { ...labels, problems, autoRecords: auto.records, autoDomains: auto.domains };
+  return {
+    ...labels,
+    problems,
+    autoRecords: auto.records,
+    autoDomains: auto.domains,
+    autoUpcoming: auto.upcoming,
+  };
 }

@@ -6,7 +6,7 @@ import type { AutoDomain } from './types';
 
 /**
  * Automatic container names (serve --auto-domains): every running container of a compose project
- * is `<service>.<project>.localhost`, with `all` every other one `<name>.localhost` too. Pure:
+ * (and a created one whose port needs no probe) is `<service>.<project>.localhost`, with `all` every other one `<name>.localhost` too. Pure:
  * what the port probes found (docker/httpProbe.ts) comes in as data, and the records go to the
  * route table's 'auto' source, which ranks below every other (routes/routerIndex.ts).
  */
@@ -38,6 +38,12 @@ export interface AutoDomainOptions {
    * such a router takes the whole host, so the automatic name stays off it.
    */
   claimed: ReadonlyMap<string, string>;
+  /**
+   * Set when containers are reached through published host ports only (rootless Docker, Docker
+   * Desktop, a remote engine, --docker-address published): why. Then only published ports can
+   * get a name.
+   */
+  publishedOnly?: string;
 }
 
 export interface AutoRoutes {
@@ -47,6 +53,12 @@ export interface AutoRoutes {
   domains: Map<string, AutoDomain>;
   /** Per container name: what the user should fix (a name two containers want, a port label that does nothing). */
   problems: Map<string, string[]>;
+  /**
+   * Automatic names already known that have no route yet: the container is created (or stopped,
+   * or its ports are still being probed). Their certificates are issued now, so the name answers
+   * as soon as it is routed instead of waiting for an issuance on its first request.
+   */
+  upcoming: string[];
 }
 
 const MAX_LABEL = 63;
@@ -111,12 +123,19 @@ export function autoName(
  * The TCP ports to probe for HTTP: only when the container gets a name, is running, and neither
  * the port label nor a single exposed port decides.
  */
-export function portsToProbe(c: ModeledContainer, mode: AutoDomainsMode): number[] {
+export function portsToProbe(c: ModeledContainer, mode: AutoDomainsMode, publishedOnly?: string): number[] {
   if (c.info.state !== 'running' || c.routing.port) return [];
   const name = autoName(c, mode, 'localhost');
   if (!name || !('host' in name)) return [];
-  const ports = tcpPorts(c.info);
+  const ports = candidatePorts(c, publishedOnly);
   return ports.length > 1 ? ports : [];
+}
+
+/** The TCP ports that could get the name: all of them, or only the published ones when only those can be reached. */
+function candidatePorts(c: ModeledContainer, publishedOnly: string | undefined): number[] {
+  if (!publishedOnly) return tcpPorts(c.info);
+  const published = c.info.ports.filter((p) => p.protocol === 'tcp' && p.hostPort).map((p) => p.containerPort);
+  return [...new Set(published)].sort((a, b) => a - b);
 }
 
 type Pick =
@@ -124,9 +143,17 @@ type Pick =
   | { reason: string; pending?: true };
 
 /** Which port gets the name: the label, the only exposed TCP port, else the lowest that speaks HTTP. */
-function pickPorts(c: ModeledContainer, probes: ReadonlyMap<number, ProbeResult> | undefined): Pick {
+function pickPorts(
+  c: ModeledContainer,
+  probes: ReadonlyMap<number, ProbeResult> | undefined,
+  publishedOnly: string | undefined,
+): Pick {
   if (c.routing.port) return { port: c.routing.port, from: 'label', others: [] };
-  const ports = tcpPorts(c.info);
+  const ports = candidatePorts(c, publishedOnly);
+  if (!ports.length && publishedOnly && tcpPorts(c.info).length)
+    return {
+      reason: `No automatic name: ${publishedOnly}, so containers are reached through published ports, and none of its TCP ports (${tcpPorts(c.info).join(', ')}) is published. Publish one (ports: ["${tcpPorts(c.info)[0]}"] in compose, or docker run -p ${tcpPorts(c.info)[0]}).`,
+    };
   if (!ports.length)
     return {
       reason: `No automatic name: the container exposes no TCP port. Expose one (EXPOSE, ports: or expose: in compose) or add the label container-https.port=PORT.`,
@@ -162,9 +189,13 @@ export function deriveAutoRoutes(
   probes: ProbeResults,
   opts: AutoDomainOptions,
 ): AutoRoutes {
-  const out: AutoRoutes = { records: [], domains: new Map(), problems: new Map() };
+  const out: AutoRoutes = { records: [], domains: new Map(), problems: new Map(), upcoming: [] };
   const problem = (name: string, line: string) => out.problems.set(name, [...(out.problems.get(name) ?? []), line]);
-  const owner = new Map<string, string>();
+  /** Per host: the container that has it, and its record (replicas add their servers to it). */
+  const owner = new Map<string, { c: ModeledContainer; record: RouteRecord }>();
+  const upcoming = (host: string) => {
+    if (!opts.claimed.has(host) && opts.permits(host) && !out.upcoming.includes(host)) out.upcoming.push(host);
+  };
   const sorted = [...containers].sort((a, b) => a.created - b.created || a.info.name.localeCompare(b.info.name));
   for (const c of sorted) {
     const { info } = c;
@@ -179,15 +210,22 @@ export function deriveAutoRoutes(
         );
       continue;
     }
-    if (info.state !== 'running') {
+    // A created container whose port is known without a probe is routed already, as a label
+    // route is: `docker start` then only changes its state, and the name answers at once.
+    const early = info.state === 'created' && (!!c.routing.port || candidatePorts(c, opts.publishedOnly).length === 1);
+    if (info.state !== 'running' && !early) {
       out.domains.set(info.name, { reason: `No automatic name while the container is ${info.state}.` });
+      if (info.state === 'created' || info.state === 'restarting') upcoming(named.host);
       continue;
     }
     const base = named.host;
-    const picked = pickPorts(c, probes.get(info.id));
+    const picked = pickPorts(c, probes.get(info.id), opts.publishedOnly);
     if ('reason' in picked) {
       const domain: AutoDomain = { reason: picked.reason };
-      if (picked.pending) domain.pending = true;
+      if (picked.pending) {
+        domain.pending = true;
+        upcoming(base);
+      }
       out.domains.set(info.name, domain);
       continue;
     }
@@ -207,22 +245,29 @@ export function deriveAutoRoutes(
         notes.push(`${host} is outside the local CA's names.`);
         return false;
       }
+      const target = `container:${info.name}:${port}`;
       const taken = owner.get(host);
+      if (taken && areReplicas(taken.c, c)) {
+        // Replicas of one compose service (`docker compose up --scale web=3`) share its name, round robin.
+        taken.record.servers = [...(taken.record.servers ?? [taken.record.target]), target];
+        return true;
+      }
       if (taken) {
-        const line = `${host} is already the automatic name of container ${taken} (the older one keeps it): no automatic name here. Rename a service, or give this container a name with container-https.host.`;
+        const line = `${host} is already the automatic name of container ${taken.c.info.name} (the older one keeps it): no automatic name here. Rename a service, or give this container a name with container-https.host.`;
         problem(info.name, line);
-        notes.push(`${host} belongs to container ${taken}, which is older.`);
+        notes.push(`${host} belongs to container ${taken.c.info.name}, which is older.`);
         return false;
       }
-      owner.set(host, info.name);
-      out.records.push({
+      const record: RouteRecord = {
         host,
-        target: `container:${info.name}:${port}`,
+        target,
         tls: 'local',
         source: 'auto',
         container: info.name,
         createdAt: new Date(c.created * 1000).toISOString(),
-      });
+      };
+      owner.set(host, { c, record });
+      out.records.push(record);
       return true;
     };
     if (take(base, picked.port)) {
@@ -239,4 +284,21 @@ export function deriveAutoRoutes(
     out.domains.set(info.name, domain);
   }
   return out;
+}
+
+/**
+ * Two containers of one compose service that Compose numbered apart (`--scale`): not a one-off
+ * `docker compose run` container, which keeps being reported like any other second claimant.
+ */
+function areReplicas(a: ModeledContainer, b: ModeledContainer): boolean {
+  const ca = a.info.compose;
+  const cb = b.info.compose;
+  if (!ca || !cb || ca.project !== cb.project || ca.service !== cb.service) return false;
+  const number = (c: ModeledContainer) =>
+    c.info.labels['com.docker.compose.oneoff']?.toLowerCase() === 'true'
+      ? undefined
+      : c.info.labels['com.docker.compose.container-number'];
+  const na = number(a);
+  const nb = number(b);
+  return na !== undefined && nb !== undefined && na !== nb;
 }

@@ -35,6 +35,7 @@ export class DockerDiscovery extends EventEmitter {
   private labelProblems = new Map<string, string[]>();
   private autoDomains = new Map<string, AutoDomain>();
   private resolverContext?: ResolverContext;
+  private loggedAddress?: string;
   readonly resolver: ContainerResolver;
 
   constructor(private readonly opts: DiscoveryOptions) {
@@ -48,7 +49,12 @@ export class DockerDiscovery extends EventEmitter {
       this.watcher = new DockerWatcher({ endpoint: this.endpoint, log: opts.log, backoffMs: opts.backoffMs });
       this.watcher.on('changed', () => this.onChanged());
       this.watcher.on('status', () => {
-        this.emit('status', this.status());
+        const status = this.status();
+        // Said once per connection: which addresses are used, when it is not the usual (their IPs).
+        if (status.connected && status.address === 'published' && status.addressWhy !== this.loggedAddress)
+          this.opts.log(`docker: ${status.addressWhy}`);
+        this.loggedAddress = status.connected ? status.addressWhy : undefined;
+        this.emit('status', status);
         this.emit('containers', this.containers());
         // Routes to containers read "engine unreachable" or recover with the connection.
         this.emit('models', this.models());
@@ -86,6 +92,7 @@ export class DockerDiscovery extends EventEmitter {
     if (facts) {
       status.apiVersion = facts.apiVersion;
       status.address = this.effectiveAddress();
+      status.addressWhy = this.addressWhy();
     }
     return status;
   }
@@ -152,7 +159,8 @@ export class DockerDiscovery extends EventEmitter {
    * given, else its single exposed port. Returns the container's name (`name` may be an id) and port.
    */
   async containerTarget(name: string, port: number | undefined): Promise<{ container: string; port: number }> {
-    const c = this.find(name);
+    // The model may not have it yet (its events still on the way): ask the engine before saying no.
+    const c = this.find(name) ?? (await this.watcher?.lookup(name).catch(() => undefined));
     if (!c) {
       const status = this.status();
       if (!status.connected)
@@ -223,6 +231,30 @@ export class DockerDiscovery extends EventEmitter {
     return this.context().ipsUnreachable ? 'published' : 'ip';
   }
 
+  /**
+   * Why containers are reached through published host ports only, or undefined when their IPs
+   * are used: automatic names then go to published ports (docker/autoDomains.ts).
+   */
+  publishedOnly(): string | undefined {
+    if (!this.watcher?.facts && this.opts.addressMode === 'auto') return undefined;
+    if (this.effectiveAddress() !== 'published') return undefined;
+    return this.opts.addressMode === 'published'
+      ? '--docker-address is published'
+      : (this.context().ipsUnreachableWhy ?? 'container IPs are not reachable from here');
+  }
+
+  private addressWhy(): string {
+    const mode = this.opts.addressMode;
+    if (mode !== 'auto')
+      return mode === 'ip'
+        ? '--docker-address ip: containers are reached at their IP addresses.'
+        : '--docker-address published: containers are reached through their published host ports.';
+    const ctx = this.context();
+    if (!ctx.ipsUnreachable)
+      return 'A local engine on Linux: containers are reached at their IP addresses (published ports when a container has no reachable IP).';
+    return `${capitalize(ctx.ipsUnreachableWhy ?? 'container IPs are not reachable from here')}, so container IPs are not reachable from here: containers, automatic names included, are reached through their published host ports (publish the ports to serve, e.g. ports: ["8000"] in compose).`;
+  }
+
   private onChanged(): void {
     const all = this.watcher!.list();
     const byName = new Map<string, ModeledContainer>();
@@ -231,4 +263,8 @@ export class DockerDiscovery extends EventEmitter {
     this.emit('models', this.models());
     this.emit('containers', this.containers());
   }
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -29,6 +29,8 @@ const CONTAINER_ACTIONS = new Set([
   'die',
   'kill',
   'destroy',
+  // Podman's name for destroy.
+  'remove',
   'rename',
   'pause',
   'unpause',
@@ -62,6 +64,13 @@ export class DockerWatcher extends EventEmitter {
   private retryTimer?: NodeJS.Timeout;
   private readonly dirty = new Set<string>();
   private networksDirty = false;
+  /** Network names re-read once because a container was on them before we knew them. */
+  private readonly networksLookedUp = new Set<string>();
+  /** Per container id, what its config says and the engine's list leaves out (Podman: see completed()). */
+  private readonly configs = new Map<
+    string,
+    { exposed: Array<{ PrivatePort: number; Type: string }>; networkMode?: string }
+  >();
   private draining?: Promise<void>;
   private current: WatcherStatus;
   private firstSync?: Promise<void>;
@@ -96,6 +105,22 @@ export class DockerWatcher extends EventEmitter {
     return Object.keys(inspect.Config?.ExposedPorts ?? {})
       .filter((k) => k.endsWith('/tcp'))
       .map((k) => Number(k.split('/')[0]));
+  }
+
+  /**
+   * Reads one container now, by name or id, instead of waiting for its events: Podman sends a
+   * container's create event only when it starts, hundreds of milliseconds after the create.
+   */
+  async lookup(nameOrId: string): Promise<ModeledContainer | undefined> {
+    if (!this.engine) return undefined;
+    let id: string;
+    try {
+      id = ((await this.engine.docker.getContainer(nameOrId).inspect()) as { Id: string }).Id;
+    } catch {
+      return undefined;
+    }
+    await this.refresh([id]);
+    return this.containers.get(id);
   }
 
   driverOf(network: string): string | undefined {
@@ -182,7 +207,10 @@ export class DockerWatcher extends EventEmitter {
     }
     const action = ev.Action ?? ev.status ?? '';
     if (ev.Type === 'network') {
-      const container = ev.Actor?.Attributes?.container;
+      // Docker names the network as the actor and the container in an attribute; Podman makes
+      // the container the actor (and sends no network create/destroy: see refresh()).
+      const actor = ev.Actor?.ID;
+      const container = ev.Actor?.Attributes?.container ?? (actor && this.containers.has(actor) ? actor : undefined);
       if ((action === 'connect' || action === 'disconnect') && container) this.markDirty(container);
       if (action === 'create' || action === 'destroy') {
         this.networksDirty = true;
@@ -211,8 +239,9 @@ export class DockerWatcher extends EventEmitter {
       status = `Exited (${attributes.exitCode ?? '?'}) just now`;
     } else if (action === 'pause') {
       state = 'paused';
-    } else if (action === 'destroy') {
+    } else if (action === 'destroy' || action === 'remove') {
       this.containers.delete(id);
+      this.configs.delete(id);
       this.emit('changed', [id]);
       return;
     }
@@ -250,10 +279,12 @@ export class DockerWatcher extends EventEmitter {
   }
 
   private async refresh(ids: string[]): Promise<void> {
-    const raws = (await this.engine!.docker.listContainers({
-      all: true,
-      filters: { id: ids },
-    })) as unknown as RawContainer[];
+    const raws = await this.completed(
+      (await this.engine!.docker.listContainers({
+        all: true,
+        filters: { id: ids },
+      })) as unknown as RawContainer[],
+    );
     const found = new Map(raws.map((r) => [r.Id, r]));
     const changed: string[] = [];
     for (const id of ids) {
@@ -266,6 +297,58 @@ export class DockerWatcher extends EventEmitter {
       }
     }
     if (changed.length) this.emit('changed', changed);
+    // Podman sends no event when a network is created: a network first seen on a container is
+    // looked up once (so its driver is known), without a list call on every re-read after.
+    const unseen = raws.flatMap((r) =>
+      Object.keys(r.NetworkSettings?.Networks ?? {}).filter(
+        (n) => !this.networkDrivers.has(n) && !this.networksLookedUp.has(n),
+      ),
+    );
+    if (unseen.length) {
+      for (const n of unseen) this.networksLookedUp.add(n);
+      this.networksDirty = true;
+    }
+  }
+
+  /**
+   * Podman's list reports only published ports and no network mode, where Docker's also lists
+   * exposed ports: there each container's config is read once (it is fixed for the container's
+   * lifetime) and merged in, so both engines give the same model.
+   */
+  private async completed(raws: RawContainer[]): Promise<RawContainer[]> {
+    if (this.engine?.facts.listsExposedPorts !== false) return raws;
+    const docker = this.engine.docker;
+    const missing = raws.filter((r) => !this.configs.has(r.Id));
+    await Promise.all(
+      missing.map(async (r) => {
+        try {
+          const inspect = (await docker.getContainer(r.Id).inspect()) as {
+            Config?: { ExposedPorts?: Record<string, unknown> | null };
+            HostConfig?: { NetworkMode?: string };
+          };
+          const exposed = Object.keys(inspect.Config?.ExposedPorts ?? {}).flatMap((k) => {
+            const [port, type] = k.split('/');
+            return /^\d+$/.test(port) ? [{ PrivatePort: Number(port), Type: type || 'tcp' }] : [];
+          });
+          this.configs.set(r.Id, { exposed, networkMode: inspect.HostConfig?.NetworkMode });
+        } catch {
+          // Removed meanwhile: its destroy event follows.
+        }
+      }),
+    );
+    return raws.map((r) => {
+      const config = this.configs.get(r.Id);
+      if (!config) return r;
+      const ports = r.Ports ?? [];
+      const extra = config.exposed.filter(
+        (e) => !ports.some((p) => p.PrivatePort === e.PrivatePort && (p.Type ?? 'tcp') === e.Type),
+      );
+      return {
+        ...r,
+        Ports: [...ports, ...extra],
+        HostConfig: r.HostConfig ?? (config.networkMode ? { NetworkMode: config.networkMode } : undefined),
+      };
+    });
   }
 
   private async readNetworks(): Promise<void> {
@@ -275,10 +358,12 @@ export class DockerWatcher extends EventEmitter {
   }
 
   private async resync(): Promise<void> {
-    const [raws] = await Promise.all([
+    const [listed] = await Promise.all([
       this.engine!.docker.listContainers({ all: true }) as unknown as Promise<RawContainer[]>,
       this.readNetworks(),
     ]);
+    this.configs.clear();
+    const raws = await this.completed(listed);
     const before = new Set(this.containers.keys());
     this.containers.clear();
     for (const raw of raws) this.containers.set(raw.Id, modelContainer(raw));

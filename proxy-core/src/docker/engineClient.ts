@@ -11,6 +11,10 @@ export interface EngineFacts {
   /** Docker Desktop (macOS/Windows/Linux VM) or rootless: container IPs are not reachable from here. */
   ipsUnreachable: boolean;
   why?: string;
+  /** Podman's API serves containers and events like Docker's, with differences docker/dockerWatcher.ts evens out. */
+  engine: 'docker' | 'podman';
+  /** Docker's container list includes exposed, unpublished ports; Podman's only published ones. */
+  listsExposedPorts: boolean;
 }
 
 export interface Engine {
@@ -45,22 +49,82 @@ export async function connectEngine(endpoint: DockerEndpoint, timeoutMs = 5000):
   } catch {
     // Facts only refine the address choice; the engine answered, so carry on.
   }
-  const desktop = /Docker Desktop/i.test(info.OperatingSystem ?? '');
-  const rootless = (info.SecurityOptions ?? []).some((o) => /name=rootless/.test(o));
   const podman = (version.Components ?? []).some((c) => /podman/i.test(c.Name ?? ''));
-  const rootlessPodman = podman && process.getuid?.() !== 0;
-  const notLinuxHost = process.platform !== 'linux';
-  const ipsUnreachable = !endpoint.local || desktop || rootless || rootlessPodman || notLinuxHost;
-  const why = !endpoint.local
-    ? 'the engine is remote'
-    : desktop
-      ? 'Docker Desktop runs containers in a VM'
-      : rootless || rootlessPodman
-        ? 'the engine is rootless'
-        : notLinuxHost
-          ? `this is ${process.platform}, containers run in a VM`
-          : undefined;
-  return { docker, facts: { apiVersion, version: version.Version ?? '', ipsUnreachable, why } };
+  const { ipsUnreachable, why } = reachability({
+    local: endpoint.local,
+    operatingSystem: info.OperatingSystem,
+    securityOptions: info.SecurityOptions,
+    podman,
+    podmanRootless: podman ? await podmanRootless(probe) : undefined,
+    uid: process.getuid?.(),
+    platform: process.platform,
+  });
+  return {
+    docker,
+    facts: {
+      apiVersion,
+      version: version.Version ?? '',
+      ipsUnreachable,
+      why,
+      engine: podman ? 'podman' : 'docker',
+      listsExposedPorts: !podman,
+    },
+  };
+}
+
+/**
+ * Podman's own API says whether it runs rootless (`GET /v4.0.0/libpod/info`,
+ * host.security.rootless); its Docker-compatible /info does not (4.3 lists no name=rootless).
+ * undefined when it cannot be asked.
+ */
+async function podmanRootless(probe: Docker): Promise<boolean | undefined> {
+  try {
+    const info = await new Promise<{ host?: { security?: { rootless?: boolean } } }>((resolve, reject) =>
+      probe.modem.dial(
+        { path: '/v4.0.0/libpod/info', method: 'GET', options: {}, statusCodes: { 200: true } },
+        (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as never)),
+      ),
+    );
+    const rootless = info.host?.security?.rootless;
+    return typeof rootless === 'boolean' ? rootless : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What decides whether container IPs can be reached from this process. */
+export interface ReachabilityInput {
+  /** A unix socket or pipe on this machine (docker/dockerEndpoint.ts). */
+  local: boolean;
+  /** GET /info's OperatingSystem: "Docker Desktop" for Desktop's VM. */
+  operatingSystem?: string;
+  /** GET /info's SecurityOptions: rootless Docker and rootless Podman both list "name=rootless". */
+  securityOptions?: string[];
+  podman: boolean;
+  /** Podman's libpod info: true when it runs rootless (podmanRootless). */
+  podmanRootless?: boolean;
+  uid?: number;
+  platform: NodeJS.Platform;
+}
+
+/**
+ * Whether container IPs are reachable from here, and if not why, for --docker-address auto:
+ * a remote engine, Docker Desktop's VM, a rootless engine's own network namespace (rootless
+ * Docker's RootlessKit, Podman's slirp4netns/pasta) and any engine on macOS or Windows keep
+ * container IPs where the host cannot route; then routes and automatic names use published ports.
+ */
+export function reachability(f: ReachabilityInput): { ipsUnreachable: boolean; why?: string } {
+  if (!f.local) return { ipsUnreachable: true, why: 'the engine is remote' };
+  if (/Docker Desktop/i.test(f.operatingSystem ?? ''))
+    return { ipsUnreachable: true, why: 'Docker Desktop runs containers in a VM' };
+  const rootless = (f.securityOptions ?? []).some((o) => /name=rootless/.test(o));
+  // When Podman cannot be asked (podmanRootless undefined), a daemon running as a user is taken
+  // to be talking to that user's rootless Podman.
+  const podmanRootless = f.podman && (f.podmanRootless ?? (f.uid !== undefined && f.uid !== 0));
+  if (rootless || podmanRootless)
+    return { ipsUnreachable: true, why: 'the engine is rootless (its containers live in its own network namespace)' };
+  if (f.platform !== 'linux') return { ipsUnreachable: true, why: `this is ${f.platform}, containers run in a VM` };
+  return { ipsUnreachable: false };
 }
 
 export function negotiate(server: string | undefined, serverMin: string | undefined): string {

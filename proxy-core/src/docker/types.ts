@@ -64,5 +64,8 @@ export interface DockerStatus {
   apiVersion?: string;
   /** The --docker-address setting, and what "auto" means for this engine. */
   addressMode?: 'auto' | 'ip' | 'published';
+  /** How container targets and automatic names reach containers now: their IPs, or published host ports. */
   address?: 'ip' | 'published';
+  /** Why `address` is in force, one sentence: the flag, or what --docker-address auto found about the engine. */
+  addressWhy?: string;
 }

@@ -32,7 +32,6 @@ import * as tls from 'node:tls';
 import {
   CLI,
   HOST,
-  cli,
   ensureTools,
   fmt,
   freePort,

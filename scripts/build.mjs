@@ -35,7 +35,15 @@ const splitCommands = {
 };
 
 const builds = [
-  { ...common, entryPoints: ['proxy-core/src/cli.ts'], outfile: 'dist/cli.js', plugins: [splitCommands] },
+  {
+    ...common,
+    entryPoints: ['proxy-core/src/cli.ts'],
+    outfile: 'dist/cli.js',
+    plugins: [splitCommands],
+    // require(), not import(): Node's ESM loader would run cjs-module-lexer (WebAssembly) over the
+    // 5 MB serve.js to find its exports, and that memory (16 MB) is never given back.
+    supported: { 'dynamic-import': false },
+  },
   ...Object.entries(lazyCommands).map(([module, bundle]) => ({
     ...common,
     entryPoints: [`proxy-core/src/cli/${module}.ts`],

@@ -14,8 +14,10 @@
 //    *added* latency is its percentile minus direct's of the same round. On a shared machine the
 //    direct tail alone is milliseconds (scheduling), so tails are compared as totals (p99 ours ÷
 //    p99 nginx) and only the median as an added figure.
-// 2. Streaming: curl downloads /big and uploads a MB file to /up (HTTPS, verified against our CA);
-//    MB/s from curl's own speed figures.
+// 2. Streaming: curl downloads /big and uploads a MB file to /up (HTTPS, verified against our CA),
+//    over HTTP/2 (what curl and browsers pick) and HTTP/1.1; MB/s from curl's own speed figures.
+//    nginx relays with proxy_request_buffering off and proxy_max_temp_file_size 0: streaming
+//    with backpressure through its memory buffers, as ours does, instead of spooling to disk.
 // 3. Idle RSS of the front's whole process tree (from /proc): right after start with a few routes
 //    (ours also with Docker discovery on when an engine answers on /var/run/docker.sock), after a
 //    wrk burst, and again after the quiet period (--quiet S) — does it come back down?
@@ -215,9 +217,19 @@ async function latency(port, secure, seconds) {
 // Streaming with curl
 
 const upFile = path.join(tmp, 'upload.bin');
-function curlSpeed(port, caFile, mode) {
+function curlSpeed(port, caFile, mode, proto) {
   const url = `https://${HOST}:${port}/${mode === 'down' ? 'big' : 'up'}`;
-  const args = ['-sS', '--fail', '--cacert', caFile, '--resolve', `${HOST}:${port}:127.0.0.1`, '-o', '/dev/null'];
+  const args = [
+    proto === 'h1' ? '--http1.1' : '--http2',
+    '-sS',
+    '--fail',
+    '--cacert',
+    caFile,
+    '--resolve',
+    `${HOST}:${port}:127.0.0.1`,
+    '-o',
+    '/dev/null',
+  ];
   if (mode === 'up') args.push('--data-binary', `@${upFile}`, '-H', 'content-type: application/octet-stream');
   args.push('-w', mode === 'down' ? '%{speed_download} %{size_download}' : '%{speed_upload} %{size_upload}', url);
   const r = spawnSync('curl', args, { encoding: 'utf8', timeout: 120000 });
@@ -302,7 +314,8 @@ async function main() {
   }
   if (!certs) throw new Error('--proxies must include ours, or give a --compare build');
   if (opts.proxies.includes('nginx')) {
-    const body = 'client_max_body_size 0; proxy_request_buffering off;\nlocation / { proxy_pass http://backend; }';
+    const body =
+      'client_max_body_size 0; proxy_request_buffering off; proxy_max_temp_file_size 0;\nlocation / { proxy_pass http://backend; }';
     fronts.nginx = await startNginx('nginx', backend.port, [{ name: HOST, cert: certs.cert, key: certs.key, body }], {
       ca: certs.ca,
     });
@@ -334,7 +347,7 @@ async function main() {
   }
 
   const lat = Object.fromEntries(['direct', ...names].map((n) => [n, []]));
-  const stream = Object.fromEntries(names.map((n) => [n, { down: [], up: [] }]));
+  const stream = Object.fromEntries(names.map((n) => [n, { down: [], up: [], down1: [], up1: [] }]));
   for (let round = 0; round < opts.rounds; round++) {
     const order = names.map((_, i) => names[(i + round) % names.length]);
     const direct = await latency(backend.port, false, opts.seconds);
@@ -343,10 +356,12 @@ async function main() {
       const l = await latency(fronts[n].port, true, opts.seconds);
       l.added = { p50: l.p50 - direct.p50, p99: l.p99 - direct.p99, p999: l.p999 - direct.p999 };
       lat[n].push(l);
-      stream[n].down.push(curlSpeed(fronts[n].port, certs.caFile, 'down'));
-      stream[n].up.push(curlSpeed(fronts[n].port, certs.caFile, 'up'));
+      stream[n].down.push(curlSpeed(fronts[n].port, certs.caFile, 'down', 'h2'));
+      stream[n].up.push(curlSpeed(fronts[n].port, certs.caFile, 'up', 'h2'));
+      stream[n].down1.push(curlSpeed(fronts[n].port, certs.caFile, 'down', 'h1'));
+      stream[n].up1.push(curlSpeed(fronts[n].port, certs.caFile, 'up', 'h1'));
       console.log(
-        `round ${round + 1} ${n.padEnd(8)} c=1 p50 ${fmt(l.p50)} µs p99 ${fmt(l.p99)} p99.9 ${fmt(l.p999)} (direct ${fmt(direct.p50)}/${fmt(direct.p99)}/${fmt(direct.p999)}) | down ${fmt(stream[n].down.at(-1))} MB/s up ${fmt(stream[n].up.at(-1))} MB/s | load ${load()}`,
+        `round ${round + 1} ${n.padEnd(8)} c=1 p50 ${fmt(l.p50)} µs p99 ${fmt(l.p99)} p99.9 ${fmt(l.p999)} (direct ${fmt(direct.p50)}/${fmt(direct.p99)}/${fmt(direct.p999)}) | MB/s h2 down ${fmt(stream[n].down.at(-1))} up ${fmt(stream[n].up.at(-1))}, h1 down ${fmt(stream[n].down1.at(-1))} up ${fmt(stream[n].up1.at(-1))} | load ${load()}`,
       );
     }
   }
@@ -385,8 +400,8 @@ async function main() {
     ]);
   printTable(rows);
   console.log(`\nstreaming ${opts.mb} MB with curl, MB/s, median of ${opts.rounds}:`);
-  const srows = [['front', 'download', 'upload']];
-  for (const n of names) srows.push([n, fmt(median(stream[n].down)), fmt(median(stream[n].up))]);
+  const srows = [['front', 'h2 download', 'h2 upload', 'h1 download', 'h1 upload']];
+  for (const n of names) srows.push([n, ...['down', 'up', 'down1', 'up1'].map((k) => fmt(median(stream[n][k])))]);
   printTable(srows);
   console.log(`\nresident memory of the process tree, MB (processes):`);
   const irows = [
@@ -405,12 +420,13 @@ async function main() {
   }
   printTable(irows);
 
+  const sr = (n, k) => (median(stream[n][k]) / median(stream.nginx[k])).toFixed(2);
   if (fronts.nginx) {
     console.log('');
     for (const n of names.filter((x) => x !== 'nginx')) {
       const r = (f) => m(n, f) / m('nginx', f);
       console.log(
-        `${n}/nginx: added latency p50 ${r((x) => x.added.p50).toFixed(2)}; p99 ${r((x) => x.p99).toFixed(2)}, p99.9 ${r((x) => x.p999).toFixed(2)} (lower is better); download ${(median(stream[n].down) / median(stream.nginx.down)).toFixed(2)}, upload ${(median(stream[n].up) / median(stream.nginx.up)).toFixed(2)} (higher is better)`,
+        `${n}/nginx: added latency p50 ${r((x) => x.added.p50).toFixed(2)}; p99 ${r((x) => x.p99).toFixed(2)}, p99.9 ${r((x) => x.p999).toFixed(2)} (lower is better); h2 download ${sr(n, 'down')}, upload ${sr(n, 'up')}; h1 download ${sr(n, 'down1')}, upload ${sr(n, 'up1')} (higher is better)`,
       );
     }
     if (fronts.ours) {
@@ -418,8 +434,10 @@ async function main() {
       const checks = [
         ['added p50 ≤ 1.5× nginx', r((x) => x.added.p50) <= 1.5],
         ['p99 ≤ 2× nginx (the tail is mostly the machine: see direct)', r((x) => x.p99) <= 2],
-        ['download ≥ 0.9× nginx', median(stream.ours.down) / median(stream.nginx.down) >= 0.9],
-        ['upload ≥ 0.9× nginx', median(stream.ours.up) / median(stream.nginx.up) >= 0.9],
+        ...['down', 'up', 'down1', 'up1'].map((k) => [
+          `${k.startsWith('down') ? 'download' : 'upload'} (${k.endsWith('1') ? 'HTTP/1.1' : 'HTTP/2'}) ≥ 0.9× nginx`,
+          Number(sr('ours', k)) >= 0.9,
+        ]),
         ['idle (after start) ≤ 80 MB', idle.ours.start.mb <= 80],
         ['idle (after quiet) ≤ 80 MB', idle.ours.quiet.mb <= 80],
         ['≤ 30 KB per idle TLS connection', perConn.ours.kbPer <= 30],

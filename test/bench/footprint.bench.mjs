@@ -52,6 +52,7 @@ import {
   logOf,
   run,
   withHost,
+  cpuSeconds,
   wrk,
 } from './lib/harness.mjs';
 
@@ -348,6 +349,13 @@ async function main() {
 
   const lat = Object.fromEntries(['direct', ...names].map((n) => [n, []]));
   const stream = Object.fromEntries(names.map((n) => [n, { down: [], up: [], down1: [], up1: [] }]));
+  const streamCpu = Object.fromEntries(names.map((n) => [n, { down: [], up: [], down1: [], up1: [] }]));
+  /** MB/s of one transfer, and the CPU ms the front's process tree spent on it (robust to a busy machine). */
+  const transfer = (n, key, mode, proto) => {
+    const before = cpuSeconds(fronts[n].pid);
+    stream[n][key].push(curlSpeed(fronts[n].port, certs.caFile, mode, proto));
+    streamCpu[n][key].push((cpuSeconds(fronts[n].pid) - before) * 1000);
+  };
   for (let round = 0; round < opts.rounds; round++) {
     const order = names.map((_, i) => names[(i + round) % names.length]);
     const direct = await latency(backend.port, false, opts.seconds);
@@ -356,10 +364,10 @@ async function main() {
       const l = await latency(fronts[n].port, true, opts.seconds);
       l.added = { p50: l.p50 - direct.p50, p99: l.p99 - direct.p99, p999: l.p999 - direct.p999 };
       lat[n].push(l);
-      stream[n].down.push(curlSpeed(fronts[n].port, certs.caFile, 'down', 'h2'));
-      stream[n].up.push(curlSpeed(fronts[n].port, certs.caFile, 'up', 'h2'));
-      stream[n].down1.push(curlSpeed(fronts[n].port, certs.caFile, 'down', 'h1'));
-      stream[n].up1.push(curlSpeed(fronts[n].port, certs.caFile, 'up', 'h1'));
+      transfer(n, 'down', 'down', 'h2');
+      transfer(n, 'up', 'up', 'h2');
+      transfer(n, 'down1', 'down', 'h1');
+      transfer(n, 'up1', 'up', 'h1');
       console.log(
         `round ${round + 1} ${n.padEnd(8)} c=1 p50 ${fmt(l.p50)} µs p99 ${fmt(l.p99)} p99.9 ${fmt(l.p999)} (direct ${fmt(direct.p50)}/${fmt(direct.p99)}/${fmt(direct.p999)}) | MB/s h2 down ${fmt(stream[n].down.at(-1))} up ${fmt(stream[n].up.at(-1))}, h1 down ${fmt(stream[n].down1.at(-1))} up ${fmt(stream[n].up1.at(-1))} | load ${load()}`,
       );
@@ -399,9 +407,13 @@ async function main() {
       fmt(m(n, (x) => x.added.p999)),
     ]);
   printTable(rows);
-  console.log(`\nstreaming ${opts.mb} MB with curl, MB/s, median of ${opts.rounds}:`);
-  const srows = [['front', 'h2 download', 'h2 upload', 'h1 download', 'h1 upload']];
-  for (const n of names) srows.push([n, ...['down', 'up', 'down1', 'up1'].map((k) => fmt(median(stream[n][k])))]);
+  console.log(
+    `\nstreaming ${opts.mb} MB with curl: MB/s, and CPU ms of the front's processes per transfer, median of ${opts.rounds}:`,
+  );
+  const kinds = ['down', 'up', 'down1', 'up1'];
+  const srows = [['front', 'h2 down', 'h2 up', 'h1 down', 'h1 up', 'CPU ms h2 down', 'h2 up', 'h1 down', 'h1 up']];
+  for (const n of names)
+    srows.push([n, ...kinds.map((k) => fmt(median(stream[n][k]))), ...kinds.map((k) => fmt(median(streamCpu[n][k])))]);
   printTable(srows);
   console.log(`\nresident memory of the process tree, MB (processes):`);
   const irows = [

@@ -125,3 +125,49 @@ test('on demand: a busy event loop with two connections open starts a worker; a 
     await backend.close();
   }
 });
+
+test('on demand: a worker that crashes is not restarted on a timer; the next load starts one once the backoff delay has passed', async () => {
+  const backend = await startEchoBackend('app');
+  const { daemon, ca, logs } = await startDaemon({
+    workers: 1,
+    workerOnDemand: { quietMs: 60_000, connections: 2 },
+    workerRestartMs: { first: 300, max: 1000 },
+  });
+  const conns: Connection[] = [];
+  const open = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const c = new Connection(daemon, ca);
+      await c.get();
+      conns.push(c);
+    }
+  };
+  try {
+    await daemon.routes.expose('app.localhost', { target: backend.url });
+    await open(2);
+    const { pids } = await until('a worker on demand', () => workers(daemon).ready === 1 && workers(daemon), 10_000);
+    process.kill(pids[0], 'SIGKILL');
+    // The exit is reported after the channel closed: wait for the pool's own word on it.
+    await until(
+      'the crash to be seen',
+      () => logs.some((l) => /until the load calls for a worker again/.test(l)),
+      10_000,
+    );
+    assert.equal(workers(daemon).ready, 0);
+    // Past the backoff delay, with no new connection: still none (nothing asked for one).
+    await new Promise((r) => setTimeout(r, 800));
+    assert.equal(workers(daemon).pids.length, 0);
+    // The daemon served on meanwhile; the next connections (load) start a new worker.
+    for (const c of conns.splice(0)) c.close();
+    await open(2);
+    const next = await until(
+      'a new worker for the next load',
+      () => workers(daemon).ready === 1 && workers(daemon),
+      10_000,
+    );
+    assert.notEqual(next.pids[0], pids[0]);
+  } finally {
+    for (const c of conns) c.close();
+    await daemon.close();
+    await backend.close();
+  }
+});

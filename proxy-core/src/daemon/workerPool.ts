@@ -345,6 +345,16 @@ export class WorkerPool {
   }
 }
 
+const TEST_FLAGS_WITH_VALUE = new Set([
+  '--test-name-pattern',
+  '--test-skip-pattern',
+  '--test-reporter',
+  '--test-reporter-destination',
+  '--test-concurrency',
+  '--test-shard',
+  '--test-timeout',
+]);
+
 /**
  * The daemon's Node flags, minus those that must not reach a worker: the test runner's and the
  * inspector's would clash in a second process, and code given with -e/-p would run again in
@@ -355,6 +365,11 @@ export function workerExecArgv(execArgv: readonly string[]): string[] {
   for (let i = 0; i < execArgv.length; i++) {
     const a = execArgv[i];
     if (a === '-e' || a === '--eval' || a === '-p' || a === '--print') {
+      i++;
+      continue;
+    }
+    // The test runner's flags that take their value as the next argument (`--test-name-pattern X`).
+    if (TEST_FLAGS_WITH_VALUE.has(a)) {
       i++;
       continue;
     }

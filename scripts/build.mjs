@@ -1,7 +1,7 @@
 // Bundles the CLI/daemon and the extension into dist/ with esbuild. Type checking is separate
 // (npm run typecheck) so builds stay fast.
 import * as esbuild from 'esbuild';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const watch = process.argv.includes('--watch');
@@ -34,12 +34,44 @@ const splitCommands = {
   },
 };
 
+// Parts of dockerode the daemon never uses (BuildKit sessions over gRPC, the ssh:// transport)
+// are required at the top of its modules; these become functions that load them on first call,
+// which keeps @grpc/grpc-js, protobufjs and ssh2 out of the daemon's idle memory.
+const lazyParts = [
+  { importer: /node_modules\/dockerode\/lib\/docker\.js$/, path: './session' },
+  { importer: /node_modules\/docker-modem\/lib\/modem\.js$/, path: './ssh' },
+];
+const lazyRequire = {
+  name: 'lazy-require',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/(session|ssh)$/ }, async (args) => {
+      if (!lazyParts.some((p) => p.path === args.path && p.importer.test(args.importer))) return undefined;
+      const real = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir });
+      return { path: real.path, namespace: 'lazy-require' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'lazy-require' }, (args) => ({
+      contents: `let m;\nmodule.exports = function (...a) { return (m ??= require(${JSON.stringify(args.path)})).apply(this, a); };\n`,
+      loader: 'js',
+      resolveDir: '.',
+    }));
+  },
+};
+
 const builds = [
-  { ...common, entryPoints: ['proxy-core/src/cli.ts'], outfile: 'dist/cli.js', plugins: [splitCommands] },
+  {
+    ...common,
+    entryPoints: ['proxy-core/src/cli.ts'],
+    outfile: 'dist/cli.js',
+    plugins: [splitCommands],
+    // require(), not import(): Node's ESM loader would run cjs-module-lexer (WebAssembly) over the
+    // 5 MB serve.js to find its exports, and that memory (16 MB) is never given back.
+    supported: { 'dynamic-import': false },
+  },
   ...Object.entries(lazyCommands).map(([module, bundle]) => ({
     ...common,
     entryPoints: [`proxy-core/src/cli/${module}.ts`],
     outfile: `dist/${bundle}.js`,
+    plugins: [lazyRequire],
   })),
   // The proxy worker the daemon forks (workerPool.ts finds it beside itself: dist/ or the tsc output).
   { ...common, entryPoints: ['proxy-core/src/daemon/proxyWorker.ts'], outfile: 'dist/proxyWorker.js' },
@@ -52,6 +84,26 @@ if (existsSync('extension/main.ts')) {
     external: [...common.external, 'vscode'],
   });
 }
+
+/**
+ * V8 keeps a script's source as a one-byte string only if every character is Latin-1; one `’` in
+ * a comment of a dependency makes the whole 5 MB serve.js a two-byte string: 10 MB of the
+ * daemon's heap instead of 5. esbuild escapes strings but keeps comments and regular expression
+ * literals as they are, so what is left is escaped here (\uXXXX means the same in both).
+ */
+const asciiOnly = {
+  name: 'ascii-only',
+  setup(build) {
+    build.onEnd(() => {
+      const file = build.initialOptions.outfile;
+      if (!file || !existsSync(file)) return;
+      const text = readFileSync(file, 'utf8');
+      const ascii = text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+      if (ascii !== text) writeFileSync(file, ascii);
+    });
+  },
+};
+for (const b of builds) b.plugins = [...(b.plugins ?? []), asciiOnly];
 
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();

@@ -123,4 +123,9 @@ test('workerExecArgv: a worker never re-runs -e/-p code (which would start a dae
     workerExecArgv(['--enable-source-maps', '-e', 'require("x")', '--test', '--inspect=9229', '--eval=1', '-p', '2']),
     ['--enable-source-maps'],
   );
+  // node --test --test-name-pattern X: the value must not become the worker's script.
+  assert.deepEqual(
+    workerExecArgv(['--test-name-pattern', 'crashes', '--test-only', '--test-reporter=tap', '--max-old-space-size=64']),
+    ['--max-old-space-size=64'],
+  );
 });

@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AcmeService, AcmeSettings } from '../acme/acmeService';
-import { installAlpnCallback } from '../acme/challenges';
-import { pendingResponder } from '../acme/pendingPage';
+// ACME and the Traefik file provider (acme-client, axios, yaml, toml) are loaded only when
+// configured: `await import()` stays a lazy init in the esbuild bundle (docs/performance.md, idle footprint).
+import type { AcmeService, AcmeSettings } from '../acme/acmeService';
 import { CertManager } from '../certs/certManager';
 import { CertReconciler } from '../certs/certReconciler';
 import { CertStore } from '../certs/certStore';
@@ -15,7 +15,6 @@ import { ControlServer } from '../control/controlServer';
 import { AutoDomainsMode, portsToProbe } from '../docker/autoDomains';
 import { DockerDiscovery } from '../docker/discovery';
 import { HttpProbes } from '../docker/httpProbe';
-import { TraefikFileProvider } from '../traefik/fileProvider';
 import { ProviderRoutes } from './providerRoutes';
 import type { AddressMode } from '../docker/containerResolver';
 import { errorMessage } from '../errors';
@@ -41,6 +40,7 @@ import { oncePerTick } from './oncePerTick';
 import { RouteService } from './routeService';
 import { watchStateDir } from './stateDirWatch';
 import { listenError } from './listenErrors';
+import { WorkerDemand } from './workerDemand';
 import { WorkerPool } from './workerPool';
 import type { CertPem } from './workerProtocol';
 
@@ -66,11 +66,19 @@ export interface DaemonOptions {
   idleTimeoutMs?: number;
   /**
    * Proxy worker processes beside the daemon's own (0: the daemon serves every connection).
-   * Undefined: one when the machine has two or more cores (defaultWorkerCount).
+   * Undefined (serve --workers auto): up to one, on demand (workerOnDemand), when the machine has
+   * two or more cores (defaultWorkerCount). A number: that many, running from the start.
    */
   workers?: number;
   /** Restart delays of a crashed worker (tests shorten them). */
   workerRestartMs?: { first: number; max: number };
+  /**
+   * With `workers` undefined (auto), or with this set, workers run on demand (up to `workers` or
+   * the default count): none while idle, one started when the daemon's connections show load
+   * (daemon/workerDemand.ts), stopped once it has served no connection for quietMs (default
+   * 30 s). Tests shorten it and set the load thresholds.
+   */
+  workerOnDemand?: { quietMs?: number; connections?: number; busy?: number; sampleMs?: number };
   /** Suffixes for a CA created by this start (an existing CA keeps its own). */
   caSuffixes?: string[];
   /**
@@ -160,6 +168,7 @@ export class Daemon {
   /** Owns the HTTPS port and deals connections out to this process and the workers. */
   dispatcher!: ConnectionDispatcher;
   workers?: WorkerPool;
+  private workerDemand?: WorkerDemand;
   /** Set when ACME is configured (--acme-email or --acme-directory). */
   acme?: AcmeService;
   /** Whether 127.0.0.1:443 reaches us (`ports setup`): then URLs carry no port (ports/portsWatch.ts). */
@@ -275,7 +284,10 @@ export class Daemon {
     this.dispatcher = new ConnectionDispatcher({
       port: options.httpsPort,
       bind: options.bind,
-      local: (socket) => this.https.accept(socket),
+      local: (socket) => {
+        this.workerDemand?.opened(socket);
+        this.https.accept(socket);
+      },
       workers: () => this.workers?.takers() ?? [],
       // The CA's validation connection must meet the challenge certificate, which only we hold.
       keepLocal: () => this.acme?.challenges.tlsAlpnPending ?? false,
@@ -322,7 +334,7 @@ export class Daemon {
     await Promise.race([this.ports.check(), new Promise((r) => setTimeout(r, 1000).unref())]);
     this.publicPortChanged();
 
-    if (options.acme?.email || options.acme?.directory) this.startAcme(options.acme);
+    if (options.acme?.email || options.acme?.directory) await this.startAcme(options.acme);
 
     // Certificates for every route we restored, before anyone asks. ACME orders take seconds
     // and need the network, so the renewal scheduler runs them without holding up the start.
@@ -461,7 +473,12 @@ export class Daemon {
   }
 
   /** ACME hooked into the certificates, both listeners and the route table. */
-  private startAcme(settings: AcmeSettings): void {
+  private async startAcme(settings: AcmeSettings): Promise<void> {
+    const [{ AcmeService }, { installAlpnCallback }, { pendingResponder }] = await Promise.all([
+      import('../acme/acmeService'),
+      import('../acme/challenges'),
+      import('../acme/pendingPage'),
+    ]);
     const acme = new AcmeService(settings, {
       accountDir: this.paths.acmeDir,
       store: this.certs.store,
@@ -518,8 +535,11 @@ export class Daemon {
   private startWorkers(defaultCert: { cert: string; key: string }, fallbackCerts: FallbackCerts): void {
     const count = this.options.workers ?? defaultWorkerCount();
     if (!count) return;
+    const onDemand = this.options.workers === undefined || this.options.workerOnDemand !== undefined;
+    const demand = this.options.workerOnDemand ?? {};
     const workers = new WorkerPool({
       count,
+      onDemand: onDemand ? { quietMs: demand.quietMs ?? 30_000 } : undefined,
       port: this.ports.publicHttpsPort(),
       backendTimeoutMs: this.options.backendTimeoutMs,
       timeouts: this.timeouts(),
@@ -531,9 +551,11 @@ export class Daemon {
       restartDelayMs: this.options.workerRestartMs,
     });
     this.workers = workers;
+    if (onDemand) this.workerDemand = new WorkerDemand({ ...demand, grow: () => workers.grow() });
     this.closers.push(() => {
       // No connection may be dealt to a worker that is on its way out.
       this.dispatcher.close();
+      this.workerDemand?.close();
       return workers.close();
     });
     workers.start();
@@ -575,6 +597,7 @@ export class Daemon {
    * configuration serving, and the error (file, line, key) is in the status until it is fixed.
    */
   private async startFileProvider(target: string, providers: ProviderRoutes): Promise<void> {
+    const { TraefikFileProvider } = await import('../traefik/fileProvider');
     const files = new TraefikFileProvider(target);
     let before = '';
     files.on('config', (snapshot) => {

@@ -23,6 +23,8 @@ const contexts = new Map<string, tls.SecureContext>();
 const fallbackWaiters = new Map<number, (cert: CertPem | undefined) => void>();
 let nextFallbackId = 1;
 let proxy: HttpsProxy | undefined;
+let open = 0;
+let accepted = 0;
 
 /** Certificates for names without a route come from the daemon, which holds the CA key. */
 const fallbacks = new FallbackCerts(
@@ -44,12 +46,25 @@ function setCerts(certs: CertPem[]): void {
   }
 }
 
+/** Serves one connection; the daemon hears when the last one closes (it may then stop this worker). */
+function serve(socket: net.Socket): void {
+  open++;
+  socket.once('close', () => {
+    if (--open === 0) send({ t: 'conns', open, accepted });
+  });
+  proxy!.accept(socket);
+}
+
 function onMessage(msg: ToWorker, handle: unknown): void {
   switch (msg.t) {
     case 'conn':
       // Before init there is nothing to serve with; the daemon never sends one that early.
-      if (proxy) proxy.accept(handle as net.Socket);
-      else (handle as net.Socket | undefined)?.destroy();
+      accepted++;
+      if (proxy && handle) serve(handle as net.Socket);
+      else {
+        (handle as net.Socket | undefined)?.destroy();
+        if (open === 0) send({ t: 'conns', open, accepted });
+      }
       return;
     case 'init':
       routes.replace(msg.routes);

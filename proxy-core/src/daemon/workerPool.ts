@@ -28,6 +28,11 @@ export interface WorkerPoolOptions {
   restartDelayMs?: { first: number; max: number };
   /** How long sync() waits for a worker before it counts as wedged and is replaced (default 5 s). */
   ackTimeoutMs?: number;
+  /**
+   * Workers on demand: none at start; grow() starts them (up to count), and one that has served
+   * no connection for quietMs is stopped. Without it, count workers run from start() on.
+   */
+  onDemand?: { quietMs: number };
 }
 
 interface Worker {
@@ -36,6 +41,13 @@ interface Worker {
   acked: number;
   startedAt: number;
   take: ConnectionTaker;
+  /** Connections handed over, and the worker's last word on how many it took and still serves. */
+  handed: number;
+  accepted: number;
+  open: number;
+  /** Stopped on purpose (on demand, after a quiet period): its exit is no crash. */
+  retiring: boolean;
+  quietTimer?: NodeJS.Timeout;
 }
 
 export interface WorkerStatus {
@@ -61,6 +73,9 @@ export class WorkerPool {
   private readonly maxRestartDelay: number;
   private readonly ackTimeoutMs: number;
   private restartDelay: number;
+  /** On demand: no new worker before this (a crashed one is not restarted in a tight loop). */
+  private notBefore = 0;
+  private scriptMissing = false;
 
   constructor(private readonly opts: WorkerPoolOptions) {
     this.script = opts.script ?? path.join(__dirname, 'proxyWorker.js');
@@ -73,12 +88,23 @@ export class WorkerPool {
   start(): void {
     if (!this.opts.count) return;
     if (!fs.existsSync(this.script)) {
+      this.scriptMissing = true;
       this.opts.log(
         `proxy workers: ${this.script} is missing, so this daemon serves every connection itself (rebuild with npm run build)`,
       );
       return;
     }
+    if (this.opts.onDemand) return;
     for (let i = 0; i < this.opts.count; i++) this.spawn();
+  }
+
+  /** On demand: the daemon is busy, start one more worker (no-op at count, while one starts, or after a crash's delay). */
+  grow(): void {
+    if (!this.opts.onDemand || this.closed || this.scriptMissing || Date.now() < this.notBefore) return;
+    const live = [...this.workers].filter((w) => !w.retiring);
+    if (live.length >= this.opts.count || live.some((w) => !w.ready)) return;
+    this.opts.log(`proxy worker: starting one for the load`);
+    this.spawn();
   }
 
   /** The workers that take connections now. */
@@ -173,6 +199,10 @@ export class WorkerPool {
       acked: 0,
       startedAt: Date.now(),
       take: (socket) => this.handOver(worker, socket),
+      handed: 0,
+      accepted: 0,
+      open: 0,
+      retiring: false,
     };
     this.workers.add(worker);
     for (const c of certs) this.sentCerts.set(c.host, c.certPem);
@@ -205,11 +235,17 @@ export class WorkerPool {
           worker.ready = true;
           this.restartDelay = this.firstRestartDelay;
           this.opts.log(`proxy worker ${worker.child.pid} serving`);
+          this.watchQuiet(worker);
         }
         this.settleWaiters();
         return;
       case 'log':
         this.opts.log(msg.line);
+        return;
+      case 'conns':
+        worker.accepted = msg.accepted;
+        worker.open = msg.open;
+        this.watchQuiet(worker);
         return;
       case 'fallback':
         this.opts.fallback(msg.host).then(
@@ -222,12 +258,21 @@ export class WorkerPool {
 
   private onExit(worker: Worker, code: number | null, signal: NodeJS.Signals | null): void {
     this.workers.delete(worker);
+    clearTimeout(worker.quietTimer);
     this.settleWaiters();
-    if (this.closed) return;
+    if (this.closed || worker.retiring) return;
     const lived = Date.now() - worker.startedAt;
     const delay = this.restartDelay;
     // A worker that dies right after starting would otherwise be restarted in a tight loop.
     this.restartDelay = lived < 10_000 ? Math.min(delay * 2, this.maxRestartDelay) : this.firstRestartDelay;
+    if (this.opts.onDemand) {
+      // Started again by the next sign of load, not before the delay.
+      this.notBefore = Date.now() + delay;
+      this.opts.log(
+        `proxy worker ${worker.child.pid} exited (${signal ?? `code ${code}`}); its open connections were dropped. This daemon serves every connection until the load calls for a worker again (in ${delay / 1000} s at the earliest).`,
+      );
+      return;
+    }
     this.opts.log(
       `proxy worker ${worker.child.pid} exited (${signal ?? `code ${code}`}); its open connections were dropped. This daemon serves every connection until a new worker starts in ${delay / 1000} s.`,
     );
@@ -236,10 +281,40 @@ export class WorkerPool {
     }, delay).unref();
   }
 
+  /**
+   * On demand: a worker that serves no connection, with none on its way, is stopped after the
+   * quiet period. Any hand-over in between resets the watch (the worker reports again once its
+   * last connection closes).
+   */
+  private watchQuiet(worker: Worker): void {
+    clearTimeout(worker.quietTimer);
+    worker.quietTimer = undefined;
+    if (!this.opts.onDemand || !worker.ready || worker.open > 0 || worker.accepted !== worker.handed) return;
+    const handed = worker.handed;
+    worker.quietTimer = setTimeout(() => {
+      if (worker.handed !== handed || worker.open > 0 || !worker.ready || this.closed) return;
+      // Out of the takers first: from here on no connection can be handed to it.
+      worker.ready = false;
+      worker.retiring = true;
+      this.opts.log(
+        `proxy worker ${worker.child.pid}: no connections for ${this.opts.onDemand!.quietMs / 1000} s, stopping it`,
+      );
+      if (worker.child.connected) worker.child.disconnect();
+      setTimeout(() => worker.child.kill('SIGKILL'), 2000).unref();
+      this.settleWaiters();
+    }, this.opts.onDemand.quietMs);
+    worker.quietTimer.unref();
+  }
+
   private handOver(worker: Worker, socket: net.Socket): void {
     if (!worker.child.connected) {
       socket.destroy();
       return;
+    }
+    worker.handed++;
+    if (worker.quietTimer) {
+      clearTimeout(worker.quietTimer);
+      worker.quietTimer = undefined;
     }
     worker.child.send({ t: 'conn' } satisfies ToWorker, socket, (err) => {
       if (err) socket.destroy();
@@ -277,6 +352,16 @@ export class WorkerPool {
   }
 }
 
+const TEST_FLAGS_WITH_VALUE = new Set([
+  '--test-name-pattern',
+  '--test-skip-pattern',
+  '--test-reporter',
+  '--test-reporter-destination',
+  '--test-concurrency',
+  '--test-shard',
+  '--test-timeout',
+]);
+
 /**
  * The daemon's Node flags, minus those that must not reach a worker: the test runner's and the
  * inspector's would clash in a second process, and code given with -e/-p would run again in
@@ -287,6 +372,11 @@ export function workerExecArgv(execArgv: readonly string[]): string[] {
   for (let i = 0; i < execArgv.length; i++) {
     const a = execArgv[i];
     if (a === '-e' || a === '--eval' || a === '-p' || a === '--print') {
+      i++;
+      continue;
+    }
+    // The test runner's flags that take their value as the next argument (`--test-name-pattern X`).
+    if (TEST_FLAGS_WITH_VALUE.has(a)) {
       i++;
       continue;
     }

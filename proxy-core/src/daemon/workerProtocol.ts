@@ -32,6 +32,13 @@ export type ToWorker =
   /** The answer to a worker's fallback request: a certificate for a name without a route, or none. */
   | { t: 'fallback'; id: number; cert?: CertPem };
 
-/** Worker → daemon. */
+/**
+ * Worker → daemon. `conns` is sent whenever the worker's last open connection closed: `accepted`
+ * counts every connection it was ever handed, so the daemon can tell that none is still on its
+ * way (an on-demand worker is stopped only when it serves nothing and nothing is in flight).
+ */
 export type FromWorker =
-  { t: 'ack'; seq: number } | { t: 'log'; line: string } | { t: 'fallback'; id: number; host: string };
+  | { t: 'ack'; seq: number }
+  | { t: 'log'; line: string }
+  | { t: 'fallback'; id: number; host: string }
+  | { t: 'conns'; open: number; accepted: number };

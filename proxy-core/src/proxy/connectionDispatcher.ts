@@ -27,7 +27,9 @@ export class ConnectionDispatcher {
   private turn = 0;
 
   constructor(private readonly opts: DispatcherOptions) {
-    this.server = net.createServer({ pauseOnConnect: true }, (socket) => this.dispatch(socket));
+    // noDelay: a response must not wait for the client's ACK of the previous segment (Nagle); it
+    // is a socket option, so connections handed to a worker keep it (nginx: tcp_nodelay on).
+    this.server = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => this.dispatch(socket));
   }
 
   async listen(): Promise<number> {

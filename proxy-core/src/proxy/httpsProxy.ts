@@ -51,6 +51,9 @@ export type LanAdmission = { host: string; middlewares: Middleware[] } | 'refuse
  * upgrades through http-proxy. It does not listen itself: the ConnectionDispatcher accepts
  * connections and hands each one to this process's proxy or to a worker's (see accept()).
  */
+const H2_STREAM_WINDOW = 1 << 20;
+const H2_SESSION_WINDOW = 4 << 20;
+
 export class HttpsProxy {
   readonly server: http2.Http2SecureServer;
   private readonly proxy: httpProxy;
@@ -69,6 +72,10 @@ export class HttpsProxy {
         cert: opts.defaultCert.cert,
         key: opts.defaultCert.key,
         ALPNProtocols: ['h2', 'http/1.1'],
+        // HTTP/2's default receive window (64 KB per stream and per connection) holds an upload
+        // to one window per round trip. It is credit, not memory: a stream whose reader (the
+        // upstream) is slow stops being read, and then stops granting more (docs/performance.md).
+        settings: { initialWindowSize: H2_STREAM_WINDOW },
         // A connection that never finishes its handshake counts against the header deadline too.
         handshakeTimeout: timeouts.headerTimeoutMs,
         SNICallback: (servername, cb) => {
@@ -84,7 +91,10 @@ export class HttpsProxy {
       (req, res) => this.onRequest(req, res),
     );
     this.server.on('secureConnection', (socket: tls.TLSSocket) => this.timer.secured(socket));
-    this.server.on('session', (session: http2.ServerHttp2Session) => this.timer.session(session));
+    this.server.on('session', (session: http2.ServerHttp2Session) => {
+      session.setLocalWindowSize(H2_SESSION_WINDOW);
+      this.timer.session(session);
+    });
     this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) =>
       this.onUpgrade(req, socket, head),
     );

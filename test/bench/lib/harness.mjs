@@ -284,7 +284,7 @@ const resolved = new Set(['localhost', HOST]);
 let unshareChecked = false;
 
 /** [cmd, args] running cmd where `host` (and every host before it) resolves to 127.0.0.1. */
-function withHost(host, cmd, args) {
+export function withHost(host, cmd, args) {
   if (!unshareChecked) {
     if (spawnSync('unshare', ['-m', 'true'], { stdio: 'ignore' }).status !== 0) {
       throw new Error(
@@ -298,7 +298,7 @@ function withHost(host, cmd, args) {
   return ['unshare', ['-m', 'sh', '-c', `mount --bind ${hostsFile} /etc/hosts && exec "$0" "$@"`, cmd, ...args]];
 }
 
-function run(cmd, args) {
+export function run(cmd, args) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

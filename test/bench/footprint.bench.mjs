@@ -1,0 +1,525 @@
+// Footprint benchmark (issue 18): what the proxy adds to one request, how fast big bodies flow,
+// and what it weighs while idle — ours against nginx, side by side in one run, ratios printed.
+//
+//   node test/bench/footprint.bench.mjs [--rounds 3] [--seconds 5] [--mb 64] [--conns 2000]
+//                                       [--quiet S] [--settle S] [--proxies ours,nginx] [--compare LABEL=PATH/cli.js]
+//                                       [--json FILE]
+//
+// Behind every front the same Node backend (a child process, plain HTTP on loopback):
+//   GET /      1 KB body          GET /big   MB megabytes          POST /up   counts and discards
+//
+// 1. c=1 latency: one keep-alive TLS 1.3 connection, sequential `GET /` for SECONDS per round, sent
+//    by wrk -c1 (a C client: no GC pauses of its own in the numbers), p50, p99, p99.9 from wrk's
+//    histogram. "direct" is the same client over plain HTTP to the backend; each front's
+//    *added* latency is its percentile minus direct's of the same round. On a shared machine the
+//    direct tail alone is milliseconds (scheduling), so tails are compared as totals (p99 ours ÷
+//    p99 nginx) and only the median as an added figure.
+// 2. Streaming: curl downloads /big and uploads a MB file to /up (HTTPS, verified against our CA),
+//    over HTTP/2 (what curl and browsers pick) and HTTP/1.1; MB/s from curl's own speed figures.
+//    nginx relays with proxy_request_buffering off and proxy_max_temp_file_size 0: streaming
+//    with backpressure through its memory buffers, as ours does, instead of spooling to disk.
+// 3. Idle RSS of the front's whole process tree (from /proc): SETTLE s after start with a few routes
+//    (ours also with Docker discovery on when an engine answers on /var/run/docker.sock), after a
+//    wrk burst, and again after the quiet period (--quiet S) — does it come back down?
+// 4. Per idle connection: CONNS keep-alive TLS connections, each having done one request, held
+//    open; RSS of the tree before and after per connection, and per process that held them (its
+//    growth over its new sockets, counted in /proc/PID/fd), an on-demand worker that started
+//    meanwhile reported whole beside it.
+//
+// Every round rotates the order of the fronts; the tables show medians over rounds. The machine
+// is shared, so read the ratios of one run, not absolute numbers.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import * as tls from 'node:tls';
+import {
+  CLI,
+  HOST,
+  ensureTools,
+  fmt,
+  freePort,
+  httpsGet,
+  load,
+  machineLine,
+  median,
+  parseFlags,
+  printTable,
+  runBenchmark,
+  sleep,
+  start,
+  startNginx,
+  tmp,
+  waitFor,
+  logOf,
+  run,
+  withHost,
+  cpuSeconds,
+  wrk,
+} from './lib/harness.mjs';
+
+const opts = {
+  rounds: 3,
+  seconds: 5,
+  mb: 64,
+  conns: 2000,
+  quiet: 35,
+  settle: 10,
+  proxies: ['ours', 'nginx'],
+  compare: [],
+  json: undefined,
+};
+try {
+  parseFlags(process.argv.slice(2), opts, {
+    numeric: {
+      '--rounds': 'rounds',
+      '--seconds': 'seconds',
+      '--mb': 'mb',
+      '--conns': 'conns',
+      '--quiet': 'quiet',
+      '--settle': 'settle',
+    },
+    handlers: {
+      '--proxies': (v) => (opts.proxies = v.split(',')),
+      '--compare': (v) => opts.compare.push(v.split('=')),
+      '--json': (v) => (opts.json = v),
+    },
+  });
+} catch (err) {
+  console.error(
+    `${err.message}. Options: --rounds N --seconds S --mb N --conns N --quiet S --settle S --proxies ours,nginx --compare LABEL=CLI --json FILE`,
+  );
+  process.exit(2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The backend: a Node HTTP server in its own process.
+
+const BACKEND = `
+const http = require('node:http');
+const one = Buffer.alloc(1024, 'x');
+const chunk = Buffer.alloc(256 * 1024, 'y');
+const mb = Number(process.argv[2]);
+http.createServer((req, res) => {
+  if (req.url === '/big') {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': mb * 1048576 });
+    let left = mb * 4;
+    const more = () => { while (left > 0) { left--; if (!res.write(chunk)) return res.once('drain', more); } res.end(); };
+    return more();
+  }
+  if (req.url === '/up') {
+    let n = 0;
+    req.on('data', (d) => (n += d.length));
+    return req.on('end', () => res.end(String(n)));
+  }
+  res.writeHead(200, { 'content-type': 'text/plain', 'content-length': one.length });
+  res.end(one);
+}).listen(Number(process.argv[1]), '127.0.0.1', () => console.log('backend up'));
+`;
+
+async function startNodeBackend() {
+  const port = await freePort();
+  const { pid } = start('node-backend', process.execPath, ['-e', BACKEND, String(port), String(opts.mb)]);
+  await waitFor('node backend', 'node-backend', async () => /backend up/.test(logOf('node-backend')));
+  return { port, pid };
+}
+
+// ---------------------------------------------------------------------------------------------
+// /proc
+
+const rssKb = (pid) => {
+  try {
+    return Number(fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]);
+  } catch {
+    return NaN;
+  }
+};
+function treePids(pid) {
+  const out = [pid];
+  try {
+    for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+      const kids = fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      for (const c of kids ? kids.split(' ') : []) out.push(...treePids(Number(c)));
+    }
+  } catch {
+    // gone
+  }
+  return out;
+}
+/** Open sockets of a process (its connections, listeners and IPC channels). */
+const socketCount = (pid) => {
+  try {
+    return fs.readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:');
+      } catch {
+        return false;
+      }
+    }).length;
+  } catch {
+    return NaN;
+  }
+};
+/** RSS of a process tree, MB, and how many processes it has. */
+const treeRss = (pid) => {
+  const pids = treePids(pid);
+  return { mb: pids.map(rssKb).reduce((a, b) => a + b, 0) / 1024, procs: pids.length };
+};
+
+// ---------------------------------------------------------------------------------------------
+// A minimal HTTP/1.1 client on one socket: send, read the head, read content-length bytes.
+
+function connectTo(port, secure, ca) {
+  return new Promise((resolve, reject) => {
+    const s = secure
+      ? tls.connect({ host: '127.0.0.1', port, servername: HOST, ca, minVersion: 'TLSv1.3' }, () => resolve(s))
+      : net.connect({ host: '127.0.0.1', port }, () => resolve(s));
+    s.setNoDelay(true);
+    s.once('error', reject);
+  });
+}
+
+/** Resolves after one full response; its status and body length. */
+function oneRequest(socket, request) {
+  return new Promise((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    let need = -1;
+    let status = 0;
+    const onData = (d) => {
+      buf = buf.length ? Buffer.concat([buf, d]) : d;
+      if (need < 0) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buf.subarray(0, end).toString('latin1');
+        status = Number(head.slice(9, 12));
+        const m = head.match(/\r\ncontent-length:\s*(\d+)/i);
+        if (!m) return done(new Error(`no content-length in:\n${head}`));
+        need = end + 4 + Number(m[1]);
+      }
+      if (buf.length >= need) done();
+    };
+    const onClose = () => done(new Error('connection closed mid-response'));
+    const done = (err) => {
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      socket.off('error', done);
+      if (err) reject(err);
+      else resolve({ status, bytes: buf.length });
+    };
+    socket.on('data', onData);
+    socket.on('close', onClose);
+    socket.on('error', done);
+    socket.write(request);
+  });
+}
+
+const latencyLua = path.join(tmp, 'latency.lua');
+fs.writeFileSync(
+  latencyLua,
+  `done = function(summary, latency, requests)
+  io.write(string.format("LAT %d %d %d %d %d %d\\n", latency:percentile(50), latency:percentile(99),
+    latency:percentile(99.9), latency.max, summary.requests, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+`,
+);
+
+/**
+ * One connection, one request at a time, for SECONDS (wrk -t1 -c1, C: the client adds no GC of its
+ * own); percentiles in µs from wrk's histogram.
+ */
+async function latency(port, secure, seconds) {
+  const url = secure ? `https://${HOST}:${port}/` : `http://127.0.0.1:${port}/`;
+  const [cmd, args] = withHost(HOST, 'wrk', ['-t1', '-c1', `-d${seconds}s`, '-s', latencyLua, url]);
+  const out = await run(cmd, args);
+  const m = out.match(/LAT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)/);
+  if (!m) throw new Error(`wrk printed no latency for port ${port}:\n${out}`);
+  const [p50, p99, p999, max, requests, errors] = m.slice(1).map(Number);
+  if (errors) throw new Error(`wrk saw ${errors} errors against port ${port}`);
+  return { p50, p99, p999, max, requests };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streaming with curl
+
+const upFile = path.join(tmp, 'upload.bin');
+function curlSpeed(port, caFile, mode, proto) {
+  const url = `https://${HOST}:${port}/${mode === 'down' ? 'big' : 'up'}`;
+  const args = [
+    proto === 'h1' ? '--http1.1' : '--http2',
+    '-sS',
+    '--fail',
+    '--cacert',
+    caFile,
+    '--resolve',
+    `${HOST}:${port}:127.0.0.1`,
+    '-o',
+    '/dev/null',
+  ];
+  if (mode === 'up') args.push('--data-binary', `@${upFile}`, '-H', 'content-type: application/octet-stream');
+  args.push('-w', mode === 'down' ? '%{speed_download} %{size_download}' : '%{speed_upload} %{size_upload}', url);
+  const r = spawnSync('curl', args, { encoding: 'utf8', timeout: 120000 });
+  if (r.status !== 0) throw new Error(`curl ${mode} through port ${port} failed: ${r.stderr}`);
+  const [speed, size] = r.stdout.trim().split(' ').map(Number);
+  if (size !== opts.mb * 1048576) throw new Error(`curl ${mode} through port ${port} moved ${size} bytes`);
+  return speed / 1048576;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Idle connections
+
+async function holdConnections(port, ca, n) {
+  const sockets = [];
+  const request = `GET / HTTP/1.1\r\nHost: ${HOST}:${port}\r\n\r\n`;
+  // In batches: a burst of 2000 handshakes at once would measure the accept queue, not memory.
+  for (let i = 0; i < n; i += 50) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(50, n - i) }, async () => {
+        const s = await connectTo(port, true, ca);
+        await oneRequest(s, request);
+        return s;
+      }),
+    );
+    sockets.push(...batch);
+  }
+  return sockets;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function startOurs(label, cliPath, backendPort, stateDir, { docker }) {
+  const port = await freePort();
+  const args = [cliPath, 'serve', '--state-dir', stateDir, '--https-port', String(port), '--no-http'];
+  args.push('--bind', '127.0.0.1', ...(docker ? [] : ['--no-docker']));
+  const child = start(label, process.execPath, args);
+  await waitFor(`serve (${label})`, label, async () => /listening on https:/.test(logOf(label)));
+  return { port, pid: child.pid, stateDir, cliPath };
+}
+
+function expose(front, host, backendPort) {
+  const r = spawnSync(
+    process.execPath,
+    [front.cliPath, 'expose', host, `http://127.0.0.1:${backendPort}`, '--state-dir', front.stateDir],
+    { encoding: 'utf8', timeout: 60000 },
+  );
+  if (r.status !== 0) throw new Error(`expose ${host} failed: ${r.stderr || r.stdout}`);
+}
+
+async function main() {
+  ensureTools();
+  const dockerOn = fs.existsSync('/var/run/docker.sock');
+  console.log(
+    `footprint benchmark: ${opts.rounds} rounds; c=1 latency for ${opts.seconds} s per front, 1 KB responses; ${opts.mb} MB down/up with curl; ${opts.conns} idle TLS connections; Docker discovery ${dockerOn ? 'on' : 'off (no /var/run/docker.sock)'} for ours`,
+  );
+  console.log(machineLine());
+  const backend = await startNodeBackend();
+  fs.writeFileSync(upFile, Buffer.alloc(opts.mb * 1048576, 'u'));
+
+  // ours first: its CA and certificate are the ones every front serves.
+  const builds = [...(opts.proxies.includes('ours') ? [['ours', CLI]] : []), ...opts.compare];
+  const fronts = {};
+  let certs;
+  for (const [label, cliPath] of builds) {
+    const stateDir = path.join(tmp, `state-${label}`);
+    fs.mkdirSync(stateDir, { mode: 0o700 });
+    if (certs)
+      for (const part of ['ca', 'certs'])
+        fs.cpSync(path.join(certs.stateDir, part), path.join(stateDir, part), { recursive: true });
+    const f = await startOurs(label, cliPath, backend.port, stateDir, { docker: dockerOn });
+    for (const h of [HOST, 'app.localhost', 'api.localhost']) expose(f, h, backend.port);
+    if (!certs) {
+      certs = {
+        stateDir,
+        caFile: path.join(stateDir, 'ca', 'root.pem'),
+        ca: fs.readFileSync(path.join(stateDir, 'ca', 'root.pem'), 'utf8'),
+        cert: path.join(stateDir, 'certs', `${HOST}.pem`),
+        key: path.join(stateDir, 'certs', `${HOST}.key`),
+      };
+    }
+    fronts[label] = f;
+  }
+  if (!certs) throw new Error('--proxies must include ours, or give a --compare build');
+  if (opts.proxies.includes('nginx')) {
+    const body =
+      'client_max_body_size 0; proxy_request_buffering off; proxy_max_temp_file_size 0;\nlocation / { proxy_pass http://backend; }';
+    fronts.nginx = await startNginx('nginx', backend.port, [{ name: HOST, cert: certs.cert, key: certs.key, body }], {
+      ca: certs.ca,
+    });
+  }
+  const prints = new Set();
+  for (const f of Object.values(fronts)) prints.add((await httpsGet(f.port, certs.ca)).fingerprint);
+  if (prints.size !== 1) throw new Error('the fronts do not serve the same certificate');
+
+  const names = Object.keys(fronts);
+  const idle = {};
+  // Idle means idle for a while: V8 shrinks its young generation only after some seconds
+  // without allocation (docs/performance.md, "Footprint").
+  await sleep(opts.settle * 1000);
+  for (const n of names) idle[n] = { start: treeRss(fronts[n].pid) };
+
+  // Idle keep-alive connections.
+  const perConn = {};
+  for (const n of names) {
+    const before = treeRss(fronts[n].pid);
+    const pidsBefore = treePids(fronts[n].pid);
+    const socketsBefore = new Map(pidsBefore.map((p) => [p, socketCount(p)]));
+    const rssBefore = new Map(pidsBefore.map((p) => [p, rssKb(p)]));
+    const sockets = await holdConnections(fronts[n].port, certs.ca, opts.conns);
+    await sleep(1000);
+    const held = treeRss(fronts[n].pid);
+    // Per process that existed before: its RSS growth over the connections it holds. A process
+    // that started meanwhile (an on-demand worker) is reported whole: its start is no per-connection cost.
+    let perKb = NaN;
+    let started = 0;
+    let heldBy = 0;
+    let grew = 0;
+    for (const p of treePids(fronts[n].pid)) {
+      if (!rssBefore.has(p)) {
+        started += rssKb(p) / 1024;
+        continue;
+      }
+      heldBy += socketCount(p) - socketsBefore.get(p);
+      grew += rssKb(p) - rssBefore.get(p);
+    }
+    if (heldBy > 0) perKb = grew / heldBy;
+    perConn[n] = {
+      before: before.mb,
+      held: held.mb,
+      procs: held.procs,
+      kbPer: ((held.mb - before.mb) * 1024) / opts.conns,
+      perKb,
+      heldBy,
+      started,
+    };
+    for (const s of sockets) s.destroy();
+    await sleep(500);
+  }
+
+  const lat = Object.fromEntries(['direct', ...names].map((n) => [n, []]));
+  const stream = Object.fromEntries(names.map((n) => [n, { down: [], up: [], down1: [], up1: [] }]));
+  const streamCpu = Object.fromEntries(names.map((n) => [n, { down: [], up: [], down1: [], up1: [] }]));
+  /** MB/s of one transfer, and the CPU ms the front's process tree spent on it (robust to a busy machine). */
+  const transfer = (n, key, mode, proto) => {
+    const before = cpuSeconds(fronts[n].pid);
+    stream[n][key].push(curlSpeed(fronts[n].port, certs.caFile, mode, proto));
+    streamCpu[n][key].push((cpuSeconds(fronts[n].pid) - before) * 1000);
+  };
+  for (let round = 0; round < opts.rounds; round++) {
+    const order = names.map((_, i) => names[(i + round) % names.length]);
+    const direct = await latency(backend.port, false, opts.seconds);
+    lat.direct.push(direct);
+    for (const n of order) {
+      const l = await latency(fronts[n].port, true, opts.seconds);
+      l.added = { p50: l.p50 - direct.p50, p99: l.p99 - direct.p99, p999: l.p999 - direct.p999 };
+      lat[n].push(l);
+      transfer(n, 'down', 'down', 'h2');
+      transfer(n, 'up', 'up', 'h2');
+      transfer(n, 'down1', 'down', 'h1');
+      transfer(n, 'up1', 'up', 'h1');
+      console.log(
+        `round ${round + 1} ${n.padEnd(8)} c=1 p50 ${fmt(l.p50)} µs p99 ${fmt(l.p99)} p99.9 ${fmt(l.p999)} (direct ${fmt(direct.p50)}/${fmt(direct.p99)}/${fmt(direct.p999)}) | MB/s h2 down ${fmt(stream[n].down.at(-1))} up ${fmt(stream[n].up.at(-1))}, h1 down ${fmt(stream[n].down1.at(-1))} up ${fmt(stream[n].up1.at(-1))} | load ${load()}`,
+      );
+    }
+  }
+
+  // Load burst, then idle again.
+  for (const n of names) {
+    await wrk({ port: fronts[n].port, seconds: 3, connections: 32 });
+    idle[n].burst = treeRss(fronts[n].pid);
+  }
+  console.log(`waiting ${opts.quiet} s of quiet…`);
+  await sleep(opts.quiet * 1000);
+  for (const n of names) idle[n].quiet = treeRss(fronts[n].pid);
+
+  // Report
+  const m = (n, f) => median(lat[n].map(f));
+  console.log(`\nc=1 keep-alive latency of a 1 KB response, µs, median of ${opts.rounds} rounds (load ${load()}):`);
+  const rows = [['front', 'p50', 'p99', 'p99.9', 'added p50', 'added p99', 'added p99.9']];
+  rows.push([
+    'direct (HTTP)',
+    fmt(m('direct', (x) => x.p50)),
+    fmt(m('direct', (x) => x.p99)),
+    fmt(m('direct', (x) => x.p999)),
+    '',
+    '',
+    '',
+  ]);
+  for (const n of names)
+    rows.push([
+      n,
+      fmt(m(n, (x) => x.p50)),
+      fmt(m(n, (x) => x.p99)),
+      fmt(m(n, (x) => x.p999)),
+      fmt(m(n, (x) => x.added.p50)),
+      fmt(m(n, (x) => x.added.p99)),
+      fmt(m(n, (x) => x.added.p999)),
+    ]);
+  printTable(rows);
+  console.log(
+    `\nstreaming ${opts.mb} MB with curl: MB/s, and CPU ms of the front's processes per transfer, median of ${opts.rounds}:`,
+  );
+  const kinds = ['down', 'up', 'down1', 'up1'];
+  const srows = [['front', 'h2 down', 'h2 up', 'h1 down', 'h1 up', 'CPU ms h2 down', 'h2 up', 'h1 down', 'h1 up']];
+  for (const n of names)
+    srows.push([n, ...kinds.map((k) => fmt(median(stream[n][k]))), ...kinds.map((k) => fmt(median(streamCpu[n][k])))]);
+  printTable(srows);
+  console.log(`\nresident memory of the process tree, MB (processes):`);
+  const irows = [
+    [
+      'front',
+      `idle ${opts.settle} s after start`,
+      'after burst',
+      `after ${opts.quiet} s quiet`,
+      `${opts.conns} idle conns`,
+      'tree KB/conn',
+      'KB/conn in the processes that held them',
+      'process started',
+    ],
+  ];
+  for (const n of names) {
+    const i = idle[n];
+    irows.push([
+      n,
+      `${fmt(i.start.mb, 1)} (${i.start.procs})`,
+      `${fmt(i.burst.mb, 1)} (${i.burst.procs})`,
+      `${fmt(i.quiet.mb, 1)} (${i.quiet.procs})`,
+      `${fmt(perConn[n].held, 1)} (${perConn[n].procs})`,
+      fmt(perConn[n].kbPer, 1),
+      `${fmt(perConn[n].perKb, 1)} (${perConn[n].heldBy} conns)`,
+      perConn[n].started ? `${fmt(perConn[n].started, 1)} MB` : '',
+    ]);
+  }
+  printTable(irows);
+
+  const sr = (n, k) => (median(stream[n][k]) / median(stream.nginx[k])).toFixed(2);
+  if (fronts.nginx) {
+    console.log('');
+    for (const n of names.filter((x) => x !== 'nginx')) {
+      const r = (f) => m(n, f) / m('nginx', f);
+      console.log(
+        `${n}/nginx: added latency p50 ${r((x) => x.added.p50).toFixed(2)}; p99 ${r((x) => x.p99).toFixed(2)}, p99.9 ${r((x) => x.p999).toFixed(2)} (lower is better); h2 download ${sr(n, 'down')}, upload ${sr(n, 'up')}; h1 download ${sr(n, 'down1')}, upload ${sr(n, 'up1')} (higher is better)`,
+      );
+    }
+    if (fronts.ours) {
+      const r = (f) => m('ours', f) / m('nginx', f);
+      const checks = [
+        ['added p50 ≤ 1.5× nginx', r((x) => x.added.p50) <= 1.5],
+        ['p99 ≤ 2× nginx (the tail is mostly the machine: see direct)', r((x) => x.p99) <= 2],
+        ...['down', 'up', 'down1', 'up1'].map((k) => [
+          `${k.startsWith('down') ? 'download' : 'upload'} (${k.endsWith('1') ? 'HTTP/1.1' : 'HTTP/2'}) ≥ 0.9× nginx`,
+          Number(sr('ours', k)) >= 0.9,
+        ]),
+        ['idle (after start) ≤ 80 MB', idle.ours.start.mb <= 80],
+        ['idle (after quiet) ≤ 80 MB', idle.ours.quiet.mb <= 80],
+        ['≤ 30 KB per idle TLS connection', perConn.ours.perKb <= 30],
+      ];
+      for (const [what, ok] of checks) console.log(`${ok ? 'PASS' : 'MISS'}  ${what}`);
+    }
+  }
+  if (opts.json)
+    fs.writeFileSync(
+      opts.json,
+      JSON.stringify({ at: new Date().toISOString(), opts, lat, stream, idle, perConn }, null, 2),
+    );
+}
+
+await runBenchmark(main);

@@ -1,0 +1,173 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as https from 'node:https';
+import type { Daemon } from '../../proxy-core/src/daemon/daemon';
+import { startEchoBackend } from '../support/backends';
+import { startDaemon } from '../support/daemon';
+import { FetchResult, httpsGet } from '../support/https';
+import { processAlive, serverSocketOwner } from '../support/sockets';
+import { until } from '../support/wait';
+
+const workers = (daemon: Daemon) => daemon.status().https.workers!;
+
+/** A kept-alive HTTP/1.1 connection; checks every request uses the same one, and knows which process serves it. */
+class Connection {
+  readonly agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+  owner?: number;
+  private localPort?: number;
+  constructor(
+    private readonly daemon: Daemon,
+    private readonly ca: string,
+  ) {}
+
+  async get(path = '/'): Promise<FetchResult> {
+    const port = this.daemon.httpsPort;
+    const res = await httpsGet({ host: 'app.localhost', port, ca: this.ca, agent: this.agent, path });
+    assert.equal(res.status, 200);
+    if (this.localPort !== undefined) assert.equal(res.localPort, this.localPort, 'the same connection');
+    this.localPort = res.localPort;
+    this.owner ??= serverSocketOwner(port, res.localPort!, [process.pid, ...workers(this.daemon).pids]);
+    return res;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+test('on demand: no worker while idle or on expose; one starts under load, and stops after a quiet period only once its connections closed, dropping none', async () => {
+  const backend = await startEchoBackend('app');
+  const { daemon, ca, logs } = await startDaemon({
+    workers: 1,
+    workerOnDemand: { quietMs: 1500, connections: 4 },
+  });
+  const conns: Connection[] = [];
+  try {
+    await daemon.routes.expose('app.localhost', { target: backend.url });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(workers(daemon), { configured: 1, ready: 0, pids: [] }, 'no worker while idle');
+
+    // Four connections open at once in the daemon: that is load enough (connections: 4).
+    for (let i = 0; i < 4; i++) {
+      const c = new Connection(daemon, ca);
+      await c.get();
+      assert.equal(c.owner, process.pid, 'before the worker is up, the daemon serves');
+      conns.push(c);
+    }
+    const { pids } = await until('a worker on demand', () => workers(daemon).ready === 1 && workers(daemon), 10_000);
+    const worker = pids[0];
+    assert.ok(logs.includes('proxy worker: starting one for the load'));
+
+    // New connections are dealt to it in turn; one of the next two lands there.
+    let inWorker: Connection | undefined;
+    for (let i = 0; i < 2 && !inWorker; i++) {
+      const c = new Connection(daemon, ca);
+      await c.get();
+      if (c.owner === worker) inWorker = c;
+      else conns.push(c);
+    }
+    assert.ok(inWorker, 'a connection was dealt to the worker');
+
+    // Quiet for longer than quietMs, but the worker still holds a connection: it stays, and serves it.
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.ok(processAlive(worker), 'a worker with an open connection is not stopped');
+    assert.equal(JSON.parse((await inWorker.get('/still')).body).url, '/still');
+
+    // Once that connection closes, the quiet period runs out and the worker stops.
+    inWorker.close();
+    await until('the quiet worker to stop', () => !processAlive(worker) && workers(daemon).ready === 0, 10_000);
+    assert.ok(logs.some((l) => l === `proxy worker ${worker}: no connections for 1.5 s, stopping it`));
+    assert.ok(!logs.some((l) => /exited/.test(l)), 'a planned stop is no crash');
+
+    // The daemon's own connections were kept all along, and new ones are served.
+    for (const c of conns) await c.get('/after');
+    const fresh = new Connection(daemon, ca);
+    await fresh.get();
+    assert.equal(fresh.owner, process.pid);
+    fresh.close();
+
+    // The next load starts a worker again.
+    for (let i = 0; i < 4; i++) {
+      const c = new Connection(daemon, ca);
+      await c.get();
+      conns.push(c);
+    }
+    await until('a second worker on demand', () => workers(daemon).ready === 1, 10_000);
+  } finally {
+    for (const c of conns) c.close();
+    await daemon.close();
+    await backend.close();
+  }
+});
+
+test('on demand: a busy event loop with two connections open starts a worker; a single connection never does', async () => {
+  const backend = await startEchoBackend('app');
+  // busy: 0 counts any sample as busy, so only the two-connection rule decides here.
+  const { daemon, ca } = await startDaemon({
+    workers: 1,
+    workerOnDemand: { quietMs: 60_000, connections: 100, busy: 0, sampleMs: 50 },
+  });
+  const conns: Connection[] = [];
+  try {
+    await daemon.routes.expose('app.localhost', { target: backend.url });
+    const one = new Connection(daemon, ca);
+    conns.push(one);
+    for (let i = 0; i < 5; i++) await one.get();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(workers(daemon).ready, 0, 'one connection: a worker could not take any of its load');
+    const two = new Connection(daemon, ca);
+    conns.push(two);
+    await two.get();
+    await until('a worker for the busy loop', () => workers(daemon).ready === 1, 10_000);
+  } finally {
+    for (const c of conns) c.close();
+    await daemon.close();
+    await backend.close();
+  }
+});
+
+test('on demand: a worker that crashes is not restarted on a timer; the next load starts one once the backoff delay has passed', async () => {
+  const backend = await startEchoBackend('app');
+  const { daemon, ca, logs } = await startDaemon({
+    workers: 1,
+    workerOnDemand: { quietMs: 60_000, connections: 2 },
+    workerRestartMs: { first: 300, max: 1000 },
+  });
+  const conns: Connection[] = [];
+  const open = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const c = new Connection(daemon, ca);
+      await c.get();
+      conns.push(c);
+    }
+  };
+  try {
+    await daemon.routes.expose('app.localhost', { target: backend.url });
+    await open(2);
+    const { pids } = await until('a worker on demand', () => workers(daemon).ready === 1 && workers(daemon), 10_000);
+    process.kill(pids[0], 'SIGKILL');
+    // The exit is reported after the channel closed: wait for the pool's own word on it.
+    await until(
+      'the crash to be seen',
+      () => logs.some((l) => /until the load calls for a worker again/.test(l)),
+      10_000,
+    );
+    assert.equal(workers(daemon).ready, 0);
+    // Past the backoff delay, with no new connection: still none (nothing asked for one).
+    await new Promise((r) => setTimeout(r, 800));
+    assert.equal(workers(daemon).pids.length, 0);
+    // The daemon served on meanwhile; the next connections (load) start a new worker.
+    for (const c of conns.splice(0)) c.close();
+    await open(2);
+    const next = await until(
+      'a new worker for the next load',
+      () => workers(daemon).ready === 1 && workers(daemon),
+      10_000,
+    );
+    assert.notEqual(next.pids[0], pids[0]);
+  } finally {
+    for (const c of conns) c.close();
+    await daemon.close();
+    await backend.close();
+  }
+});

@@ -7,6 +7,7 @@ import { PUBLIC_HOSTS, PublicHosts } from '../traefik/routerModel';
 import { resolveStateDir } from '../paths';
 import { ParsedArgs, bool, parseArgs, port, str } from './args';
 import { httpsUrl } from '../routes/hostName';
+import { CAPTURE_BOOLEANS, CAPTURE_STRINGS, captureSettings } from './captureFlags';
 
 export async function serveCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
@@ -33,8 +34,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'public-hosts',
       'traefik-dynamic',
       'auto-domains',
+      ...CAPTURE_STRINGS,
     ],
-    booleans: ['docker', 'labels', 'demo', 'http', 'acme-agree-tos'],
+    booleans: ['docker', 'labels', 'demo', 'http', 'acme-agree-tos', ...CAPTURE_BOOLEANS],
   });
   const stateDir = resolveStateDir(str(args, 'state-dir'));
   const httpsPort = port(args, 'https-port', DEFAULT_OPTIONS.httpsPort, true);
@@ -92,6 +94,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     publicHosts: publicHosts as PublicHosts,
     traefikDynamic: traefikDynamic ? path.resolve(traefikDynamic) : undefined,
     autoDomains: autoDomains as AutoDomainsMode,
+    capture: captureSettings(args),
     log,
   });
   // One bad request must never take every route down with it: log the bug and keep serving.

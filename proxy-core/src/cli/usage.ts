@@ -1,7 +1,7 @@
 // Usage lines live apart from the commands so `help` loads none of the commands' code.
 
 export const SERVE_USAGE =
-  'serve [--state-dir D] [--https-port 8443] [--http-port 8080 | --no-http] [--bind 127.0.0.1] [--no-docker] [--docker-host URL] [--docker-address auto|ip|published] [--no-labels] [--demo] [--acme-directory URL] [--acme-email E] [--acme-ca-file PEM] [--acme-challenge http-01|tls-alpn-01|dns-01] [--acme-agree-tos] [--acme-eab-kid ID --acme-eab-hmac KEY] [--acme-dns-hook CMD] [--backend-timeout SECONDS] [--header-timeout SECONDS] [--idle-timeout SECONDS] [--workers auto|N] [--public-hosts alias|acme|off] [--traefik-dynamic FILE|DIR] [--auto-domains off|compose|all] [--exit-when-idle SECONDS]';
+  'serve [--state-dir D] [--https-port 8443] [--http-port 8080 | --no-http] [--bind 127.0.0.1] [--no-docker] [--docker-host URL] [--docker-address auto|ip|published] [--no-labels] [--demo] [--acme-directory URL] [--acme-email E] [--acme-ca-file PEM] [--acme-challenge http-01|tls-alpn-01|dns-01] [--acme-agree-tos] [--acme-eab-kid ID --acme-eab-hmac KEY] [--acme-dns-hook CMD] [--backend-timeout SECONDS] [--header-timeout SECONDS] [--idle-timeout SECONDS] [--workers auto|N] [--public-hosts alias|acme|off] [--traefik-dynamic FILE|DIR] [--auto-domains off|compose|all] [--capture-body-kb 64] [--capture-max-requests 1000] [--capture-max-mb 32] [--no-capture] [--exit-when-idle SECONDS]';
 
 export const CA_USAGE =
   'ca path | env | check | trust [--nss-db DIR] [--system|--no-system] [--nss|--no-nss] [--java|--no-java] [--dry-run [--json]] | untrust [--dry-run]   [--state-dir D]';

@@ -1,4 +1,5 @@
 import type { AcmeStatus } from '../acme/acmeService';
+import type { CaptureRecord, CaptureSummary } from '../capture/types';
 import type { CertMeta } from '../certs/certStore';
 import type { DockerStatus } from '../docker/types';
 import type { RouteView } from '../routes/types';
@@ -10,6 +11,16 @@ export type { CertMeta } from '../certs/certStore';
 export type { AutoDomain, ContainerInfo, ContainersResponse, DockerStatus } from '../docker/types';
 export type { RouteView } from '../routes/types';
 export type { CaStatus } from '../trust/types';
+export type {
+  CaptureRecord,
+  CaptureSummary,
+  CapturedBody,
+  CaptureError,
+  CaptureTimings,
+  WebSocketCapture,
+  WebSocketFrame,
+} from '../capture/types';
+export type { ReplayEdits } from '../capture/replay';
 
 /** Shapes of the control API's JSON (docs/architecture.md). Stable: clients and `--json` output use them. */
 export interface DaemonStatus {
@@ -50,4 +61,23 @@ export interface ExposeRequest {
   stripPrefix?: boolean;
   /** Tried before routes of lower priority for the same host; default: the rule's length, as Traefik. */
   priority?: number;
+}
+
+/** GET /v1/requests: the newest first, filtered; `stored` and `bytes` tell how full the buffer is. */
+export interface RequestsResponse {
+  requests: CaptureSummary[];
+  capture: { stored: number; bytes: number; maxRequests: number; maxBytes: number; bodyBytes: number };
+}
+
+/** GET /v1/requests/:id (`?secrets=1` unmasks credentials). */
+export interface RequestResponse {
+  request: CaptureRecord;
+}
+
+/** POST /v1/requests/:id/replay: the new request's record (itself linked by `replayOf`). */
+export interface ReplayResponse {
+  id: string;
+  replayOf: string;
+  status: number;
+  request?: CaptureSummary;
 }

@@ -4,6 +4,8 @@ import * as os from 'node:os';
 import { AcmeService, AcmeSettings } from '../acme/acmeService';
 import { installAlpnCallback } from '../acme/challenges';
 import { pendingResponder } from '../acme/pendingPage';
+import { CaptureBuffer } from '../capture/captureBuffer';
+import type { CaptureSettings } from '../capture/types';
 import { CertManager } from '../certs/certManager';
 import { CertReconciler } from '../certs/certReconciler';
 import { CertStore } from '../certs/certStore';
@@ -17,6 +19,7 @@ import { HttpProbes } from '../docker/httpProbe';
 import { TraefikFileProvider } from '../traefik/fileProvider';
 import { ProviderRoutes } from './providerRoutes';
 import type { AddressMode } from '../docker/containerResolver';
+import { loopbackFor } from '../bindAddress';
 import { errorMessage } from '../errors';
 import { ensureDir } from '../fsUtil';
 import { StatePaths, currentUid, statePaths } from '../paths';
@@ -31,6 +34,7 @@ import { RouteStore } from '../routes/routeStore';
 import { RouteTable } from '../routes/routeTable';
 import { VERSION } from '../version';
 import { registerControlApi } from './controlApi';
+import { registerRequestsApi } from './requestsApi';
 import { IdleExit } from './idleExit';
 import { acquirePidLock } from './lock';
 import { oncePerTick } from './oncePerTick';
@@ -87,6 +91,8 @@ export interface DaemonOptions {
    * others too. Undefined here is 'off', so an embedding (or a test) names nothing it did not ask for.
    */
   autoDomains?: AutoDomainsMode;
+  /** The request inspector's limits (serve records by default; --no-capture). Undefined: nothing is recorded. */
+  capture?: CaptureSettings;
   log: (line: string) => void;
 }
 
@@ -156,6 +162,8 @@ export class Daemon {
   /** Filled in by the Docker side when discovery is on. */
   dockerStatus: DaemonStatus['docker'];
   docker?: DockerDiscovery;
+  /** The recorded requests of the daemon and its workers, one timeline; undefined when capture is off. */
+  capture?: CaptureBuffer;
   /** Where label and file-provider routes are derived. */
   providers?: ProviderRoutes;
 
@@ -242,6 +250,7 @@ export class Daemon {
     const fallback = await ca.issueLeaf('localhost');
     const defaultCert = { cert: fallback.certPem, key: fallback.keyPem };
     const fallbackCerts = FallbackCerts.forCa(ca);
+    const capture = options.capture && (this.capture = new CaptureBuffer(options.capture));
     this.https = new HttpsProxy({
       table: this.table,
       // A pending TLS-ALPN-01 challenge answers for its name first (only for those few seconds).
@@ -252,6 +261,7 @@ export class Daemon {
       backendTimeoutMs: options.backendTimeoutMs,
       timeouts: this.timeouts(),
       log: (l) => this.log(l),
+      capture: capture && { bodyBytes: options.capture!.bodyBytes, publish: (r) => capture.add(r) },
     });
     this.closers.push(() => this.https.close());
     this.dispatcher = new ConnectionDispatcher({
@@ -358,6 +368,16 @@ export class Daemon {
         https: () => ({ bind: options.bind, port: this.httpsPort }),
         idleExit: this.idleExit,
         shutdown: () => this.stopByItself(),
+        onEvents: registerRequestsApi(this.control, {
+          buffer: this.capture,
+          bodyBytes: options.capture?.bodyBytes ?? 0,
+          replayTarget: () => ({
+            address: loopbackFor(options.bind),
+            port: this.httpsPort,
+            ca: ca.certPem,
+            timeoutMs: options.backendTimeoutMs,
+          }),
+        }),
       }),
     );
     this.idleExit.arm();
@@ -454,6 +474,10 @@ export class Daemon {
       fallback: (host) => fallbackCerts.pemFor(host),
       log: (l) => this.log(l),
       restartDelayMs: this.options.workerRestartMs,
+      capture: this.capture && {
+        bodyBytes: this.options.capture!.bodyBytes,
+        onRecords: (records) => records.forEach((r) => this.capture?.add(r)),
+      },
     });
     this.workers = workers;
     this.closers.push(() => {

@@ -4,6 +4,7 @@ import type * as net from 'node:net';
 import * as path from 'node:path';
 import { errorMessage } from '../errors';
 import type { ConnectionTaker } from '../proxy/connectionDispatcher';
+import type { CaptureRecord } from '../capture/types';
 import type { ConnectionTimeouts } from '../proxy/connectionTimer';
 import type { RouteSnapshot } from '../routes/routeSnapshot';
 import type { CertPem, FromWorker, ToWorker } from './workerProtocol';
@@ -26,6 +27,8 @@ export interface WorkerPoolOptions {
   log: (line: string) => void;
   /** Restart delays after a crash (tests shorten them). */
   restartDelayMs?: { first: number; max: number };
+  /** The request inspector: the workers record with these settings and hand their records here. */
+  capture?: { bodyBytes: number; onRecords: (records: CaptureRecord[]) => void };
   /** How long sync() waits for a worker before it counts as wedged and is replaced (default 5 s). */
   ackTimeoutMs?: number;
 }
@@ -187,6 +190,7 @@ export class WorkerPool {
       defaultCert: this.opts.defaultCert,
       routes: this.opts.routes(),
       certs,
+      capture: this.opts.capture && { bodyBytes: this.opts.capture.bodyBytes },
     });
   }
 
@@ -203,6 +207,9 @@ export class WorkerPool {
         return;
       case 'log':
         this.opts.log(msg.line);
+        return;
+      case 'capture':
+        this.opts.capture?.onRecords(msg.records);
         return;
       case 'fallback':
         this.opts.fallback(msg.host).then(

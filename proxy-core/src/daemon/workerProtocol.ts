@@ -1,3 +1,4 @@
+import type { CaptureRecord } from '../capture/types';
 import type { ConnectionTimeouts } from '../proxy/connectionTimer';
 import type { RouteSnapshot } from '../routes/routeSnapshot';
 
@@ -22,6 +23,8 @@ export type ToWorker =
       defaultCert: { cert: string; key: string };
       routes: RouteSnapshot;
       certs: CertPem[];
+      /** The request inspector: bytes of each body to keep; absent: record nothing. */
+      capture?: { bodyBytes: number };
     }
   | { t: 'routes'; seq: number; routes: RouteSnapshot }
   | { t: 'certs'; seq: number; set: CertPem[]; remove: string[] }
@@ -30,6 +33,9 @@ export type ToWorker =
   /** The answer to a worker's fallback request: a certificate for a name without a route, or none. */
   | { t: 'fallback'; id: number; cert?: CertPem };
 
-/** Worker → daemon. */
+/** Worker → daemon. `capture`: finished requests, batched (capture/captureBatcher.ts). */
 export type FromWorker =
-  { t: 'ack'; seq: number } | { t: 'log'; line: string } | { t: 'fallback'; id: number; host: string };
+  | { t: 'ack'; seq: number }
+  | { t: 'log'; line: string }
+  | { t: 'fallback'; id: number; host: string }
+  | { t: 'capture'; records: CaptureRecord[] };

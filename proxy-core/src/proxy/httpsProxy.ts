@@ -4,6 +4,9 @@ import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type * as tls from 'node:tls';
 import httpProxy from 'http-proxy';
+import { type CaptureSink, ExchangeCapture } from '../capture/exchangeCapture';
+import { markAccepted, markSecured } from '../capture/handshakeTiming';
+import { WebSocketExchange } from '../capture/wsCapture';
 import { runMiddlewares } from '../middlewares/buildMiddleware';
 import { createExchange } from '../middlewares/exchange';
 import type { Exchange } from '../middlewares/types';
@@ -35,6 +38,8 @@ export interface HttpsProxyOptions {
   /** Header and idle deadlines for client connections (default: DEFAULT_TIMEOUTS). */
   timeouts?: ConnectionTimeouts;
   log: (line: string) => void;
+  /** The request inspector's sink (capture/); absent: nothing is recorded (serve --no-capture). */
+  capture?: CaptureSink;
 }
 
 /**
@@ -50,6 +55,9 @@ export class HttpsProxy {
   private readonly forwarder: HttpForwarder;
   private readonly sockets = new Set<net.Socket>();
   private readonly timer: ConnectionTimer;
+  /** The exchanges being recorded, by response (HTTP) and by request (WebSocket upgrades). */
+  private readonly captures = new WeakMap<AnyResponse, ExchangeCapture>();
+  private readonly wsCaptures = new WeakMap<http.IncomingMessage, WebSocketExchange>();
 
   constructor(private readonly opts: HttpsProxyOptions) {
     const timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;
@@ -76,7 +84,11 @@ export class HttpsProxy {
       },
       (req, res) => this.onRequest(req, res),
     );
-    this.server.on('secureConnection', (socket: tls.TLSSocket) => this.timer.secured(socket));
+    this.server.on('secureConnection', (socket: tls.TLSSocket) => {
+      if (opts.capture) markSecured(socket);
+      this.timer.secured(socket);
+    });
+    if (opts.capture) this.watchWebSockets();
     this.server.on('session', (session: http2.ServerHttp2Session) => this.timer.session(session));
     this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) =>
       this.onUpgrade(req, socket, head),
@@ -94,6 +106,7 @@ export class HttpsProxy {
   /** Serves a TCP connection accepted elsewhere (paused, nothing read yet) as if we had accepted it. */
   accept(socket: net.Socket): void {
     this.sockets.add(socket);
+    if (this.opts.capture) markAccepted(socket);
     socket.once('close', () => this.sockets.delete(socket));
     this.server.emit('connection', socket);
   }
@@ -123,9 +136,19 @@ export class HttpsProxy {
       return;
     }
     const host = requestHost(req.headers);
+    const cap = this.opts.capture && new ExchangeCapture(this.opts.capture, req, res, host);
     const target = cleanTarget(req.url || '/');
     const routed = this.opts.table.route(host, () => this.routingRequest(req, host, target));
     if (!routed) return this.notFound(req, res, host, target);
+    if (cap) {
+      this.captures.set(res, cap);
+      const r = routed.resolution;
+      cap.routed(
+        routed.record.router ?? routed.record.host,
+        routed.record.target,
+        r.kind === 'upstream' ? r.upstream.href : undefined,
+      );
+    }
     // Read before the hop-by-hop headers (Transfer-Encoding among them) are stripped.
     const hasBody = requestHasBody(req as http.IncomingMessage);
     // Requests prepared for the upstream before the middlewares run, so that theirs win.
@@ -154,6 +177,16 @@ export class HttpsProxy {
         this.opts.log(`route ${routed.record.host}: middleware failed: ${err.message}`);
         if (!res.headersSent) sendHtml(res, 500, badGatewayPage(host, routed.record.target, 'a middleware failed'));
       });
+  }
+
+  /** WebSocket capture: http-proxy's request to the upstream carries the 101 and its socket. */
+  private watchWebSockets(): void {
+    this.proxy.on('proxyReqWs', (proxyReq: http.ClientRequest, req: http.IncomingMessage) => {
+      const cap = this.wsCaptures.get(req);
+      if (!cap) return;
+      proxyReq.once('upgrade', (res: http.IncomingMessage, upstream: Duplex) => cap.upgraded(res, upstream));
+      proxyReq.once('response', (res: http.IncomingMessage) => cap.refused(res));
+    });
   }
 
   private routingRequest(req: AnyRequest, host: string, target: string): RoutingRequest {
@@ -201,6 +234,7 @@ export class HttpsProxy {
         upstream,
         (f) => this.backendFailed(req, res, record, upstream, f),
         exchange ?? { url: path },
+        this.captures.get(res),
       );
     } catch (err) {
       // The upstream client refuses requests it cannot encode (say, an invalid header value).
@@ -218,6 +252,7 @@ export class HttpsProxy {
     upstream: Upstream,
     { err, headersSent }: ForwardFailure,
   ): void {
+    this.captures.get(res)?.onUpstreamError(err);
     // The client went away first: nobody is left to tell.
     if (err.code === 'UND_ERR_ABORTED' || res.destroyed) return;
     const { status, reason } = describeFailure(err, this.opts.backendTimeoutMs);
@@ -252,21 +287,28 @@ export class HttpsProxy {
       return;
     }
     const host = requestHost(req.headers);
+    const cap = this.opts.capture && new WebSocketExchange(this.opts.capture, req, host, socket);
     const target = cleanTarget(req.url || '/');
     const found = this.opts.table.route(host, () => this.routingRequest(req, host, target));
     if (!found || found.resolution.kind !== 'upstream') {
+      cap?.answered(found ? 503 : 404);
       socket.end(
         `HTTP/1.1 ${found ? 503 : 404} ${found ? 'Service Unavailable' : 'Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
       );
       return;
     }
     const upstream = found.resolution.upstream;
+    if (cap) {
+      cap.routed(found.record.router ?? found.record.host, found.record.target, upstream.href);
+      this.wsCaptures.set(req, cap);
+    }
     req.url = target;
     setForwarded(req.headers, req.socket.remoteAddress, this.opts.port);
     socket.on('error', () => undefined);
     const relay = () =>
       this.proxy.ws(req, socket, head, { target: upstream.href, secure: true }, (err: Error) => {
         this.opts.log(`websocket ${host} -> ${upstream.href}: ${err.message}`);
+        cap?.failed(err);
         socket.destroy();
       });
     if (!found.middlewares.length) return relay();
@@ -286,6 +328,7 @@ export class HttpsProxy {
       clientIp: req.socket.remoteAddress ?? '',
     });
     const go = (ok: boolean) => {
+      if (!ok) cap?.answered(res.statusCode);
       if (!ok || socket.destroyed) return;
       res.detachSocket(socket as net.Socket);
       req.headers = exchange.headers;

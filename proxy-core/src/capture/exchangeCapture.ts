@@ -1,0 +1,207 @@
+import type * as http from 'node:http';
+import type * as http2 from 'node:http2';
+import { performance } from 'node:perf_hooks';
+import { Readable, Transform } from 'node:stream';
+import { BodySample } from './bodySample';
+import { nextCaptureId } from './captureId';
+import { CLIENT_ABORT, classifyUpstreamError } from './failure';
+import { takeHandshakeMs } from './handshakeTiming';
+import { type CaptureError, type CaptureRecord, type HeaderMap, REPLAY_HEADER, parseReplayHeader } from './types';
+
+type AnyRequest = http.IncomingMessage | http2.Http2ServerRequest;
+type AnyResponse = http.ServerResponse | http2.Http2ServerResponse;
+
+/** Where a proxy process hands its finished records (the daemon's buffer, or a worker's batch to it). */
+export interface CaptureSink {
+  /** Bytes kept of each body (0: none). */
+  bodyBytes: number;
+  publish(record: CaptureRecord): void;
+}
+
+/**
+ * One HTTP exchange as it passes through HttpsProxy: the request as it arrived, the route, the
+ * upstream's timings, status and headers, the first bytes of both bodies, and how it ended. It
+ * only watches: the body chunks it sees are the ones on their way (copied up to the limit, never
+ * held back), and the record is published when the response closes. A stream still open when its
+ * body reaches the limit is published then too, marked incomplete, and replaced when it ends.
+ */
+export class ExchangeCapture {
+  private readonly started = performance.now();
+  private readonly record: CaptureRecord;
+  private readonly reqBody: BodySample;
+  private readonly resBody: BodySample;
+  private dispatchedAt?: number;
+  private connectedAt?: number;
+  private upstreamHeaders?: HeaderMap;
+  private error?: CaptureError;
+  private published = false;
+  private tap?: Transform;
+
+  constructor(
+    private readonly sink: CaptureSink,
+    req: AnyRequest,
+    private readonly res: AnyResponse,
+    host: string,
+  ) {
+    const replayOf = req.headers[REPLAY_HEADER];
+    // The daemon's marker for a replay: it links the record and is no business of the backend.
+    if (replayOf !== undefined) delete req.headers[REPLAY_HEADER];
+    const h2 = req.httpVersionMajor === 2;
+    this.reqBody = new BodySample(sink.bodyBytes);
+    this.resBody = new BodySample(sink.bodyBytes);
+    const socket = req.socket;
+    this.record = {
+      id: nextCaptureId(),
+      startedAt: new Date().toISOString(),
+      host,
+      client: { address: socket?.remoteAddress ?? '', port: socket?.remotePort },
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      httpVersion: h2 ? '2' : '1.1',
+      requestHeaders: copyHeaders(req.headers, h2),
+      status: 0,
+      timings: { totalMs: 0 },
+      bytesIn: 0,
+      bytesOut: 0,
+      complete: false,
+    };
+    if (typeof replayOf === 'string') {
+      const replay = parseReplayHeader(replayOf);
+      if (replay) {
+        this.record.replayOf = replay.of;
+        this.record.id = replay.id;
+      }
+    }
+    const tlsMs = takeHandshakeMs(socket);
+    if (tlsMs !== undefined) this.record.timings.tlsMs = round(tlsMs);
+    res.once('close', () => this.finish());
+  }
+
+  routed(router: string, target: string, upstream?: string): void {
+    this.record.router = router;
+    this.record.target = target;
+    if (upstream) this.record.upstream = upstream;
+  }
+
+  /** The request body as the upstream will read it: the same stream, watched on its way (backpressure kept by pipe). */
+  requestBody(req: AnyRequest): Readable {
+    const sample = this.reqBody;
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        sample.push(chunk);
+        done(null, chunk);
+      },
+    });
+    req.on('error', (err) => tap.destroy(err));
+    req.on('aborted', () =>
+      tap.destroy(Object.assign(new Error('the client aborted the upload'), { code: 'ECONNRESET' })),
+    );
+    (req as Readable).pipe(tap);
+    this.tap = tap;
+    return tap;
+  }
+
+  // ForwardObserver (proxy/httpForwarder.ts): undici's events for this request.
+  onDispatch(): void {
+    this.dispatchedAt = performance.now();
+  }
+
+  onConnect(): void {
+    this.connectedAt = performance.now();
+  }
+
+  onResponseHead(status: number, raw: Array<Buffer | string>): void {
+    const now = performance.now();
+    const t = this.record.timings;
+    if (this.dispatchedAt !== undefined && this.connectedAt !== undefined) {
+      t.connectWaitMs = round(this.connectedAt - this.dispatchedAt);
+      t.ttfbMs = round(now - this.connectedAt);
+    }
+    this.record.status = status;
+    this.upstreamHeaders = rawToMap(raw);
+  }
+
+  onResponseData(chunk: Buffer): void {
+    const wasFull = this.resBody.full;
+    this.resBody.push(chunk);
+    // A stream (SSE, a long download) shows up once its sample is full, not only at its end.
+    if (!wasFull && this.resBody.full && !this.published) this.publish(false);
+  }
+
+  onUpstreamError(err: NodeJS.ErrnoException): void {
+    this.error ??= classifyUpstreamError(err);
+    // Nobody reads the rest of the body now: let it drain (and be counted) as the proxy's own pages expect.
+    this.tap?.resume();
+  }
+
+  private finish(): void {
+    const res = this.res;
+    const r = this.record;
+    r.timings.totalMs = round(performance.now() - this.started);
+    if (!this.upstreamHeaders) {
+      // An answer of the proxy's own (404, 502, a middleware's): what was set on the response.
+      r.status = res.headersSent ? res.statusCode : 0;
+      const own = res.getHeaders() as HeaderMap;
+      if (Object.keys(own).length) r.responseHeaders = numbersAsText(own);
+      const length = Number(own['content-length']);
+      if (Number.isFinite(length)) r.bytesOut = length;
+    }
+    if (!res.writableFinished && !this.error) this.error = CLIENT_ABORT;
+    this.publish(true);
+  }
+
+  private publish(complete: boolean): void {
+    const r = this.record;
+    if (this.upstreamHeaders) r.responseHeaders = this.upstreamHeaders;
+    const reqBody = this.reqBody.result();
+    if (reqBody) {
+      r.bytesIn = reqBody.size;
+      if (this.sink.bodyBytes) r.requestBody = reqBody;
+    }
+    const resBody = this.resBody.result();
+    if (resBody) {
+      r.bytesOut = resBody.size;
+      if (this.sink.bodyBytes) r.responseBody = resBody;
+    }
+    if (this.error) r.error = this.error;
+    if (!complete) r.timings.totalMs = round(performance.now() - this.started);
+    r.complete = complete;
+    this.published = true;
+    // A copy: the provisional record must not change under whoever keeps it.
+    this.sink.publish(complete ? r : { ...r, timings: { ...r.timings } });
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/** The request's headers as it arrived (before hop-by-hop stripping), HTTP/2 pseudo-headers left out. */
+function copyHeaders(headers: http.IncomingHttpHeaders, h2: boolean): HeaderMap {
+  const out: HeaderMap = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined || (h2 && k.startsWith(':'))) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+function rawToMap(raw: Array<Buffer | string>): HeaderMap {
+  const out: HeaderMap = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toString('latin1').toLowerCase();
+    const value = raw[i + 1].toString('latin1');
+    const seen = out[name];
+    if (seen === undefined) out[name] = value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else out[name] = [seen, value];
+  }
+  return out;
+}
+
+function numbersAsText(h: Record<string, unknown>): HeaderMap {
+  const out: HeaderMap = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined) continue;
+    out[k] = Array.isArray(v) ? v.map(String) : String(v);
+  }
+  return out;
+}

@@ -48,7 +48,7 @@ export class WebSocketExchange {
       complete: false,
     };
     const tlsMs = takeHandshakeMs(req.socket);
-    if (tlsMs !== undefined) this.record.timings.tlsMs = tlsMs;
+    if (tlsMs !== undefined) this.record.timings.tlsMs = Math.round(tlsMs * 1000) / 1000;
     client.once('close', () => this.finish());
   }
 
@@ -65,7 +65,7 @@ export class WebSocketExchange {
 
   /** The upstream's answer to the handshake, when it was not a 101. */
   refused(res: http.IncomingMessage): void {
-    this.record.timings.ttfbMs = performance.now() - this.started;
+    this.record.timings.ttfbMs = Math.round((performance.now() - this.started) * 1000) / 1000;
     this.record.status = res.statusCode ?? 0;
     this.record.responseHeaders = { ...(res.headers as HeaderMap) };
   }
@@ -73,7 +73,7 @@ export class WebSocketExchange {
   /** The 101: from here both sockets are watched (never paused or read for anyone else). */
   upgraded(res: http.IncomingMessage, upstream: Duplex): void {
     this.upgradedAt = performance.now();
-    this.record.timings.ttfbMs = this.upgradedAt - this.started;
+    this.record.timings.ttfbMs = Math.round((this.upgradedAt - this.started) * 1000) / 1000;
     this.record.status = res.statusCode ?? 101;
     this.record.responseHeaders = { ...(res.headers as HeaderMap) };
     const room = () =>

@@ -179,14 +179,22 @@ export class HttpsProxy {
       });
   }
 
-  /** WebSocket capture: http-proxy's request to the upstream carries the 101 and its socket. */
+  /**
+   * WebSocket capture: http-proxy's request to the upstream carries the 101 and its socket. The
+   * sockets are watched from 'open' on, once http-proxy has piped them: a 'data' listener added
+   * before would take the bytes that came with the 101 before the pipe exists.
+   */
   private watchWebSockets(): void {
+    const opened = new WeakMap<Duplex, () => void>();
     this.proxy.on('proxyReqWs', (proxyReq: http.ClientRequest, req: http.IncomingMessage) => {
       const cap = this.wsCaptures.get(req);
       if (!cap) return;
-      proxyReq.once('upgrade', (res: http.IncomingMessage, upstream: Duplex) => cap.upgraded(res, upstream));
+      proxyReq.once('upgrade', (res: http.IncomingMessage, upstream: Duplex) =>
+        opened.set(upstream, () => cap.upgraded(res, upstream)),
+      );
       proxyReq.once('response', (res: http.IncomingMessage) => cap.refused(res));
     });
+    this.proxy.on('open', (upstream: Duplex) => opened.get(upstream)?.());
   }
 
   private routingRequest(req: AnyRequest, host: string, target: string): RoutingRequest {

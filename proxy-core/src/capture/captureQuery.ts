@@ -34,8 +34,11 @@ export function parseCaptureQuery(params: URLSearchParams): CaptureQuery {
   return q;
 }
 
+/** What the filters read: a whole record or its summary (the CLI's --follow filters the `request` events too). */
+export type Filterable = Pick<CaptureRecord, 'host' | 'method' | 'status' | 'url' | 'error'>;
+
 /** The predicate for a query's filters. */
-export function captureFilter(query: CaptureQuery): (r: CaptureRecord) => boolean {
+export function captureFilter(query: CaptureQuery): (r: Filterable) => boolean {
   const host = query.host?.toLowerCase().replace(/\.$/, '');
   const method = query.method?.toUpperCase();
   const status = query.status ? statusMatcher(query.status) : undefined;
@@ -47,17 +50,17 @@ export function captureFilter(query: CaptureQuery): (r: CaptureRecord) => boolea
     (!text || `${r.method} ${r.host}${r.url} ${r.status}`.toLowerCase().includes(text));
 }
 
-function statusMatcher(spec: string): (r: CaptureRecord) => boolean {
+function statusMatcher(spec: string): (r: Filterable) => boolean {
   const tests = spec.split(',').map((part) => {
     const p = part.trim().toLowerCase();
-    if (p === 'err' || p === 'error') return (r: CaptureRecord) => !!r.error;
+    if (p === 'err' || p === 'error') return (r: Filterable) => !!r.error;
     if (/^[1-5]xx$/.test(p)) {
       const cls = Number(p[0]);
-      return (r: CaptureRecord) => Math.floor(r.status / 100) === cls;
+      return (r: Filterable) => Math.floor(r.status / 100) === cls;
     }
     if (/^\d{1,3}$/.test(p)) {
       const n = Number(p);
-      return (r: CaptureRecord) => r.status === n;
+      return (r: Filterable) => r.status === n;
     }
     throw new UserError(`status must be a code (404), a class (5xx) or err, comma-separated, not "${spec}".`, 'EQUERY');
   });

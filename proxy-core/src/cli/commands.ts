@@ -1,5 +1,5 @@
 import { certsCommand, exposeCommand, routesCommand, unexposeCommand } from './routeCommands';
-import { CA_USAGE, MIGRATE_USAGE, SCAFFOLD_USAGE, SERVE_USAGE } from './usage';
+import { CA_USAGE, MIGRATE_USAGE, REPLAY_USAGE, REQUESTS_USAGE, SCAFFOLD_USAGE, SERVE_USAGE } from './usage';
 
 export interface Command {
   usage: string;
@@ -12,6 +12,7 @@ export interface Command {
 const serve = () => import('./serveCommand');
 const ca = () => import('./caCommands');
 const scaffold = () => import('./scaffoldCommands');
+const requests = () => import('./requestCommands');
 
 /** Every CLI command, in the order `help` lists them. */
 export const COMMANDS: Record<string, Command> = {
@@ -24,6 +25,8 @@ export const COMMANDS: Record<string, Command> = {
   unexpose: { usage: 'unexpose HOST[/PATH] [--state-dir D]', run: unexposeCommand },
   routes: { usage: 'routes [--json] [--state-dir D]', run: routesCommand },
   certs: { usage: 'certs [--json] [--state-dir D]', run: certsCommand },
+  requests: { usage: REQUESTS_USAGE, run: async (argv) => (await requests()).requestsCommand(argv) },
+  replay: { usage: REPLAY_USAGE, run: async (argv) => (await requests()).replayCommand(argv) },
   ca: { usage: CA_USAGE, run: async (argv) => (await ca()).caCommand(argv) },
   scaffold: { usage: SCAFFOLD_USAGE, run: async (argv) => (await scaffold()).scaffoldCommand(argv) },
   migrate: { usage: MIGRATE_USAGE, run: async (argv) => (await scaffold()).migrateCommand(argv) },

@@ -18,3 +18,9 @@ export const SCAFFOLD_USAGE = [
 
 export const MIGRATE_USAGE =
   'migrate  FILE [--out FILE [--force]] [--no-cert-resolver]   # Traefik v1 traefik.toml or compose labels -> v3; unmapped keys on stderr';
+
+export const REQUESTS_USAGE =
+  'requests [HOST] [--follow] [--json] [--har FILE] [--status 5xx] [--method M] [--q TEXT] [--limit 50] [--show-secrets] [--state-dir D]   # what went through the proxy';
+
+export const REPLAY_USAGE =
+  'replay ID [--method M] [--path /p] [--body TEXT] [--json] [--state-dir D]   # send a recorded request again';

@@ -3,18 +3,24 @@ import assert from 'node:assert/strict';
 import { CaptureBuffer, recordBytes } from '../../proxy-core/src/capture/captureBuffer';
 import { captureFilter, parseCaptureQuery } from '../../proxy-core/src/capture/captureQuery';
 import { maskHeaders, maskRecord } from '../../proxy-core/src/capture/mask';
-import type { CaptureRecord } from '../../proxy-core/src/capture/types';
+import {
+  REPLAY_HEADER,
+  type StoredRecord,
+  packHeaders,
+  unpackHeaders,
+  unpackRecord,
+} from '../../proxy-core/src/capture/types';
 
-function record(id: string, over: Partial<CaptureRecord> = {}): CaptureRecord {
+function record(id: string, over: Partial<StoredRecord> = {}): StoredRecord {
   return {
     id,
-    startedAt: new Date().toISOString(),
+    startedAtMs: Date.now(),
     host: 'a.localhost',
     client: { address: '127.0.0.1' },
     method: 'GET',
     url: `/${id}`,
     httpVersion: '1.1',
-    requestHeaders: {},
+    reqHead: '',
     status: 200,
     timings: { totalMs: 1 },
     bytesIn: 0,
@@ -90,8 +96,27 @@ test('credentials are masked, keeping the scheme and cookie names, and shown onl
     'set-cookie': ['sid=••••••; Path=/; HttpOnly', 'x=••••••'],
     'x-other': 'visible',
   });
-  const r = record('d.1', { requestHeaders: h, responseHeaders: { 'set-cookie': 'a=b' } });
+  const r = unpackRecord(record('d.1', { reqHead: 'Authorization\nBearer s3cr3t', resHead: 'Set-Cookie\na=b' }));
   assert.equal(maskRecord(r).responseHeaders!['set-cookie'], 'a=••••••');
   assert.equal(maskRecord(r, true), r);
   assert.equal(r.requestHeaders.authorization, 'Bearer s3cr3t', 'masking copies, the record keeps its values');
+  assert.equal(maskRecord(r).requestHeaders.authorization, 'Bearer ••••••');
+});
+
+test('headers are kept packed as they came and read back lower-cased, repeats as arrays, without HTTP/2 pseudo-headers or the replay marker', () => {
+  const packed = packHeaders([
+    ':path',
+    '/',
+    'Host',
+    'a.localhost',
+    'Set-Cookie',
+    'a=1',
+    'set-cookie',
+    'b=2',
+    REPLAY_HEADER,
+    'x.1 y.2',
+  ]);
+  assert.deepEqual(unpackHeaders(packed), { host: 'a.localhost', 'set-cookie': ['a=1', 'b=2'] });
+  assert.deepEqual(unpackHeaders(packHeaders([Buffer.from('X-A'), Buffer.from('1')])), { 'x-a': '1' });
+  assert.deepEqual(unpackHeaders(''), {});
 });

@@ -1,4 +1,4 @@
-import type { CaptureRecord } from './types';
+import type { StoredRecord } from './types';
 
 /**
  * A worker's records on their way to the daemon: gathered for a moment and sent in one IPC
@@ -6,16 +6,16 @@ import type { CaptureRecord } from './types';
  * not per request.
  */
 export class CaptureBatcher {
-  private pending: CaptureRecord[] = [];
+  private pending: StoredRecord[] = [];
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly send: (records: CaptureRecord[]) => void,
+    private readonly send: (records: StoredRecord[]) => void,
     private readonly everyMs = 100,
     private readonly maxBatch = 200,
   ) {}
 
-  publish(record: CaptureRecord): void {
+  publish(record: StoredRecord): void {
     this.pending.push(record);
     if (this.pending.length >= this.maxBatch) this.flush();
     else if (!this.timer) {

@@ -1,30 +1,20 @@
 import { EventEmitter } from 'node:events';
-import type { CaptureRecord, CaptureSettings, HeaderMap } from './types';
+import type { CaptureSettings, StoredRecord } from './types';
 
 /** What one record costs beyond its strings: the objects and numbers around them (a rough, fixed estimate). */
 const RECORD_OVERHEAD = 512;
 
 /** A record's size in memory, roughly: its strings (UTF-16 in V8, counted as one byte each for ASCII) and a fixed overhead. */
-export function recordBytes(r: CaptureRecord): number {
+export function recordBytes(r: StoredRecord): number {
   let n = RECORD_OVERHEAD + r.url.length + r.host.length + (r.router?.length ?? 0) + (r.target?.length ?? 0);
-  n += headerBytes(r.requestHeaders) + (r.responseHeaders ? headerBytes(r.responseHeaders) : 0);
+  n += r.reqHead.length + (r.resHead?.length ?? 0) + (r.upstream?.length ?? 0);
   n += (r.requestBody?.base64.length ?? 0) + (r.responseBody?.base64.length ?? 0);
   for (const f of r.websocket?.frames ?? []) n += 64 + f.data.length;
   return n;
 }
 
-function headerBytes(h: HeaderMap): number {
-  let n = 0;
-  for (const [k, v] of Object.entries(h)) {
-    n += k.length + 16;
-    if (Array.isArray(v)) for (const x of v) n += x.length + 8;
-    else n += v.length;
-  }
-  return n;
-}
-
 interface Entry {
-  record: CaptureRecord;
+  record: StoredRecord;
   bytes: number;
   /** Insertion order across the daemon and its workers: the timeline. */
   seq: number;
@@ -37,6 +27,8 @@ interface Entry {
  */
 export class CaptureBuffer extends EventEmitter {
   private entries: Entry[] = [];
+  /** The oldest live entry: dropping moves it on, the array is compacted now and then (not per request). */
+  private head = 0;
   private readonly byId = new Map<string, Entry>();
   private bytes = 0;
   private seq = 0;
@@ -45,7 +37,7 @@ export class CaptureBuffer extends EventEmitter {
     super();
   }
 
-  add(record: CaptureRecord): void {
+  add(record: StoredRecord): void {
     const bytes = recordBytes(record);
     const seen = this.byId.get(record.id);
     if (seen) {
@@ -62,47 +54,52 @@ export class CaptureBuffer extends EventEmitter {
     this.emit('added', record);
   }
 
-  get(id: string): CaptureRecord | undefined {
+  get(id: string): StoredRecord | undefined {
     return this.byId.get(id)?.record;
   }
 
   /** Newest first; `before`: only those older than that id. */
-  list(filter: (r: CaptureRecord) => boolean, limit: number, before?: string): CaptureRecord[] {
-    const out: CaptureRecord[] = [];
+  list(filter: (r: StoredRecord) => boolean, limit: number, before?: string): StoredRecord[] {
+    const out: StoredRecord[] = [];
     let i = this.entries.length - 1;
     if (before !== undefined) {
       const at = this.byId.get(before);
       if (!at) return out;
-      while (i >= 0 && this.entries[i].seq >= at.seq) i--;
+      while (i >= this.head && this.entries[i].seq >= at.seq) i--;
     }
-    for (; i >= 0 && out.length < limit; i--) if (filter(this.entries[i].record)) out.push(this.entries[i].record);
+    for (; i >= this.head && out.length < limit; i--)
+      if (filter(this.entries[i].record)) out.push(this.entries[i].record);
     return out;
   }
 
   clear(): number {
-    const n = this.entries.length;
+    const n = this.entries.length - this.head;
     this.entries = [];
+    this.head = 0;
     this.byId.clear();
     this.bytes = 0;
     return n;
   }
 
   stats(): { count: number; bytes: number; maxRequests: number; maxBytes: number } {
-    return { count: this.entries.length, bytes: this.bytes, ...this.limits };
+    return { count: this.entries.length - this.head, bytes: this.bytes, ...this.limits };
   }
 
   private trim(): void {
-    let drop = 0;
-    let bytes = this.bytes;
-    const n = this.entries.length;
+    const { maxRequests, maxBytes } = this.limits;
     // The newest record always stays, even one larger than the byte limit on its own.
-    while (n - drop > 1 && (n - drop > this.limits.maxRequests || bytes > this.limits.maxBytes)) {
-      const e = this.entries[drop++];
-      bytes -= e.bytes;
+    while (
+      this.entries.length - this.head > 1 &&
+      (this.entries.length - this.head > maxRequests || this.bytes > maxBytes)
+    ) {
+      const e = this.entries[this.head];
+      this.entries[this.head++] = undefined as unknown as Entry;
+      this.bytes -= e.bytes;
       this.byId.delete(e.record.id);
     }
-    if (!drop) return;
-    this.entries = this.entries.slice(drop);
-    this.bytes = bytes;
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { UserError } from '../errors';
-import type { CaptureRecord } from './types';
+import type { StoredRecord } from './types';
 
 /** GET /v1/requests' filters, as the query string gives them (the CLI and the editor send the same). */
 export interface CaptureQuery {
@@ -35,7 +35,7 @@ export function parseCaptureQuery(params: URLSearchParams): CaptureQuery {
 }
 
 /** What the filters read: a whole record or its summary (the CLI's --follow filters the `request` events too). */
-export type Filterable = Pick<CaptureRecord, 'host' | 'method' | 'status' | 'url' | 'error'>;
+export type Filterable = Pick<StoredRecord, 'host' | 'method' | 'status' | 'url' | 'error'>;
 
 /** The predicate for a query's filters. */
 export function captureFilter(query: CaptureQuery): (r: Filterable) => boolean {

@@ -6,7 +6,7 @@ import { BodySample } from './bodySample';
 import { nextCaptureId } from './captureId';
 import { CLIENT_ABORT, classifyUpstreamError } from './failure';
 import { takeHandshakeMs } from './handshakeTiming';
-import { type CaptureError, type CaptureRecord, type HeaderMap, REPLAY_HEADER, parseReplayHeader } from './types';
+import { type CaptureError, REPLAY_HEADER, type StoredRecord, packHeaders, parseReplayHeader } from './types';
 
 type AnyRequest = http.IncomingMessage | http2.Http2ServerRequest;
 type AnyResponse = http.ServerResponse | http2.Http2ServerResponse;
@@ -15,7 +15,7 @@ type AnyResponse = http.ServerResponse | http2.Http2ServerResponse;
 export interface CaptureSink {
   /** Bytes kept of each body (0: none). */
   bodyBytes: number;
-  publish(record: CaptureRecord): void;
+  publish(record: StoredRecord): void;
 }
 
 /**
@@ -27,12 +27,12 @@ export interface CaptureSink {
  */
 export class ExchangeCapture {
   private readonly started = performance.now();
-  private readonly record: CaptureRecord;
+  private readonly record: StoredRecord;
   private readonly reqBody: BodySample;
   private readonly resBody: BodySample;
   private dispatchedAt?: number;
   private connectedAt?: number;
-  private upstreamHeaders?: HeaderMap;
+  private upstreamHeaders?: string;
   private error?: CaptureError;
   private published = false;
   private tap?: Transform;
@@ -46,19 +46,19 @@ export class ExchangeCapture {
     const replayOf = req.headers[REPLAY_HEADER];
     // The daemon's marker for a replay: it links the record and is no business of the backend.
     if (replayOf !== undefined) delete req.headers[REPLAY_HEADER];
-    const h2 = req.httpVersionMajor === 2;
     this.reqBody = new BodySample(sink.bodyBytes);
     this.resBody = new BodySample(sink.bodyBytes);
     const socket = req.socket;
     this.record = {
       id: nextCaptureId(),
-      startedAt: new Date().toISOString(),
+      startedAtMs: Date.now(),
       host,
       client: { address: socket?.remoteAddress ?? '', port: socket?.remotePort },
       method: req.method ?? 'GET',
       url: req.url ?? '/',
-      httpVersion: h2 ? '2' : '1.1',
-      requestHeaders: copyHeaders(req.headers, h2),
+      httpVersion: req.httpVersionMajor === 2 ? '2' : '1.1',
+      // As they arrived: rawHeaders is untouched by the hop-by-hop stripping that follows.
+      reqHead: packHeaders(req.rawHeaders),
       status: 0,
       timings: { totalMs: 0 },
       bytesIn: 0,
@@ -118,7 +118,7 @@ export class ExchangeCapture {
       t.ttfbMs = round(now - this.connectedAt);
     }
     this.record.status = status;
-    this.upstreamHeaders = rawToMap(raw);
+    this.upstreamHeaders = packHeaders(raw);
   }
 
   onResponseData(chunk: Buffer): void {
@@ -141,8 +141,11 @@ export class ExchangeCapture {
     if (!this.upstreamHeaders) {
       // An answer of the proxy's own (404, 502, a middleware's): what was set on the response.
       r.status = res.headersSent ? res.statusCode : 0;
-      const own = res.getHeaders() as HeaderMap;
-      if (Object.keys(own).length) r.responseHeaders = numbersAsText(own);
+      const own = res.getHeaders();
+      const raw: string[] = [];
+      for (const [k, v] of Object.entries(own))
+        for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) raw.push(k, String(x));
+      if (raw.length) r.resHead = packHeaders(raw);
       const length = Number(own['content-length']);
       if (Number.isFinite(length)) r.bytesOut = length;
     }
@@ -152,7 +155,7 @@ export class ExchangeCapture {
 
   private publish(complete: boolean): void {
     const r = this.record;
-    if (this.upstreamHeaders) r.responseHeaders = this.upstreamHeaders;
+    if (this.upstreamHeaders !== undefined) r.resHead = this.upstreamHeaders;
     const reqBody = this.reqBody.result();
     if (reqBody) {
       r.bytesIn = reqBody.size;
@@ -173,35 +176,3 @@ export class ExchangeCapture {
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
-
-/** The request's headers as it arrived (before hop-by-hop stripping), HTTP/2 pseudo-headers left out. */
-function copyHeaders(headers: http.IncomingHttpHeaders, h2: boolean): HeaderMap {
-  const out: HeaderMap = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined || (h2 && k.startsWith(':'))) continue;
-    out[k] = v;
-  }
-  return out;
-}
-
-function rawToMap(raw: Array<Buffer | string>): HeaderMap {
-  const out: HeaderMap = {};
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i].toString('latin1').toLowerCase();
-    const value = raw[i + 1].toString('latin1');
-    const seen = out[name];
-    if (seen === undefined) out[name] = value;
-    else if (Array.isArray(seen)) seen.push(value);
-    else out[name] = [seen, value];
-  }
-  return out;
-}
-
-function numbersAsText(h: Record<string, unknown>): HeaderMap {
-  const out: HeaderMap = {};
-  for (const [k, v] of Object.entries(h)) {
-    if (v === undefined) continue;
-    out[k] = Array.isArray(v) ? v.map(String) : String(v);
-  }
-  return out;
-}

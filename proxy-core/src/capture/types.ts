@@ -144,10 +144,58 @@ export function parseReplayHeader(value: string): { of: string; id: string } | u
   return of && id && ID.test(of) && ID.test(id) ? { of, id } : undefined;
 }
 
-export function summarize(r: CaptureRecord): CaptureSummary {
+/**
+ * A record as it is kept (the buffer) and sent (worker IPC): each side's headers packed into one
+ * string (`name\nvalue\n…`, as they came; header names and values never hold a line feed) and
+ * the time as a number. A thousand records held for minutes are objects the garbage collector
+ * walks on every major collection: one string instead of a header object of twenty keeps that
+ * cost, and the IPC messages, small. `unpackRecord` makes the API's CaptureRecord from it.
+ */
+export type StoredRecord = Omit<CaptureRecord, 'requestHeaders' | 'responseHeaders' | 'startedAt'> & {
+  startedAtMs: number;
+  reqHead: string;
+  resHead?: string;
+};
+
+/** Raw headers ([name, value, …], as Node's rawHeaders) packed for a StoredRecord. */
+export function packHeaders(raw: ReadonlyArray<string | Buffer>): string {
+  if (!raw.length) return '';
+  if (typeof raw[0] === 'string' && typeof raw[1] === 'string') return (raw as string[]).join('\n');
+  return raw.map((x) => (typeof x === 'string' ? x : x.toString('latin1'))).join('\n');
+}
+
+/** Lower-case names, a repeated header as an array; HTTP/2 pseudo-headers and the replay marker left out. */
+export function unpackHeaders(packed: string): HeaderMap {
+  const out: HeaderMap = {};
+  if (!packed) return out;
+  const parts = packed.split('\n');
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const name = parts[i].toLowerCase();
+    if (name.startsWith(':') || name === REPLAY_HEADER) continue;
+    const value = parts[i + 1];
+    const seen = out[name];
+    if (seen === undefined) out[name] = value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else out[name] = [seen, value];
+  }
+  return out;
+}
+
+export function unpackRecord(s: StoredRecord): CaptureRecord {
+  const { startedAtMs, reqHead, resHead, ...rest } = s;
+  const r: CaptureRecord = {
+    ...rest,
+    startedAt: new Date(startedAtMs).toISOString(),
+    requestHeaders: unpackHeaders(reqHead),
+  };
+  if (resHead !== undefined) r.responseHeaders = unpackHeaders(resHead);
+  return r;
+}
+
+export function summarize(r: StoredRecord): CaptureSummary {
   const s: CaptureSummary = {
     id: r.id,
-    startedAt: r.startedAt,
+    startedAt: new Date(r.startedAtMs).toISOString(),
     host: r.host,
     router: r.router,
     method: r.method,

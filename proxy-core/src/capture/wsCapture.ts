@@ -5,7 +5,7 @@ import { nextCaptureId } from './captureId';
 import type { CaptureSink } from './exchangeCapture';
 import { CLIENT_ABORT, classifyUpstreamError } from './failure';
 import { takeHandshakeMs } from './handshakeTiming';
-import type { CaptureError, CaptureRecord, HeaderMap, WebSocketCapture } from './types';
+import { type CaptureError, type StoredRecord, type WebSocketCapture, packHeaders } from './types';
 import { WsFrameReader, type WsMessage } from './wsFrames';
 
 /** The first messages kept per connection, each at most this long (and all within the body limit). */
@@ -18,7 +18,7 @@ const MAX_FRAME_BYTES = 1024;
  */
 export class WebSocketExchange {
   private readonly started = performance.now();
-  private readonly record: CaptureRecord;
+  private readonly record: StoredRecord;
   private readonly ws: WebSocketCapture = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, frames: [] };
   private kept = 0;
   private error?: CaptureError;
@@ -33,13 +33,13 @@ export class WebSocketExchange {
   ) {
     this.record = {
       id: nextCaptureId(),
-      startedAt: new Date().toISOString(),
+      startedAtMs: Date.now(),
       host,
       client: { address: req.socket.remoteAddress ?? '', port: req.socket.remotePort },
       method: req.method ?? 'GET',
       url: req.url ?? '/',
       httpVersion: '1.1',
-      requestHeaders: { ...(req.headers as HeaderMap) },
+      reqHead: packHeaders(req.rawHeaders),
       status: 0,
       timings: { totalMs: 0 },
       bytesIn: 0,
@@ -67,7 +67,7 @@ export class WebSocketExchange {
   refused(res: http.IncomingMessage): void {
     this.record.timings.ttfbMs = Math.round((performance.now() - this.started) * 1000) / 1000;
     this.record.status = res.statusCode ?? 0;
-    this.record.responseHeaders = { ...(res.headers as HeaderMap) };
+    this.record.resHead = packHeaders(res.rawHeaders);
   }
 
   /** The 101: from here both sockets are watched (never paused or read for anyone else). */
@@ -75,7 +75,7 @@ export class WebSocketExchange {
     this.upgradedAt = performance.now();
     this.record.timings.ttfbMs = Math.round((this.upgradedAt - this.started) * 1000) / 1000;
     this.record.status = res.statusCode ?? 101;
-    this.record.responseHeaders = { ...(res.headers as HeaderMap) };
+    this.record.resHead = packHeaders(res.rawHeaders);
     const room = () =>
       this.ws.frames.length < MAX_FRAMES ? Math.min(MAX_FRAME_BYTES, this.sink.bodyBytes - this.kept) : 0;
     const fromClient = new WsFrameReader((m) => this.message('in', m), room);

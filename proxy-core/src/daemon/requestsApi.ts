@@ -4,7 +4,7 @@ import { nextCaptureId } from '../capture/captureId';
 import { captureFilter, DEFAULT_LIMIT, parseCaptureQuery } from '../capture/captureQuery';
 import { maskRecord } from '../capture/mask';
 import { checkReplayEdits, sendReplay } from '../capture/replay';
-import { type CaptureRecord, summarize } from '../capture/types';
+import { type StoredRecord, summarize, unpackRecord } from '../capture/types';
 import type { ControlServer } from '../control/controlServer';
 import { ClearRequests, ReplayRequest, RequestDetail, Requests } from '../control/protocol';
 import type { SseStream } from '../control/sse';
@@ -53,7 +53,7 @@ export function registerRequestsApi(
   });
   c.handle(RequestDetail, (req) => {
     if (!buffer) throw OFF();
-    return { request: maskRecord(found(buffer, req.params.id), req.query.get('secrets') === '1') };
+    return { request: maskRecord(unpackRecord(found(buffer, req.params.id)), req.query.get('secrets') === '1') };
   });
   c.handle(ReplayRequest, async (req) => {
     if (!buffer) throw OFF();
@@ -63,7 +63,7 @@ export function registerRequestsApi(
     const edits = checkReplayEdits(req.body);
     const id = nextCaptureId();
     const recorded = recordOf(buffer, id, 5000);
-    const { status } = await sendReplay(original, edits, id, deps.replayTarget());
+    const { status } = await sendReplay(unpackRecord(original), edits, id, deps.replayTarget());
     const record = await recorded;
     return { id, replayOf: original.id, status, request: record && summarize(record) };
   });
@@ -73,13 +73,13 @@ export function registerRequestsApi(
   });
   return (stream, query, res) => {
     if (!buffer || query.get('requests') !== '1') return;
-    const send = (r: CaptureRecord) => stream.send('request', summarize(r));
+    const send = (r: StoredRecord) => stream.send('request', summarize(r));
     buffer.on('added', send);
     res.once('close', () => buffer.off('added', send));
   };
 }
 
-function found(buffer: CaptureBuffer, id: string): CaptureRecord {
+function found(buffer: CaptureBuffer, id: string): StoredRecord {
   const r = buffer.get(id);
   if (!r)
     throw new UserError(
@@ -91,14 +91,14 @@ function found(buffer: CaptureBuffer, id: string): CaptureRecord {
 }
 
 /** The replay's record once complete (a worker's arrives in its next batch); undefined after `ms`. */
-function recordOf(buffer: CaptureBuffer, id: string, ms: number): Promise<CaptureRecord | undefined> {
+function recordOf(buffer: CaptureBuffer, id: string, ms: number): Promise<StoredRecord | undefined> {
   return new Promise((resolve) => {
-    const onAdded = (r: CaptureRecord) => {
+    const onAdded = (r: StoredRecord) => {
       if (r.id !== id || !r.complete) return;
       done(r);
     };
     const timer = setTimeout(() => done(undefined), ms);
-    const done = (r: CaptureRecord | undefined) => {
+    const done = (r: StoredRecord | undefined) => {
       clearTimeout(timer);
       buffer.off('added', onAdded);
       resolve(r);

@@ -4,7 +4,7 @@ import type * as net from 'node:net';
 import * as path from 'node:path';
 import { errorMessage } from '../errors';
 import type { ConnectionTaker } from '../proxy/connectionDispatcher';
-import type { CaptureRecord } from '../capture/types';
+import type { StoredRecord } from '../capture/types';
 import type { ConnectionTimeouts } from '../proxy/connectionTimer';
 import type { RouteSnapshot } from '../routes/routeSnapshot';
 import type { CertPem, FromWorker, ToWorker } from './workerProtocol';
@@ -28,7 +28,7 @@ export interface WorkerPoolOptions {
   /** Restart delays after a crash (tests shorten them). */
   restartDelayMs?: { first: number; max: number };
   /** The request inspector: the workers record with these settings and hand their records here. */
-  capture?: { bodyBytes: number; onRecords: (records: CaptureRecord[]) => void };
+  capture?: { bodyBytes: number; onRecords: (records: StoredRecord[]) => void };
   /** How long sync() waits for a worker before it counts as wedged and is replaced (default 5 s). */
   ackTimeoutMs?: number;
 }

@@ -1,4 +1,4 @@
-import type { CaptureRecord } from '../capture/types';
+import type { StoredRecord } from '../capture/types';
 import type { ConnectionTimeouts } from '../proxy/connectionTimer';
 import type { RouteSnapshot } from '../routes/routeSnapshot';
 
@@ -38,4 +38,4 @@ export type FromWorker =
   | { t: 'ack'; seq: number }
   | { t: 'log'; line: string }
   | { t: 'fallback'; id: number; host: string }
-  | { t: 'capture'; records: CaptureRecord[] };
+  | { t: 'capture'; records: StoredRecord[] };

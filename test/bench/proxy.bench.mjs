@@ -360,7 +360,10 @@ async function main() {
     checks.push([`capture costs <= 10% h1 throughput`, h1 >= 0.9]);
     checks.push([`capture costs <= 10% h1 p99`, p99 <= 1.1]);
     checks.push([`capture costs <= 10% h2 throughput`, h2 >= 0.9]);
-    checks.push([`daemon memory with capture <= without + 32 MB + 32 MB margin`, results.ours.peakMb <= off.peakMb + 64]);
+    checks.push([
+      `daemon memory with capture <= without + 32 MB + 32 MB margin`,
+      results.ours.peakMb <= off.peakMb + 64,
+    ]);
   }
   if (results.ours) {
     if (results.caddy)

@@ -3,7 +3,7 @@
 //   1. package check (vsce, offline; contents of the .vsix),
 //   2. the mocha suite in test/extension inside a real workbench (code-server, Node extension host),
 //   3. the UI end to end with Playwright + Chromium (local CA; a path route; a container's
-//      Traefik routers; Let's Encrypt against Pebble; Docker unreachable).
+//      Traefik routers; the request inspector; Let's Encrypt against Pebble; Docker unreachable).
 // code-server is installed once per machine outside the project (see codeServer.mjs). Everything
 // started here is stopped here. Prints `editor: N passed, M failed` and exits non-zero on failure.
 import { spawnSync } from 'node:child_process';
@@ -14,6 +14,7 @@ import { ROOT, log, tempDir } from './lib.mjs';
 import { packageCheck } from './packageCheck.mjs';
 import { runUiAcme } from './uiAcme.mjs';
 import { runUiDockerUnreachable, runUiExpose } from './uiExpose.mjs';
+import { runUiInspector } from './uiInspector.mjs';
 import { runUiPathExpose, runUiRouters } from './uiRouters.mjs';
 import { runWorkbenchSuite } from './workbenchSuite.mjs';
 
@@ -116,6 +117,15 @@ try {
           );
         } catch (err) {
           fail('ui: two routers of one container', err.stack ?? err);
+        }
+      if (want('uiInspector'))
+        try {
+          const { wallS } = await runUiInspector({ bin, vsix: pkg.vsix });
+          pass(
+            `ui: Inspect Requests from the palette lists a route's requests in the Inspector webview; a click shows its headers and body; Replay adds the replay's row, live; Save as HAR writes a file valid against the HAR 1.2 schema (${wallS.toFixed(1)} s)`,
+          );
+        } catch (err) {
+          fail('ui: the request inspector', err.stack ?? err);
         }
       const noPebble =
         process.env.CHS_TEST_NO_PEBBLE ||

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { toCurl } from '../proxy-core/src/capture/curl';
 import { toHar } from '../proxy-core/src/capture/har';
-import type { CaptureRecord, CaptureSummary } from '../proxy-core/src/control/apiTypes';
+import type { CaptureRecord, CaptureSummary, ReplayEdits } from '../proxy-core/src/control/apiTypes';
 import { ReplayRequest, RequestDetail, Requests } from '../proxy-core/src/control/protocol';
 import { errorMessage } from '../proxy-core/src/errors';
 import type { Ctx } from './ctx';
@@ -14,6 +14,7 @@ type FromWebview =
   | { type: 'ready' }
   | { type: 'detail'; id: string; secrets: boolean }
   | { type: 'replay'; id: string }
+  | { type: 'editReplay'; id: string }
   | { type: 'curl'; id: string }
   | { type: 'har'; ids: string[] };
 
@@ -91,6 +92,13 @@ export class InspectorPanel {
         await this.post({ type: 'replayed', result: res });
         return;
       }
+      case 'editReplay': {
+        const edits = await this.askEdits(await this.detail(m.id, true));
+        if (!edits) return;
+        const res = await client.call(ReplayRequest, { params: { id: m.id }, body: edits });
+        await this.post({ type: 'replayed', result: res });
+        return;
+      }
       case 'curl': {
         const status = this.ctx.state.status;
         const record = await this.detail(m.id, true);
@@ -118,6 +126,38 @@ export class InspectorPanel {
         return;
       }
     }
+  }
+
+  /** Edit and Replay: method, path and (when it was text) body, each prefilled with what was sent. */
+  private async askEdits(r: CaptureRecord): Promise<ReplayEdits | undefined> {
+    const title = `Edit and Replay ${r.method} ${r.host}${r.url}`;
+    const method = await vscode.window.showInputBox({
+      title,
+      prompt: 'Method',
+      value: r.method,
+      validateInput: (v) => (/^[A-Za-z]+$/.test(v) ? undefined : 'An HTTP method, such as GET or POST'),
+    });
+    if (method === undefined) return undefined;
+    const path = await vscode.window.showInputBox({
+      title,
+      prompt: 'Path and query',
+      value: r.url,
+      validateInput: (v) => (v.startsWith('/') ? undefined : 'Starts with /, e.g. /api/items?page=2'),
+    });
+    if (path === undefined) return undefined;
+    const edits: ReplayEdits = { method, path };
+    const sent = r.requestBody && Buffer.from(r.requestBody.base64, 'base64');
+    const text = sent?.toString('utf8');
+    if (
+      method !== 'GET' &&
+      method !== 'HEAD' &&
+      (!sent || (Buffer.from(text!).equals(sent) && !r.requestBody!.truncated))
+    ) {
+      const body = await vscode.window.showInputBox({ title, prompt: 'Body (as text)', value: text ?? '' });
+      if (body === undefined) return undefined;
+      edits.body = body;
+    }
+    return edits;
   }
 
   private async detail(id: string, secrets: boolean): Promise<CaptureRecord> {

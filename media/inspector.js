@@ -116,10 +116,13 @@
 
   function showDetail(r) {
     if (r.id !== selected) return;
-    const actions = el(
+    const actions = r.websocket
+      ? undefined
+      : el(
       'div',
       { class: 'actions' },
       el('button', { id: 'b-replay', onclick: () => vscode.postMessage({ type: 'replay', id: r.id }) }, 'Replay'),
+      el('button', { id: 'b-edit', onclick: () => vscode.postMessage({ type: 'editReplay', id: r.id }) }, 'Edit and Replay'),
       el('button', { id: 'b-curl', onclick: () => vscode.postMessage({ type: 'curl', id: r.id }) }, 'Copy as cURL'),
     );
     const ws = r.websocket

@@ -5,7 +5,6 @@ import { Readable, Transform } from 'node:stream';
 import { BodySample } from './bodySample';
 import { nextCaptureId } from './captureId';
 import { CLIENT_ABORT, classifyUpstreamError } from './failure';
-import { takeHandshakeMs } from './handshakeTiming';
 import { type CaptureError, REPLAY_HEADER, type StoredRecord, packHeaders, parseReplayHeader } from './types';
 
 type AnyRequest = http.IncomingMessage | http2.Http2ServerRequest;
@@ -42,6 +41,8 @@ export class ExchangeCapture {
     req: AnyRequest,
     private readonly res: AnyResponse,
     host: string,
+    /** The TLS handshake, when this is the first request of a new connection (handshakeTiming.ts). */
+    tlsMs: number | undefined,
   ) {
     const replayOf = req.headers[REPLAY_HEADER];
     // The daemon's marker for a replay: it links the record and is no business of the backend.
@@ -72,7 +73,6 @@ export class ExchangeCapture {
         this.record.id = replay.id;
       }
     }
-    const tlsMs = takeHandshakeMs(socket);
     if (tlsMs !== undefined) this.record.timings.tlsMs = round(tlsMs);
     res.once('close', () => this.finish());
   }

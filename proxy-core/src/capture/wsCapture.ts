@@ -4,7 +4,6 @@ import type { Duplex } from 'node:stream';
 import { nextCaptureId } from './captureId';
 import type { CaptureSink } from './exchangeCapture';
 import { CLIENT_ABORT, classifyUpstreamError } from './failure';
-import { takeHandshakeMs } from './handshakeTiming';
 import { type CaptureError, type StoredRecord, type WebSocketCapture, packHeaders } from './types';
 import { WsFrameReader, type WsMessage } from './wsFrames';
 
@@ -30,6 +29,7 @@ export class WebSocketExchange {
     req: http.IncomingMessage,
     host: string,
     private readonly client: Duplex,
+    tlsMs: number | undefined,
   ) {
     this.record = {
       id: nextCaptureId(),
@@ -47,7 +47,6 @@ export class WebSocketExchange {
       websocket: this.ws,
       complete: false,
     };
-    const tlsMs = takeHandshakeMs(req.socket);
     if (tlsMs !== undefined) this.record.timings.tlsMs = Math.round(tlsMs * 1000) / 1000;
     client.once('close', () => this.finish());
   }

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import type * as tls from 'node:tls';
 import httpProxy from 'http-proxy';
 import { type CaptureSink, ExchangeCapture } from '../capture/exchangeCapture';
-import { markAccepted, markSecured } from '../capture/handshakeTiming';
+import { HandshakeTimes } from '../capture/handshakeTiming';
 import { WebSocketExchange } from '../capture/wsCapture';
 import { runMiddlewares } from '../middlewares/buildMiddleware';
 import { createExchange } from '../middlewares/exchange';
@@ -55,13 +55,15 @@ export class HttpsProxy {
   private readonly forwarder: HttpForwarder;
   private readonly sockets = new Set<net.Socket>();
   private readonly timer: ConnectionTimer;
-  /** The exchanges being recorded, by response (HTTP) and by request (WebSocket upgrades). */
-  private readonly captures = new WeakMap<AnyResponse, ExchangeCapture>();
+  /** For the request inspector: each new connection's TLS handshake (absent without capture). */
+  private readonly handshakes?: HandshakeTimes;
+  /** The WebSocket upgrades being recorded (an HTTP exchange's capture is passed along its calls). */
   private readonly wsCaptures = new WeakMap<http.IncomingMessage, WebSocketExchange>();
 
   constructor(private readonly opts: HttpsProxyOptions) {
     const timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;
     this.timer = new ConnectionTimer(timeouts);
+    if (opts.capture) this.handshakes = new HandshakeTimes();
     this.proxy = httpProxy.createProxyServer({ xfwd: false, ws: true, proxyTimeout: opts.backendTimeoutMs });
     this.forwarder = new HttpForwarder(opts.backendTimeoutMs);
     this.server = http2.createSecureServer(
@@ -85,7 +87,7 @@ export class HttpsProxy {
       (req, res) => this.onRequest(req, res),
     );
     this.server.on('secureConnection', (socket: tls.TLSSocket) => {
-      if (opts.capture) markSecured(socket);
+      this.handshakes?.secure(socket);
       this.timer.secured(socket);
     });
     if (opts.capture) this.watchWebSockets();
@@ -106,7 +108,7 @@ export class HttpsProxy {
   /** Serves a TCP connection accepted elsewhere (paused, nothing read yet) as if we had accepted it. */
   accept(socket: net.Socket): void {
     this.sockets.add(socket);
-    if (this.opts.capture) markAccepted(socket);
+    this.handshakes?.accept(socket);
     socket.once('close', () => this.sockets.delete(socket));
     this.server.emit('connection', socket);
   }
@@ -136,12 +138,11 @@ export class HttpsProxy {
       return;
     }
     const host = requestHost(req.headers);
-    const cap = this.opts.capture && new ExchangeCapture(this.opts.capture, req, res, host);
+    const cap = this.opts.capture && new ExchangeCapture(this.opts.capture, req, res, host, this.tlsMs(req.socket));
     const target = cleanTarget(req.url || '/');
     const routed = this.opts.table.route(host, () => this.routingRequest(req, host, target));
     if (!routed) return this.notFound(req, res, host, target);
     if (cap) {
-      this.captures.set(res, cap);
       const r = routed.resolution;
       cap.routed(
         routed.record.router ?? routed.record.host,
@@ -156,7 +157,7 @@ export class HttpsProxy {
     if (req.httpVersionMajor === 2) headers = h2HeadersAsH1(req.headers);
     else stripHopByHopRequest((headers = req.headers));
     setForwarded(headers, req.socket.remoteAddress, this.opts.port);
-    if (!routed.middlewares.length) return this.serve(req, res, host, routed, headers, hasBody, target);
+    if (!routed.middlewares.length) return this.serve(req, res, host, routed, headers, hasBody, target, undefined, cap);
     const exchange = createExchange({
       req,
       res,
@@ -168,7 +169,8 @@ export class HttpsProxy {
     });
     const go = (ok: boolean) => {
       // A slow middleware (bcrypt) may outlast the client.
-      if (ok && !res.destroyed) this.serve(req, res, host, routed, exchange.headers, hasBody, exchange.url, exchange);
+      if (ok && !res.destroyed)
+        this.serve(req, res, host, routed, exchange.headers, hasBody, exchange.url, exchange, cap);
     };
     const result = runMiddlewares(routed.middlewares, exchange);
     if (typeof result === 'boolean') go(result);
@@ -197,6 +199,10 @@ export class HttpsProxy {
     this.proxy.on('open', (upstream: Duplex) => opened.get(upstream)?.());
   }
 
+  private tlsMs(socket: net.Socket | undefined): number | undefined {
+    return this.handshakes?.take(socket?.remoteAddress, socket?.remotePort);
+  }
+
   private routingRequest(req: AnyRequest, host: string, target: string): RoutingRequest {
     return new RoutingRequest(host, target, req.method ?? 'GET', req.headers, req.socket.remoteAddress ?? '');
   }
@@ -210,6 +216,7 @@ export class HttpsProxy {
     hasBody: boolean,
     path: string,
     exchange?: Exchange,
+    cap?: ExchangeCapture,
   ): void {
     switch (resolution.kind) {
       case 'builtin':
@@ -219,7 +226,7 @@ export class HttpsProxy {
           'retry-after': '3',
         });
       case 'upstream':
-        return this.forward(req, res, record, resolution.upstream, headers, hasBody, path, exchange);
+        return this.forward(req, res, record, resolution.upstream, headers, hasBody, path, exchange, cap);
     }
   }
 
@@ -232,6 +239,7 @@ export class HttpsProxy {
     hasBody: boolean,
     path: string,
     exchange?: Exchange,
+    cap?: ExchangeCapture,
   ): void {
     try {
       this.forwarder.forward(
@@ -240,16 +248,20 @@ export class HttpsProxy {
         headers,
         hasBody,
         upstream,
-        (f) => this.backendFailed(req, res, record, upstream, f),
+        (f) => this.backendFailed(req, res, record, upstream, f, cap),
         exchange ?? { url: path },
-        this.captures.get(res),
+        cap,
       );
     } catch (err) {
       // The upstream client refuses requests it cannot encode (say, an invalid header value).
-      this.backendFailed(req, res, record, upstream, {
-        err: err as NodeJS.ErrnoException,
-        headersSent: res.headersSent,
-      });
+      this.backendFailed(
+        req,
+        res,
+        record,
+        upstream,
+        { err: err as NodeJS.ErrnoException, headersSent: res.headersSent },
+        cap,
+      );
     }
   }
 
@@ -259,8 +271,9 @@ export class HttpsProxy {
     record: RouteRecord,
     upstream: Upstream,
     { err, headersSent }: ForwardFailure,
+    cap?: ExchangeCapture,
   ): void {
-    this.captures.get(res)?.onUpstreamError(err);
+    cap?.onUpstreamError(err);
     // The client went away first: nobody is left to tell.
     if (err.code === 'UND_ERR_ABORTED' || res.destroyed) return;
     const { status, reason } = describeFailure(err, this.opts.backendTimeoutMs);
@@ -295,7 +308,8 @@ export class HttpsProxy {
       return;
     }
     const host = requestHost(req.headers);
-    const cap = this.opts.capture && new WebSocketExchange(this.opts.capture, req, host, socket);
+    const cap =
+      this.opts.capture && new WebSocketExchange(this.opts.capture, req, host, socket, this.tlsMs(req.socket));
     const target = cleanTarget(req.url || '/');
     const found = this.opts.table.route(host, () => this.routingRequest(req, host, target));
     if (!found || found.resolution.kind !== 'upstream') {

@@ -93,7 +93,7 @@ export async function runUiInspector({ bin, vsix }) {
           .waitFor();
         await detail.getByText('"hello": "/second"').waitFor({ timeout: 30_000 });
 
-        await detail.getByRole('button', { name: 'Replay' }).click();
+        await detail.getByRole('button', { name: 'Replay', exact: true }).click();
         await second.nth(1).waitFor({ timeout: 30_000 });
         // expose's own probe (GET /) went through the proxy first, and is recorded too.
         assert.deepEqual(seen, ['GET /', 'GET /first', 'GET /second', 'GET /second']);

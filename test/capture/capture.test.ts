@@ -119,6 +119,10 @@ test('bodies are kept up to --capture-body-kb, and a failed upstream is recorded
     const [none] = await recorded(client, 1, { host: 'nothing.localhost' });
     assert.equal(none.status, 404);
     assert.equal(none.router, undefined);
+    // The proxy's own page: its headers and size are recorded as for any response.
+    const page = await detail(client, none.id);
+    assert.equal(page.responseHeaders!['content-type'], 'text/html; charset=utf-8');
+    assert.equal(page.bytesOut, missing.body.length);
   } finally {
     await daemon.close();
     await backend.close();

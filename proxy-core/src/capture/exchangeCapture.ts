@@ -141,13 +141,11 @@ export class ExchangeCapture {
     if (!this.upstreamHeaders) {
       // An answer of the proxy's own (404, 502, a middleware's): what was set on the response.
       r.status = res.headersSent ? res.statusCode : 0;
-      const own = res.getHeaders();
-      const raw: string[] = [];
-      for (const [k, v] of Object.entries(own))
-        for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) raw.push(k, String(x));
+      const raw = ownHeaders(res);
       if (raw.length) r.resHead = packHeaders(raw);
-      const length = Number(own['content-length']);
-      if (Number.isFinite(length)) r.bytesOut = length;
+      for (let i = 0; i < raw.length; i += 2)
+        if (raw[i].toLowerCase() === 'content-length' && Number.isFinite(Number(raw[i + 1])))
+          r.bytesOut = Number(raw[i + 1]);
     }
     if (!res.writableFinished && !this.error) this.error = CLIENT_ABORT;
     this.publish(true);
@@ -176,3 +174,23 @@ export class ExchangeCapture {
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/**
+ * The headers of a response the proxy wrote itself, as [name, value, …]. `writeHead(status,
+ * headers)` on an HTTP/1.1 response that had none set keeps them only in the head it wrote
+ * (`_header`), not in getHeaders(); HTTP/2's compatibility response keeps them in getHeaders().
+ */
+function ownHeaders(res: AnyResponse): string[] {
+  const raw: string[] = [];
+  const head = (res as { _header?: unknown })._header;
+  if (typeof head === 'string' && head) {
+    for (const line of head.split('\r\n').slice(1)) {
+      const colon = line.indexOf(':');
+      if (colon > 0) raw.push(line.slice(0, colon), line.slice(colon + 1).trim());
+    }
+    return raw;
+  }
+  for (const [k, v] of Object.entries(res.getHeaders()))
+    for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) raw.push(k, String(x));
+  return raw;
+}

@@ -2,6 +2,7 @@ import type * as http from 'node:http';
 import type * as http2 from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import { Readable, Transform } from 'node:stream';
+import { isLoopback } from '../proxy/requestInfo';
 import { BodySample } from './bodySample';
 import { nextCaptureId } from './captureId';
 import { CLIENT_ABORT, classifyUpstreamError } from './failure';
@@ -66,7 +67,9 @@ export class ExchangeCapture {
       bytesOut: 0,
       complete: false,
     };
-    if (typeof replayOf === 'string') {
+    // Only the daemon sends replays, on loopback: a client elsewhere (a LAN bind) could otherwise
+    // name the id of a record to overwrite.
+    if (typeof replayOf === 'string' && isLoopback(socket?.remoteAddress)) {
       const replay = parseReplayHeader(replayOf);
       if (replay) {
         this.record.replayOf = replay.of;

@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type * as http from 'node:http';
+import * as https from 'node:https';
 import { DEFAULT_CAPTURE } from '../../proxy-core/src/capture/types';
 import { ControlClient } from '../../proxy-core/src/control/controlClient';
 import { Requests } from '../../proxy-core/src/control/protocol';
@@ -7,7 +9,7 @@ import { startEchoBackend, deadPort } from '../support/backends';
 import { startDaemon } from '../support/daemon';
 import { h2Get } from '../support/https';
 import { until } from '../support/wait';
-import { detail, recorded, send } from './support';
+import { detail, recorded, send, startScriptedBackend } from './support';
 
 test('HTTP/1.1 and HTTP/2 requests through the daemon and its worker are recorded with their route, headers, bodies and timings', async () => {
   const backend = await startEchoBackend('cap');
@@ -123,6 +125,63 @@ test('bodies are kept up to --capture-body-kb, and a failed upstream is recorded
     const page = await detail(client, none.id);
     assert.equal(page.responseHeaders!['content-type'], 'text/html; charset=utf-8');
     assert.equal(page.bytesOut, missing.body.length);
+  } finally {
+    await daemon.close();
+    await backend.close();
+  }
+});
+
+test('a server-sent events stream reaches the client as it is written, shows up once its sample is full (incomplete), and is completed when it ends', async () => {
+  let stream: http.ServerResponse | undefined;
+  const backend = await startScriptedBackend((_req, _body, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+    res.write(`data: ${'x'.repeat(2000)}\n\n`);
+    stream = res;
+  });
+  const { daemon, ca, stateDir } = await startDaemon({ workers: 0, capture: { ...DEFAULT_CAPTURE, bodyBytes: 1024 } });
+  const client = new ControlClient(stateDir);
+  try {
+    await daemon.routes.expose('sse.localhost', { target: backend.url });
+    const port = daemon.httpsPort;
+    const got: string[] = [];
+    const ended = new Promise<void>((resolve, reject) => {
+      https
+        .get(
+          {
+            host: '127.0.0.1',
+            port,
+            servername: 'sse.localhost',
+            ca,
+            agent: false,
+            path: '/events',
+            headers: { host: `sse.localhost:${port}` },
+          },
+          (res) => {
+            res.setEncoding('utf8');
+            res.on('data', (d: string) => got.push(d));
+            res.on('end', resolve);
+          },
+        )
+        .on('error', reject);
+    });
+    // Not buffered: the first event is at the client while the stream is still open.
+    await until('the first event at the client', () => got.join('').includes('data: xxx'));
+    const [open] = await recorded(client, 1);
+    assert.equal(open.complete, false);
+    assert.equal(open.status, 200);
+    const early = await detail(client, open.id);
+    assert.equal(early.responseBody!.truncated, true);
+    assert.equal(Buffer.from(early.responseBody!.base64, 'base64').length, 1024);
+    stream!.end('data: last\n\n');
+    await ended;
+    assert.match(got.join(''), /data: last/);
+    const done = await until('the completed record', async () => {
+      const [r] = await recorded(client, 1);
+      return r.complete && r;
+    });
+    assert.equal(done.id, open.id, 'the same record, completed in place');
+    assert.equal(done.bytesOut, 2000 + 8 + 12);
+    assert.equal((await recorded(client, 1)).length, 1);
   } finally {
     await daemon.close();
     await backend.close();

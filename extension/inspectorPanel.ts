@@ -28,6 +28,7 @@ export class InspectorPanel {
   private unsubscribe?: () => void;
 
   static async show(ctx: Ctx, host?: string): Promise<void> {
+    ctx.state.update({ serverErrors: 0 });
     if (InspectorPanel.current) {
       InspectorPanel.current.panel.reveal();
       if (host !== undefined) void InspectorPanel.current.post({ type: 'host', host });

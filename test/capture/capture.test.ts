@@ -98,6 +98,18 @@ test('bodies are kept up to --capture-body-kb, and a failed upstream is recorded
   try {
     await daemon.routes.expose('cap.localhost', { target: backend.url });
     await daemon.routes.expose('dead.localhost', { target: `http://127.0.0.1:${await deadPort()}` });
+    // The editor's badge subscribes to server errors only (/v1/events?requests=errors).
+    const errorEvents: string[] = [];
+    let subscribed = false;
+    const stop = client.subscribe(
+      (event, data) => {
+        if (event === 'status') subscribed = true;
+        if (event === 'request') errorEvents.push(`${data.host} ${data.status}`);
+      },
+      undefined,
+      { requests: 'errors' },
+    );
+    await until('the event stream', () => subscribed);
     const body = Buffer.alloc(5000, 'abcdefghij');
     await send({ port: daemon.httpsPort, host: 'cap.localhost', ca, method: 'PUT', body });
     const [big] = await recorded(client, 1);
@@ -119,6 +131,8 @@ test('bodies are kept up to --capture-body-kb, and a failed upstream is recorded
     const missing = await send({ port: daemon.httpsPort, host: 'nothing.localhost', ca });
     assert.equal(missing.status, 404);
     const [none] = await recorded(client, 1, { host: 'nothing.localhost' });
+    stop();
+    assert.deepEqual(errorEvents, ['dead.localhost 502']);
     assert.equal(none.status, 404);
     assert.equal(none.router, undefined);
     // The proxy's own page: its headers and size are recorded as for any response.

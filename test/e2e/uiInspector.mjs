@@ -3,6 +3,8 @@
 // palette's Container HTTPS: Inspect Requests opens the Inspector (a webview): both rows are
 // there; clicking one shows its headers; Replay sends it again (the app sees it, a new row
 // appears, live); Save as HAR writes a file that validates against the HAR 1.2 JSON Schema.
+// Before that, two 503s from the app show as the view's badge (2), which opening the Inspector
+// clears (back to the host count, 1).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -39,7 +41,7 @@ export async function runUiInspector({ bin, vsix }) {
   const seen = [];
   const app = http.createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
-    res.writeHead(200, { 'content-type': 'application/json' });
+    res.writeHead(req.url === '/boom' ? 503 : 200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ hello: req.url }));
   });
   await new Promise((r) => app.listen(0, '127.0.0.1', r));
@@ -66,6 +68,14 @@ export async function runUiInspector({ bin, vsix }) {
           assert.equal(res.status, 200);
         }
 
+        // Two server errors take the view's badge (the host count, 1, before).
+        const badge = page.locator(
+          '#workbench\\.parts\\.activitybar .action-item:has(a[aria-label^="Container HTTPS"]) .badge-content',
+        );
+        for (let i = 0; i < 2; i++)
+          assert.equal((await fetchVerified(host, daemon.https.port, caFile, '/boom')).status, 503);
+        await badge.filter({ hasText: /^2$/ }).waitFor({ timeout: 30_000 });
+
         await page.keyboard.press('F1');
         const input = page.locator('.quick-input-widget input.input');
         await input.waitFor({ timeout: 30_000 });
@@ -83,6 +93,8 @@ export async function runUiInspector({ bin, vsix }) {
         const second = rows.filter({ hasText: `${host}/second` });
         await second.waitFor({ timeout: 60_000 });
         await rows.filter({ hasText: `${host}/first` }).waitFor({ timeout: 30_000 });
+        // Opening the Inspector clears the error count: the badge is the host count again.
+        await badge.filter({ hasText: /^1$/ }).waitFor({ timeout: 30_000 });
         await second.click();
         const detail = view.locator('#detail');
         await detail.getByText(`GET https://${host}/second`).waitFor({ timeout: 30_000 });
@@ -96,7 +108,7 @@ export async function runUiInspector({ bin, vsix }) {
         await detail.getByRole('button', { name: 'Replay', exact: true }).click();
         await second.nth(1).waitFor({ timeout: 30_000 });
         // expose's own probe (GET /) went through the proxy first, and is recorded too.
-        assert.deepEqual(seen, ['GET /', 'GET /first', 'GET /second', 'GET /second']);
+        assert.deepEqual(seen, ['GET /', 'GET /first', 'GET /second', 'GET /boom', 'GET /boom', 'GET /second']);
         const replay = (await control(stateDir, 'GET', '/v1/requests?limit=1')).requests[0];
         assert.equal(replay.url, '/second');
         assert.ok(replay.replayOf, 'the new row is the replay, linked to its original');
@@ -126,7 +138,7 @@ export async function runUiInspector({ bin, vsix }) {
         assert.equal(harValidator()(har), undefined);
         assert.deepEqual(
           har.log.entries.map((e) => new URL(e.request.url).pathname),
-          ['/', '/first', '/second', '/second'],
+          ['/', '/first', '/second', '/boom', '/boom', '/second'],
         );
         const wallS = (Date.now() - started) / 1000;
         log(`ui: Inspect Requests showed ${host}'s requests, Replay added a row, Save as HAR wrote ${harFile}`);

@@ -136,7 +136,8 @@ export class ControlClient {
       setImmediate(() => !closed && onClose?.(err as Error));
       return () => (closed = true);
     }
-    const path = options?.requests ? `${Events.path}?requests=1` : Events.path;
+    const requests = options?.requests === 'errors' ? 'errors' : options?.requests ? '1' : undefined;
+    const path = requests ? `${Events.path}?requests=${requests}` : Events.path;
     const req = http.request({ socketPath: this.socketPath, path, method: Events.method }, (res) => {
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => parser.push(chunk));
@@ -164,6 +165,6 @@ export class ControlClient {
 }
 
 export interface SubscribeOptions {
-  /** Also the request inspector's `request` events (one per recorded request). */
-  requests?: boolean;
+  /** Also the request inspector's `request` events: one per recorded request, or (`errors`) per 5xx or upstream failure. */
+  requests?: boolean | 'errors';
 }

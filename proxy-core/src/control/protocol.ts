@@ -113,7 +113,7 @@ export interface DaemonEvents {
   log: { line: string; at: string };
   /** Sent whenever ca/trust.json changes, e.g. after `container-https ca trust`. */
   ca: CaStatus;
-  /** Each request the proxy recorded: only to subscribers of `/v1/events?requests=1`. */
+  /** Each request the proxy recorded: only to subscribers of `/v1/events?requests=1` (`?requests=errors`: 5xx and upstream failures only). */
   request: CaptureSummary;
 }
 

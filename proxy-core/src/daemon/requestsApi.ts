@@ -72,8 +72,15 @@ export function registerRequestsApi(
     return { cleared: buffer.clear() };
   });
   return (stream, query, res) => {
-    if (!buffer || query.get('requests') !== '1') return;
-    const send = (r: StoredRecord) => stream.send('request', summarize(r));
+    const wanted = query.get('requests');
+    if (!buffer || (wanted !== '1' && wanted !== 'errors')) return;
+    // `errors`: only finished requests that failed on the server's side (5xx, an upstream failure),
+    // for a client that counts them (the editor's badge) without taking every request.
+    const errorsOnly = wanted === 'errors';
+    const send = (r: StoredRecord) => {
+      if (errorsOnly && !(r.complete && (r.status >= 500 || r.error?.by === 'upstream'))) return;
+      stream.send('request', summarize(r));
+    };
     buffer.on('added', send);
     res.once('close', () => buffer.off('added', send));
   };

@@ -7,6 +7,7 @@ import { hostPath } from '../proxy-core/src/routes/routePath';
 import { shellQuote } from '../proxy-core/src/shellQuote';
 import type { ContainersTree, Node } from './containersTree';
 import type { Ctx } from './ctx';
+import { InspectorPanel } from './inspectorPanel';
 import { exposeContainer, exposeLocalPort, pinRoute, renameRoute } from './exposeFlow';
 import { certLabel } from './statusBar';
 import { displayUrl, middlewareNames } from './treeModel';
@@ -229,6 +230,7 @@ const showCertificates: CmdFactory = (ctx) => async () => {
       { label: '$(link-external) Open in Browser', id: 'containerHttps.openInBrowser' },
       { label: '$(copy) Copy HTTPS URL', id: 'containerHttps.copyUrl' },
       { label: '$(file-text) Show Certificate', id: 'containerHttps.showCertificate' },
+      { label: '$(list-unordered) Inspect Requests', id: 'containerHttps.inspectRequests' },
       { label: '$(refresh) Renew Certificate', id: 'containerHttps.renewCertificate' },
       { label: '$(shield) Trust Local CA', id: 'containerHttps.trustCa' },
       { label: '$(close) Stop Exposing', id: 'containerHttps.unexpose' },
@@ -281,6 +283,13 @@ const refresh: CmdFactory = (ctx) => async () => {
   await Promise.all([ctx.refreshContainers(), ctx.refreshCaTrust()]);
 };
 
+/** Right-click on a route: its host's requests; from the palette or the status bar: all of them. */
+const inspectRequests: CmdFactory = (ctx) => async (arg) => {
+  const node = arg as Node | undefined;
+  const host = typeof arg === 'string' ? arg : node?.kind === 'route' ? node.route.host : undefined;
+  await InspectorPanel.show(ctx, host);
+};
+
 export const COMMANDS: Record<string, CmdFactory> = {
   'containerHttps.expose': expose,
   'containerHttps.unexpose': unexpose,
@@ -297,4 +306,5 @@ export const COMMANDS: Record<string, CmdFactory> = {
   'containerHttps.showLog': showLog,
   'containerHttps.restartProxy': restartProxy,
   'containerHttps.refresh': refresh,
+  'containerHttps.inspectRequests': inspectRequests,
 };

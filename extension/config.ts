@@ -9,6 +9,8 @@ export const IDLE_EXIT_SECONDS = 60;
 const DAEMON_KEYS = [
   'proxy.keepRunning',
   'proxy.workers',
+  'proxy.captureRequests',
+  'proxy.captureBodyKb',
   'proxy.httpsPort',
   'proxy.httpPort',
   'proxy.bindAddress',
@@ -82,6 +84,14 @@ export class Config implements vscode.Disposable {
   get workers(): string {
     return String(this.cfg.get<string | number>('proxy.workers', 'auto')).trim() || 'auto';
   }
+  /** The request inspector (serve --no-capture when off). */
+  get captureRequests(): boolean {
+    return this.cfg.get<boolean>('proxy.captureRequests', true);
+  }
+  /** KB of each body recorded; serve validates it. */
+  get captureBodyKb(): number {
+    return this.cfg.get<number>('proxy.captureBodyKb', 64);
+  }
   get dockerLabels(): boolean {
     return this.cfg.get<boolean>('docker.labels', true);
   }
@@ -124,6 +134,8 @@ export class Config implements vscode.Disposable {
     ];
     if (this.dockerHost) args.push('--docker-host', this.dockerHost);
     if (this.workers !== 'auto') args.push('--workers', this.workers);
+    if (!this.captureRequests) args.push('--no-capture');
+    else if (this.captureBodyKb !== 64) args.push('--capture-body-kb', String(this.captureBodyKb));
     if (!this.dockerLabels) args.push('--no-labels');
     if (this.publicHosts !== 'alias') args.push('--public-hosts', this.publicHosts);
     // Always passed, so the editor's default holds whatever serve's default becomes.

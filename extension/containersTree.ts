@@ -75,6 +75,7 @@ export class ContainersTree implements vscode.TreeDataProvider<Node>, vscode.Dis
       docker.state === 'connected' ? s.containers.containers : null,
       s.routes,
       s.certs.map((c) => [c.host, c.notAfter, c.issuerName]),
+      s.serverErrors,
     ]);
     if (shown === this.lastRendered) return;
     this.lastRendered = shown;
@@ -88,9 +89,16 @@ export class ContainersTree implements vscode.TreeDataProvider<Node>, vscode.Dis
           ? 'Docker unreachable'
           : undefined;
     const exposed = this.ctx.state.routes.length;
-    this.view.badge = exposed
-      ? { value: exposed, tooltip: `${exposed} HTTPS host${exposed === 1 ? '' : 's'}` }
-      : undefined;
+    const errors = this.ctx.state.serverErrors;
+    // Server errors take the badge until the Inspector is opened (Inspect Requests clears them).
+    this.view.badge = errors
+      ? {
+          value: errors,
+          tooltip: `${errors} server error${errors === 1 ? '' : 's'} (5xx) since the Request Inspector was last opened: Container HTTPS: Inspect Requests`,
+        }
+      : exposed
+        ? { value: exposed, tooltip: `${exposed} HTTPS host${exposed === 1 ? '' : 's'}` }
+        : undefined;
     this.changed.fire(undefined);
   }
 

@@ -86,6 +86,7 @@ export class Ctx implements vscode.Disposable {
       this.unsubscribe = client.subscribe(
         (...event) => this.onEvent(...event),
         (err) => this.onStreamClosed(err),
+        { requests: 'errors' },
       );
       this.state.update({ status, connection: { state: 'connected' } });
       await Promise.all([this.refreshContainers(), this.refreshCaTrust()]);
@@ -119,6 +120,9 @@ export class Ctx implements vscode.Disposable {
         break;
       case 'log':
         this.log.info(`[proxy] ${data.line}`);
+        break;
+      case 'request':
+        this.state.update({ serverErrors: this.state.serverErrors + 1 });
         break;
     }
   }

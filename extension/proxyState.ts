@@ -32,12 +32,16 @@ export class ProxyState implements vscode.Disposable {
   /** False until the first containers answer arrives (the tree shows nothing rather than "unreachable"). */
   containersKnown = false;
   caTrust: CaTrust = { state: 'unknown' };
+  /** Server errors (5xx, upstream failures) recorded since the Inspector was last opened: the view's badge. */
+  serverErrors = 0;
 
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
 
   update(
-    patch: Partial<Pick<ProxyState, 'connection' | 'status' | 'routes' | 'certs' | 'containers' | 'caTrust'>>,
+    patch: Partial<
+      Pick<ProxyState, 'connection' | 'status' | 'routes' | 'certs' | 'containers' | 'caTrust' | 'serverErrors'>
+    >,
   ): void {
     Object.assign(this, patch);
     if (patch.containers) this.containersKnown = true;

@@ -7,7 +7,8 @@
 //                                   [--compare LABEL=PATH/TO/cli.js]   (another build of ours, side by side)
 //                                   [--variant LABEL="SERVE ARGS" | --variant none]
 //                                       (this build with other serve flags; by default
-//                                        ours-1proc="--workers 0": the daemon without its worker)
+//                                        ours-1proc="--workers 0": the daemon without its worker,
+//                                        and ours-nocapture="--no-capture": no request capture)
 //
 // Measures: HTTP/1.1 keep-alive requests/s and p50/p99 latency (wrk), HTTP/2 requests/s (h2load),
 // and the time from `container-https expose` to the first successful HTTPS response. Prints a
@@ -73,7 +74,11 @@ function parseOptions(argv) {
     json: undefined,
     compare: [],
   };
-  let variants = [['ours-1proc', ['--workers', '0']]];
+  // ours-nocapture: the request inspector off, to price capture (on by default) side by side.
+  let variants = [
+    ['ours-1proc', ['--workers', '0']],
+    ['ours-nocapture', ['--no-capture']],
+  ];
   parseFlags(argv, o, {
     numeric: {
       '--rounds': 'rounds',
@@ -243,6 +248,16 @@ function controlPut(socketPath, urlPath, body) {
 
 // ---------------------------------------------------------------------------------------------
 
+/** The process's peak resident memory so far (Linux /proc), in MB; undefined elsewhere. */
+function peakRssMb(pid) {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function printTable(results) {
   const rows = [['proxy', 'h1 req/s', 'h1 p50 ms', 'h1 p99 ms', 'h1 CPU µs/req', 'h2 req/s', 'h2 mean ms']];
   for (const [name, r] of Object.entries(results))
@@ -310,6 +325,7 @@ async function main() {
         backendCpu: median(s.h1.map((x) => x.usPerReq[1])),
       },
       h2: { rps: median(s.h2.map((x) => x.rps)), mean: median(s.h2.map((x) => x.mean)) },
+      peakMb: peakRssMb(fronts[name].pid),
     };
   }
 
@@ -331,6 +347,23 @@ async function main() {
         `${mine}/${other}: h1 throughput ${h1.toFixed(2)}, h1 p99 ${p99.toFixed(2)} (lower is better), h2 throughput ${h2.toFixed(2)}`,
       );
     }
+  }
+  // What the request inspector costs (capture is on by default): ours against ours-nocapture.
+  if (results.ours && results['ours-nocapture']) {
+    const off = results['ours-nocapture'];
+    const h1 = results.ours.h1.rps / off.h1.rps;
+    const p99 = results.ours.h1.p99 / off.h1.p99;
+    const h2 = results.ours.h2.rps / off.h2.rps;
+    console.log(
+      `capture on/off (ours/ours-nocapture): h1 throughput ${h1.toFixed(2)}, h1 p99 ${p99.toFixed(2)} (lower is better), h2 throughput ${h2.toFixed(2)}; daemon peak RSS ${fmt(results.ours.peakMb, 1)} MB with capture, ${fmt(off.peakMb, 1)} MB without (capture limit 32 MB)`,
+    );
+    checks.push([`capture costs <= 10% h1 throughput`, h1 >= 0.9]);
+    checks.push([`capture costs <= 10% h1 p99`, p99 <= 1.1]);
+    checks.push([`capture costs <= 10% h2 throughput`, h2 >= 0.9]);
+    checks.push([
+      `daemon memory with capture <= without + 32 MB + 32 MB margin`,
+      results.ours.peakMb <= off.peakMb + 64,
+    ]);
   }
   if (results.ours) {
     if (results.caddy)

@@ -28,7 +28,7 @@ describe('control/protocol.ts', () => {
       assert.ok(endpoints.length >= 11, `found ${endpoints.map((e) => e[0]).join(', ')}`);
       for (const [name, ep] of endpoints) {
         if (ep === protocol.Events || ep === protocol.Shutdown) continue;
-        const path = protocol.endpointPath(ep, { host: 'no-such-route.localhost' });
+        const path = protocol.endpointPath(ep, { host: 'no-such-route.localhost', id: 'no.such' });
         // A handler may refuse (no route, no body): the router must not (ENOTFOUND, EMETHOD).
         const code = await client.request(ep.method, path, undefined, 60_000).then(
           () => 'ok',

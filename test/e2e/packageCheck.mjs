@@ -16,7 +16,7 @@ const ALLOWED = [
   // The CLI is split: cli.js loads serve.js (the daemon), ca.js, ports.js and scaffold.js on demand; the
   // daemon forks proxyWorker.js.
   /^extension\/dist\/(cli|serve|ca|ports|scaffold|proxyWorker|extension)\.js$/,
-  /^extension\/media\/[\w.-]+\.(svg|png)$/,
+  /^extension\/media\/[\w.-]+\.(svg|png|js|css)$/,
 ];
 const REQUIRED = [
   'extension/package.json',

@@ -3,7 +3,7 @@
 //   1. package check (vsce, offline; contents of the .vsix),
 //   2. the mocha suite in test/extension inside a real workbench (code-server, Node extension host),
 //   3. the UI end to end with Playwright + Chromium (local CA; a path route; a container's
-//      Traefik routers; Let's Encrypt against Pebble; Docker unreachable).
+//      Traefik routers; the request inspector; Let's Encrypt against Pebble; Docker unreachable).
 // code-server is installed once per machine outside the project (see codeServer.mjs). Everything
 // started here is stopped here. Prints `editor: N passed, M failed` and exits non-zero on failure.
 import { spawnSync } from 'node:child_process';
@@ -17,6 +17,7 @@ import { runUiAutoDomains } from './uiAutoDomains.mjs';
 import { runUiDockerUnreachable, runUiExpose } from './uiExpose.mjs';
 import { runUiPorts, uiPortsMissing } from './uiPorts.mjs';
 import { runUiLan, uiLanMissing } from './uiLan.mjs';
+import { runUiInspector } from './uiInspector.mjs';
 import { runUiPathExpose, runUiRouters } from './uiRouters.mjs';
 import { runWorkbenchSuite } from './workbenchSuite.mjs';
 
@@ -128,6 +129,15 @@ try {
           );
         } catch (err) {
           fail('ui: automatic names in the tree', err.stack ?? err);
+        }
+      if (want('uiInspector'))
+        try {
+          const { wallS } = await runUiInspector({ bin, vsix: pkg.vsix });
+          pass(
+            `ui: two 5xx answers take the view's badge; Inspect Requests from the palette clears it and lists a route's requests in the Inspector webview; a click shows its headers and body; Replay adds the replay's row, live; Save as HAR writes a file valid against the HAR 1.2 schema (${wallS.toFixed(1)} s)`,
+          );
+        } catch (err) {
+          fail('ui: the request inspector', err.stack ?? err);
         }
       const noPebble =
         process.env.CHS_TEST_NO_PEBBLE ||

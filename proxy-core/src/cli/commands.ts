@@ -1,6 +1,14 @@
 import { shareCommand, unshareCommand } from './lanCommands';
 import { certsCommand, exposeCommand, routesCommand, unexposeCommand } from './routeCommands';
-import { CA_USAGE, MIGRATE_USAGE, PORTS_USAGE, SCAFFOLD_USAGE, SERVE_USAGE } from './usage';
+import {
+  CA_USAGE,
+  MIGRATE_USAGE,
+  PORTS_USAGE,
+  REPLAY_USAGE,
+  REQUESTS_USAGE,
+  SCAFFOLD_USAGE,
+  SERVE_USAGE,
+} from './usage';
 
 export interface Command {
   usage: string;
@@ -14,6 +22,7 @@ const serve = () => import('./serveCommand');
 const ca = () => import('./caCommands');
 const scaffold = () => import('./scaffoldCommands');
 const ports = () => import('./portsCommands');
+const requests = () => import('./requestCommands');
 
 /** Every CLI command, in the order `help` lists them. */
 export const COMMANDS: Record<string, Command> = {
@@ -32,6 +41,8 @@ export const COMMANDS: Record<string, Command> = {
     run: shareCommand,
   },
   unshare: { usage: 'unshare HOST [--state-dir D]', run: unshareCommand },
+  requests: { usage: REQUESTS_USAGE, run: async (argv) => (await requests()).requestsCommand(argv) },
+  replay: { usage: REPLAY_USAGE, run: async (argv) => (await requests()).replayCommand(argv) },
   ca: { usage: CA_USAGE, run: async (argv) => (await ca()).caCommand(argv) },
   ports: { usage: PORTS_USAGE, run: async (argv) => (await ports()).portsCommand(argv) },
   scaffold: { usage: SCAFFOLD_USAGE, run: async (argv) => (await scaffold()).scaffoldCommand(argv) },

@@ -7,6 +7,7 @@ import { PUBLIC_HOSTS, PublicHosts } from '../traefik/routerModel';
 import { resolveStateDir } from '../paths';
 import { ParsedArgs, bool, parseArgs, port, str } from './args';
 import { httpsUrl } from '../routes/hostName';
+import { CAPTURE_BOOLEANS, CAPTURE_STRINGS, captureSettings } from './captureFlags';
 
 export async function serveCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
@@ -34,8 +35,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'traefik-dynamic',
       'auto-domains',
       'lan-interface',
+      ...CAPTURE_STRINGS,
     ],
-    booleans: ['docker', 'labels', 'demo', 'http', 'acme-agree-tos'],
+    booleans: ['docker', 'labels', 'demo', 'http', 'acme-agree-tos', ...CAPTURE_BOOLEANS],
   });
   const stateDir = resolveStateDir(str(args, 'state-dir'));
   const httpsPort = port(args, 'https-port', DEFAULT_OPTIONS.httpsPort, true);
@@ -94,6 +96,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     traefikDynamic: traefikDynamic ? path.resolve(traefikDynamic) : undefined,
     autoDomains: autoDomains as AutoDomainsMode,
     lanInterface: str(args, 'lan-interface') ?? DEFAULT_OPTIONS.lanInterface,
+    capture: captureSettings(args),
     log,
   });
   // One bad request must never take every route down with it: log the bug and keep serving.

@@ -1,4 +1,5 @@
 import type { AcmeStatus } from '../acme/acmeService';
+import type { CaptureRecord, CaptureSummary } from '../capture/types';
 import type { CertMeta } from '../certs/certStore';
 import type { DockerStatus } from '../docker/types';
 import type { PortsStatus } from '../ports/types';
@@ -14,6 +15,16 @@ export type { RouteView } from '../routes/types';
 export type { CaStatus } from '../trust/types';
 export type { PortHolder, PortsMode, PortsStatus } from '../ports/types';
 export type { CaShareInfo, CaShareRequest, LanInterface, LanShareRequest, LanShareView, LanStatus } from '../lan/types';
+export type {
+  CaptureRecord,
+  CaptureSummary,
+  CapturedBody,
+  CaptureError,
+  CaptureTimings,
+  WebSocketCapture,
+  WebSocketFrame,
+} from '../capture/types';
+export type { ReplayEdits } from '../capture/replay';
 
 /** Shapes of the control API's JSON (docs/architecture.md). Stable: clients and `--json` output use them. */
 export interface DaemonStatus {
@@ -58,4 +69,23 @@ export interface ExposeRequest {
   stripPrefix?: boolean;
   /** Tried before routes of lower priority for the same host; default: the rule's length, as Traefik. */
   priority?: number;
+}
+
+/** GET /v1/requests: the newest first, filtered; `stored` and `bytes` tell how full the buffer is. */
+export interface RequestsResponse {
+  requests: CaptureSummary[];
+  capture: { stored: number; bytes: number; maxRequests: number; maxBytes: number; bodyBytes: number };
+}
+
+/** GET /v1/requests/:id (`?secrets=1` unmasks credentials). */
+export interface RequestResponse {
+  request: CaptureRecord;
+}
+
+/** POST /v1/requests/:id/replay: the new request's record (itself linked by `replayOf`). */
+export interface ReplayResponse {
+  id: string;
+  replayOf: string;
+  status: number;
+  request?: CaptureSummary;
 }

@@ -112,12 +112,21 @@ export class ControlClient {
    * sends the events of DaemonEvents (control/protocol.ts): a handler of `(event, data)` gets the
    * payload typed by the event's name.
    */
-  subscribe(onEvent: (...event: DaemonEventArgs) => void, onClose?: (err?: Error) => void): () => void;
+  subscribe(
+    onEvent: (...event: DaemonEventArgs) => void,
+    onClose?: (err?: Error) => void,
+    options?: SubscribeOptions,
+  ): () => void;
   /** For a handler that needs only the events' names. */
-  subscribe(onEvent: (event: DaemonEventName) => void, onClose?: (err?: Error) => void): () => void;
+  subscribe(
+    onEvent: (event: DaemonEventName) => void,
+    onClose?: (err?: Error) => void,
+    options?: SubscribeOptions,
+  ): () => void;
   subscribe(
     onEvent: ((...event: DaemonEventArgs) => void) | ((event: DaemonEventName) => void),
     onClose?: (err?: Error) => void,
+    options?: SubscribeOptions,
   ): () => void {
     const parser = new SseParser(onEvent as (event: string, data: unknown) => void);
     let closed = false;
@@ -127,7 +136,9 @@ export class ControlClient {
       setImmediate(() => !closed && onClose?.(err as Error));
       return () => (closed = true);
     }
-    const req = http.request({ socketPath: this.socketPath, path: Events.path, method: Events.method }, (res) => {
+    const requests = options?.requests === 'errors' ? 'errors' : options?.requests ? '1' : undefined;
+    const path = requests ? `${Events.path}?requests=${requests}` : Events.path;
+    const req = http.request({ socketPath: this.socketPath, path, method: Events.method }, (res) => {
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => parser.push(chunk));
       res.on('end', () => !closed && onClose?.());
@@ -151,4 +162,9 @@ export class ControlClient {
     }
     return err;
   }
+}
+
+export interface SubscribeOptions {
+  /** Also the request inspector's `request` events: one per recorded request, or (`errors`) per 5xx or upstream failure. */
+  requests?: boolean | 'errors';
 }

@@ -12,6 +12,11 @@ import type {
   LanShareRequest,
   LanShareView,
   LanStatus,
+  CaptureSummary,
+  ReplayEdits,
+  ReplayResponse,
+  RequestResponse,
+  RequestsResponse,
   RoutesResponse,
   RouteView,
 } from './apiTypes';
@@ -74,6 +79,16 @@ export const DeleteLanShare = endpoint<undefined, { removed: boolean }, { host: 
 /** Offers the CA to phones at a one-time URL for some minutes or downloads. */
 export const PostCaShare = endpoint<CaShareRequest, CaShareInfo>('POST', '/v1/lan/ca-share');
 export const Shutdown = endpoint<undefined, { stopping: boolean }>('POST', '/v1/shutdown');
+/** The request inspector: `?host=&status=5xx&method=&q=&limit=&before=ID`, summaries, newest first. */
+export const Requests = endpoint<undefined, RequestsResponse>('GET', '/v1/requests');
+/** One whole record; credentials masked unless `?secrets=1`. */
+export const RequestDetail = endpoint<undefined, RequestResponse, { id: string }>('GET', '/v1/requests/:id');
+/** Sends the request again through the proxy (optionally edited); the replay is recorded, linked by `replayOf`. */
+export const ReplayRequest = endpoint<ReplayEdits | undefined, ReplayResponse, { id: string }>(
+  'POST',
+  '/v1/requests/:id/replay',
+);
+export const ClearRequests = endpoint<undefined, { cleared: number }>('DELETE', '/v1/requests');
 /** Server-Sent Events, see DaemonEvents; `ControlClient.subscribe` reads them. */
 export const Events = endpoint<undefined, never>('GET', '/v1/events');
 
@@ -117,6 +132,8 @@ export interface DaemonEvents {
   log: { line: string; at: string };
   /** Sent whenever ca/trust.json changes, e.g. after `container-https ca trust`. */
   ca: CaStatus;
+  /** Each request the proxy recorded: only to subscribers of `/v1/events?requests=1` (`?requests=errors`: 5xx and upstream failures only). */
+  request: CaptureSummary;
 }
 
 export type DaemonEventName = keyof DaemonEvents;

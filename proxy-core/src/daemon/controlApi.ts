@@ -1,7 +1,9 @@
 import type { CertStore } from '../certs/certStore';
 import type { LocalCa } from '../certs/localCa';
 import type { ContainersResponse, DaemonStatus } from '../control/apiTypes';
+import type * as http from 'node:http';
 import type { ControlServer } from '../control/controlServer';
+import type { SseStream } from '../control/sse';
 import {
   Ca,
   CaCheck,
@@ -46,6 +48,8 @@ export interface ControlApiDeps {
   /** Stops the daemon (after the answer is out). */
   shutdown: () => void;
   lan: LanService;
+  /** What else a new event stream gets (the request inspector's `request` events, daemon/requestsApi.ts). */
+  onEvents?: (stream: SseStream, query: URLSearchParams, res: http.ServerResponse) => void;
 }
 
 /**
@@ -98,6 +102,7 @@ export function registerControlApi(c: ControlServer, deps: ControlApiDeps): () =
     const containers = deps.containers();
     if (containers) stream.send('containers', containers);
     stream.send('ca', caStatus(ca));
+    deps.onEvents?.(stream, req.query, req.res);
     return undefined;
   });
   c.handle(Shutdown, () => {

@@ -5,6 +5,8 @@ import * as path from 'node:path';
 // ACME and the Traefik file provider (acme-client, axios, yaml, toml) are loaded only when
 // configured: `await import()` stays a lazy init in the esbuild bundle (docs/performance.md, idle footprint).
 import type { AcmeService, AcmeSettings } from '../acme/acmeService';
+import { CaptureBuffer } from '../capture/captureBuffer';
+import type { CaptureSettings } from '../capture/types';
 import { CertManager } from '../certs/certManager';
 import { CertReconciler } from '../certs/certReconciler';
 import { CertStore } from '../certs/certStore';
@@ -17,6 +19,7 @@ import { DockerDiscovery } from '../docker/discovery';
 import { HttpProbes } from '../docker/httpProbe';
 import { ProviderRoutes } from './providerRoutes';
 import type { AddressMode } from '../docker/containerResolver';
+import { loopbackFor } from '../bindAddress';
 import { errorMessage } from '../errors';
 import { ensureDir } from '../fsUtil';
 import { StatePaths, currentUid, statePaths } from '../paths';
@@ -34,6 +37,7 @@ import { RouteStore } from '../routes/routeStore';
 import { RouteTable } from '../routes/routeTable';
 import { VERSION } from '../version';
 import { registerControlApi } from './controlApi';
+import { registerRequestsApi } from './requestsApi';
 import { IdleExit } from './idleExit';
 import { acquirePidLock } from './lock';
 import { oncePerTick } from './oncePerTick';
@@ -105,6 +109,8 @@ export interface DaemonOptions {
    * --lan-interface defaults to auto. docs/lan.md.
    */
   lanInterface?: string;
+  /** The request inspector's limits (serve records by default; --no-capture). Undefined: nothing is recorded. */
+  capture?: CaptureSettings;
   log: (line: string) => void;
 }
 
@@ -180,6 +186,8 @@ export class Daemon {
   docker?: DockerDiscovery;
   /** Routes and the CA shared with the LAN (lan/lanService.ts). */
   lan!: LanService;
+  /** The recorded requests of the daemon and its workers, one timeline; undefined when capture is off. */
+  capture?: CaptureBuffer;
   /** Where label and file-provider routes are derived. */
   providers?: ProviderRoutes;
 
@@ -267,6 +275,7 @@ export class Daemon {
     const fallback = await ca.issueLeaf('localhost');
     const defaultCert = { cert: fallback.certPem, key: fallback.keyPem };
     const fallbackCerts = FallbackCerts.forCa(ca);
+    const capture = options.capture && (this.capture = new CaptureBuffer(options.capture));
     this.https = new HttpsProxy({
       table: this.table,
       // A pending TLS-ALPN-01 challenge answers for its name first (only for those few seconds).
@@ -279,6 +288,7 @@ export class Daemon {
       timeouts: this.timeouts(),
       log: (l) => this.log(l),
       lanGate: (address, host) => this.lan.gate.admit(address, host),
+      capture: capture && { bodyBytes: options.capture!.bodyBytes, publish: (r) => capture.add(r) },
     });
     this.closers.push(() => this.https.close());
     this.dispatcher = new ConnectionDispatcher({
@@ -407,6 +417,16 @@ export class Daemon {
         idleExit: this.idleExit,
         shutdown: () => this.stopByItself(),
         lan: this.lan,
+        onEvents: registerRequestsApi(this.control, {
+          buffer: this.capture,
+          bodyBytes: options.capture?.bodyBytes ?? 0,
+          replayTarget: () => ({
+            address: loopbackFor(options.bind),
+            port: this.httpsPort,
+            ca: ca.certPem,
+            timeoutMs: options.backendTimeoutMs,
+          }),
+        }),
       }),
     );
     await this.lan.start();
@@ -549,6 +569,10 @@ export class Daemon {
       fallback: (host) => fallbackCerts.pemFor(host),
       log: (l) => this.log(l),
       restartDelayMs: this.options.workerRestartMs,
+      capture: this.capture && {
+        bodyBytes: this.options.capture!.bodyBytes,
+        onRecords: (records) => records.forEach((r) => this.capture?.add(r)),
+      },
     });
     this.workers = workers;
     if (onDemand) this.workerDemand = new WorkerDemand({ ...demand, grow: () => workers.grow() });

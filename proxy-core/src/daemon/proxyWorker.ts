@@ -6,6 +6,7 @@
  */
 import type * as net from 'node:net';
 import type * as tls from 'node:tls';
+import { CaptureBatcher } from '../capture/captureBatcher';
 import { makeContext } from '../certs/certStore';
 import { FallbackCerts } from '../certs/fallbackCerts';
 import { errorMessage } from '../errors';
@@ -25,6 +26,7 @@ let nextFallbackId = 1;
 let proxy: HttpsProxy | undefined;
 let open = 0;
 let accepted = 0;
+const captured = new CaptureBatcher((records) => send({ t: 'capture', records }));
 
 /** Certificates for names without a route come from the daemon, which holds the CA key. */
 const fallbacks = new FallbackCerts(
@@ -78,6 +80,7 @@ function onMessage(msg: ToWorker, handle: unknown): void {
         backendTimeoutMs: msg.backendTimeoutMs,
         timeouts: msg.timeouts,
         log,
+        capture: msg.capture && { bodyBytes: msg.capture.bodyBytes, publish: (r) => captured.publish(r) },
       });
       break;
     case 'routes':
@@ -105,6 +108,7 @@ if (!process.send) {
 process.on('message', onMessage);
 // The daemon is gone (stopped, crashed or killed): so is every reason to run.
 process.on('disconnect', () => {
+  captured.flush();
   void proxy?.close();
   process.exit(0);
 });

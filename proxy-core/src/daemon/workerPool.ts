@@ -4,6 +4,7 @@ import type * as net from 'node:net';
 import * as path from 'node:path';
 import { errorMessage } from '../errors';
 import type { ConnectionTaker } from '../proxy/connectionDispatcher';
+import type { StoredRecord } from '../capture/types';
 import type { ConnectionTimeouts } from '../proxy/connectionTimer';
 import type { RouteSnapshot } from '../routes/routeSnapshot';
 import type { CertPem, FromWorker, ToWorker } from './workerProtocol';
@@ -26,6 +27,8 @@ export interface WorkerPoolOptions {
   log: (line: string) => void;
   /** Restart delays after a crash (tests shorten them). */
   restartDelayMs?: { first: number; max: number };
+  /** The request inspector: the workers record with these settings and hand their records here. */
+  capture?: { bodyBytes: number; onRecords: (records: StoredRecord[]) => void };
   /** How long sync() waits for a worker before it counts as wedged and is replaced (default 5 s). */
   ackTimeoutMs?: number;
   /**
@@ -224,6 +227,7 @@ export class WorkerPool {
       defaultCert: this.opts.defaultCert,
       routes: this.opts.routes(),
       certs,
+      capture: this.opts.capture && { bodyBytes: this.opts.capture.bodyBytes },
     });
   }
 
@@ -246,6 +250,9 @@ export class WorkerPool {
         worker.accepted = msg.accepted;
         worker.open = msg.open;
         this.watchQuiet(worker);
+        return;
+      case 'capture':
+        this.opts.capture?.onRecords(msg.records);
         return;
       case 'fallback':
         this.opts.fallback(msg.host).then(

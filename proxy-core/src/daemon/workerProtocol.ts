@@ -1,3 +1,4 @@
+import type { StoredRecord } from '../capture/types';
 import type { ConnectionTimeouts } from '../proxy/connectionTimer';
 import type { RouteSnapshot } from '../routes/routeSnapshot';
 
@@ -22,6 +23,8 @@ export type ToWorker =
       defaultCert: { cert: string; key: string };
       routes: RouteSnapshot;
       certs: CertPem[];
+      /** The request inspector: bytes of each body to keep; absent: record nothing. */
+      capture?: { bodyBytes: number };
     }
   | { t: 'routes'; seq: number; routes: RouteSnapshot }
   /** The public HTTPS port changed (ports setup / undo): pages and X-Forwarded-Port follow it. */
@@ -36,9 +39,11 @@ export type ToWorker =
  * Worker → daemon. `conns` is sent whenever the worker's last open connection closed: `accepted`
  * counts every connection it was ever handed, so the daemon can tell that none is still on its
  * way (an on-demand worker is stopped only when it serves nothing and nothing is in flight).
+ * `capture`: finished requests, batched (capture/captureBatcher.ts).
  */
 export type FromWorker =
   | { t: 'ack'; seq: number }
   | { t: 'log'; line: string }
   | { t: 'fallback'; id: number; host: string }
-  | { t: 'conns'; open: number; accepted: number };
+  | { t: 'conns'; open: number; accepted: number }
+  | { t: 'capture'; records: StoredRecord[] };

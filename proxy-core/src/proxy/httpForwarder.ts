@@ -32,6 +32,20 @@ export interface ForwardOptions {
 }
 
 /**
+ * Watches one forwarded request for the request inspector (capture/exchangeCapture.ts): told of
+ * each step, it never holds a chunk back or changes when the upstream is read.
+ */
+export interface ForwardObserver {
+  /** The request body as the upstream should read it (the same bytes, watched on their way). */
+  requestBody(req: AnyRequest): Readable;
+  onDispatch(): void;
+  /** undici wrote the request on a connection (after a connect, or a wait for a free one). */
+  onConnect(): void;
+  onResponseHead(status: number, rawHeaders: Array<Buffer | string>): void;
+  onResponseData(chunk: Buffer): void;
+}
+
+/**
  * Forwards HTTP requests to upstreams over keep-alive connection pools (undici, Node's own HTTP
  * client, whose llhttp-based dispatcher costs about half the CPU per request of http.request +
  * http-proxy; see docs/performance.md). One pool per upstream origin.
@@ -62,19 +76,24 @@ export class HttpForwarder {
     upstream: Upstream,
     onFailure: (f: ForwardFailure) => void,
     shape?: ForwardOptions,
+    observer?: ForwardObserver,
   ): void {
     // `servername` is a request option undici reads (core/request.js) but its types do not list.
     const options: Dispatcher.DispatchOptions & { servername?: string } = {
       path: shape?.url || req.url || '/',
       method: (req.method || 'GET') as Dispatcher.HttpMethod,
       headers,
-      body: hasBody ? (req as Readable) : null,
+      body: hasBody ? (observer ? observer.requestBody(req) : (req as Readable)) : null,
       // undici would take the TLS server name from the Host header, which is the public name
       // (app.localhost): an https:// backend is verified against the name in its target instead.
       servername: upstream.protocol === 'https:' ? upstream.hostname : undefined,
     };
     const shaping = shape && (shape.onResponse?.length || shape.bodyTransform) ? shape : undefined;
-    this.pool(upstream).dispatch(options, new ResponseRelay(res, req.httpVersionMajor === 2, onFailure, shaping));
+    observer?.onDispatch();
+    this.pool(upstream).dispatch(
+      options,
+      new ResponseRelay(res, req.httpVersionMajor === 2, onFailure, shaping, observer),
+    );
   }
 
   close(): Promise<void> {
@@ -153,6 +172,7 @@ class ResponseRelay implements Dispatcher.DispatchHandlers {
     private readonly h2: boolean,
     private readonly onFailure: (f: ForwardFailure) => void,
     private readonly shape?: ForwardOptions,
+    private readonly observer?: ForwardObserver,
   ) {
     // A client that goes away must not keep the upstream request (and its pooled socket) busy:
     // a response paused for a reader that is gone would otherwise never resume. The request may
@@ -166,12 +186,14 @@ class ResponseRelay implements Dispatcher.DispatchHandlers {
 
   onConnect(abort: (err?: Error) => void): void {
     this.abort = abort;
+    this.observer?.onConnect();
     if (this.clientGone) abort();
   }
 
   onHeaders(status: number, rawHeaders: Buffer[] | string[] | null, resume: () => void): boolean {
     if (status < 200) return true; // 1xx (e.g. 103 Early Hints) are not relayed.
     this.resume = resume;
+    this.observer?.onResponseHead(status, rawHeaders ?? []);
     const res = this.res;
     if (this.shape) this.shapedHead(status, rawHeaders ?? []);
     else if (this.h2) (res as http2.Http2ServerResponse).writeHead(status, headerMap(rawHeaders ?? []));
@@ -181,6 +203,7 @@ class ResponseRelay implements Dispatcher.DispatchHandlers {
 
   onData(chunk: Buffer): boolean {
     if (this.clientGone) return false; // abort() is already on its way
+    this.observer?.onResponseData(chunk);
     if (this.transform) {
       // Backpressure from the client reaches us through the pipe: the transform's writable side
       // fills up when `res` stops taking its output.

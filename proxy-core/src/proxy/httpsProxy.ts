@@ -4,6 +4,9 @@ import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type * as tls from 'node:tls';
 import httpProxy from 'http-proxy';
+import { type CaptureSink, ExchangeCapture } from '../capture/exchangeCapture';
+import { HandshakeTimes } from '../capture/handshakeTiming';
+import { WebSocketExchange } from '../capture/wsCapture';
 import { runMiddlewares } from '../middlewares/buildMiddleware';
 import { createExchange } from '../middlewares/exchange';
 import type { Exchange, Middleware } from '../middlewares/types';
@@ -40,6 +43,8 @@ export interface HttpsProxyOptions {
    * it may reach with the middlewares to run first (basic auth), or 'refuse' (a plain 404).
    */
   lanGate?: (remoteAddress: string | undefined, host: string) => LanAdmission | undefined;
+  /** The request inspector's sink (capture/); absent: nothing is recorded (serve --no-capture). */
+  capture?: CaptureSink;
 }
 
 export type LanAdmission = { host: string; middlewares: Middleware[] } | 'refuse';
@@ -60,10 +65,15 @@ export class HttpsProxy {
   private readonly forwarder: HttpForwarder;
   private readonly sockets = new Set<net.Socket>();
   private readonly timer: ConnectionTimer;
+  /** For the request inspector: each new connection's TLS handshake (absent without capture). */
+  private readonly handshakes?: HandshakeTimes;
+  /** The WebSocket upgrades being recorded (an HTTP exchange's capture is passed along its calls). */
+  private readonly wsCaptures = new WeakMap<http.IncomingMessage, WebSocketExchange>();
 
   constructor(private readonly opts: HttpsProxyOptions) {
     const timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;
     this.timer = new ConnectionTimer(timeouts);
+    if (opts.capture) this.handshakes = new HandshakeTimes();
     this.proxy = httpProxy.createProxyServer({ xfwd: false, ws: true, proxyTimeout: opts.backendTimeoutMs });
     this.forwarder = new HttpForwarder(opts.backendTimeoutMs);
     this.server = http2.createSecureServer(
@@ -90,7 +100,11 @@ export class HttpsProxy {
       },
       (req, res) => this.onRequest(req, res),
     );
-    this.server.on('secureConnection', (socket: tls.TLSSocket) => this.timer.secured(socket));
+    this.server.on('secureConnection', (socket: tls.TLSSocket) => {
+      this.handshakes?.secure(socket);
+      this.timer.secured(socket);
+    });
+    if (opts.capture) this.watchWebSockets();
     this.server.on('session', (session: http2.ServerHttp2Session) => {
       session.setLocalWindowSize(H2_SESSION_WINDOW);
       this.timer.session(session);
@@ -111,6 +125,7 @@ export class HttpsProxy {
   /** Serves a TCP connection accepted elsewhere (paused, nothing read yet) as if we had accepted it. */
   accept(socket: net.Socket): void {
     this.sockets.add(socket);
+    this.handshakes?.accept(socket);
     socket.once('close', () => this.sockets.delete(socket));
     this.server.emit('connection', socket);
   }
@@ -144,12 +159,21 @@ export class HttpsProxy {
     // Nothing about this machine's other routes, not even that they exist.
     if (lan === 'refuse') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('404 Not Found\n');
     const host = lan?.host ?? requested;
+    const cap = this.opts.capture && new ExchangeCapture(this.opts.capture, req, res, host, this.tlsMs(req.socket));
     const target = cleanTarget(req.url || '/');
     const found = this.opts.table.route(host, () => this.routingRequest(req, host, target));
     if (!found) return this.notFound(req, res, host, target);
     const routed = lan?.middlewares.length
       ? { ...found, middlewares: [...lan.middlewares, ...found.middlewares] }
       : found;
+    if (cap) {
+      const r = routed.resolution;
+      cap.routed(
+        routed.record.router ?? routed.record.host,
+        routed.record.target,
+        r.kind === 'upstream' ? r.upstream.href : undefined,
+      );
+    }
     // Read before the hop-by-hop headers (Transfer-Encoding among them) are stripped.
     const hasBody = requestHasBody(req as http.IncomingMessage);
     // Requests prepared for the upstream before the middlewares run, so that theirs win.
@@ -157,7 +181,7 @@ export class HttpsProxy {
     if (req.httpVersionMajor === 2) headers = h2HeadersAsH1(req.headers);
     else stripHopByHopRequest((headers = req.headers));
     setForwarded(headers, req.socket.remoteAddress, this.opts.port);
-    if (!routed.middlewares.length) return this.serve(req, res, host, routed, headers, hasBody, target);
+    if (!routed.middlewares.length) return this.serve(req, res, host, routed, headers, hasBody, target, undefined, cap);
     const exchange = createExchange({
       req,
       res,
@@ -169,7 +193,8 @@ export class HttpsProxy {
     });
     const go = (ok: boolean) => {
       // A slow middleware (bcrypt) may outlast the client.
-      if (ok && !res.destroyed) this.serve(req, res, host, routed, exchange.headers, hasBody, exchange.url, exchange);
+      if (ok && !res.destroyed)
+        this.serve(req, res, host, routed, exchange.headers, hasBody, exchange.url, exchange, cap);
     };
     const result = runMiddlewares(routed.middlewares, exchange);
     if (typeof result === 'boolean') go(result);
@@ -178,6 +203,28 @@ export class HttpsProxy {
         this.opts.log(`route ${routed.record.host}: middleware failed: ${err.message}`);
         if (!res.headersSent) sendHtml(res, 500, badGatewayPage(host, routed.record.target, 'a middleware failed'));
       });
+  }
+
+  /**
+   * WebSocket capture: http-proxy's request to the upstream carries the 101 and its socket. The
+   * sockets are watched from 'open' on, once http-proxy has piped them: a 'data' listener added
+   * before would take the bytes that came with the 101 before the pipe exists.
+   */
+  private watchWebSockets(): void {
+    const opened = new WeakMap<Duplex, () => void>();
+    this.proxy.on('proxyReqWs', (proxyReq: http.ClientRequest, req: http.IncomingMessage) => {
+      const cap = this.wsCaptures.get(req);
+      if (!cap) return;
+      proxyReq.once('upgrade', (res: http.IncomingMessage, upstream: Duplex) =>
+        opened.set(upstream, () => cap.upgraded(res, upstream)),
+      );
+      proxyReq.once('response', (res: http.IncomingMessage) => cap.refused(res));
+    });
+    this.proxy.on('open', (upstream: Duplex) => opened.get(upstream)?.());
+  }
+
+  private tlsMs(socket: net.Socket | undefined): number | undefined {
+    return this.handshakes?.take(socket?.remoteAddress, socket?.remotePort);
   }
 
   private routingRequest(req: AnyRequest, host: string, target: string): RoutingRequest {
@@ -193,6 +240,7 @@ export class HttpsProxy {
     hasBody: boolean,
     path: string,
     exchange?: Exchange,
+    cap?: ExchangeCapture,
   ): void {
     switch (resolution.kind) {
       case 'builtin':
@@ -202,7 +250,7 @@ export class HttpsProxy {
           'retry-after': '3',
         });
       case 'upstream':
-        return this.forward(req, res, record, resolution.upstream, headers, hasBody, path, exchange);
+        return this.forward(req, res, record, resolution.upstream, headers, hasBody, path, exchange, cap);
     }
   }
 
@@ -215,6 +263,7 @@ export class HttpsProxy {
     hasBody: boolean,
     path: string,
     exchange?: Exchange,
+    cap?: ExchangeCapture,
   ): void {
     try {
       this.forwarder.forward(
@@ -223,15 +272,20 @@ export class HttpsProxy {
         headers,
         hasBody,
         upstream,
-        (f) => this.backendFailed(req, res, record, upstream, f),
+        (f) => this.backendFailed(req, res, record, upstream, f, cap),
         exchange ?? { url: path },
+        cap,
       );
     } catch (err) {
       // The upstream client refuses requests it cannot encode (say, an invalid header value).
-      this.backendFailed(req, res, record, upstream, {
-        err: err as NodeJS.ErrnoException,
-        headersSent: res.headersSent,
-      });
+      this.backendFailed(
+        req,
+        res,
+        record,
+        upstream,
+        { err: err as NodeJS.ErrnoException, headersSent: res.headersSent },
+        cap,
+      );
     }
   }
 
@@ -241,7 +295,9 @@ export class HttpsProxy {
     record: RouteRecord,
     upstream: Upstream,
     { err, headersSent }: ForwardFailure,
+    cap?: ExchangeCapture,
   ): void {
+    cap?.onUpstreamError(err);
     // The client went away first: nobody is left to tell.
     if (err.code === 'UND_ERR_ABORTED' || res.destroyed) return;
     const { status, reason } = describeFailure(err, this.opts.backendTimeoutMs);
@@ -278,6 +334,8 @@ export class HttpsProxy {
     const requested = requestHost(req.headers);
     const lan = this.opts.lanGate?.(req.socket.remoteAddress, requested);
     const host = lan && lan !== 'refuse' ? lan.host : requested;
+    const cap =
+      this.opts.capture && new WebSocketExchange(this.opts.capture, req, host, socket, this.tlsMs(req.socket));
     const target = cleanTarget(req.url || '/');
     const routed =
       lan === 'refuse' ? undefined : this.opts.table.route(host, () => this.routingRequest(req, host, target));
@@ -286,18 +344,24 @@ export class HttpsProxy {
         ? { ...routed, middlewares: [...lan.middlewares, ...routed.middlewares] }
         : routed;
     if (!found || found.resolution.kind !== 'upstream') {
+      cap?.answered(found ? 503 : 404);
       socket.end(
         `HTTP/1.1 ${found ? 503 : 404} ${found ? 'Service Unavailable' : 'Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
       );
       return;
     }
     const upstream = found.resolution.upstream;
+    if (cap) {
+      cap.routed(found.record.router ?? found.record.host, found.record.target, upstream.href);
+      this.wsCaptures.set(req, cap);
+    }
     req.url = target;
     setForwarded(req.headers, req.socket.remoteAddress, this.opts.port);
     socket.on('error', () => undefined);
     const relay = () =>
       this.proxy.ws(req, socket, head, { target: upstream.href, secure: true }, (err: Error) => {
         this.opts.log(`websocket ${host} -> ${upstream.href}: ${err.message}`);
+        cap?.failed(err);
         socket.destroy();
       });
     if (!found.middlewares.length) return relay();
@@ -317,6 +381,7 @@ export class HttpsProxy {
       clientIp: req.socket.remoteAddress ?? '',
     });
     const go = (ok: boolean) => {
+      if (!ok) cap?.answered(res.statusCode);
       if (!ok || socket.destroyed) return;
       res.detachSocket(socket as net.Socket);
       req.headers = exchange.headers;

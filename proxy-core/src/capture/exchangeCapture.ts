@@ -1,0 +1,199 @@
+import type * as http from 'node:http';
+import type * as http2 from 'node:http2';
+import { performance } from 'node:perf_hooks';
+import { Readable, Transform } from 'node:stream';
+import { isLoopback } from '../proxy/requestInfo';
+import { BodySample } from './bodySample';
+import { nextCaptureId } from './captureId';
+import { CLIENT_ABORT, classifyUpstreamError } from './failure';
+import { type CaptureError, REPLAY_HEADER, type StoredRecord, packHeaders, parseReplayHeader } from './types';
+
+type AnyRequest = http.IncomingMessage | http2.Http2ServerRequest;
+type AnyResponse = http.ServerResponse | http2.Http2ServerResponse;
+
+/** Where a proxy process hands its finished records (the daemon's buffer, or a worker's batch to it). */
+export interface CaptureSink {
+  /** Bytes kept of each body (0: none). */
+  bodyBytes: number;
+  publish(record: StoredRecord): void;
+}
+
+/**
+ * One HTTP exchange as it passes through HttpsProxy: the request as it arrived, the route, the
+ * upstream's timings, status and headers, the first bytes of both bodies, and how it ended. It
+ * only watches: the body chunks it sees are the ones on their way (copied up to the limit, never
+ * held back), and the record is published when the response closes. A stream still open when its
+ * body reaches the limit is published then too, marked incomplete, and replaced when it ends.
+ */
+export class ExchangeCapture {
+  private readonly started = performance.now();
+  private readonly record: StoredRecord;
+  private readonly reqBody: BodySample;
+  private readonly resBody: BodySample;
+  private dispatchedAt?: number;
+  private connectedAt?: number;
+  private upstreamHeaders?: string;
+  private error?: CaptureError;
+  private published = false;
+  private tap?: Transform;
+
+  constructor(
+    private readonly sink: CaptureSink,
+    req: AnyRequest,
+    private readonly res: AnyResponse,
+    host: string,
+    /** The TLS handshake, when this is the first request of a new connection (handshakeTiming.ts). */
+    tlsMs: number | undefined,
+  ) {
+    const replayOf = req.headers[REPLAY_HEADER];
+    // The daemon's marker for a replay: it links the record and is no business of the backend.
+    if (replayOf !== undefined) delete req.headers[REPLAY_HEADER];
+    this.reqBody = new BodySample(sink.bodyBytes);
+    this.resBody = new BodySample(sink.bodyBytes);
+    const socket = req.socket;
+    this.record = {
+      id: nextCaptureId(),
+      startedAtMs: Date.now(),
+      host,
+      client: { address: socket?.remoteAddress ?? '', port: socket?.remotePort },
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      httpVersion: req.httpVersionMajor === 2 ? '2' : '1.1',
+      // As they arrived: rawHeaders is untouched by the hop-by-hop stripping that follows.
+      reqHead: packHeaders(req.rawHeaders),
+      status: 0,
+      timings: { totalMs: 0 },
+      bytesIn: 0,
+      bytesOut: 0,
+      complete: false,
+    };
+    // Only the daemon sends replays, on loopback: a client elsewhere (a LAN bind) could otherwise
+    // name the id of a record to overwrite.
+    if (typeof replayOf === 'string' && isLoopback(socket?.remoteAddress)) {
+      const replay = parseReplayHeader(replayOf);
+      if (replay) {
+        this.record.replayOf = replay.of;
+        this.record.id = replay.id;
+      }
+    }
+    if (tlsMs !== undefined) this.record.timings.tlsMs = round(tlsMs);
+    res.once('close', () => this.finish());
+  }
+
+  routed(router: string, target: string, upstream?: string): void {
+    this.record.router = router;
+    this.record.target = target;
+    if (upstream) this.record.upstream = upstream;
+  }
+
+  /** The request body as the upstream will read it: the same stream, watched on its way (backpressure kept by pipe). */
+  requestBody(req: AnyRequest): Readable {
+    const sample = this.reqBody;
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        sample.push(chunk);
+        done(null, chunk);
+      },
+    });
+    req.on('error', (err) => tap.destroy(err));
+    req.on('aborted', () =>
+      tap.destroy(Object.assign(new Error('the client aborted the upload'), { code: 'ECONNRESET' })),
+    );
+    (req as Readable).pipe(tap);
+    this.tap = tap;
+    return tap;
+  }
+
+  // ForwardObserver (proxy/httpForwarder.ts): undici's events for this request.
+  onDispatch(): void {
+    this.dispatchedAt = performance.now();
+  }
+
+  onConnect(): void {
+    this.connectedAt = performance.now();
+  }
+
+  onResponseHead(status: number, raw: Array<Buffer | string>): void {
+    const now = performance.now();
+    const t = this.record.timings;
+    if (this.dispatchedAt !== undefined && this.connectedAt !== undefined) {
+      t.connectWaitMs = round(this.connectedAt - this.dispatchedAt);
+      t.ttfbMs = round(now - this.connectedAt);
+    }
+    this.record.status = status;
+    this.upstreamHeaders = packHeaders(raw);
+  }
+
+  onResponseData(chunk: Buffer): void {
+    const wasFull = this.resBody.full;
+    this.resBody.push(chunk);
+    // A stream (SSE, a long download) shows up once its sample is full, not only at its end.
+    if (!wasFull && this.resBody.full && !this.published) this.publish(false);
+  }
+
+  onUpstreamError(err: NodeJS.ErrnoException): void {
+    this.error ??= classifyUpstreamError(err);
+    // Nobody reads the rest of the body now: let it drain (and be counted) as the proxy's own pages expect.
+    this.tap?.resume();
+  }
+
+  private finish(): void {
+    const res = this.res;
+    const r = this.record;
+    r.timings.totalMs = round(performance.now() - this.started);
+    if (!this.upstreamHeaders) {
+      // An answer of the proxy's own (404, 502, a middleware's): what was set on the response.
+      r.status = res.headersSent ? res.statusCode : 0;
+      const raw = ownHeaders(res);
+      if (raw.length) r.resHead = packHeaders(raw);
+      for (let i = 0; i < raw.length; i += 2)
+        if (raw[i].toLowerCase() === 'content-length' && Number.isFinite(Number(raw[i + 1])))
+          r.bytesOut = Number(raw[i + 1]);
+    }
+    if (!res.writableFinished && !this.error) this.error = CLIENT_ABORT;
+    this.publish(true);
+  }
+
+  private publish(complete: boolean): void {
+    const r = this.record;
+    if (this.upstreamHeaders !== undefined) r.resHead = this.upstreamHeaders;
+    const reqBody = this.reqBody.result();
+    if (reqBody) {
+      r.bytesIn = reqBody.size;
+      if (this.sink.bodyBytes) r.requestBody = reqBody;
+    }
+    const resBody = this.resBody.result();
+    if (resBody) {
+      r.bytesOut = resBody.size;
+      if (this.sink.bodyBytes) r.responseBody = resBody;
+    }
+    if (this.error) r.error = this.error;
+    if (!complete) r.timings.totalMs = round(performance.now() - this.started);
+    r.complete = complete;
+    this.published = true;
+    // A copy: the provisional record must not change under whoever keeps it.
+    this.sink.publish(complete ? r : { ...r, timings: { ...r.timings } });
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/**
+ * The headers of a response the proxy wrote itself, as [name, value, …]. `writeHead(status,
+ * headers)` on an HTTP/1.1 response that had none set keeps them only in the head it wrote
+ * (`_header`), not in getHeaders(); HTTP/2's compatibility response keeps them in getHeaders().
+ */
+function ownHeaders(res: AnyResponse): string[] {
+  const raw: string[] = [];
+  const head = (res as { _header?: unknown })._header;
+  if (typeof head === 'string' && head) {
+    for (const line of head.split('\r\n').slice(1)) {
+      const colon = line.indexOf(':');
+      if (colon > 0) raw.push(line.slice(0, colon), line.slice(colon + 1).trim());
+    }
+    return raw;
+  }
+  for (const [k, v] of Object.entries(res.getHeaders()))
+    for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) raw.push(k, String(x));
+  return raw;
+}

@@ -1,0 +1,122 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CaptureBuffer, recordBytes } from '../../proxy-core/src/capture/captureBuffer';
+import { captureFilter, parseCaptureQuery } from '../../proxy-core/src/capture/captureQuery';
+import { maskHeaders, maskRecord } from '../../proxy-core/src/capture/mask';
+import {
+  REPLAY_HEADER,
+  type StoredRecord,
+  packHeaders,
+  unpackHeaders,
+  unpackRecord,
+} from '../../proxy-core/src/capture/types';
+
+function record(id: string, over: Partial<StoredRecord> = {}): StoredRecord {
+  return {
+    id,
+    startedAtMs: Date.now(),
+    host: 'a.localhost',
+    client: { address: '127.0.0.1' },
+    method: 'GET',
+    url: `/${id}`,
+    httpVersion: '1.1',
+    reqHead: '',
+    status: 200,
+    timings: { totalMs: 1 },
+    bytesIn: 0,
+    bytesOut: 0,
+    complete: true,
+    ...over,
+  };
+}
+
+const ids = (b: CaptureBuffer) => b.list(() => true, 1000).map((r) => r.id);
+
+test('the buffer keeps the newest requests up to its count limit, dropping the oldest first', () => {
+  const b = new CaptureBuffer({ maxRequests: 3, maxBytes: 1 << 30 });
+  for (const id of ['a.1', 'a.2', 'a.3', 'a.4', 'a.5']) b.add(record(id));
+  assert.deepEqual(ids(b), ['a.5', 'a.4', 'a.3']);
+  assert.equal(b.get('a.1'), undefined);
+  assert.equal(b.stats().count, 3);
+});
+
+test('the buffer keeps its records within its byte limit, dropping the oldest first, and counts a replaced record once', () => {
+  const body = { size: 10_000, truncated: false, base64: 'x'.repeat(10_000) };
+  const one = recordBytes(record('b.1', { responseBody: body }));
+  const b = new CaptureBuffer({ maxRequests: 1000, maxBytes: one * 3 + 10 });
+  for (let i = 1; i <= 5; i++) b.add(record(`b.${i}`, { responseBody: body }));
+  assert.deepEqual(ids(b), ['b.5', 'b.4', 'b.3']);
+  assert.ok(b.stats().bytes <= one * 3 + 10);
+  // A stream published at the body limit, then again when it ends: one entry, in its first place.
+  b.add(record('b.4', { responseBody: body, status: 206, complete: true }));
+  assert.deepEqual(ids(b), ['b.5', 'b.4', 'b.3']);
+  assert.equal(b.get('b.4')?.status, 206);
+  assert.equal(b.stats().bytes, one * 3);
+  // One record larger than the whole limit still shows (the newest always stays).
+  b.add(record('b.6', { responseBody: { size: 1, truncated: false, base64: 'y'.repeat(one * 4) } }));
+  assert.deepEqual(ids(b), ['b.6']);
+  assert.equal(b.clear(), 1);
+  assert.deepEqual(ids(b), []);
+});
+
+test('queries filter by host, status class or code, method and text, and bad ones are refused in one line', () => {
+  const b = new CaptureBuffer({ maxRequests: 100, maxBytes: 1 << 30 });
+  b.add(record('c.1', { status: 200, method: 'GET', host: 'a.localhost' }));
+  b.add(record('c.2', { status: 503, method: 'POST', host: 'b.localhost' }));
+  b.add(record('c.3', { status: 404, method: 'GET', host: 'b.localhost', url: '/missing' }));
+  b.add(record('c.4', { status: 0, error: { by: 'client', kind: 'abort', message: 'gone' } }));
+  const q = (s: string) => {
+    const query = parseCaptureQuery(new URLSearchParams(s));
+    return b.list(captureFilter(query), query.limit ?? 100, query.before).map((r) => r.id);
+  };
+  assert.deepEqual(q('status=5xx'), ['c.2']);
+  assert.deepEqual(q('status=4xx,5xx'), ['c.3', 'c.2']);
+  assert.deepEqual(q('status=err'), ['c.4']);
+  assert.deepEqual(q('host=B.localhost'), ['c.3', 'c.2']);
+  assert.deepEqual(q('method=get&host=b.localhost'), ['c.3']);
+  assert.deepEqual(q('q=missing'), ['c.3']);
+  assert.deepEqual(q('limit=2'), ['c.4', 'c.3']);
+  assert.deepEqual(q('before=c.3'), ['c.2', 'c.1']);
+  assert.throws(() => parseCaptureQuery(new URLSearchParams('status=6yy')), /status must be a code/);
+  assert.throws(() => parseCaptureQuery(new URLSearchParams('limit=0')), /limit must be a whole number/);
+});
+
+test('credentials are masked, keeping the scheme and cookie names, and shown only when asked', () => {
+  const h = {
+    authorization: 'Bearer s3cr3t',
+    'proxy-authorization': 'Basic dXNlcjpwYXNz',
+    cookie: 'sid=abc123; theme=dark',
+    'set-cookie': ['sid=abc123; Path=/; HttpOnly', 'x=1'],
+    'x-other': 'visible',
+  };
+  assert.deepEqual(maskHeaders(h), {
+    authorization: 'Bearer ••••••',
+    'proxy-authorization': 'Basic ••••••',
+    cookie: 'sid=••••••; theme=••••••',
+    'set-cookie': ['sid=••••••; Path=/; HttpOnly', 'x=••••••'],
+    'x-other': 'visible',
+  });
+  const r = unpackRecord(record('d.1', { reqHead: 'Authorization\nBearer s3cr3t', resHead: 'Set-Cookie\na=b' }));
+  assert.equal(maskRecord(r).responseHeaders!['set-cookie'], 'a=••••••');
+  assert.equal(maskRecord(r, true), r);
+  assert.equal(r.requestHeaders.authorization, 'Bearer s3cr3t', 'masking copies, the record keeps its values');
+  assert.equal(maskRecord(r).requestHeaders.authorization, 'Bearer ••••••');
+});
+
+test('headers are kept packed as they came and read back lower-cased, repeats as arrays, without HTTP/2 pseudo-headers or the replay marker', () => {
+  const packed = packHeaders([
+    ':path',
+    '/',
+    'Host',
+    'a.localhost',
+    'Set-Cookie',
+    'a=1',
+    'set-cookie',
+    'b=2',
+    REPLAY_HEADER,
+    'x.1 y.2',
+  ]);
+  assert.deepEqual(unpackHeaders(packed), { host: 'a.localhost', 'set-cookie': ['a=1', 'b=2'] });
+  assert.deepEqual(unpackHeaders(packHeaders([Buffer.from('X-A'), Buffer.from('1')])), { 'x-a': '1' });
+  assert.deepEqual(unpackHeaders(''), {});
+});

@@ -1,0 +1,151 @@
+// The request inspector in the real workbench (code-server + Chromium), as issue 15's editor part
+// asks: an app on this machine exposed as insp-ID.localhost, two requests to it, then the
+// palette's Container HTTPS: Inspect Requests opens the Inspector (a webview): both rows are
+// there; clicking one shows its headers; Replay sends it again (the app sees it, a new row
+// appears, live); Save as HAR writes a file that validates against the HAR 1.2 JSON Schema.
+// Before that, two 503s from the app show as the view's badge (2), which opening the Inspector
+// clears (back to the host count, 1).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import * as http from 'node:http';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { ROOT, control, fetchVerified, log, openContainersView, sleep, statePaths, withWorkbench } from './lib.mjs';
+
+const require = createRequire(import.meta.url);
+
+function run(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+async function untilDaemon(stateDir) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const status = await control(stateDir, 'GET', '/v1/status');
+    if (status?.https?.port) return status;
+    if (Date.now() > deadline) throw new Error('the editor did not start the proxy within 60 s');
+    await sleep(300);
+  }
+}
+
+export async function runUiInspector({ bin, vsix }) {
+  const started = Date.now();
+  const host = `insp-${randomBytes(3).toString('hex')}.localhost`;
+  const seen = [];
+  const app = http.createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    res.writeHead(req.url === '/boom' ? 503 : 200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ hello: req.url }));
+  });
+  await new Promise((r) => app.listen(0, '127.0.0.1', r));
+  try {
+    return await withWorkbench(
+      { bin, vsix, prefix: 'chs-ui-inspector-' },
+      async ({ page, server, stateDir, workspace, tmp }) => {
+        await openContainersView(page, server.url, workspace);
+        const daemon = await untilDaemon(stateDir);
+        // Not spawnSync: the app answering expose's probe runs in this process.
+        const exposed = await run(process.execPath, [
+          join(ROOT, 'dist/cli.js'),
+          'expose',
+          host,
+          String(app.address().port),
+          '--state-dir',
+          stateDir,
+        ]);
+        assert.equal(exposed.code, 0, exposed.stderr);
+        const caFile = statePaths(stateDir).caCert;
+        for (const path of ['/first', '/second']) {
+          const res = await fetchVerified(host, daemon.https.port, caFile, path);
+          assert.equal(res.authorized, true);
+          assert.equal(res.status, 200);
+        }
+
+        // Two server errors take the view's badge (the host count, 1, before).
+        const badge = page.locator(
+          '#workbench\\.parts\\.activitybar .action-item:has(a[aria-label^="Container HTTPS"]) .badge-content',
+        );
+        for (let i = 0; i < 2; i++)
+          assert.equal((await fetchVerified(host, daemon.https.port, caFile, '/boom')).status, 503);
+        await badge.filter({ hasText: /^2$/ }).waitFor({ timeout: 30_000 });
+
+        await page.keyboard.press('F1');
+        const input = page.locator('.quick-input-widget input.input');
+        await input.waitFor({ timeout: 30_000 });
+        await input.fill('>Container HTTPS: Inspect Requests');
+        await page
+          .locator('.quick-input-list .monaco-list-row')
+          .filter({ hasText: 'Inspect Requests' })
+          .first()
+          .waitFor({ timeout: 30_000 });
+        await input.press('Enter');
+
+        // The webview's document is two iframes deep in the workbench.
+        const view = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+        const rows = view.locator('#list tbody tr');
+        const second = rows.filter({ hasText: `${host}/second` });
+        await second.waitFor({ timeout: 60_000 });
+        await rows.filter({ hasText: `${host}/first` }).waitFor({ timeout: 30_000 });
+        // Opening the Inspector clears the error count: the badge is the host count again.
+        await badge.filter({ hasText: /^1$/ }).waitFor({ timeout: 30_000 });
+        await second.click();
+        const detail = view.locator('#detail');
+        await detail.getByText(`GET https://${host}/second`).waitFor({ timeout: 30_000 });
+        await detail.getByText('Request headers').waitFor();
+        await detail
+          .locator('td.name', { hasText: /^host$/ })
+          .first()
+          .waitFor();
+        await detail.getByText('"hello": "/second"').waitFor({ timeout: 30_000 });
+
+        await detail.getByRole('button', { name: 'Replay', exact: true }).click();
+        await second.nth(1).waitFor({ timeout: 30_000 });
+        // expose's own probe (GET /) went through the proxy first, and is recorded too.
+        assert.deepEqual(seen, ['GET /', 'GET /first', 'GET /second', 'GET /boom', 'GET /boom', 'GET /second']);
+        const replay = (await control(stateDir, 'GET', '/v1/requests?limit=1')).requests[0];
+        assert.equal(replay.url, '/second');
+        assert.ok(replay.replayOf, 'the new row is the replay, linked to its original');
+
+        const harFile = join(tmp, 'inspected.har');
+        await view.getByRole('button', { name: 'Save as HAR' }).click();
+        // code-server's save dialog is the workbench's own: a path in a quick input.
+        await page
+          .locator('.quick-input-widget')
+          .filter({ hasText: 'Save Requests as HAR' })
+          .waitFor({ timeout: 30_000 });
+        const pathInput = page.locator('.quick-input-widget input.input');
+        // The dialog fills in its default name a moment after it opens: type over that.
+        const until = Date.now() + 10_000;
+        while (!/requests-.*\.har$/.test(await pathInput.inputValue()) && Date.now() < until) await sleep(100);
+        await pathInput.fill(harFile);
+        await sleep(300); // the dialog validates the typed path before OK takes it
+        await page.locator('.quick-input-widget').getByRole('button', { name: 'OK' }).click();
+        const deadline = Date.now() + 30_000;
+        while (!existsSync(harFile)) {
+          if (Date.now() > deadline) throw new Error(`Save as HAR wrote nothing to ${harFile}`);
+          await sleep(200);
+        }
+        await sleep(300);
+        const har = JSON.parse(readFileSync(harFile, 'utf8'));
+        const { harValidator } = require(join(ROOT, 'out/test/capture/harSchema.js'));
+        assert.equal(harValidator()(har), undefined);
+        assert.deepEqual(
+          har.log.entries.map((e) => new URL(e.request.url).pathname),
+          ['/', '/first', '/second', '/boom', '/boom', '/second'],
+        );
+        const wallS = (Date.now() - started) / 1000;
+        log(`ui: Inspect Requests showed ${host}'s requests, Replay added a row, Save as HAR wrote ${harFile}`);
+        return { wallS };
+      },
+    );
+  } finally {
+    await new Promise((r) => app.close(r));
+  }
+}

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Daemon } from '../../proxy-core/src/daemon/daemon';
 import { startDaemon } from '../support/daemon';
+import { NOBODY } from '../support/asUser';
 import { serviceMissing } from '../support/env';
 import { until } from '../support/wait';
 
@@ -34,14 +35,13 @@ describe(
     let lock: string | undefined;
 
     before(async () => {
-      const uid = spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout.trim();
-      const lockFile = `/dev/shm/libpod_rootless_lock_${uid}`;
+      const lockFile = `/dev/shm/libpod_rootless_lock_${NOBODY.uid}`;
       if (!fs.existsSync(lockFile)) lock = lockFile;
       dir = fs.mkdtempSync('/tmp/chs-rl-');
       fs.chmodSync(dir, 0o755);
       for (const d of ['home', 'run']) {
         fs.mkdirSync(path.join(dir, d), { mode: 0o700 });
-        spawnSync('chown', ['nobody', path.join(dir, d)]);
+        fs.chownSync(path.join(dir, d), NOBODY.uid, NOBODY.gid);
       }
       fs.writeFileSync(
         path.join(dir, 'containers.conf'),

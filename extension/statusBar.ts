@@ -40,6 +40,11 @@ export function statusModel(state: ProxyState, now = Date.now()): StatusModel {
     warnings.push(
       `The local CA is not verified as trusted${state.caTrust.detail ? ` (${state.caTrust.detail})` : ''}: browsers warn until you run "Container HTTPS: Trust Local CA".`,
     );
+  // Where container IPs are unreachable (rootless engines, Docker Desktop), only published ports
+  // get names: say so, or a container without one looks forgotten (docs/docker.md).
+  const docker = state.status?.docker;
+  if (docker?.connected && docker.address === 'published')
+    notes.push(`Containers are reached by their published ports: ${docker.addressWhy ?? 'serve --docker-address'}`);
   // Never silent: another program on 443 means URLs keep the proxy's own port (docs/ports.md).
   if (state.status?.ports?.mode === 'held') warnings.push(state.status.ports.detail);
   const hosts = state.routes.map((r) => {

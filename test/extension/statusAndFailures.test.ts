@@ -97,6 +97,27 @@ describe('Container HTTPS status bar and start failures', function () {
     s.dispose();
   });
 
+  it('status model: a note says why containers are reached by their published ports (rootless, Docker Desktop)', function () {
+    const why = 'the engine is rootless, so container IPs are not reachable from here';
+    const s = new ProxyState();
+    s.update({
+      connection: { state: 'connected' },
+      routes: [],
+      certs: [],
+      caTrust: { state: 'trusted' },
+      status: {
+        docker: { enabled: true, labels: true, connected: true, address: 'published', addressWhy: why },
+      } as never,
+    });
+    const m = statusModel(s);
+    assert.deepEqual(m.warnings, []);
+    assert.deepEqual(m.notes, [`Containers are reached by their published ports: ${why}`]);
+    assert.match(m.tooltip, /published ports: the engine is rootless/);
+    s.update({ status: { docker: { enabled: true, labels: true, connected: true, address: 'ip' } } as never });
+    assert.deepEqual(statusModel(s).notes, []);
+    s.dispose();
+  });
+
   it('status model: warns for an untrusted CA, a certificate expiring within 7 days, and a failed ACME order', function () {
     const s = new ProxyState();
     s.update({

@@ -4,11 +4,11 @@ import type { CaptureSettings, StoredRecord } from './types';
 /** What one record costs beyond its strings: the objects and numbers around them (a rough, fixed estimate). */
 const RECORD_OVERHEAD = 512;
 
-/** A record's size in memory, roughly: its strings (UTF-16 in V8, counted as one byte each for ASCII) and a fixed overhead. */
+/** A record's size in memory, roughly: its strings (one byte a char: V8 keeps ASCII and latin1 strings so) and a fixed overhead. */
 export function recordBytes(r: StoredRecord): number {
   let n = RECORD_OVERHEAD + r.url.length + r.host.length + (r.router?.length ?? 0) + (r.target?.length ?? 0);
   n += r.reqHead.length + (r.resHead?.length ?? 0) + (r.upstream?.length ?? 0);
-  n += (r.requestBody?.base64.length ?? 0) + (r.responseBody?.base64.length ?? 0);
+  n += (r.reqSample?.length ?? 0) + (r.resSample?.length ?? 0);
   for (const f of r.websocket?.frames ?? []) n += 64 + f.data.length;
   return n;
 }

@@ -143,3 +143,23 @@ test('a stored record reads back as the API shape: binary body samples as base64
   assert.equal(summarize(record('e.3', { totalUs: 2500 })).durationMs, 2.5);
   assert.deepEqual(unpackHeaders(packHeaders([Buffer.from('X-B'), Buffer.from('\xe9', 'latin1')])), { 'x-b': '\xe9' });
 });
+
+test('the buffer finds, pages and replaces records across its compactions and after a clear', () => {
+  const b = new CaptureBuffer({ maxRequests: 10, maxBytes: 1 << 30 });
+  for (let i = 1; i <= 3000; i++) b.add(record(`f.${i}`));
+  assert.deepEqual(ids(b).slice(0, 3), ['f.3000', 'f.2999', 'f.2998']);
+  assert.equal(ids(b).length, 10);
+  assert.equal(b.get('f.2990'), undefined);
+  assert.equal(b.get('f.2995')?.url, '/f.2995');
+  assert.deepEqual(
+    b.list(() => true, 3, 'f.2995').map((r) => r.id),
+    ['f.2994', 'f.2993', 'f.2992'],
+  );
+  b.add(record('f.2995', { status: 201 }));
+  assert.equal(b.get('f.2995')?.status, 201);
+  assert.equal(b.stats().count, 10);
+  assert.equal(b.clear(), 10);
+  b.add(record('g.1'));
+  assert.deepEqual(ids(b), ['g.1']);
+  assert.equal(b.get('f.3000'), undefined);
+});

@@ -5,6 +5,7 @@ import { Readable, Transform } from 'node:stream';
 import { isLoopback } from '../proxy/requestInfo';
 import { BodySample } from './bodySample';
 import { nextCaptureId } from './captureId';
+import { hosts } from './intern';
 import { CLIENT_ABORT, classifyUpstreamError } from './failure';
 import { type CaptureError, REPLAY_HEADER, type StoredRecord, packHeaders, parseReplayHeader, toUs } from './types';
 
@@ -53,7 +54,7 @@ export class ExchangeCapture {
     this.record = {
       id: nextCaptureId(),
       startedAtMs: Date.now(),
-      host,
+      host: hosts.get(host),
       router: undefined,
       target: undefined,
       upstream: undefined,

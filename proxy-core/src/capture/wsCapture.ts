@@ -2,6 +2,7 @@ import type * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { nextCaptureId } from './captureId';
+import { hosts } from './intern';
 import type { CaptureSink } from './exchangeCapture';
 import { CLIENT_ABORT, classifyUpstreamError } from './failure';
 import { type CaptureError, type StoredRecord, type WebSocketCapture, packHeaders, toUs } from './types';
@@ -34,7 +35,7 @@ export class WebSocketExchange {
     this.record = {
       id: nextCaptureId(),
       startedAtMs: Date.now(),
-      host,
+      host: hosts.get(host),
       clientAddress: req.socket.remoteAddress ?? '',
       clientPort: req.socket.remotePort,
       method: req.method ?? 'GET',

@@ -193,13 +193,17 @@ export function packHeaders(raw: ReadonlyArray<string | Buffer>): string {
   if (typeof raw[0] === 'string' && typeof raw[1] === 'string') return (raw as string[]).join('\n');
   // undici's Buffers: copied into one, decoded once (not a string per header, then a join).
   let n = raw.length - 1;
-  for (const x of raw) n += typeof x === 'string' ? Buffer.byteLength(x, 'latin1') : x.length;
+  for (const x of raw) n += x.length;
   const out = Buffer.allocUnsafe(n);
   let at = 0;
   for (let i = 0; i < raw.length; i++) {
     if (i) out[at++] = 10;
     const x = raw[i];
-    at += typeof x === 'string' ? out.write(x, at, 'latin1') : x.copy(out, at);
+    if (typeof x === 'string') at += out.write(x, at, 'latin1');
+    else {
+      out.set(x, at);
+      at += x.length;
+    }
   }
   return out.toString('latin1', 0, at);
 }

@@ -89,7 +89,8 @@ export class ExchangeCapture {
         this.record.id = replay.id;
       }
     }
-    res.once('close', () => this.finish());
+    // 'close' comes once: `on` spares once()'s wrapper and its state object.
+    res.on('close', () => this.finish());
   }
 
   routed(router: string, target: string, upstream?: string): void {

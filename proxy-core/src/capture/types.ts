@@ -241,7 +241,8 @@ export function unpackRecord(s: StoredRecord): CaptureRecord {
     id: s.id,
     startedAt: new Date(s.startedAtMs).toISOString(),
     host: s.host,
-    client: s.clientPort === undefined ? { address: s.clientAddress } : { address: s.clientAddress, port: s.clientPort },
+    client:
+      s.clientPort === undefined ? { address: s.clientAddress } : { address: s.clientAddress, port: s.clientPort },
     method: s.method,
     url: s.url,
     httpVersion: s.httpVersion,

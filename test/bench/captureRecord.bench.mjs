@@ -5,10 +5,12 @@
 // Steadier than the daemon A/B (capture.bench.mjs) on a busy machine; compare builds by
 // passing another checkout's compiled out/ directory:
 //
-//   npx tsc -p tsconfig.json && node --expose-gc test/bench/captureRecord.bench.mjs [OUT_DIR] [--requests N]
+//   npx tsc -p tsconfig.json && node test/bench/captureRecord.bench.mjs [OUT_DIR] [--requests N]
+import { spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as v8 from 'node:v8';
 import { ROOT } from './lib/harness.mjs';
 
@@ -16,7 +18,13 @@ const args = process.argv.slice(2);
 const at = args.indexOf('--requests');
 const N = at === -1 ? 200_000 : Number(args.splice(at, 2)[1]);
 const out = path.resolve(args[0] ?? path.join(ROOT, 'out'));
-if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
+if (typeof globalThis.gc !== 'function') {
+  // `npm run bench` starts every script without flags: run again with the collector exposed.
+  const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  process.exit(r.status ?? 1);
+}
 const require = createRequire(import.meta.url);
 const { ExchangeCapture } = require(path.join(out, 'proxy-core/src/capture/exchangeCapture.js'));
 const { CaptureBuffer } = require(path.join(out, 'proxy-core/src/capture/captureBuffer.js'));

@@ -8,6 +8,7 @@ import {
   type StoredRecord,
   packHeaders,
   unpackHeaders,
+  summarize,
   unpackRecord,
 } from '../../proxy-core/src/capture/types';
 
@@ -16,13 +17,13 @@ function record(id: string, over: Partial<StoredRecord> = {}): StoredRecord {
     id,
     startedAtMs: Date.now(),
     host: 'a.localhost',
-    client: { address: '127.0.0.1' },
+    clientAddress: '127.0.0.1',
     method: 'GET',
     url: `/${id}`,
     httpVersion: '1.1',
     reqHead: '',
     status: 200,
-    timings: { totalMs: 1 },
+    totalUs: 1000,
     bytesIn: 0,
     bytesOut: 0,
     complete: true,
@@ -41,19 +42,19 @@ test('the buffer keeps the newest requests up to its count limit, dropping the o
 });
 
 test('the buffer keeps its records within its byte limit, dropping the oldest first, and counts a replaced record once', () => {
-  const body = { size: 10_000, truncated: false, base64: 'x'.repeat(10_000) };
-  const one = recordBytes(record('b.1', { responseBody: body }));
+  const body = { bytesOut: 10_000, resSample: 'x'.repeat(10_000) };
+  const one = recordBytes(record('b.1', body));
   const b = new CaptureBuffer({ maxRequests: 1000, maxBytes: one * 3 + 10 });
-  for (let i = 1; i <= 5; i++) b.add(record(`b.${i}`, { responseBody: body }));
+  for (let i = 1; i <= 5; i++) b.add(record(`b.${i}`, body));
   assert.deepEqual(ids(b), ['b.5', 'b.4', 'b.3']);
   assert.ok(b.stats().bytes <= one * 3 + 10);
   // A stream published at the body limit, then again when it ends: one entry, in its first place.
-  b.add(record('b.4', { responseBody: body, status: 206, complete: true }));
+  b.add(record('b.4', { ...body, status: 206, complete: true }));
   assert.deepEqual(ids(b), ['b.5', 'b.4', 'b.3']);
   assert.equal(b.get('b.4')?.status, 206);
   assert.equal(b.stats().bytes, one * 3);
   // One record larger than the whole limit still shows (the newest always stays).
-  b.add(record('b.6', { responseBody: { size: 1, truncated: false, base64: 'y'.repeat(one * 4) } }));
+  b.add(record('b.6', { bytesOut: 1, resSample: 'y'.repeat(one * 4) }));
   assert.deepEqual(ids(b), ['b.6']);
   assert.equal(b.clear(), 1);
   assert.deepEqual(ids(b), []);
@@ -119,4 +120,46 @@ test('headers are kept packed as they came and read back lower-cased, repeats as
   assert.deepEqual(unpackHeaders(packed), { host: 'a.localhost', 'set-cookie': ['a=1', 'b=2'] });
   assert.deepEqual(unpackHeaders(packHeaders([Buffer.from('X-A'), Buffer.from('1')])), { 'x-a': '1' });
   assert.deepEqual(unpackHeaders(''), {});
+});
+
+test('a stored record reads back as the API shape: binary body samples as base64 (truncated when the body was longer), microseconds as milliseconds, the client as an object', () => {
+  const bytes = Buffer.from([0, 1, 0x7f, 0x80, 0xc3, 0xff, 10]);
+  const stored = record('e.1', {
+    reqSample: bytes.toString('latin1'),
+    bytesIn: bytes.length,
+    resSample: 'ab',
+    bytesOut: 5,
+    clientPort: 4242,
+    tlsUs: 1500,
+    totalUs: 12_345,
+  });
+  // As a worker's record arrives: through JSON.
+  const r = unpackRecord(JSON.parse(JSON.stringify(stored)) as StoredRecord);
+  assert.deepEqual(r.requestBody, { size: bytes.length, truncated: false, base64: bytes.toString('base64') });
+  assert.deepEqual(r.responseBody, { size: 5, truncated: true, base64: Buffer.from('ab').toString('base64') });
+  assert.deepEqual(r.timings, { tlsMs: 1.5, totalMs: 12.345 });
+  assert.deepEqual(r.client, { address: '127.0.0.1', port: 4242 });
+  assert.equal(unpackRecord(record('e.2')).requestBody, undefined);
+  assert.equal(summarize(record('e.3', { totalUs: 2500 })).durationMs, 2.5);
+  assert.deepEqual(unpackHeaders(packHeaders([Buffer.from('X-B'), Buffer.from('\xe9', 'latin1')])), { 'x-b': '\xe9' });
+});
+
+test('the buffer finds, pages and replaces records across its compactions and after a clear', () => {
+  const b = new CaptureBuffer({ maxRequests: 10, maxBytes: 1 << 30 });
+  for (let i = 1; i <= 3000; i++) b.add(record(`f.${i}`));
+  assert.deepEqual(ids(b).slice(0, 3), ['f.3000', 'f.2999', 'f.2998']);
+  assert.equal(ids(b).length, 10);
+  assert.equal(b.get('f.2990'), undefined);
+  assert.equal(b.get('f.2995')?.url, '/f.2995');
+  assert.deepEqual(
+    b.list(() => true, 3, 'f.2995').map((r) => r.id),
+    ['f.2994', 'f.2993', 'f.2992'],
+  );
+  b.add(record('f.2995', { status: 201 }));
+  assert.equal(b.get('f.2995')?.status, 201);
+  assert.equal(b.stats().count, 10);
+  assert.equal(b.clear(), 10);
+  b.add(record('g.1'));
+  assert.deepEqual(ids(b), ['g.1']);
+  assert.equal(b.get('f.3000'), undefined);
 });

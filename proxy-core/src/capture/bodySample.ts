@@ -1,12 +1,13 @@
-import type { CapturedBody } from './types';
-
 /**
- * The first `limit` bytes of a body as it passes, and its whole length. Chunks are copied (never
- * kept): a slice would hold the whole chunk, and the stream's buffer pool, in memory.
+ * The first `limit` bytes of a body as it passes, as latin1 (one char per byte, what a
+ * StoredRecord keeps), and its whole length. Chunks are decoded (a copy, never kept: a slice
+ * would hold the whole chunk, and the stream's buffer pool, in memory); a body of one chunk, the
+ * usual case, costs one string and no Buffer.
  */
 export class BodySample {
   size = 0;
-  private readonly parts: Buffer[] = [];
+  private first?: string;
+  private parts?: string[];
   private kept = 0;
 
   constructor(private readonly limit: number) {}
@@ -22,16 +23,14 @@ export class BodySample {
     const room = this.limit - this.kept;
     if (room <= 0) return;
     const take = Math.min(room, buf.length);
-    this.parts.push(Buffer.from(buf.subarray(0, take)));
+    const part = buf.toString('latin1', 0, take);
+    if (this.first === undefined) this.first = part;
+    else (this.parts ??= [this.first]).push(part);
     this.kept += take;
   }
 
-  result(): CapturedBody | undefined {
-    if (!this.size) return undefined;
-    return {
-      size: this.size,
-      truncated: this.size > this.kept,
-      base64: this.parts.length === 1 ? this.parts[0].toString('base64') : Buffer.concat(this.parts).toString('base64'),
-    };
+  /** The sample (undefined: no body or nothing kept), flat: a joined string, not a chain of parts. */
+  sample(): string | undefined {
+    return this.parts ? this.parts.join('') : this.first;
   }
 }

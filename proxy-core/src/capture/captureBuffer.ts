@@ -4,34 +4,34 @@ import type { CaptureSettings, StoredRecord } from './types';
 /** What one record costs beyond its strings: the objects and numbers around them (a rough, fixed estimate). */
 const RECORD_OVERHEAD = 512;
 
-/** A record's size in memory, roughly: its strings (UTF-16 in V8, counted as one byte each for ASCII) and a fixed overhead. */
+/** A record's size in memory, roughly: its strings (one byte a char: V8 keeps ASCII and latin1 strings so) and a fixed overhead. */
 export function recordBytes(r: StoredRecord): number {
   let n = RECORD_OVERHEAD + r.url.length + r.host.length + (r.router?.length ?? 0) + (r.target?.length ?? 0);
   n += r.reqHead.length + (r.resHead?.length ?? 0) + (r.upstream?.length ?? 0);
-  n += (r.requestBody?.base64.length ?? 0) + (r.responseBody?.base64.length ?? 0);
+  n += (r.reqSample?.length ?? 0) + (r.resSample?.length ?? 0);
   for (const f of r.websocket?.frames ?? []) n += 64 + f.data.length;
   return n;
-}
-
-interface Entry {
-  record: StoredRecord;
-  bytes: number;
-  /** Insertion order across the daemon and its workers: the timeline. */
-  seq: number;
 }
 
 /**
  * The last requests, in memory only, bounded by count and by bytes, whichever is reached first;
  * the oldest go first. A record published again under the same id (a stream that reached the
  * body limit, then ended) replaces the earlier one in place. Emits 'added' (record) for each.
+ *
+ * Kept as two parallel arrays (records, their sizes) and an id → sequence number map: no object
+ * per entry beside the record itself (docs/performance.md, "What request capture costs"). A
+ * record's sequence number is its insertion order across the daemon and its workers (the
+ * timeline); its index is `seq - firstSeq`.
  */
 export class CaptureBuffer extends EventEmitter {
-  private entries: Entry[] = [];
-  /** The oldest live entry: dropping moves it on, the array is compacted now and then (not per request). */
+  private records: Array<StoredRecord | undefined> = [];
+  private sizes: number[] = [];
+  /** The sequence number of records[0]. */
+  private firstSeq = 1;
+  /** The oldest live entry: dropping moves it on, the arrays are compacted now and then (not per request). */
   private head = 0;
-  private readonly byId = new Map<string, Entry>();
+  private readonly byId = new Map<string, number>();
   private bytes = 0;
-  private seq = 0;
 
   constructor(private readonly limits: Pick<CaptureSettings, 'maxRequests' | 'maxBytes'>) {
     super();
@@ -40,14 +40,15 @@ export class CaptureBuffer extends EventEmitter {
   add(record: StoredRecord): void {
     const bytes = recordBytes(record);
     const seen = this.byId.get(record.id);
-    if (seen) {
-      this.bytes += bytes - seen.bytes;
-      seen.record = record;
-      seen.bytes = bytes;
+    if (seen !== undefined) {
+      const i = seen - this.firstSeq;
+      this.bytes += bytes - this.sizes[i];
+      this.records[i] = record;
+      this.sizes[i] = bytes;
     } else {
-      const entry = { record, bytes, seq: ++this.seq };
-      this.entries.push(entry);
-      this.byId.set(record.id, entry);
+      this.byId.set(record.id, this.firstSeq + this.records.length);
+      this.records.push(record);
+      this.sizes.push(bytes);
       this.bytes += bytes;
     }
     this.trim();
@@ -55,26 +56,31 @@ export class CaptureBuffer extends EventEmitter {
   }
 
   get(id: string): StoredRecord | undefined {
-    return this.byId.get(id)?.record;
+    const seq = this.byId.get(id);
+    return seq === undefined ? undefined : this.records[seq - this.firstSeq];
   }
 
   /** Newest first; `before`: only those older than that id. */
   list(filter: (r: StoredRecord) => boolean, limit: number, before?: string): StoredRecord[] {
     const out: StoredRecord[] = [];
-    let i = this.entries.length - 1;
+    let i = this.records.length - 1;
     if (before !== undefined) {
       const at = this.byId.get(before);
-      if (!at) return out;
-      while (i >= this.head && this.entries[i].seq >= at.seq) i--;
+      if (at === undefined) return out;
+      i = Math.min(i, at - this.firstSeq - 1);
     }
-    for (; i >= this.head && out.length < limit; i--)
-      if (filter(this.entries[i].record)) out.push(this.entries[i].record);
+    for (; i >= this.head && out.length < limit; i--) {
+      const r = this.records[i]!;
+      if (filter(r)) out.push(r);
+    }
     return out;
   }
 
   clear(): number {
-    const n = this.entries.length - this.head;
-    this.entries = [];
+    const n = this.records.length - this.head;
+    this.firstSeq += this.records.length;
+    this.records = [];
+    this.sizes = [];
     this.head = 0;
     this.byId.clear();
     this.bytes = 0;
@@ -82,23 +88,25 @@ export class CaptureBuffer extends EventEmitter {
   }
 
   stats(): { count: number; bytes: number; maxRequests: number; maxBytes: number } {
-    return { count: this.entries.length - this.head, bytes: this.bytes, ...this.limits };
+    return { count: this.records.length - this.head, bytes: this.bytes, ...this.limits };
   }
 
   private trim(): void {
     const { maxRequests, maxBytes } = this.limits;
     // The newest record always stays, even one larger than the byte limit on its own.
     while (
-      this.entries.length - this.head > 1 &&
-      (this.entries.length - this.head > maxRequests || this.bytes > maxBytes)
+      this.records.length - this.head > 1 &&
+      (this.records.length - this.head > maxRequests || this.bytes > maxBytes)
     ) {
-      const e = this.entries[this.head];
-      this.entries[this.head++] = undefined as unknown as Entry;
-      this.bytes -= e.bytes;
-      this.byId.delete(e.record.id);
+      const r = this.records[this.head]!;
+      this.records[this.head] = undefined;
+      this.bytes -= this.sizes[this.head++];
+      this.byId.delete(r.id);
     }
-    if (this.head > 1024 && this.head * 2 > this.entries.length) {
-      this.entries = this.entries.slice(this.head);
+    if (this.head > 1024 && this.head * 2 > this.records.length) {
+      this.records = this.records.slice(this.head);
+      this.sizes = this.sizes.slice(this.head);
+      this.firstSeq += this.head;
       this.head = 0;
     }
   }

@@ -5,8 +5,9 @@ import { Readable, Transform } from 'node:stream';
 import { isLoopback } from '../proxy/requestInfo';
 import { BodySample } from './bodySample';
 import { nextCaptureId } from './captureId';
+import { hosts } from './intern';
 import { CLIENT_ABORT, classifyUpstreamError } from './failure';
-import { type CaptureError, REPLAY_HEADER, type StoredRecord, packHeaders, parseReplayHeader } from './types';
+import { type CaptureError, REPLAY_HEADER, type StoredRecord, packHeaders, parseReplayHeader, toUs } from './types';
 
 type AnyRequest = http.IncomingMessage | http2.Http2ServerRequest;
 type AnyResponse = http.ServerResponse | http2.Http2ServerResponse;
@@ -28,8 +29,9 @@ export interface CaptureSink {
 export class ExchangeCapture {
   private readonly started = performance.now();
   private readonly record: StoredRecord;
-  private readonly reqBody: BodySample;
-  private readonly resBody: BodySample;
+  /** Made when a body passes (most requests have none). */
+  private reqBody?: BodySample;
+  private resBody?: BodySample;
   private dispatchedAt?: number;
   private connectedAt?: number;
   private upstreamHeaders?: string;
@@ -48,23 +50,34 @@ export class ExchangeCapture {
     const replayOf = req.headers[REPLAY_HEADER];
     // The daemon's marker for a replay: it links the record and is no business of the backend.
     if (replayOf !== undefined) delete req.headers[REPLAY_HEADER];
-    this.reqBody = new BodySample(sink.bodyBytes);
-    this.resBody = new BodySample(sink.bodyBytes);
     const socket = req.socket;
     this.record = {
       id: nextCaptureId(),
       startedAtMs: Date.now(),
-      host,
-      client: { address: socket?.remoteAddress ?? '', port: socket?.remotePort },
+      host: hosts.get(host),
+      router: undefined,
+      target: undefined,
+      upstream: undefined,
+      clientAddress: socket?.remoteAddress ?? '',
+      clientPort: socket?.remotePort,
       method: req.method ?? 'GET',
       url: req.url ?? '/',
       httpVersion: req.httpVersionMajor === 2 ? '2' : '1.1',
       // As they arrived: rawHeaders is untouched by the hop-by-hop stripping that follows.
       reqHead: packHeaders(req.rawHeaders),
+      resHead: undefined,
       status: 0,
-      timings: { totalMs: 0 },
+      // Every field set from the start: one hidden class for all records.
+      tlsUs: tlsMs === undefined ? undefined : toUs(tlsMs),
+      connectWaitUs: undefined,
+      ttfbUs: undefined,
+      totalUs: 0,
       bytesIn: 0,
       bytesOut: 0,
+      reqSample: undefined,
+      resSample: undefined,
+      error: undefined,
+      replayOf: undefined,
       complete: false,
     };
     // Only the daemon sends replays, on loopback: a client elsewhere (a LAN bind) could otherwise
@@ -76,8 +89,8 @@ export class ExchangeCapture {
         this.record.id = replay.id;
       }
     }
-    if (tlsMs !== undefined) this.record.timings.tlsMs = round(tlsMs);
-    res.once('close', () => this.finish());
+    // 'close' comes once: `on` spares once()'s wrapper and its state object.
+    res.on('close', () => this.finish());
   }
 
   routed(router: string, target: string, upstream?: string): void {
@@ -88,7 +101,7 @@ export class ExchangeCapture {
 
   /** The request body as the upstream will read it: the same stream, watched on its way (backpressure kept by pipe). */
   requestBody(req: AnyRequest): Readable {
-    const sample = this.reqBody;
+    const sample = (this.reqBody = new BodySample(this.sink.bodyBytes));
     const tap = new Transform({
       transform(chunk: Buffer, _enc, done) {
         sample.push(chunk);
@@ -115,20 +128,21 @@ export class ExchangeCapture {
 
   onResponseHead(status: number, raw: Array<Buffer | string>): void {
     const now = performance.now();
-    const t = this.record.timings;
+    const r = this.record;
     if (this.dispatchedAt !== undefined && this.connectedAt !== undefined) {
-      t.connectWaitMs = round(this.connectedAt - this.dispatchedAt);
-      t.ttfbMs = round(now - this.connectedAt);
+      r.connectWaitUs = toUs(this.connectedAt - this.dispatchedAt);
+      r.ttfbUs = toUs(now - this.connectedAt);
     }
-    this.record.status = status;
+    r.status = status;
     this.upstreamHeaders = packHeaders(raw);
   }
 
   onResponseData(chunk: Buffer): void {
-    const wasFull = this.resBody.full;
-    this.resBody.push(chunk);
+    const body = (this.resBody ??= new BodySample(this.sink.bodyBytes));
+    const wasFull = body.full;
+    body.push(chunk);
     // A stream (SSE, a long download) shows up once its sample is full, not only at its end.
-    if (!wasFull && this.resBody.full && !this.published) this.publish(false);
+    if (!wasFull && body.full && !this.published) this.publish(false);
   }
 
   onUpstreamError(err: NodeJS.ErrnoException): void {
@@ -140,7 +154,7 @@ export class ExchangeCapture {
   private finish(): void {
     const res = this.res;
     const r = this.record;
-    r.timings.totalMs = round(performance.now() - this.started);
+    r.totalUs = toUs(performance.now() - this.started);
     if (!this.upstreamHeaders) {
       // An answer of the proxy's own (404, 502, a middleware's): what was set on the response.
       r.status = res.headersSent ? res.statusCode : 0;
@@ -157,26 +171,24 @@ export class ExchangeCapture {
   private publish(complete: boolean): void {
     const r = this.record;
     if (this.upstreamHeaders !== undefined) r.resHead = this.upstreamHeaders;
-    const reqBody = this.reqBody.result();
-    if (reqBody) {
+    const reqBody = this.reqBody;
+    if (reqBody?.size) {
       r.bytesIn = reqBody.size;
-      if (this.sink.bodyBytes) r.requestBody = reqBody;
+      r.reqSample = reqBody.sample();
     }
-    const resBody = this.resBody.result();
-    if (resBody) {
+    const resBody = this.resBody;
+    if (resBody?.size) {
       r.bytesOut = resBody.size;
-      if (this.sink.bodyBytes) r.responseBody = resBody;
+      r.resSample = resBody.sample();
     }
     if (this.error) r.error = this.error;
-    if (!complete) r.timings.totalMs = round(performance.now() - this.started);
+    if (!complete) r.totalUs = toUs(performance.now() - this.started);
     r.complete = complete;
     this.published = true;
     // A copy: the provisional record must not change under whoever keeps it.
-    this.sink.publish(complete ? r : { ...r, timings: { ...r.timings } });
+    this.sink.publish(complete ? r : { ...r });
   }
 }
-
-const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 /**
  * The headers of a response the proxy wrote itself, as [name, value, …]. `writeHead(status,

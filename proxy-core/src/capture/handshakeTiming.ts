@@ -10,7 +10,8 @@ import { performance } from 'node:perf_hooks';
  */
 export class HandshakeTimes {
   private readonly accepted = new WeakMap<net.Socket, number>();
-  private readonly secured = new Map<string, { ms: number; taken: boolean }>();
+  /** Handshakes whose connection has had no request yet: taken out by the first, so a keep-alive request finds the map empty and builds no key. */
+  private readonly secured = new Map<string, number>();
 
   /** The raw connection was handed to this process's proxy: its TLS handshake starts now. */
   accept(socket: net.Socket): void {
@@ -23,16 +24,16 @@ export class HandshakeTimes {
     const at = parent && this.accepted.get(parent);
     if (at === undefined) return;
     const key = `${tlsSocket.remoteAddress}|${tlsSocket.remotePort}`;
-    this.secured.set(key, { ms: performance.now() - at, taken: false });
+    this.secured.set(key, performance.now() - at);
     tlsSocket.once('close', () => this.secured.delete(key));
   }
 
   /** The handshake's time for the first request on a new connection; undefined for the others. */
   take(address: string | undefined, port: number | undefined): number | undefined {
     if (!this.secured.size) return undefined;
-    const h = this.secured.get(`${address}|${port}`);
-    if (!h || h.taken) return undefined;
-    h.taken = true;
-    return h.ms;
+    const key = `${address}|${port}`;
+    const ms = this.secured.get(key);
+    if (ms !== undefined) this.secured.delete(key);
+    return ms;
   }
 }

@@ -145,23 +145,67 @@ export function parseReplayHeader(value: string): { of: string; id: string } | u
 }
 
 /**
- * A record as it is kept (the buffer) and sent (worker IPC): each side's headers packed into one
- * string (`name\nvalue\n…`, as they came; header names and values never hold a line feed) and
- * the time as a number. A thousand records held for minutes are objects the garbage collector
- * walks on every major collection: one string instead of a header object of twenty keeps that
- * cost, and the IPC messages, small. `unpackRecord` makes the API's CaptureRecord from it.
+ * A record as it is kept (the buffer) and sent (worker IPC): flat, so that a thousand records held
+ * for minutes are few objects for the garbage collector to walk on every major collection (its
+ * marking of them was about half of capture's cost, docs/performance.md). Each side's headers
+ * are one string (`name\nvalue\n…`, as they came; header names and values never hold a line
+ * feed); body samples one latin1 string each (one char per byte: no Buffer, no base64 until
+ * read; truncated when the body was longer); timings integer microseconds (small integers are
+ * not heap objects, fractional milliseconds are); the client's address and port, the time, plain
+ * fields. `unpackRecord` and `summarize` make the API's shapes from it, on read.
  */
-export type StoredRecord = Omit<CaptureRecord, 'requestHeaders' | 'responseHeaders' | 'startedAt'> & {
+export interface StoredRecord {
+  id: string;
   startedAtMs: number;
+  host: string;
+  router?: string;
+  target?: string;
+  upstream?: string;
+  clientAddress: string;
+  clientPort?: number;
+  method: string;
+  url: string;
+  httpVersion: '1.1' | '2';
   reqHead: string;
   resHead?: string;
-};
+  status: number;
+  tlsUs?: number;
+  connectWaitUs?: number;
+  ttfbUs?: number;
+  totalUs: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** The request body's first bytes as latin1 (absent: no body, or --capture-body-kb 0). */
+  reqSample?: string;
+  resSample?: string;
+  error?: CaptureError;
+  websocket?: WebSocketCapture;
+  replayOf?: string;
+  complete: boolean;
+}
+
+/** Milliseconds to the integer microseconds a StoredRecord keeps. */
+export const toUs = (ms: number): number => Math.round(ms * 1000);
 
 /** Raw headers ([name, value, …], as Node's rawHeaders) packed for a StoredRecord. */
 export function packHeaders(raw: ReadonlyArray<string | Buffer>): string {
   if (!raw.length) return '';
   if (typeof raw[0] === 'string' && typeof raw[1] === 'string') return (raw as string[]).join('\n');
-  return raw.map((x) => (typeof x === 'string' ? x : x.toString('latin1'))).join('\n');
+  // undici's Buffers: copied into one, decoded once (not a string per header, then a join).
+  let n = raw.length - 1;
+  for (const x of raw) n += x.length;
+  const out = Buffer.allocUnsafe(n);
+  let at = 0;
+  for (let i = 0; i < raw.length; i++) {
+    if (i) out[at++] = 10;
+    const x = raw[i];
+    if (typeof x === 'string') at += out.write(x, at, 'latin1');
+    else {
+      out.set(x, at);
+      at += x.length;
+    }
+  }
+  return out.toString('latin1', 0, at);
 }
 
 /** Lower-case names, a repeated header as an array; HTTP/2 pseudo-headers and the replay marker left out. */
@@ -181,14 +225,45 @@ export function unpackHeaders(packed: string): HeaderMap {
   return out;
 }
 
+const ms = (us: number) => us / 1000;
+
+function bodyOf(sample: string | undefined, size: number): CapturedBody | undefined {
+  if (sample === undefined) return undefined;
+  return { size, truncated: size > sample.length, base64: Buffer.from(sample, 'latin1').toString('base64') };
+}
+
 export function unpackRecord(s: StoredRecord): CaptureRecord {
-  const { startedAtMs, reqHead, resHead, ...rest } = s;
+  const timings: CaptureTimings = { totalMs: ms(s.totalUs) };
+  if (s.tlsUs !== undefined) timings.tlsMs = ms(s.tlsUs);
+  if (s.connectWaitUs !== undefined) timings.connectWaitMs = ms(s.connectWaitUs);
+  if (s.ttfbUs !== undefined) timings.ttfbMs = ms(s.ttfbUs);
   const r: CaptureRecord = {
-    ...rest,
-    startedAt: new Date(startedAtMs).toISOString(),
-    requestHeaders: unpackHeaders(reqHead),
+    id: s.id,
+    startedAt: new Date(s.startedAtMs).toISOString(),
+    host: s.host,
+    client:
+      s.clientPort === undefined ? { address: s.clientAddress } : { address: s.clientAddress, port: s.clientPort },
+    method: s.method,
+    url: s.url,
+    httpVersion: s.httpVersion,
+    requestHeaders: unpackHeaders(s.reqHead),
+    status: s.status,
+    timings,
+    bytesIn: s.bytesIn,
+    bytesOut: s.bytesOut,
+    complete: s.complete,
   };
-  if (resHead !== undefined) r.responseHeaders = unpackHeaders(resHead);
+  if (s.router !== undefined) r.router = s.router;
+  if (s.target !== undefined) r.target = s.target;
+  if (s.upstream !== undefined) r.upstream = s.upstream;
+  if (s.resHead !== undefined) r.responseHeaders = unpackHeaders(s.resHead);
+  const reqBody = bodyOf(s.reqSample, s.bytesIn);
+  if (reqBody) r.requestBody = reqBody;
+  const resBody = bodyOf(s.resSample, s.bytesOut);
+  if (resBody) r.responseBody = resBody;
+  if (s.error) r.error = s.error;
+  if (s.websocket) r.websocket = s.websocket;
+  if (s.replayOf) r.replayOf = s.replayOf;
   return r;
 }
 
@@ -202,7 +277,7 @@ export function summarize(r: StoredRecord): CaptureSummary {
     url: r.url,
     httpVersion: r.httpVersion,
     status: r.status,
-    durationMs: r.timings.totalMs,
+    durationMs: ms(r.totalUs),
     bytesIn: r.bytesIn,
     bytesOut: r.bytesOut,
     complete: r.complete,

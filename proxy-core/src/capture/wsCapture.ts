@@ -2,9 +2,10 @@ import type * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { nextCaptureId } from './captureId';
+import { hosts } from './intern';
 import type { CaptureSink } from './exchangeCapture';
 import { CLIENT_ABORT, classifyUpstreamError } from './failure';
-import { type CaptureError, type StoredRecord, type WebSocketCapture, packHeaders } from './types';
+import { type CaptureError, type StoredRecord, type WebSocketCapture, packHeaders, toUs } from './types';
 import { WsFrameReader, type WsMessage } from './wsFrames';
 
 /** The first messages kept per connection, each at most this long (and all within the body limit). */
@@ -34,20 +35,21 @@ export class WebSocketExchange {
     this.record = {
       id: nextCaptureId(),
       startedAtMs: Date.now(),
-      host,
-      client: { address: req.socket.remoteAddress ?? '', port: req.socket.remotePort },
+      host: hosts.get(host),
+      clientAddress: req.socket.remoteAddress ?? '',
+      clientPort: req.socket.remotePort,
       method: req.method ?? 'GET',
       url: req.url ?? '/',
       httpVersion: '1.1',
       reqHead: packHeaders(req.rawHeaders),
       status: 0,
-      timings: { totalMs: 0 },
+      totalUs: 0,
       bytesIn: 0,
       bytesOut: 0,
       websocket: this.ws,
       complete: false,
     };
-    if (tlsMs !== undefined) this.record.timings.tlsMs = Math.round(tlsMs * 1000) / 1000;
+    if (tlsMs !== undefined) this.record.tlsUs = toUs(tlsMs);
     client.once('close', () => this.finish());
   }
 
@@ -64,7 +66,7 @@ export class WebSocketExchange {
 
   /** The upstream's answer to the handshake, when it was not a 101. */
   refused(res: http.IncomingMessage): void {
-    this.record.timings.ttfbMs = Math.round((performance.now() - this.started) * 1000) / 1000;
+    this.record.ttfbUs = toUs(performance.now() - this.started);
     this.record.status = res.statusCode ?? 0;
     this.record.resHead = packHeaders(res.rawHeaders);
   }
@@ -72,7 +74,7 @@ export class WebSocketExchange {
   /** The 101: from here both sockets are watched (never paused or read for anyone else). */
   upgraded(res: http.IncomingMessage, upstream: Duplex): void {
     this.upgradedAt = performance.now();
-    this.record.timings.ttfbMs = Math.round((this.upgradedAt - this.started) * 1000) / 1000;
+    this.record.ttfbUs = toUs(this.upgradedAt - this.started);
     this.record.status = res.statusCode ?? 101;
     this.record.resHead = packHeaders(res.rawHeaders);
     const room = () =>
@@ -115,7 +117,7 @@ export class WebSocketExchange {
     if (this.done) return;
     this.done = true;
     const r = this.record;
-    r.timings.totalMs = Math.round((performance.now() - this.started) * 1000) / 1000;
+    r.totalUs = toUs(performance.now() - this.started);
     r.bytesIn = this.ws.bytesIn;
     r.bytesOut = this.ws.bytesOut;
     if (this.error) r.error = this.error;

@@ -8,6 +8,17 @@ import { UserError, errorMessage } from '../proxy-core/src/errors';
 import { ensureDir } from '../proxy-core/src/fsUtil';
 import { statePaths } from '../proxy-core/src/paths';
 
+/**
+ * Set in the daemon's environment unless the user's own environment sets it. glibc gives each
+ * thread that mallocs its own arena (up to 8 per core) and rarely returns their pages: after the
+ * first proxied requests, V8's background threads kept ~13 MB there in the idle daemon. Two
+ * arenas took 5-8 MB off the idle daemon with no throughput cost we could measure
+ * (docs/performance.md, "Footprint (issue 18)"). In the environment rather than a re-exec of
+ * `serve`: glibc reads it only at process start, and the daemon's pid must stay the one spawned
+ * here. The proxy workers inherit it.
+ */
+export const DAEMON_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+
 export interface LaunchOptions {
   stateDir: string;
   /** The bundled CLI (dist/cli.js next to dist/extension.js). */
@@ -44,7 +55,7 @@ export async function attachOrStart(opts: LaunchOptions): Promise<Attached> {
   const child = spawn(process.execPath, [opts.cliPath, ...opts.args], {
     detached: true,
     stdio: ['ignore', out, out],
-    env: { ...process.env, ...opts.env, ELECTRON_RUN_AS_NODE: '1' },
+    env: { ...DAEMON_ENV, ...process.env, ...opts.env, ELECTRON_RUN_AS_NODE: '1' },
     windowsHide: true,
   });
   fs.closeSync(out);

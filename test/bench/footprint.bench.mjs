@@ -3,7 +3,12 @@
 //
 //   node test/bench/footprint.bench.mjs [--rounds 3] [--seconds 5] [--mb 64] [--conns 2000]
 //                                       [--quiet S] [--settle S] [--proxies ours,nginx] [--compare LABEL=PATH/cli.js]
-//                                       [--json FILE]
+//                                       [--daemon-env KEY=V,...] [--json FILE]
+//
+// Ours runs with the environment the extension starts its daemon with (DAEMON_ENV in
+// extension/daemonLauncher.ts; --daemon-env overrides it, `--daemon-env none` drops it). A compare
+// build may add its own: --compare LABEL=PATH/cli.js,KEY=V,... (KEY= removes KEY), so one run can
+// compare settings of one build too.
 //
 // Behind every front the same Node backend (a child process, plain HTTP on loopback):
 //   GET /      1 KB body          GET /big   MB megabytes          POST /up   counts and discards
@@ -67,6 +72,7 @@ const opts = {
   settle: 10,
   proxies: ['ours', 'nginx'],
   compare: [],
+  daemonEnv: 'MALLOC_ARENA_MAX=2',
   json: undefined,
 };
 try {
@@ -81,13 +87,14 @@ try {
     },
     handlers: {
       '--proxies': (v) => (opts.proxies = v.split(',')),
-      '--compare': (v) => opts.compare.push(v.split('=')),
+      '--compare': (v) => opts.compare.push([v.slice(0, v.indexOf('=')), ...v.slice(v.indexOf('=') + 1).split(',')]),
+      '--daemon-env': (v) => (opts.daemonEnv = v === 'none' ? '' : v),
       '--json': (v) => (opts.json = v),
     },
   });
 } catch (err) {
   console.error(
-    `${err.message}. Options: --rounds N --seconds S --mb N --conns N --quiet S --settle S --proxies ours,nginx --compare LABEL=CLI --json FILE`,
+    `${err.message}. Options: --rounds N --seconds S --mb N --conns N --quiet S --settle S --proxies ours,nginx --compare LABEL=CLI[,KEY=V] --daemon-env KEY=V,... --json FILE`,
   );
   process.exit(2);
 }
@@ -286,11 +293,17 @@ async function holdConnections(port, ca, n) {
 
 // ---------------------------------------------------------------------------------------------
 
-async function startOurs(label, cliPath, backendPort, stateDir, { docker }) {
+/** KEY=V pairs into an env object; KEY= marks KEY for removal (undefined). */
+const envPairs = (pairs) =>
+  Object.fromEntries(
+    pairs.filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1) || undefined]),
+  );
+
+async function startOurs(label, cliPath, backendPort, stateDir, { docker, env }) {
   const port = await freePort();
   const args = [cliPath, 'serve', '--state-dir', stateDir, '--https-port', String(port), '--no-http'];
   args.push('--bind', '127.0.0.1', ...(docker ? [] : ['--no-docker']));
-  const child = start(label, process.execPath, args);
+  const child = start(label, process.execPath, args, env);
   await waitFor(`serve (${label})`, label, async () => /listening on https:/.test(logOf(label)));
   return { port, pid: child.pid, stateDir, cliPath };
 }
@@ -318,13 +331,18 @@ async function main() {
   const builds = [...(opts.proxies.includes('ours') ? [['ours', CLI]] : []), ...opts.compare];
   const fronts = {};
   let certs;
-  for (const [label, cliPath] of builds) {
+  for (const [label, cliPath, ...extraEnv] of builds) {
+    const env = envPairs([...opts.daemonEnv.split(','), ...extraEnv]);
+    const set = Object.entries(env).filter(([, v]) => v !== undefined);
+    console.log(
+      `${label}: ${cliPath}, env ${set.length ? set.map(([k, v]) => `${k}=${v}`).join(' ') : '(none added)'}`,
+    );
     const stateDir = path.join(tmp, `state-${label}`);
     fs.mkdirSync(stateDir, { mode: 0o700 });
     if (certs)
       for (const part of ['ca', 'certs'])
         fs.cpSync(path.join(certs.stateDir, part), path.join(stateDir, part), { recursive: true });
-    const f = await startOurs(label, cliPath, backend.port, stateDir, { docker: dockerOn });
+    const f = await startOurs(label, cliPath, backend.port, stateDir, { docker: dockerOn, env });
     for (const h of [HOST, 'app.localhost', 'api.localhost']) expose(f, h, backend.port);
     if (!certs) {
       certs = {

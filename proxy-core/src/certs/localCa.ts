@@ -1,9 +1,10 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
+  Certificate,
   GeneralName,
   GeneralSubtree,
   GeneralSubtrees,
@@ -14,7 +15,16 @@ import { ensureDir, readFileIfExists, writeFileAtomic } from '../fsUtil';
 import { hostMatchesSuffix } from '../routes/hostName';
 import { UserError } from '../errors';
 
-x509.cryptoProvider.set(crypto.webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+// @peculiar/x509 is loaded only to issue a certificate: reading a root's name constraints (every
+// daemon start) needs only the ASN.1 parser, and x509's module graph weighs ~3 MB of heap
+// (docs/performance.md, "Footprint (issue 18)").
+let x509Module: Promise<typeof X509> | undefined;
+function loadX509(): Promise<typeof X509> {
+  return (x509Module ??= import('@peculiar/x509').then((x509) => {
+    x509.cryptoProvider.set(crypto.webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    return x509;
+  }));
+}
 
 export const DEFAULT_SUFFIXES = ['localhost', 'test', 'internal', 'home.arpa', 'local'];
 export const DEFAULT_IP_RANGES = ['127.0.0.0/8', '::1/128'];
@@ -103,6 +113,7 @@ export class LocalCa {
     // Backdate a little so a client clock slightly behind ours still accepts the certificate.
     const notBefore = new Date(now.getTime() - 60_000);
     const notAfter = new Date(now.getTime() + LEAF_LIFETIME_DAYS * DAY);
+    const x509 = await loadX509();
     const signingKey = (this.signingKey ??= importSigningKey(this.keyPem));
     const root = (this.rootCert ??= new x509.X509Certificate(this.certPem));
     const keys = (await crypto.webcrypto.subtle.generateKey(ECDSA, true, [
@@ -134,7 +145,7 @@ export class LocalCa {
   }
 
   private signingKey?: Promise<crypto.webcrypto.CryptoKey>;
-  private rootCert?: x509.X509Certificate;
+  private rootCert?: X509.X509Certificate;
 
   fingerprint256(): string {
     return new crypto.X509Certificate(this.certPem).fingerprint256;
@@ -146,6 +157,7 @@ async function createRoot(suffixes: string[], now: Date): Promise<{ certPem: str
     'sign',
     'verify',
   ])) as crypto.webcrypto.CryptoKeyPair;
+  const x509 = await loadX509();
   const constraints = new NameConstraints({
     permittedSubtrees: new GeneralSubtrees([
       ...suffixes.map((dNSName) => new GeneralSubtree({ base: new GeneralName({ dNSName }) })),
@@ -202,9 +214,12 @@ function osUser(): string {
 }
 
 function permittedSubtrees(certPem: string): GeneralName[] {
-  const ext = new x509.X509Certificate(certPem).getExtension(id_ce_nameConstraints);
+  const der = new crypto.X509Certificate(certPem).raw;
+  const ext = AsnConvert.parse(der, Certificate).tbsCertificate.extensions?.find(
+    (e) => e.extnID === id_ce_nameConstraints,
+  );
   if (!ext) return [];
-  return Array.from(AsnConvert.parse(ext.value, NameConstraints).permittedSubtrees ?? []).map((s) => s.base);
+  return Array.from(AsnConvert.parse(ext.extnValue, NameConstraints).permittedSubtrees ?? []).map((s) => s.base);
 }
 
 /** The DNS suffixes a root is constrained to, read from the certificate itself. */

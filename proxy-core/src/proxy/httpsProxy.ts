@@ -3,7 +3,7 @@ import * as http2 from 'node:http2';
 import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type * as tls from 'node:tls';
-import httpProxy from 'http-proxy';
+import type httpProxy from 'http-proxy';
 import { type CaptureSink, ExchangeCapture } from '../capture/exchangeCapture';
 import { HandshakeTimes } from '../capture/handshakeTiming';
 import { WebSocketExchange } from '../capture/wsCapture';
@@ -61,7 +61,7 @@ const H2_SESSION_WINDOW = 4 << 20;
 
 export class HttpsProxy {
   readonly server: http2.Http2SecureServer;
-  private readonly proxy: httpProxy;
+  private wsProxy?: httpProxy;
   private readonly forwarder: HttpForwarder;
   private readonly sockets = new Set<net.Socket>();
   private readonly timer: ConnectionTimer;
@@ -74,7 +74,6 @@ export class HttpsProxy {
     const timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;
     this.timer = new ConnectionTimer(timeouts);
     if (opts.capture) this.handshakes = new HandshakeTimes();
-    this.proxy = httpProxy.createProxyServer({ xfwd: false, ws: true, proxyTimeout: opts.backendTimeoutMs });
     this.forwarder = new HttpForwarder(opts.backendTimeoutMs);
     this.server = http2.createSecureServer(
       {
@@ -104,7 +103,6 @@ export class HttpsProxy {
       this.handshakes?.secure(socket);
       this.timer.secured(socket);
     });
-    if (opts.capture) this.watchWebSockets();
     this.server.on('session', (session: http2.ServerHttp2Session) => {
       session.setLocalWindowSize(H2_SESSION_WINDOW);
       this.timer.session(session);
@@ -210,9 +208,9 @@ export class HttpsProxy {
    * sockets are watched from 'open' on, once http-proxy has piped them: a 'data' listener added
    * before would take the bytes that came with the 101 before the pipe exists.
    */
-  private watchWebSockets(): void {
+  private watchWebSockets(proxy: httpProxy): void {
     const opened = new WeakMap<Duplex, () => void>();
-    this.proxy.on('proxyReqWs', (proxyReq: http.ClientRequest, req: http.IncomingMessage) => {
+    proxy.on('proxyReqWs', (proxyReq: http.ClientRequest, req: http.IncomingMessage) => {
       const cap = this.wsCaptures.get(req);
       if (!cap) return;
       proxyReq.once('upgrade', (res: http.IncomingMessage, upstream: Duplex) =>
@@ -220,7 +218,7 @@ export class HttpsProxy {
       );
       proxyReq.once('response', (res: http.IncomingMessage) => cap.refused(res));
     });
-    this.proxy.on('open', (upstream: Duplex) => opened.get(upstream)?.());
+    proxy.on('open', (upstream: Duplex) => opened.get(upstream)?.());
   }
 
   private tlsMs(socket: net.Socket | undefined): number | undefined {
@@ -325,6 +323,20 @@ export class HttpsProxy {
     sendHtml(res, 404, notFoundPage(host, routes, this.opts.port, target.split('?')[0]));
   }
 
+  /**
+   * http-proxy relays only WebSocket upgrades, so it is loaded on the first one: a daemon that
+   * never sees one does not carry it (docs/performance.md, "Footprint (issue 18)"). Synchronous,
+   * so the upgrade's socket is handed over in the same tick as today.
+   */
+  private webSocketProxy(): httpProxy {
+    if (this.wsProxy) return this.wsProxy;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createProxyServer } = require('http-proxy') as typeof httpProxy;
+    this.wsProxy = createProxyServer({ xfwd: false, ws: true, proxyTimeout: this.opts.backendTimeoutMs });
+    if (this.opts.capture) this.watchWebSockets(this.wsProxy);
+    return this.wsProxy;
+  }
+
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     this.timer.upgraded(req.socket);
     if (checkHttp1Target(req)) {
@@ -359,7 +371,7 @@ export class HttpsProxy {
     setForwarded(req.headers, req.socket.remoteAddress, this.opts.port);
     socket.on('error', () => undefined);
     const relay = () =>
-      this.proxy.ws(req, socket, head, { target: upstream.href, secure: true }, (err: Error) => {
+      this.webSocketProxy().ws(req, socket, head, { target: upstream.href, secure: true }, (err: Error) => {
         this.opts.log(`websocket ${host} -> ${upstream.href}: ${err.message}`);
         cap?.failed(err);
         socket.destroy();

@@ -16,12 +16,22 @@ export const DEFAULT_TIMEOUTS: ConnectionTimeouts = { headerTimeoutMs: 60_000, i
 const STATE = Symbol('connectionTimer');
 
 interface Http1State {
-  timer: NodeJS.Timeout | undefined;
+  socket: net.Socket;
+  /** For the TLS handshake and the first request's headers. */
+  header: NodeJS.Timeout | undefined;
+  /**
+   * Between requests: made once per connection and re-armed with refresh() after each response,
+   * so a keep-alive request allocates no timer (docs/performance.md, "Footprint (issue 18)"). It
+   * may fire while a request is in progress; it then does nothing, and the response's end arms it.
+   */
+  idle: NodeJS.Timeout | undefined;
+  idleMs: number;
   /** Requests whose response is not done yet (pipelining can make it more than one). */
   busy: number;
 }
 
 type TimedSocket = net.Socket & { [STATE]?: Http1State };
+type TimedResponse = http.ServerResponse & { [STATE]?: Http1State };
 
 /**
  * Deadlines for connections that never finish. Node's own (headersTimeout, keepAliveTimeout) are
@@ -37,10 +47,18 @@ export class ConnectionTimer {
   /** TLS is up (the server's secureConnection). HTTP/2 sessions are timed by session(). */
   secured(socket: tls.TLSSocket): void {
     if (socket.alpnProtocol === 'h2') return;
-    const state: Http1State = { timer: undefined, busy: 0 };
+    const state: Http1State = {
+      socket,
+      header: setTimeout(() => socket.destroy(), this.timeouts.headerTimeoutMs),
+      idle: undefined,
+      idleMs: this.timeouts.idleTimeoutMs,
+      busy: 0,
+    };
     (socket as TimedSocket)[STATE] = state;
-    arm(socket, state, this.timeouts.headerTimeoutMs);
-    socket.once('close', () => clearTimeout(state.timer));
+    socket.once('close', () => {
+      clearTimeout(state.header);
+      clearTimeout(state.idle);
+    });
   }
 
   /** An HTTP/1.x request's headers are in: no deadline until its response is done. */
@@ -49,18 +67,18 @@ export class ConnectionTimer {
     const state = socket[STATE];
     if (!state) return;
     state.busy++;
-    clearTimeout(state.timer);
-    res.once('close', () => {
-      // The next request's headers must be complete within the idle timeout of this response.
-      if (--state.busy === 0 && !socket.destroyed) arm(socket, state, this.timeouts.idleTimeoutMs);
-    });
+    if (state.header) state.header = void clearTimeout(state.header);
+    // One shared listener rather than a closure per request (the socket may be detached by then).
+    (res as TimedResponse)[STATE] = state;
+    res.on('close', responseClosed);
   }
 
   /** The connection is a WebSocket now (or any upgrade): it is the backend's to close. */
   upgraded(socket: net.Socket): void {
     const state = (socket as TimedSocket)[STATE];
     if (!state) return;
-    clearTimeout(state.timer);
+    clearTimeout(state.header);
+    clearTimeout(state.idle);
     state.busy = Infinity;
   }
 
@@ -80,7 +98,14 @@ export class ConnectionTimer {
   }
 }
 
-function arm(socket: net.Socket, state: Http1State, ms: number): void {
-  clearTimeout(state.timer);
-  state.timer = setTimeout(() => socket.destroy(), ms);
+/** A response is done: the next request's headers must be complete within the idle timeout. */
+function responseClosed(this: TimedResponse): void {
+  const state = this[STATE];
+  if (!state || --state.busy !== 0 || state.socket.destroyed) return;
+  if (state.idle) state.idle.refresh();
+  else state.idle = setTimeout(idleExpired, state.idleMs, state);
+}
+
+function idleExpired(state: Http1State): void {
+  if (state.busy === 0) state.socket.destroy();
 }

@@ -9,15 +9,19 @@ import { ensureDir } from '../proxy-core/src/fsUtil';
 import { statePaths } from '../proxy-core/src/paths';
 
 /**
- * Set in the daemon's environment unless the user's own environment sets it. glibc gives each
- * thread that mallocs its own arena (up to 8 per core) and rarely returns their pages: after the
- * first proxied requests, V8's background threads kept ~13 MB there in the idle daemon. Two
- * arenas took 5-8 MB off the idle daemon with no throughput cost we could measure
- * (docs/performance.md, "Footprint (issue 18)"). In the environment rather than a re-exec of
- * `serve`: glibc reads it only at process start, and the daemon's pid must stay the one spawned
- * here. The proxy workers inherit it.
+ * glibc malloc settings for the daemon, unless the user's own environment sets them (glibc reads
+ * both only at process start, hence the environment rather than a re-exec of `serve`: the
+ * daemon's pid must stay the one spawned here; the proxy workers inherit them). Each thread that
+ * mallocs gets its own arena (up to 8 per core), and V8's background threads left ~13 MB in theirs
+ * in the idle daemon: two arenas are enough. Freed memory at the top of the heap is given back
+ * once 64 KB of it are free instead of 128 KB+ (glibc raises that threshold as it goes), which
+ * is what lets the daemon shrink after a burst of connections. Together about -10 MB idle after
+ * a burst; no CPU cost measurable here (docs/performance.md, "Footprint (issue 18)").
  */
-export const DAEMON_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+export const DAEMON_ENV: Readonly<Record<string, string>> = {
+  MALLOC_ARENA_MAX: '2',
+  MALLOC_TRIM_THRESHOLD_: '65536',
+};
 
 export interface LaunchOptions {
   stateDir: string;

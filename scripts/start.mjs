@@ -12,8 +12,8 @@ if (run('node', ['scripts/build.mjs'])) process.exit(1);
 const child = (await import('node:child_process')).spawn(
   process.execPath,
   ['dist/cli.js', 'serve', '--demo', ...process.argv.slice(2)],
-  // The same malloc setting the extension starts its daemon with (extension/daemonLauncher.ts).
-  { stdio: 'inherit', env: { MALLOC_ARENA_MAX: '2', ...process.env } },
+  // The same malloc settings the extension starts its daemon with (extension/daemonLauncher.ts).
+  { stdio: 'inherit', env: { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '65536', ...process.env } },
 );
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code) => process.exit(code ?? 1));

@@ -72,7 +72,7 @@ const opts = {
   settle: 10,
   proxies: ['ours', 'nginx'],
   compare: [],
-  daemonEnv: 'MALLOC_ARENA_MAX=2',
+  daemonEnv: 'MALLOC_ARENA_MAX=2,MALLOC_TRIM_THRESHOLD_=65536',
   json: undefined,
 };
 try {

@@ -134,6 +134,23 @@ test('an idle keep-alive connection is closed after the idle timeout', async () 
   await assertClosed(conns, 'idle keep-alive');
 });
 
+test('a keep-alive request still running when the idle deadline of the one before passes is not cut, and the idle timeout counts from its end', async () => {
+  // The idle timer is made once per connection and re-armed (connectionTimer.ts): here it comes
+  // due while the second request (an event stream with QUIET_MS gaps) is in progress.
+  const conns = await inBoth(async () => {
+    const c = await rawTls(daemon, 's.localhost', ca);
+    c.socket.write(`POST /upload HTTP/1.1\r\nHost: s.localhost:${port}\r\ncontent-length: 2\r\n\r\nhi`);
+    await until('the first response', () => c.received().includes('received 2'), 5000);
+    return c;
+  });
+  for (const c of conns) c.socket.write(`GET /events HTTP/1.1\r\nHost: s.localhost:${port}\r\n\r\n`);
+  for (const c of conns)
+    await until('the whole event stream', () => c.received().includes('data: 3'), 3 * QUIET_MS + 5000);
+  const ended = Date.now();
+  await assertClosed(conns, 'idle after the stream');
+  assert.ok(Date.now() - ended >= IDLE_MS - 200, 'closed only after the idle timeout since the stream ended');
+});
+
 test('an HTTP/2 session without a preface, and one left idle after a request, are closed', async () => {
   const silent = await inBoth(() => rawTls(daemon, 'a.localhost', ca, ['h2']));
   for (const c of silent) assert.equal(c.socket.alpnProtocol, 'h2');

@@ -22,6 +22,15 @@ export const BODY = 'hello from the benchmark backend\n';
 
 /** This run's scratch dir: configs, logs, state dirs. Removed at the end of a successful run. */
 export const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'chs-bench-'));
+// A script that imports this module but never runs a benchmark in this process (one that re-runs
+// itself with other node flags, or only reads the helpers) would leave the dir behind, empty.
+process.on('exit', () => {
+  try {
+    fs.rmdirSync(tmp);
+  } catch {
+    // not empty: a failed run's logs, kept on purpose (runBenchmark)
+  }
+});
 const children = new Set();
 
 // ---------------------------------------------------------------------------------------------

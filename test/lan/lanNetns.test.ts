@@ -99,12 +99,10 @@ describe('LAN sharing between two network namespaces (laptop, phone)', { skip: !
       { mode: 0o644 },
     );
     net.start('laptop', [process.execPath, backend], true);
-    // Another mDNS responder on the laptop, bound to 5353 before the daemon (as avahi or Bonjour would be).
-    const other = net.start(
-      'laptop',
-      [process.execPath, PHONE, 'respond', 'printer.local', net.laptopIp, '10.9.9.9'],
-      true,
-    );
+    // Another mDNS responder on the laptop, bound to 5353 before the daemon (as avahi or Bonjour
+    // would be), under another user than the daemon's as theirs are. Root, not nobody: it is loaded
+    // from the checkout, which may sit in a private (0700) directory.
+    const other = net.start('laptop', [process.execPath, PHONE, 'respond', 'printer.local', net.laptopIp, '10.9.9.9']);
     let otherOut = '';
     other.stdout?.on('data', (c: Buffer) => (otherOut += c.toString()));
     await until('the other responder', () => otherOut.includes('"ready"'));

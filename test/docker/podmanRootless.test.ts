@@ -22,6 +22,29 @@ const skip =
   (process.getuid?.() !== 0 ? 'running podman as nobody needs root' : undefined) ??
   (spawnSync('sh', ['-c', 'command -v podman']).status !== 0 ? 'podman is not installed' : undefined);
 
+/** SIGTERM to a whole process group, then SIGKILL to what is left of it after 10 s. */
+async function stopGroup(pgid: number): Promise<void> {
+  const alive = () => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pgid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  signal('SIGTERM');
+  for (const deadline = Date.now() + 10_000; alive() && Date.now() < deadline;)
+    await new Promise((r) => setTimeout(r, 100));
+  signal('SIGKILL');
+}
+
 describe(
   'rootless Podman: --docker-address auto uses published ports, and says why (real podman as nobody)',
   { skip },
@@ -64,15 +87,16 @@ describe(
           '--time=0',
           `unix://${socket}`,
         ],
-        { cwd: dir, stdio: 'ignore' },
+        // Its own process group: rootless Podman re-executes itself inside a user namespace, and
+        // that second process outlives a signal sent to the first alone.
+        { cwd: dir, stdio: 'ignore', detached: true },
       );
       await until('the rootless podman service answers', () => fs.existsSync(socket), 30_000);
       ({ daemon } = await startDaemon({ docker: { labels: true, host: `unix://${socket}` }, autoDomains: 'compose' }));
     });
     after(async () => {
       await daemon?.close();
-      service?.kill('SIGTERM');
-      await new Promise((r) => (service?.exitCode !== null ? r(undefined) : service.once('exit', r)));
+      if (service?.pid) await stopGroup(service.pid);
       // Rootless Podman keeps its user namespace alive with a pause process of its own.
       const pauseFile = path.join(dir, 'run', 'libpod', 'tmp', 'pause.pid');
       if (fs.existsSync(pauseFile)) {

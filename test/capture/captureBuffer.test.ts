@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CaptureBuffer, recordBytes } from '../../proxy-core/src/capture/captureBuffer';
+import { CaptureBuffer, SLAB_BYTES, recordBytes } from '../../proxy-core/src/capture/captureBuffer';
 import { captureFilter, parseCaptureQuery } from '../../proxy-core/src/capture/captureQuery';
 import { maskHeaders, maskRecord } from '../../proxy-core/src/capture/mask';
 import {
@@ -45,13 +45,16 @@ test('the buffer keeps its records within its byte limit, dropping the oldest fi
   const body = { bytesOut: 10_000, resSample: 'x'.repeat(10_000) };
   const one = recordBytes(record('b.1', body));
   const b = new CaptureBuffer({ maxRequests: 1000, maxBytes: one * 3 + 10 });
-  for (let i = 1; i <= 5; i++) b.add(record(`b.${i}`, body));
+  // b.4 is a stream, published first when its body reached the limit (incomplete).
+  for (let i = 1; i <= 5; i++) b.add(record(`b.${i}`, { ...body, complete: i !== 4 }));
   assert.deepEqual(ids(b), ['b.5', 'b.4', 'b.3']);
+  assert.equal(b.get('b.4')?.complete, false);
   assert.ok(b.stats().bytes <= one * 3 + 10);
   // A stream published at the body limit, then again when it ends: one entry, in its first place.
   b.add(record('b.4', { ...body, status: 206, complete: true }));
   assert.deepEqual(ids(b), ['b.5', 'b.4', 'b.3']);
   assert.equal(b.get('b.4')?.status, 206);
+  assert.equal(b.get('b.4')?.complete, true);
   assert.equal(b.stats().bytes, one * 3);
   // One record larger than the whole limit still shows (the newest always stays).
   b.add(record('b.6', { bytesOut: 1, resSample: 'y'.repeat(one * 4) }));
@@ -146,7 +149,8 @@ test('a stored record reads back as the API shape: binary body samples as base64
 
 test('the buffer finds, pages and replaces records across its compactions and after a clear', () => {
   const b = new CaptureBuffer({ maxRequests: 10, maxBytes: 1 << 30 });
-  for (let i = 1; i <= 3000; i++) b.add(record(`f.${i}`));
+  // f.2995 is a stream still open (published incomplete at the body limit).
+  for (let i = 1; i <= 3000; i++) b.add(record(`f.${i}`, { complete: i !== 2995 }));
   assert.deepEqual(ids(b).slice(0, 3), ['f.3000', 'f.2999', 'f.2998']);
   assert.equal(ids(b).length, 10);
   assert.equal(b.get('f.2990'), undefined);
@@ -157,9 +161,34 @@ test('the buffer finds, pages and replaces records across its compactions and af
   );
   b.add(record('f.2995', { status: 201 }));
   assert.equal(b.get('f.2995')?.status, 201);
+  assert.deepEqual(ids(b).slice(5, 6), ['f.2995'], 'replaced in its place, not added');
   assert.equal(b.stats().count, 10);
   assert.equal(b.clear(), 10);
   b.add(record('g.1'));
   assert.deepEqual(ids(b), ['g.1']);
   assert.equal(b.get('f.3000'), undefined);
+});
+
+test('records are kept as bytes in 1 MB slabs: full slabs are freed as their records go, and every record reads back whole', () => {
+  const sample = Buffer.from(Array.from({ length: 256 }, (_, i) => i))
+    .toString('latin1')
+    .repeat(200);
+  const b = new CaptureBuffer({ maxRequests: 1000, maxBytes: 4 * SLAB_BYTES });
+  for (let i = 1; i <= 2000; i++)
+    b.add(record(`h.${i}`, { resSample: sample, bytesOut: sample.length * 2, router: 'wéb@docker' }));
+  const slabs = (b as unknown as { slabs: unknown[] }).slabs;
+  assert.ok(slabs.length <= 5, `${slabs.length} slabs held for a 4 MB limit`);
+  assert.ok(b.stats().bytes <= 4 * SLAB_BYTES);
+  const kept = b.list(() => true, 1000);
+  assert.equal(kept[0].id, 'h.2000');
+  for (const r of kept) {
+    assert.equal(r.resSample, sample);
+    assert.equal(r.router, 'wéb@docker');
+  }
+  // One record larger than a slab gets a slab of its own.
+  const big = 'z'.repeat(SLAB_BYTES + 10);
+  b.add(record('h.big', { reqSample: big }));
+  assert.equal(b.get('h.big')?.reqSample, big);
+  assert.equal(ids(b)[0], 'h.big');
+  assert.ok(b.stats().bytes <= 4 * SLAB_BYTES);
 });

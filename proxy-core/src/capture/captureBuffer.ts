@@ -1,16 +1,13 @@
 import { EventEmitter } from 'node:events';
+import { alignedEnd, decodeId, decodeRecord, encodedBound, encodedLength, encodeRecord, Slab } from './recordCodec';
 import type { CaptureSettings, StoredRecord } from './types';
 
-/** What one record costs beyond its strings: the objects and numbers around them (a rough, fixed estimate). */
-const RECORD_OVERHEAD = 512;
+/** Records are written one after another into Buffers of this size (a bigger record gets one of its own). */
+export const SLAB_BYTES = 1 << 20;
 
-/** A record's size in memory, roughly: its strings (one byte a char: V8 keeps ASCII and latin1 strings so) and a fixed overhead. */
+/** A record's size in memory: its bytes in the buffer (recordCodec.ts). */
 export function recordBytes(r: StoredRecord): number {
-  let n = RECORD_OVERHEAD + r.url.length + r.host.length + (r.router?.length ?? 0) + (r.target?.length ?? 0);
-  n += r.reqHead.length + (r.resHead?.length ?? 0) + (r.upstream?.length ?? 0);
-  n += (r.reqSample?.length ?? 0) + (r.resSample?.length ?? 0);
-  for (const f of r.websocket?.frames ?? []) n += 64 + f.data.length;
-  return n;
+  return encodedLength(r);
 }
 
 /**
@@ -18,19 +15,31 @@ export function recordBytes(r: StoredRecord): number {
  * the oldest go first. A record published again under the same id (a stream that reached the
  * body limit, then ended) replaces the earlier one in place. Emits 'added' (record) for each.
  *
- * Kept as two parallel arrays (records, their sizes) and an id → sequence number map: no object
- * per entry beside the record itself (docs/performance.md, "What request capture costs"). A
- * record's sequence number is its insertion order across the daemon and its workers (the
- * timeline); its index is `seq - firstSeq`.
+ * Records are kept as bytes (recordCodec.ts) in 1 MB Buffers, outside the JavaScript heap, and
+ * decoded when read: per entry only three numbers in arrays (its slab, offset and length), so a
+ * full buffer is no work for the garbage collector (docs/performance.md, "What request capture
+ * costs"). Slabs are freed oldest first once no live record is in them; one is kept for reuse.
+ * Lookups by id scan the entries (reads are rare, ≤ the count limit); only ids of records still
+ * incomplete are in a map, for their replacement.
  */
 export class CaptureBuffer extends EventEmitter {
-  private records: Array<StoredRecord | undefined> = [];
-  private sizes: number[] = [];
-  /** The sequence number of records[0]. */
-  private firstSeq = 1;
+  /** Entry i (from `head`): the absolute number of its slab, its offset there, its length. */
+  private slabOf: number[] = [];
+  private offsetOf: number[] = [];
+  private lengthOf: number[] = [];
   /** The oldest live entry: dropping moves it on, the arrays are compacted now and then (not per request). */
   private head = 0;
-  private readonly byId = new Map<string, number>();
+  /** The absolute number of entry 0 (ids of incomplete records map to these). */
+  private entryBase = 0;
+  private slabs: Slab[] = [];
+  /** Live records in each slab, by position in `slabs`. */
+  private slabRecords: number[] = [];
+  /** The absolute number of slabs[0]. */
+  private slabBase = 0;
+  /** Where the next record goes in the last slab. */
+  private used = 0;
+  private spare?: Slab;
+  private readonly incomplete = new Map<string, number>();
   private bytes = 0;
 
   constructor(private readonly limits: Pick<CaptureSettings, 'maxRequests' | 'maxBytes'>) {
@@ -38,75 +47,128 @@ export class CaptureBuffer extends EventEmitter {
   }
 
   add(record: StoredRecord): void {
-    const bytes = recordBytes(record);
-    const seen = this.byId.get(record.id);
-    if (seen !== undefined) {
-      const i = seen - this.firstSeq;
-      this.bytes += bytes - this.sizes[i];
-      this.records[i] = record;
-      this.sizes[i] = bytes;
+    const bound = encodedBound(record);
+    let last = this.slabs.length - 1;
+    if (last < 0 || this.used + bound > this.slabs[last].length) last = this.newSlab(bound);
+    const offset = this.used;
+    const length = encodeRecord(record, this.slabs[last], offset);
+    this.used = alignedEnd(offset, length);
+    this.slabRecords[last]++;
+    const slab = this.slabBase + last;
+    const earlier = this.incomplete.size ? this.incomplete.get(record.id) : undefined;
+    if (earlier !== undefined) {
+      const i = earlier - this.entryBase;
+      this.release(this.slabOf[i]);
+      this.bytes += length - this.lengthOf[i];
+      this.slabOf[i] = slab;
+      this.offsetOf[i] = offset;
+      this.lengthOf[i] = length;
+      if (record.complete) this.incomplete.delete(record.id);
     } else {
-      this.byId.set(record.id, this.firstSeq + this.records.length);
-      this.records.push(record);
-      this.sizes.push(bytes);
-      this.bytes += bytes;
+      if (!record.complete) this.incomplete.set(record.id, this.entryBase + this.slabOf.length);
+      this.slabOf.push(slab);
+      this.offsetOf.push(offset);
+      this.lengthOf.push(length);
+      this.bytes += length;
     }
     this.trim();
     this.emit('added', record);
   }
 
   get(id: string): StoredRecord | undefined {
-    const seq = this.byId.get(id);
-    return seq === undefined ? undefined : this.records[seq - this.firstSeq];
+    const i = this.find(id);
+    return i === undefined ? undefined : this.decode(i);
   }
 
   /** Newest first; `before`: only those older than that id. */
   list(filter: (r: StoredRecord) => boolean, limit: number, before?: string): StoredRecord[] {
     const out: StoredRecord[] = [];
-    let i = this.records.length - 1;
+    let i = this.slabOf.length - 1;
     if (before !== undefined) {
-      const at = this.byId.get(before);
+      const at = this.find(before);
       if (at === undefined) return out;
-      i = Math.min(i, at - this.firstSeq - 1);
+      i = at - 1;
     }
     for (; i >= this.head && out.length < limit; i--) {
-      const r = this.records[i]!;
+      const r = this.decode(i);
       if (filter(r)) out.push(r);
     }
     return out;
   }
 
   clear(): number {
-    const n = this.records.length - this.head;
-    this.firstSeq += this.records.length;
-    this.records = [];
-    this.sizes = [];
+    const n = this.slabOf.length - this.head;
+    this.entryBase += this.slabOf.length;
+    this.slabOf = [];
+    this.offsetOf = [];
+    this.lengthOf = [];
     this.head = 0;
-    this.byId.clear();
+    this.slabBase += this.slabs.length;
+    this.slabs = [];
+    this.slabRecords = [];
+    this.spare = undefined;
+    this.used = 0;
+    this.incomplete.clear();
     this.bytes = 0;
     return n;
   }
 
   stats(): { count: number; bytes: number; maxRequests: number; maxBytes: number } {
-    return { count: this.records.length - this.head, bytes: this.bytes, ...this.limits };
+    return { count: this.slabOf.length - this.head, bytes: this.bytes, ...this.limits };
+  }
+
+  private decode(i: number): StoredRecord {
+    return decodeRecord(this.slabs[this.slabOf[i] - this.slabBase], this.offsetOf[i]);
+  }
+
+  private find(id: string): number | undefined {
+    for (let i = this.slabOf.length - 1; i >= this.head; i--)
+      if (decodeId(this.slabs[this.slabOf[i] - this.slabBase], this.offsetOf[i]) === id) return i;
+    return undefined;
+  }
+
+  /** Starts a slab that fits `bound` bytes; returns its position in `slabs`. */
+  private newSlab(bound: number): number {
+    let slab: Slab;
+    if (bound <= SLAB_BYTES && this.spare) {
+      slab = this.spare;
+      this.spare = undefined;
+    } else slab = new Slab(Math.max(SLAB_BYTES, bound));
+    this.slabs.push(slab);
+    this.slabRecords.push(0);
+    this.used = 0;
+    return this.slabs.length - 1;
+  }
+
+  /** One record less in a slab: leading slabs left empty (but the one being written) are freed. */
+  private release(slab: number): void {
+    this.slabRecords[slab - this.slabBase]--;
+    while (this.slabs.length > 1 && this.slabRecords[0] === 0) {
+      const freed = this.slabs.shift()!;
+      this.slabRecords.shift();
+      this.slabBase++;
+      if (freed.length === SLAB_BYTES) this.spare = freed;
+    }
   }
 
   private trim(): void {
     const { maxRequests, maxBytes } = this.limits;
     // The newest record always stays, even one larger than the byte limit on its own.
     while (
-      this.records.length - this.head > 1 &&
-      (this.records.length - this.head > maxRequests || this.bytes > maxBytes)
+      this.slabOf.length - this.head > 1 &&
+      (this.slabOf.length - this.head > maxRequests || this.bytes > maxBytes)
     ) {
-      const r = this.records[this.head]!;
-      this.records[this.head] = undefined;
-      this.bytes -= this.sizes[this.head++];
-      this.byId.delete(r.id);
+      const i = this.head++;
+      this.bytes -= this.lengthOf[i];
+      if (this.incomplete.size)
+        this.incomplete.delete(decodeId(this.slabs[this.slabOf[i] - this.slabBase], this.offsetOf[i]));
+      this.release(this.slabOf[i]);
     }
-    if (this.head > 1024 && this.head * 2 > this.records.length) {
-      this.records = this.records.slice(this.head);
-      this.sizes = this.sizes.slice(this.head);
-      this.firstSeq += this.head;
+    if (this.head > 1024 && this.head * 2 > this.slabOf.length) {
+      this.slabOf = this.slabOf.slice(this.head);
+      this.offsetOf = this.offsetOf.slice(this.head);
+      this.lengthOf = this.lengthOf.slice(this.head);
+      this.entryBase += this.head;
       this.head = 0;
     }
   }

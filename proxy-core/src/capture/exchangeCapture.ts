@@ -38,6 +38,8 @@ export class ExchangeCapture {
   private error?: CaptureError;
   private published = false;
   private tap?: Transform;
+  /** The forwarder's own reaction to the client going away (ForwardObserver.onClientClose). */
+  private relayClosed?: () => void;
 
   constructor(
     private readonly sink: CaptureSink,
@@ -90,7 +92,14 @@ export class ExchangeCapture {
       }
     }
     // 'close' comes once: `on` spares once()'s wrapper and its state object.
-    res.on('close', () => this.finish());
+    res.on('close', () => {
+      this.finish();
+      this.relayClosed?.();
+    });
+  }
+
+  onClientClose(closed: () => void): void {
+    this.relayClosed = closed;
   }
 
   routed(router: string, target: string, upstream?: string): void {

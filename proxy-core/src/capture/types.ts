@@ -187,20 +187,29 @@ export interface StoredRecord {
 /** Milliseconds to the integer microseconds a StoredRecord keeps. */
 export const toUs = (ms: number): number => Math.round(ms * 1000);
 
+/** Where undici's header Buffers are gathered before they are decoded as one string; grows to the largest head seen. */
+let scratch = Buffer.allocUnsafeSlow(16 * 1024);
+
 /** Raw headers ([name, value, …], as Node's rawHeaders) packed for a StoredRecord. */
 export function packHeaders(raw: ReadonlyArray<string | Buffer>): string {
   if (!raw.length) return '';
   if (typeof raw[0] === 'string' && typeof raw[1] === 'string') return (raw as string[]).join('\n');
-  // undici's Buffers: copied into one, decoded once (not a string per header, then a join).
+  // undici's Buffers: copied into one, decoded once (not a string per header, then a join). The
+  // scratch Buffer is reused: packing is synchronous, and the string is a copy.
   let n = raw.length - 1;
   for (const x of raw) n += x.length;
-  const out = Buffer.allocUnsafe(n);
+  if (n > scratch.length) scratch = Buffer.allocUnsafeSlow(n);
+  const out = scratch;
   let at = 0;
   for (let i = 0; i < raw.length; i++) {
     if (i) out[at++] = 10;
     const x = raw[i];
     if (typeof x === 'string') at += out.write(x, at, 'latin1');
-    else {
+    else if (x.length < 32) {
+      // Most names and values are short: a loop the compiler inlines beats a call into set().
+      for (let j = 0; j < x.length; j++) out[at + j] = x[j];
+      at += x.length;
+    } else {
       out.set(x, at);
       at += x.length;
     }

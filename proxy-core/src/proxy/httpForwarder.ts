@@ -43,6 +43,11 @@ export interface ForwardObserver {
   onConnect(): void;
   onResponseHead(status: number, rawHeaders: Array<Buffer | string>): void;
   onResponseData(chunk: Buffer): void;
+  /**
+   * Call `closed` when the client's response closes. The observer listens for that already, so
+   * the relay does not add a second listener of its own to every response.
+   */
+  onClientClose(closed: () => void): void;
 }
 
 /**
@@ -177,11 +182,14 @@ class ResponseRelay implements Dispatcher.DispatchHandlers {
     // A client that goes away must not keep the upstream request (and its pooled socket) busy:
     // a response paused for a reader that is gone would otherwise never resume. The request may
     // still be queued for a free connection when that happens, hence the listener from the start.
-    res.once('close', () => {
+    const closed = () => {
       this.clientGone = true;
       if (!this.done) this.abort?.();
       this.transform?.destroy();
-    });
+    };
+    // 'close' comes once: `on` spares once()'s wrapper and its state object.
+    if (observer) observer.onClientClose(closed);
+    else res.on('close', closed);
   }
 
   onConnect(abort: (err?: Error) => void): void {

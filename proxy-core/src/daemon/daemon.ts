@@ -44,6 +44,7 @@ import { oncePerTick } from './oncePerTick';
 import { RouteService } from './routeService';
 import { watchStateDir } from './stateDirWatch';
 import { listenError } from './listenErrors';
+import { IdleCompaction } from './idleCompaction';
 import { WorkerDemand } from './workerDemand';
 import { WorkerPool } from './workerPool';
 import type { CertPem } from './workerProtocol';
@@ -175,6 +176,13 @@ export class Daemon {
   dispatcher!: ConnectionDispatcher;
   workers?: WorkerPool;
   private workerDemand?: WorkerDemand;
+  /** Gives the heap a burst grew back once the proxy is quiet (daemon/idleCompaction.ts). */
+  private readonly idleCompaction = new IdleCompaction({
+    compacted: (before, after) =>
+      this.log(
+        `quiet for 30 s: heap compacted from ${Math.round(before / 1048576)} to ${Math.round(after / 1048576)} MB`,
+      ),
+  });
   /** Set when ACME is configured (--acme-email or --acme-directory). */
   acme?: AcmeService;
   /** Whether 127.0.0.1:443 reaches us (`ports setup`): then URLs carry no port (ports/portsWatch.ts). */
@@ -291,11 +299,13 @@ export class Daemon {
       capture: capture && { bodyBytes: options.capture!.bodyBytes, publish: (r) => capture.add(r) },
     });
     this.closers.push(() => this.https.close());
+    this.closers.push(() => this.idleCompaction.close());
     this.dispatcher = new ConnectionDispatcher({
       port: options.httpsPort,
       bind: options.bind,
       local: (socket) => {
         this.workerDemand?.opened(socket);
+        this.idleCompaction.opened(socket);
         this.https.accept(socket);
       },
       workers: () => this.workers?.takers() ?? [],

@@ -1,0 +1,77 @@
+import type * as net from 'node:net';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+
+export interface IdleCompactionOptions {
+  /** How long the daemon must have had no connection before its heap is compacted (default 30 s, as a worker's stop). */
+  quietMs?: number;
+  /** Free space in the heap that is worth a collection (default 8 MB). */
+  slackBytes?: number;
+  /** The collector (tests pass their own); default V8's full collection. */
+  collect?: () => void;
+  /** Told of each compaction: heap sizes before and after, bytes. */
+  compacted?: (before: number, after: number) => void;
+}
+
+/**
+ * A full garbage collection once the proxy has gone quiet after serving many connections. V8
+ * keeps the heap it grew for a burst (2000 connections: 61 MB of heap, 26 MB after one full
+ * collection, docs/performance.md "Footprint"), and its own idle heuristics did not give it back
+ * within minutes. Nothing runs while connections are open, nor while the daemon stays idle: the
+ * timer is armed when the last connection closes, and the collection runs only when the heap
+ * holds more than `slackBytes` it does not use.
+ */
+export class IdleCompaction {
+  private open = 0;
+  private timer?: NodeJS.Timeout;
+  private readonly quietMs: number;
+  private readonly slackBytes: number;
+  private collector?: () => void;
+
+  constructor(private readonly opts: IdleCompactionOptions = {}) {
+    this.quietMs = opts.quietMs ?? 30_000;
+    this.slackBytes = opts.slackBytes ?? 8 * 1024 * 1024;
+    this.collector = opts.collect;
+  }
+
+  /** A connection the daemon serves itself. */
+  opened(socket: net.Socket): void {
+    this.open++;
+    socket.once('close', () => {
+      if (--this.open === 0) this.arm();
+    });
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(): void {
+    if (this.timer) this.timer.refresh();
+    else {
+      this.timer = setTimeout(() => this.quiet(), this.quietMs);
+      this.timer.unref();
+    }
+  }
+
+  private quiet(): void {
+    this.timer = undefined;
+    if (this.open > 0) return;
+    const before = v8.getHeapStatistics();
+    if (before.total_heap_size - before.used_heap_size < this.slackBytes) return;
+    this.collect();
+    this.opts.compacted?.(before.total_heap_size, v8.getHeapStatistics().total_heap_size);
+  }
+
+  private collect(): void {
+    // V8's collector is reachable from JavaScript only with --expose-gc; setting the flag now makes
+    // it available in a new context, so the daemon needs no flag on its command line (the editor
+    // starts it through Electron, a user from a terminal).
+    if (!this.collector) {
+      v8.setFlagsFromString('--expose-gc');
+      this.collector = vm.runInNewContext('gc') as () => void;
+    }
+    this.collector();
+  }
+}

@@ -14,7 +14,7 @@ const everything: StoredRecord = {
   id: 'k3f9.1a',
   startedAtMs: 1_796_000_000_123,
   host: 'shop.localhost',
-  router: 'wéb-☃@docker',
+  router: 'wéb-☃-🚀@docker',
   target: 'container:web',
   upstream: 'http://172.17.0.2:8080',
   clientAddress: '::ffff:127.0.0.1',

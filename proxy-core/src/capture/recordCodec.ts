@@ -5,10 +5,12 @@ import type { StoredRecord } from './types';
  * bytes in a few Buffers are no objects for the garbage collector to copy, promote and mark,
  * which was half of what capture cost (docs/performance.md, "What request capture costs").
  *
- * Layout (Slab's typed views read it in place): the numbers and every string's length (ABSENT:
- * undefined) at fixed offsets, then the strings' bytes one after another. Header blocks, body samples and the URL are byte strings (Node decodes what
- * arrives as latin1, one char per byte), so they are written as latin1; names that come from
- * configuration, the error and the WebSocket part (as JSON) are UTF-8.
+ * Layout (Slab's typed views read it in place): the numbers and the strings' lengths at fixed
+ * offsets, then the strings. Every string but the body samples is written as one UTF-8 run (one
+ * call into Node per record instead of one per string: those calls were most of the encoding's
+ * cost), its parts' lengths counted in UTF-16 units so that reading slices them out again; the
+ * body samples, byte strings (latin1, one char per byte: Node decodes what arrives so), follow
+ * as latin1, so a binary body takes one byte per byte.
  */
 const ABSENT = 0xffffffff;
 const NO_NUMBER = -1;
@@ -23,10 +25,14 @@ const F_IN = 5;
 const F_OUT = 6;
 const U_PORT = 14;
 const U_STATUS_FLAGS = 15;
-/** The lengths of the strings, in the order they follow the fixed part. */
+/** The lengths of the text's parts (UTF-16 units; ABSENT: undefined), in TEXT's order. */
 const U_LENGTHS = 16;
-const STRINGS = 15;
-const FIXED = 4 * (U_LENGTHS + STRINGS);
+const TEXT = 13;
+/** The UTF-8 bytes of the whole text, then the bytes of each body sample (ABSENT: undefined). */
+const U_TEXT_BYTES = U_LENGTHS + TEXT;
+const U_REQ_SAMPLE = U_TEXT_BYTES + 1;
+const U_RES_SAMPLE = U_TEXT_BYTES + 2;
+const FIXED = 4 * (U_RES_SAMPLE + 1);
 
 const HTTP2 = 1 << 16;
 const COMPLETE = 2 << 16;
@@ -63,13 +69,12 @@ export const alignedEnd = (at: number, length: number): number => (at + length +
 
 /** The bytes a record may take at most (UTF-8: up to 3 bytes per UTF-16 unit), to find room before writing. */
 export function encodedBound(r: StoredRecord): number {
-  let n = FIXED + 8 + r.id.length + r.clientAddress.length + r.method.length + r.url.length + r.reqHead.length;
-  n += 3 * (r.host.length + (r.router?.length ?? 0) + (r.target?.length ?? 0) + (r.upstream?.length ?? 0));
-  n += (r.resHead?.length ?? 0) + (r.reqSample?.length ?? 0) + (r.resSample?.length ?? 0);
-  n += r.replayOf?.length ?? 0;
-  if (r.error) n += 3 * JSON.stringify(r.error).length;
-  if (r.websocket) n += 3 * JSON.stringify(r.websocket).length;
-  return n;
+  let n = r.id.length + r.host.length + (r.router?.length ?? 0) + (r.target?.length ?? 0);
+  n += (r.upstream?.length ?? 0) + r.clientAddress.length + r.method.length + r.url.length + r.reqHead.length;
+  n += (r.resHead?.length ?? 0) + (r.replayOf?.length ?? 0);
+  if (r.error) n += JSON.stringify(r.error).length;
+  if (r.websocket) n += JSON.stringify(r.websocket).length;
+  return FIXED + 8 + 3 * n + (r.reqSample?.length ?? 0) + (r.resSample?.length ?? 0);
 }
 
 /** The exact size of a record's bytes. */
@@ -92,65 +97,71 @@ export function encodeRecord(r: StoredRecord, slab: Slab, at: number): number {
   const u = at >> 2;
   u32[u + U_PORT] = r.clientPort ?? ABSENT;
   u32[u + U_STATUS_FLAGS] = r.status | (r.httpVersion === '2' ? HTTP2 : 0) | (r.complete ? COMPLETE : 0);
-  let p = at + FIXED;
+  // Unrolled, part by part, in TEXT's order: a loop over names would be a keyed (slow) read each.
   let l = u + U_LENGTHS;
-  // Unrolled, field by field: a loop over names would be a keyed (slow) property read each time.
-  p += u32[l++] = buf.latin1Write(r.id, p);
-  p += u32[l++] = buf.utf8Write(r.host, p);
-  if (r.router === undefined) u32[l++] = ABSENT;
-  else p += u32[l++] = buf.utf8Write(r.router, p);
-  if (r.target === undefined) u32[l++] = ABSENT;
-  else p += u32[l++] = buf.utf8Write(r.target, p);
-  if (r.upstream === undefined) u32[l++] = ABSENT;
-  else p += u32[l++] = buf.utf8Write(r.upstream, p);
-  p += u32[l++] = buf.latin1Write(r.clientAddress, p);
-  p += u32[l++] = buf.latin1Write(r.method, p);
-  p += u32[l++] = buf.latin1Write(r.url, p);
-  p += u32[l++] = buf.latin1Write(r.reqHead, p);
-  if (r.resHead === undefined) u32[l++] = ABSENT;
-  else p += u32[l++] = buf.latin1Write(r.resHead, p);
-  if (r.reqSample === undefined) u32[l++] = ABSENT;
-  else p += u32[l++] = buf.latin1Write(r.reqSample, p);
-  if (r.resSample === undefined) u32[l++] = ABSENT;
-  else p += u32[l++] = buf.latin1Write(r.resSample, p);
-  if (r.replayOf === undefined) u32[l++] = ABSENT;
-  else p += u32[l++] = buf.latin1Write(r.replayOf, p);
-  if (r.error === undefined) u32[l++] = ABSENT;
-  else p += u32[l++] = buf.utf8Write(JSON.stringify(r.error), p);
-  if (r.websocket === undefined) u32[l] = ABSENT;
-  else p += u32[l] = buf.utf8Write(JSON.stringify(r.websocket), p);
+  let text = r.id;
+  u32[l++] = r.id.length;
+  text += r.host;
+  u32[l++] = r.host.length;
+  u32[l++] = r.router === undefined ? ABSENT : r.router.length;
+  if (r.router !== undefined) text += r.router;
+  u32[l++] = r.target === undefined ? ABSENT : r.target.length;
+  if (r.target !== undefined) text += r.target;
+  u32[l++] = r.upstream === undefined ? ABSENT : r.upstream.length;
+  if (r.upstream !== undefined) text += r.upstream;
+  text += r.clientAddress;
+  u32[l++] = r.clientAddress.length;
+  text += r.method;
+  u32[l++] = r.method.length;
+  text += r.url;
+  u32[l++] = r.url.length;
+  text += r.reqHead;
+  u32[l++] = r.reqHead.length;
+  u32[l++] = r.resHead === undefined ? ABSENT : r.resHead.length;
+  if (r.resHead !== undefined) text += r.resHead;
+  u32[l++] = r.replayOf === undefined ? ABSENT : r.replayOf.length;
+  if (r.replayOf !== undefined) text += r.replayOf;
+  const error = r.error && JSON.stringify(r.error);
+  u32[l++] = error === undefined ? ABSENT : error.length;
+  if (error !== undefined) text += error;
+  const websocket = r.websocket && JSON.stringify(r.websocket);
+  u32[l] = websocket === undefined ? ABSENT : websocket.length;
+  if (websocket !== undefined) text += websocket;
+  let p = at + FIXED;
+  p += u32[u + U_TEXT_BYTES] = buf.utf8Write(text, p);
+  if (r.reqSample === undefined) u32[u + U_REQ_SAMPLE] = ABSENT;
+  else p += u32[u + U_REQ_SAMPLE] = buf.latin1Write(r.reqSample, p);
+  if (r.resSample === undefined) u32[u + U_RES_SAMPLE] = ABSENT;
+  else p += u32[u + U_RES_SAMPLE] = buf.latin1Write(r.resSample, p);
   return p - at;
 }
 
-function readText(slab: Slab, u: number, p: number, i: number, utf8: boolean): string | undefined {
-  const n = slab.u32[u + U_LENGTHS + i];
-  if (n === ABSENT) return undefined;
-  return utf8 ? slab.buf.utf8Slice(p, p + n) : slab.buf.latin1Slice(p, p + n);
-}
-
-/** The id alone (the first string), without decoding the rest. */
+/** The id alone (the text's first part, ASCII: one byte a char), without decoding the rest. */
 export function decodeId(slab: Slab, at: number): string {
   const n = slab.u32[(at >> 2) + U_LENGTHS];
   return slab.buf.latin1Slice(at + FIXED, at + FIXED + n);
 }
 
-/** Which of the strings are UTF-8, in their order (the others are latin1). */
-const UTF8 = [false, true, true, true, true, false, false, false, false, false, false, false, false, true, true];
-
 export function decodeRecord(slab: Slab, at: number): StoredRecord {
-  const { f64, u32 } = slab;
+  const { buf, f64, u32 } = slab;
   const f = at >> 3;
   const u = at >> 2;
-  const texts: Array<string | undefined> = [];
   let p = at + FIXED;
-  for (let i = 0; i < STRINGS; i++) {
-    texts.push(readText(slab, u, p, i, UTF8[i]));
+  const text = buf.utf8Slice(p, (p += u32[u + U_TEXT_BYTES]));
+  const parts: Array<string | undefined> = [];
+  for (let i = 0, c = 0; i < TEXT; i++) {
     const n = u32[u + U_LENGTHS + i];
-    if (n !== ABSENT) p += n;
+    if (n === ABSENT) parts.push(undefined);
+    else parts.push(text.slice(c, (c += n)));
   }
-  const [id, host, router, target, upstream, clientAddress, method, url, reqHead, resHead, reqSample, resSample] =
-    texts;
-  const [replayOf, error, websocket] = texts.slice(12);
+  const sample = (slot: number) => {
+    const n = u32[u + slot];
+    return n === ABSENT ? undefined : buf.latin1Slice(p, (p += n));
+  };
+  const reqSample = sample(U_REQ_SAMPLE);
+  const resSample = sample(U_RES_SAMPLE);
+  const [id, host, router, target, upstream, clientAddress, method, url, reqHead, resHead, replayOf, error, websocket] =
+    parts;
   const num = (v: number) => (v === NO_NUMBER ? undefined : v);
   const port = u32[u + U_PORT];
   const statusFlags = u32[u + U_STATUS_FLAGS];

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CaptureBuffer, SLAB_BYTES, recordBytes } from '../../proxy-core/src/capture/captureBuffer';
+import { CaptureBuffer, SLAB_BYTES } from '../../proxy-core/src/capture/captureBuffer';
+import { encodedLength } from '../../proxy-core/src/capture/recordCodec';
 import { captureFilter, parseCaptureQuery } from '../../proxy-core/src/capture/captureQuery';
 import { maskHeaders, maskRecord } from '../../proxy-core/src/capture/mask';
 import {
@@ -43,7 +44,7 @@ test('the buffer keeps the newest requests up to its count limit, dropping the o
 
 test('the buffer keeps its records within its byte limit, dropping the oldest first, and counts a replaced record once', () => {
   const body = { bytesOut: 10_000, resSample: 'x'.repeat(10_000) };
-  const one = recordBytes(record('b.1', body));
+  const one = encodedLength(record('b.1', body));
   const b = new CaptureBuffer({ maxRequests: 1000, maxBytes: one * 3 + 10 });
   // b.4 is a stream, published first when its body reached the limit (incomplete).
   for (let i = 1; i <= 5; i++) b.add(record(`b.${i}`, { ...body, complete: i !== 4 }));
@@ -191,4 +192,15 @@ test('records are kept as bytes in 1 MB slabs: full slabs are freed as their rec
   assert.equal(b.get('h.big')?.reqSample, big);
   assert.equal(ids(b)[0], 'h.big');
   assert.ok(b.stats().bytes <= 4 * SLAB_BYTES);
+});
+
+test('a provisional record dropped before its stream ended is added anew when the stream ends, replacing nothing', () => {
+  const b = new CaptureBuffer({ maxRequests: 2, maxBytes: 1 << 30 });
+  b.add(record('s.1', { complete: false }));
+  b.add(record('s.2'));
+  b.add(record('s.3'));
+  assert.deepEqual(ids(b), ['s.3', 's.2']);
+  b.add(record('s.1', { status: 206 }));
+  assert.deepEqual(ids(b), ['s.1', 's.3']);
+  assert.equal(b.get('s.1')?.status, 206);
 });

@@ -1,14 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { alignedEnd, decodeId, decodeRecord, encodedBound, encodedLength, encodeRecord, Slab } from './recordCodec';
+import { alignedEnd, decodeId, decodeRecord, encodedBound, encodeRecord, Slab } from './recordCodec';
 import type { CaptureSettings, StoredRecord } from './types';
 
 /** Records are written one after another into Buffers of this size (a bigger record gets one of its own). */
 export const SLAB_BYTES = 1 << 20;
-
-/** A record's size in memory: its bytes in the buffer (recordCodec.ts). */
-export function recordBytes(r: StoredRecord): number {
-  return encodedLength(r);
-}
 
 /**
  * The last requests, in memory only, bounded by count and by bytes, whichever is reached first;
@@ -127,6 +122,12 @@ export class CaptureBuffer extends EventEmitter {
     return undefined;
   }
 
+  /** An entry dropped while a stream's record was still provisional: its id leaves the map (a handful at most, no decoding). */
+  private forgetIncomplete(i: number): void {
+    const entry = this.entryBase + i;
+    for (const [id, at] of this.incomplete) if (at === entry) this.incomplete.delete(id);
+  }
+
   /** Starts a slab that fits `bound` bytes; returns its position in `slabs`. */
   private newSlab(bound: number): number {
     let slab: Slab;
@@ -160,8 +161,7 @@ export class CaptureBuffer extends EventEmitter {
     ) {
       const i = this.head++;
       this.bytes -= this.lengthOf[i];
-      if (this.incomplete.size)
-        this.incomplete.delete(decodeId(this.slabs[this.slabOf[i] - this.slabBase], this.offsetOf[i]));
+      if (this.incomplete.size) this.forgetIncomplete(i);
       this.release(this.slabOf[i]);
     }
     if (this.head > 1024 && this.head * 2 > this.slabOf.length) {

@@ -187,8 +187,8 @@ export interface StoredRecord {
 /** Milliseconds to the integer microseconds a StoredRecord keeps. */
 export const toUs = (ms: number): number => Math.round(ms * 1000);
 
-/** Where undici's header Buffers are gathered before they are decoded as one string; grows to the largest head seen. */
-let scratch = Buffer.allocUnsafeSlow(16 * 1024);
+/** Where undici's header Buffers are gathered before they are decoded as one string; made on first use, grows to the largest head seen. */
+let scratch: Buffer | undefined;
 
 /** Raw headers ([name, value, …], as Node's rawHeaders) packed for a StoredRecord. */
 export function packHeaders(raw: ReadonlyArray<string | Buffer>): string {
@@ -198,7 +198,7 @@ export function packHeaders(raw: ReadonlyArray<string | Buffer>): string {
   // scratch Buffer is reused: packing is synchronous, and the string is a copy.
   let n = raw.length - 1;
   for (const x of raw) n += x.length;
-  if (n > scratch.length) scratch = Buffer.allocUnsafeSlow(n);
+  if (!scratch || n > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(n, 16 * 1024));
   const out = scratch;
   let at = 0;
   for (let i = 0; i < raw.length; i++) {

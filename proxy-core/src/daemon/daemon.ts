@@ -180,7 +180,7 @@ export class Daemon {
   private readonly idleCompaction = new IdleCompaction({
     compacted: (before, after) =>
       this.log(
-        `quiet for 30 s: heap compacted from ${Math.round(before / 1048576)} to ${Math.round(after / 1048576)} MB`,
+        `quiet for ${this.idleCompaction.quietMs / 1000} s: heap compacted from ${Math.round(before / 1048576)} to ${Math.round(after / 1048576)} MB`,
       ),
   });
   /** Set when ACME is configured (--acme-email or --acme-directory). */

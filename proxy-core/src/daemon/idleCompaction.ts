@@ -24,7 +24,7 @@ export interface IdleCompactionOptions {
 export class IdleCompaction {
   private open = 0;
   private timer?: NodeJS.Timeout;
-  private readonly quietMs: number;
+  readonly quietMs: number;
   private readonly slackBytes: number;
   private collector?: () => void;
 

@@ -1,10 +1,12 @@
 // What request capture costs, A/B in one run: the daemon alone (`--workers 0`, so all the work is
 // in one process whose CPU /proc reports) with capture on (the default) and with `--no-capture`,
-// wrk against each in turn, `--rounds` times, alternating which goes first. Prints each round,
-// then the medians and the ratios on/off of requests/s, p99 and daemon CPU per request, and the
-// median of each round's own CPU ratio (steadier while the machine's speed drifts).
+// `--rounds` times. By default (`--mode together`) each round loads every daemon at once, one wrk
+// each started together, so a change in the machine's speed hits all of them alike; `--mode
+// turns` loads them one after the other, alternating which goes first. Prints each round, then
+// the medians and the ratios on/off of requests/s, p99 and daemon CPU per request, and the median
+// of each round's own CPU ratio (the headline: it cancels out the drift between rounds).
 //
-//   node test/bench/capture.bench.mjs [--rounds 4] [--duration 6] [--warmup 1] [--connections 32]
+//   node test/bench/capture.bench.mjs [--rounds 4] [--duration 6] [--warmup 1] [--connections 32] [--mode together|turns]
 //     [--variant LABEL=ARGS]   (another daemon with extra serve flags, e.g.
 //                               'keep1=--capture-max-requests 1'; compared against nocapture too)
 //     [--compare LABEL=CLI]    (another build's dist/cli.js with capture on, e.g. a baseline)
@@ -31,11 +33,15 @@ import {
   wrk,
 } from './lib/harness.mjs';
 
-const opts = { rounds: 4, duration: 6, warmup: 1, connections: 32 };
+const opts = { rounds: 4, duration: 6, warmup: 1, connections: 32, mode: 'together' };
 const extra = [];
 parseFlags(process.argv.slice(2), opts, {
   numeric: { '--rounds': 'rounds', '--duration': 'duration', '--warmup': 'warmup', '--connections': 'connections' },
   handlers: {
+    '--mode': (v) => {
+      if (v !== 'together' && v !== 'turns') throw new Error(`--mode is together or turns, not "${v}"`);
+      opts.mode = v;
+    },
     '--variant': (v) => {
       const [label, ...rest] = v.split('=');
       extra.push([label, CLI, rest.join('=').split(/\s+/).filter(Boolean)]);
@@ -76,12 +82,18 @@ await runBenchmark(async () => {
     daemons[label] = await startDaemon(label, cliPath, args, backend.port, on.stateDir);
   const names = Object.keys(daemons);
   const samples = Object.fromEntries(names.map((n) => [n, []]));
+  const measure = async (name) => {
+    const { port, pid } = daemons[name];
+    await wrk({ port, seconds: opts.warmup, connections: opts.connections });
+    return wrk({ port, seconds: opts.duration, connections: opts.connections, pids: [pid] });
+  };
   for (let round = 0; round < opts.rounds; round++) {
     const order = names.map((_, i) => names[(i + round) % names.length]);
+    const results = {};
+    if (opts.mode === 'turns') for (const name of order) results[name] = await measure(name);
+    else await Promise.all(order.map(async (name) => (results[name] = await measure(name))));
     for (const name of order) {
-      const { port, pid } = daemons[name];
-      await wrk({ port, seconds: opts.warmup, connections: opts.connections });
-      const r = await wrk({ port, seconds: opts.duration, connections: opts.connections, pids: [pid] });
+      const r = results[name];
       samples[name].push(r);
       console.log(
         `round ${round + 1} ${name.padEnd(10)} ${fmt(r.rps)} req/s p99 ${fmt(r.p99, 2)} ms daemon cpu ${fmt(r.usPerReq[0], 1)} µs/req | load ${load()}`,
@@ -116,7 +128,7 @@ await runBenchmark(async () => {
     ]);
   }
   console.log(
-    `\nmedians of ${opts.rounds} rounds (wrk ${opts.duration} s, ${opts.connections} connections, --workers 0):`,
+    `\nmedians of ${opts.rounds} rounds (wrk ${opts.duration} s, ${opts.connections} connections each, --workers 0, ${opts.mode === 'turns' ? 'one daemon at a time' : 'all daemons at once'}):`,
   );
   printTable(rows);
   const cpuRatio = paired('capture');

@@ -302,8 +302,12 @@ export function withHost(host, cmd, args) {
     }
     unshareChecked = true;
   }
-  resolved.add(host);
-  fs.writeFileSync(hostsFile, `127.0.0.1 ${[...resolved].join(' ')}\n`);
+  // Rewritten only when a name is new: wrk runs started side by side bind the same file, and a
+  // rewrite truncates it for a moment.
+  if (!resolved.has(host) || !fs.existsSync(hostsFile)) {
+    resolved.add(host);
+    fs.writeFileSync(hostsFile, `127.0.0.1 ${[...resolved].join(' ')}\n`);
+  }
   return ['unshare', ['-m', 'sh', '-c', `mount --bind ${hostsFile} /etc/hosts && exec "$0" "$@"`, cmd, ...args]];
 }
 

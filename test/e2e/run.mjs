@@ -22,9 +22,10 @@ import { runUiPathExpose, runUiRouters } from './uiRouters.mjs';
 import { runWorkbenchSuite } from './workbenchSuite.mjs';
 
 const isCI = process.env.CI === 'true' || process.env.CI === '1';
-// CHS_E2E_ONLY=SUBSTRING runs only the suites whose name contains it (while working on one).
-const only = process.env.CHS_E2E_ONLY;
-const want = (name) => !only || name.includes(only);
+// CHS_E2E_ONLY=SUBSTRING runs only the suites whose name contains it, in any case (while working
+// on one): `inspector` finds uiInspector.
+const only = process.env.CHS_E2E_ONLY?.toLowerCase();
+const want = (name) => !only || name.toLowerCase().includes(only);
 let passed = 0;
 let failed = 0;
 let skipped = 0;

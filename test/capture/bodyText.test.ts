@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_HTML_BEAUTIFY, bodyDisplay } from '../../proxy-core/src/capture/bodyText';
 import type { CapturedBody } from '../../proxy-core/src/capture/types';
+import { HTML_PAGE, HTML_PAGE_SHOWN } from './htmlPage';
 
 const body = (bytes: string | Buffer, truncated = false): CapturedBody => ({
   size: Buffer.byteLength(bytes) + (truncated ? 1000 : 0),
@@ -24,28 +25,7 @@ test('JSON is indented by two spaces, whatever its +json type; a cut one is show
 });
 
 test('HTML is indented, one element per line, inline elements kept in their line', () => {
-  const page =
-    '<!DOCTYPE html><html><head><title>Shop</title></head><body><div class="a"><p>Hello <b>you</b></p><ul><li>one</li><li>two</li></ul></div></body></html>';
-  assert.equal(
-    textOf(body(page), 'text/html; charset=utf-8'),
-    [
-      '<!DOCTYPE html>',
-      '<html>',
-      '<head>',
-      '  <title>Shop</title>',
-      '</head>',
-      '<body>',
-      '  <div class="a">',
-      '    <p>Hello <b>you</b></p>',
-      '    <ul>',
-      '      <li>one</li>',
-      '      <li>two</li>',
-      '    </ul>',
-      '  </div>',
-      '</body>',
-      '</html>',
-    ].join('\n'),
-  );
+  assert.equal(textOf(body(HTML_PAGE), 'text/html; charset=utf-8'), HTML_PAGE_SHOWN);
   // A header given twice (an array) is read by its first value, as HAR does.
   assert.match(textOf(body('<p>a</p><p>b</p>'), ['text/html', 'text/plain']), /^<p>a<\/p>\n<p>b<\/p>$/);
 });

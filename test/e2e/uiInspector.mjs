@@ -57,28 +57,6 @@ async function expose(stateDir, host, target) {
   assert.equal(exposed.code, 0, exposed.stderr);
 }
 
-// What the container serves at /page.html, on one line as minified pages come, and how the
-// detail pane must show it (proxy-core/src/capture/bodyText.ts).
-const PAGE =
-  '<!DOCTYPE html><html><head><title>Orders</title></head><body><div id="app"><h1>Orders</h1><ul><li>one</li><li>two</li></ul></div></body></html>';
-const PAGE_SHOWN = [
-  '<!DOCTYPE html>',
-  '<html>',
-  '<head>',
-  '  <title>Orders</title>',
-  '</head>',
-  '<body>',
-  '  <div id="app">',
-  '    <h1>Orders</h1>',
-  '    <ul>',
-  '      <li>one</li>',
-  '      <li>two</li>',
-  '    </ul>',
-  '  </div>',
-  '</body>',
-  '</html>',
-].join('\n');
-
 /** The Inspector webview's document (two iframes deep in the workbench). */
 const inspectorView = (page) => page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
 
@@ -143,6 +121,9 @@ export async function runUiInspector({ bin, vsix }) {
   const started = Date.now();
   const host = `insp-${randomBytes(3).toString('hex')}.localhost`;
   const project = uniqueName('chs-ui-insp');
+  // What the container serves at /page.html and how the detail pane must show it: the unit
+  // test's page (tsc's output, as harSchema.js below).
+  const { HTML_PAGE, HTML_PAGE_SHOWN } = require(join(ROOT, 'out/test/capture/htmlPage.js'));
   const seen = [];
   const app = http.createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
@@ -160,7 +141,7 @@ export async function runUiInspector({ bin, vsix }) {
           container: startComposeContainer(project, undefined, [
             'sh',
             '-c',
-            `echo '${PAGE}' > /www/page.html && exec httpd -f -p 8000 -h /www`,
+            `echo '${HTML_PAGE}' > /www/page.html && exec httpd -f -p 8000 -h /www`,
           ]),
         }),
         afterClose: ({ container }) => container?.remove(),
@@ -244,7 +225,7 @@ export async function runUiInspector({ bin, vsix }) {
         await expose(stateDir, pageHost, `container:${container.name}:8000`);
         const served = await fetchVerified(pageHost, daemon.https.port, caFile, '/page.html');
         assert.equal(served.status, 200);
-        assert.equal(served.body, `${PAGE}\n`);
+        assert.equal(served.body, `${HTML_PAGE}\n`);
         await closeInspector(page);
         const containerRow = treeRow(page, container.name);
         await containerRow.waitFor({ timeout: 60_000 });
@@ -259,7 +240,7 @@ export async function runUiInspector({ bin, vsix }) {
         const body = detail.locator('pre.body');
         await body.waitFor({ timeout: 30_000 });
         assert.equal(await body.count(), 1);
-        assert.equal(await body.textContent(), PAGE_SHOWN);
+        assert.equal(await body.textContent(), HTML_PAGE_SHOWN);
         log(`ui: Inspect Requests on ${pageHost}'s route row opened the Inspector on that host; its HTML is indented`);
 
         // The status bar's pick: the host, then Inspect Requests.

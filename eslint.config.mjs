@@ -64,10 +64,10 @@ export default tseslint.config(
           patterns: [
             {
               regex:
-                '/proxy-core/src/(?!(control/(apiTypes|protocol|controlClient)|scaffold/[^/]+|routes/(hostName|target|routePath)|capture/(har|curl)|errors|paths|fsUtil|shellQuote)$)',
-              // fsUtil: ensureDir for the state dir before the daemon starts, the same mode the CLI uses. shellQuote: the trust command typed into the terminal, quoted as the CLI quotes its own. routes/target: the editor reads and checks targets as the daemon does. routes/routePath: the path step of Expose over HTTPS… checks and names paths as the daemon and CLI do. capture/har, capture/curl: the Inspector's Save as HAR and Copy as cURL write what the CLI writes.
+                '/proxy-core/src/(?!(control/(apiTypes|protocol|controlClient)|scaffold/[^/]+|routes/(hostName|target|routePath)|capture/(har|curl|bodyText)|errors|paths|fsUtil|shellQuote)$)',
+              // fsUtil: ensureDir for the state dir before the daemon starts, the same mode the CLI uses. shellQuote: the trust command typed into the terminal, quoted as the CLI quotes its own. routes/target: the editor reads and checks targets as the daemon does. routes/routePath: the path step of Expose over HTTPS… checks and names paths as the daemon and CLI do. capture/har, capture/curl: the Inspector's Save as HAR and Copy as cURL write what the CLI writes. capture/bodyText: the Inspector's detail pane shows bodies formatted by a pure module that is tested without a workbench.
               message:
-                'The extension imports from proxy-core only the contract (control/apiTypes, control/protocol, control/controlClient), scaffold/, routes/hostName, routes/target, routes/routePath, capture/har, capture/curl, errors, paths, fsUtil and shellQuote (docs/architecture.md, "Layers and imports").',
+                'The extension imports from proxy-core only the contract (control/apiTypes, control/protocol, control/controlClient), scaffold/, routes/hostName, routes/target, routes/routePath, capture/har, capture/curl, capture/bodyText, errors, paths, fsUtil and shellQuote (docs/architecture.md, "Layers and imports").',
             },
           ],
         },

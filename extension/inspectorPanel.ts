@@ -2,6 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
+import { bodyDisplay } from '../proxy-core/src/capture/bodyText';
 import { toCurl } from '../proxy-core/src/capture/curl';
 import { toHar } from '../proxy-core/src/capture/har';
 import type { CaptureRecord, CaptureSummary, ReplayEdits } from '../proxy-core/src/control/apiTypes';
@@ -85,9 +86,16 @@ export class InspectorPanel {
         );
         return;
       }
-      case 'detail':
-        await this.post({ type: 'detail', record: await this.detail(m.id, m.secrets) });
+      case 'detail': {
+        const record = await this.detail(m.id, m.secrets);
+        // The webview shows the bodies as given: formatting them is proxy-core's (capture/bodyText.ts).
+        const bodies = {
+          request: record.requestBody && bodyDisplay(record.requestBody, record.requestHeaders),
+          response: record.responseBody && bodyDisplay(record.responseBody, record.responseHeaders),
+        };
+        await this.post({ type: 'detail', record, bodies });
         return;
+      }
       case 'replay': {
         const res = await client.call(ReplayRequest, { params: { id: m.id }, body: undefined });
         await this.post({ type: 'replayed', result: res });

@@ -1,4 +1,4 @@
-/* global acquireVsCodeApi, document, window, atob, TextDecoder, URLSearchParams */
+/* global acquireVsCodeApi, document, window, atob */
 // The Request Inspector's webview (extension/inspectorPanel.ts): the list, its filters and the
 // detail pane. Data comes from the extension by postMessage; nothing here talks to the daemon.
 (function () {
@@ -71,30 +71,13 @@
     return el('table', {}, ...rows.map(([k, v]) => el('tr', {}, el('td', { class: 'name' }, k), el('td', {}, v))));
   }
 
-  // Control characters (other than tab and line ends) tell a binary body from text.
-  // eslint-disable-next-line no-control-regex
-  const BINARY = /[\x00-\x08\x0e-\x1f]/;
-
-  function bodyView(body, headers) {
-    if (!body) return el('p', { class: 'empty' }, 'no body');
-    const type = String((headers || {})['content-type'] || '').split(';')[0].trim().toLowerCase();
+  /** `shown`: how extension/inspectorPanel.ts says to show it (proxy-core/src/capture/bodyText.ts). */
+  function bodyView(body, shown) {
+    if (!body || !shown) return el('p', { class: 'empty' }, 'no body');
     const note = body.truncated ? el('p', { class: 'empty' }, `first ${size(atob(body.base64).length)} of ${size(body.size)}`) : undefined;
-    if (type.startsWith('image/') && !body.truncated)
-      return el('div', {}, el('img', { class: 'preview', src: `data:${type};base64,${body.base64}`, alt: 'response image' }));
-    const bytes = Uint8Array.from(atob(body.base64), (c) => c.charCodeAt(0));
-    let text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
-    if (type.endsWith('json')) {
-      try {
-        text = JSON.stringify(JSON.parse(text), null, 2);
-      } catch {
-        /* a cut or invalid body is shown as it is */
-      }
-    } else if (type === 'application/x-www-form-urlencoded') {
-      text = [...new URLSearchParams(text)].map(([k, v]) => `${k} = ${v}`).join('\n');
-    } else if (!/^(text\/|application\/(xml|javascript))/.test(type) && BINARY.test(text)) {
-      text = `(${size(body.size)} binary)`;
-    }
-    return el('div', {}, note, el('pre', {}, text));
+    if (shown.kind === 'image')
+      return el('div', {}, el('img', { class: 'preview', src: `data:${shown.mediaType};base64,${body.base64}`, alt: 'response image' }));
+    return el('div', {}, note, el('pre', { class: 'body' }, shown.kind === 'binary' ? `(${size(body.size)} binary)` : shown.text));
   }
 
   function timingBar(t) {
@@ -114,7 +97,7 @@
     );
   }
 
-  function showDetail(r) {
+  function showDetail(r, bodies) {
     if (r.id !== selected) return;
     const actions = r.websocket
       ? undefined
@@ -142,11 +125,11 @@
       el('h3', {}, 'Request headers'),
       headerTable(r.requestHeaders),
       el('h3', {}, `Request body (${size(r.bytesIn)})`),
-      bodyView(r.requestBody, r.requestHeaders),
+      bodyView(r.requestBody, bodies.request),
       el('h3', {}, 'Response headers'),
       headerTable(r.responseHeaders),
       el('h3', {}, `Response body (${size(r.bytesOut)})`),
-      bodyView(r.responseBody, r.responseHeaders),
+      bodyView(r.responseBody, bodies.response),
       ws,
     ];
     $('detail').replaceChildren(...parts.filter(Boolean));
@@ -180,7 +163,7 @@
       else requests.unshift(m.request);
       if (requests.length > 5000) requests.length = 5000;
       render();
-    } else if (m.type === 'detail') showDetail(m.record);
+    } else if (m.type === 'detail') showDetail(m.record, m.bodies);
     else if (m.type === 'replayed') select(m.result.id);
   });
   vscode.postMessage({ type: 'ready' });

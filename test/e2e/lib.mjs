@@ -82,8 +82,15 @@ export function uniqueName(prefix) {
   return `${prefix}-${randomBytes(3).toString('hex')}`;
 }
 
-/** A running test container that looks like service `web` of compose project `project`. */
-export function startComposeContainer(project, image = process.env.CHS_TEST_IMAGE || 'chs-test/busybox:1') {
+/**
+ * A running test container that looks like service `web` of compose project `project`; `command`
+ * replaces the image's (busybox httpd on 8000 serving /www).
+ */
+export function startComposeContainer(
+  project,
+  image = process.env.CHS_TEST_IMAGE || 'chs-test/busybox:1',
+  command = [],
+) {
   const name = `${project}-web-1`;
   // Its own network, as compose gives each project (and independent of the default bridge).
   const network = `${project}_default`;
@@ -109,6 +116,7 @@ export function startComposeContainer(project, image = process.env.CHS_TEST_IMAG
       '--expose',
       '8000',
       image,
+      ...command,
     ],
     { encoding: 'utf8' },
   );
@@ -246,6 +254,16 @@ export function treeRow(page, label) {
     .getByRole('tree', { name: 'Containers' })
     .getByRole('treeitem')
     .filter({ has: page.locator('.label-name', { hasText: exact }) });
+}
+
+/** Clicks a collapsed row open (the tree's default single-click expand) and waits until it is. */
+export async function expand(row) {
+  if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+  const deadline = Date.now() + 30_000;
+  while ((await row.getAttribute('aria-expanded')) !== 'true') {
+    if (Date.now() > deadline) throw new Error('the container row did not expand');
+    await sleep(200);
+  }
 }
 
 /** Right-click `item`, then the context menu's `command`. */

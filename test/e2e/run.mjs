@@ -22,9 +22,10 @@ import { runUiPathExpose, runUiRouters } from './uiRouters.mjs';
 import { runWorkbenchSuite } from './workbenchSuite.mjs';
 
 const isCI = process.env.CI === 'true' || process.env.CI === '1';
-// CHS_E2E_ONLY=SUBSTRING runs only the suites whose name contains it (while working on one).
-const only = process.env.CHS_E2E_ONLY;
-const want = (name) => !only || name.includes(only);
+// CHS_E2E_ONLY=SUBSTRING runs only the suites whose name contains it, in any case (while working
+// on one): `inspector` finds uiInspector.
+const only = process.env.CHS_E2E_ONLY?.toLowerCase();
+const want = (name) => !only || name.toLowerCase().includes(only);
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -134,7 +135,7 @@ try {
         try {
           const { wallS } = await runUiInspector({ bin, vsix: pkg.vsix });
           pass(
-            `ui: two 5xx answers take the view's badge; Inspect Requests from the palette clears it and lists a route's requests in the Inspector webview; a click shows its headers and body; Replay adds the replay's row, live; Save as HAR writes a file valid against the HAR 1.2 schema (${wallS.toFixed(1)} s)`,
+            `ui: two 5xx answers take the view's badge; Inspect Requests from the palette clears it and lists a route's requests in the Inspector webview; a click shows its headers and body; Replay adds the replay's row, live; Save as HAR writes a file valid against the HAR 1.2 schema; Inspect Requests on a container's route row opens it filtered to that host, its one-line HTML page shown indented; the status bar's pick opens it filtered to the host picked (${wallS.toFixed(1)} s)`,
           );
         } catch (err) {
           fail('ui: the request inspector', err.stack ?? err);

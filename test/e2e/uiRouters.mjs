@@ -15,6 +15,7 @@ import {
   answerPathStep,
   contextMenu,
   control,
+  expand,
   fetchVerified,
   log,
   openContainersView,
@@ -94,16 +95,6 @@ async function untilRoutes(stateDir, what, check, timeoutMs = 60_000) {
         `still waiting for ${what} after ${timeoutMs / 1000} s; the daemon lists: ${JSON.stringify(last.map((r) => ({ host: r.host, router: r.router, url: r.url, status: r.status, detail: r.detail })))}`,
       );
     await sleep(300);
-  }
-}
-
-/** Clicks a collapsed row open (the tree's default single-click expand) and waits until it is. */
-async function expand(row) {
-  if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
-  const deadline = Date.now() + 30_000;
-  while ((await row.getAttribute('aria-expanded')) !== 'true') {
-    if (Date.now() > deadline) throw new Error('the container row did not expand');
-    await sleep(200);
   }
 }
 

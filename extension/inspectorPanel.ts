@@ -32,7 +32,8 @@ export class InspectorPanel {
     ctx.state.update({ serverErrors: 0 });
     if (InspectorPanel.current) {
       InspectorPanel.current.panel.reveal();
-      if (host !== undefined) void InspectorPanel.current.post({ type: 'host', host });
+      // From the palette or the status bar's "all requests": every host, as a panel opened fresh shows.
+      void InspectorPanel.current.post({ type: 'host', host: host ?? '' });
       return;
     }
     await ctx.api();

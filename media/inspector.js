@@ -75,9 +75,12 @@
   function bodyView(body, shown) {
     if (!body || !shown) return el('p', { class: 'empty' }, 'no body');
     const note = body.truncated ? el('p', { class: 'empty' }, `first ${size(atob(body.base64).length)} of ${size(body.size)}`) : undefined;
+    const coding = shown.encoding
+      ? el('p', { class: 'empty' }, shown.undecoded ? `${shown.encoding}, could not be decoded` : `sent as ${shown.encoding}, shown decoded`)
+      : undefined;
     if (shown.kind === 'image')
-      return el('div', {}, el('img', { class: 'preview', src: `data:${shown.mediaType};base64,${body.base64}`, alt: 'response image' }));
-    return el('div', {}, note, el('pre', { class: 'body' }, shown.kind === 'binary' ? `(${size(body.size)} binary)` : shown.text));
+      return el('div', {}, coding, el('img', { class: 'preview', src: `data:${shown.mediaType};base64,${shown.base64}`, alt: 'response image' }));
+    return el('div', {}, note, coding, el('pre', { class: 'body' }, shown.kind === 'binary' ? `(${size(body.size)} binary)` : shown.text));
   }
 
   function timingBar(t) {

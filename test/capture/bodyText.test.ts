@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as zlib from 'node:zlib';
 import { MAX_HTML_BEAUTIFY, bodyDisplay } from '../../proxy-core/src/capture/bodyText';
+import { MAX_DECODED } from '../../proxy-core/src/capture/contentEncoding';
 import type { CapturedBody } from '../../proxy-core/src/capture/types';
 import { HTML_PAGE, HTML_PAGE_SHOWN } from './htmlPage';
 
@@ -67,6 +69,68 @@ test('binary bodies are said to be binary; text of any other type is shown as it
 
 test('a complete image is previewed; a cut one is not (a partial image does not decode)', () => {
   const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  assert.deepEqual(bodyDisplay(body(png), { 'content-type': 'IMAGE/PNG' }), { kind: 'image', mediaType: 'image/png' });
+  assert.deepEqual(bodyDisplay(body(png), { 'content-type': 'IMAGE/PNG' }), {
+    kind: 'image',
+    mediaType: 'image/png',
+    base64: png.toString('base64'),
+  });
   assert.deepEqual(bodyDisplay(body(png, true), { 'content-type': 'image/png' }), { kind: 'binary' });
+});
+
+test('a compressed body (gzip, br, deflate, raw deflate, several) is shown decoded, and says so', () => {
+  const json = JSON.stringify({ items: [1, 2, 3], name: 'café' });
+  const pretty = JSON.stringify(JSON.parse(json), null, 2);
+  const cases: Array<[string, Buffer]> = [
+    ['gzip', zlib.gzipSync(json)],
+    ['br', zlib.brotliCompressSync(json)],
+    ['deflate', zlib.deflateSync(json)],
+    ['deflate', zlib.deflateRawSync(json)],
+    ['deflate, gzip', zlib.gzipSync(zlib.deflateSync(json))],
+  ];
+  for (const [encoding, bytes] of cases)
+    assert.deepEqual(
+      bodyDisplay(body(bytes), { 'content-type': 'application/json', 'content-encoding': encoding }),
+      { kind: 'text', text: pretty, encoding },
+      encoding,
+    );
+  const png = zlib.gzipSync(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]));
+  const image = bodyDisplay(body(png), { 'content-type': 'image/png', 'content-encoding': 'gzip' });
+  assert.deepEqual(image, {
+    kind: 'image',
+    mediaType: 'image/png',
+    base64: zlib.gunzipSync(png).toString('base64'),
+    encoding: 'gzip',
+  });
+});
+
+test('a compressed body cut at the capture limit is decoded up to the cut', () => {
+  // Not repetitive, so that half of the compressed bytes carry a good part of the text.
+  const page = Array.from({ length: 4000 }, (_, i) => `row ${(i * 7919) % 10007}`).join('\n');
+  for (const [encoding, bytes] of [
+    ['gzip', zlib.gzipSync(page)],
+    ['br', zlib.brotliCompressSync(page)],
+  ] as const) {
+    const cut = bytes.subarray(0, Math.floor(bytes.length / 2));
+    const shown = bodyDisplay(body(cut, true), { 'content-type': 'text/plain', 'content-encoding': encoding });
+    assert.equal(shown.kind, 'text', encoding);
+    const text = (shown as { text: string }).text;
+    assert.ok(text.length > 100 && page.startsWith(text), `${encoding}: a prefix of the page (${text.length} chars)`);
+  }
+});
+
+test('a body that does not decode, an unknown encoding, or one that expands past the cap is binary, undecoded', () => {
+  const undecoded = (bytes: Buffer, encoding: string) =>
+    assert.deepEqual(
+      bodyDisplay(body(bytes), { 'content-type': 'text/html', 'content-encoding': encoding }),
+      { kind: 'binary', encoding, undecoded: true },
+      encoding,
+    );
+  undecoded(Buffer.from('not gzip at all'), 'gzip');
+  undecoded(zlib.gzipSync('x'), 'zstd');
+  undecoded(zlib.gzipSync(Buffer.alloc(MAX_DECODED + 1)), 'gzip');
+  // identity is no encoding at all.
+  assert.deepEqual(bodyDisplay(body('plain'), { 'content-type': 'text/plain', 'content-encoding': 'identity' }), {
+    kind: 'text',
+    text: 'plain',
+  });
 });

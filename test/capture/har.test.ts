@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as zlib from 'node:zlib';
 import { toHar } from '../../proxy-core/src/capture/har';
 import type { CaptureRecord } from '../../proxy-core/src/capture/types';
 import { harValidator } from './harSchema';
@@ -111,4 +112,36 @@ test('the HAR export validates against the HAR 1.2 JSON Schema, and its fields r
   const open = toHar(sample(), { version: '1', showSecrets: true });
   assert.equal(harValidator()(open), undefined);
   assert.deepEqual(open.log.entries[1].request.cookies[0], { name: 'sid', value: 'abc' });
+});
+
+test('a response sent compressed is exported decoded (text, size, compression), as browsers export it; one that does not decode as sent', () => {
+  const json = JSON.stringify({ items: Array.from({ length: 50 }, (_, i) => ({ i, name: `item ${i}` })) });
+  const gz = zlib.gzipSync(json);
+  const [record] = sample();
+  const gzipped: CaptureRecord = {
+    ...record,
+    id: 'gz.1',
+    responseHeaders: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    bytesOut: gz.length,
+    responseBody: { size: gz.length, truncated: false, base64: b64(gz) },
+  };
+  const broken: CaptureRecord = {
+    ...gzipped,
+    id: 'gz.2',
+    responseHeaders: { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip' },
+    responseBody: { size: 3, truncated: false, base64: b64('abc') },
+  };
+  const har = toHar([gzipped, broken], { version: '1' });
+  assert.equal(harValidator()(har), undefined);
+  const entries = (JSON.parse(JSON.stringify(har)) as typeof har).log.entries;
+  const good = entries.find((e) => e._id === 'gz.1')!;
+  const bad = entries.find((e) => e._id === 'gz.2')!;
+  assert.equal(good.response.content.text, json);
+  assert.equal(good.response.content.encoding, undefined);
+  assert.equal(good.response.content.size, json.length);
+  assert.equal(good.response.content.compression, json.length - gz.length);
+  assert.equal(good.response.bodySize, gz.length);
+  assert.equal(bad.response.content.text, b64('abc'));
+  assert.equal(bad.response.content.encoding, 'base64');
+  assert.equal(bad.response.content.compression, undefined);
 });

@@ -8,7 +8,8 @@
 // Then its other two openers, each with the Inspector closed first: Inspect Requests on a
 // container's route row (right-click in the Containers view) opens it filtered to that route's
 // host, where the container's one-line HTML page is shown indented, one element per line; and
-// the status bar's pick (a host, then Inspect Requests) opens it filtered to the host picked.
+// the status bar's pick (a host, then Inspect Requests) opens it filtered to the host picked;
+// the palette then, with it still open, shows every host again.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -260,6 +261,20 @@ export async function runUiInspector({ bin, vsix }) {
         await picks.filter({ hasText: 'Inspect Requests' }).first().click();
         await untilFilteredTo(page, host, pageHost);
         log(`ui: the status bar's pick → ${host} → Inspect Requests opened the Inspector on that host`);
+
+        // The palette, with the filtered Inspector still open: every host again.
+        await palette(page, 'Container HTTPS: Inspect Requests');
+        const hostFilter = inspectorView(page).locator('#f-host');
+        const cleared = Date.now() + 30_000;
+        while ((await hostFilter.inputValue()) !== '') {
+          if (Date.now() > cleared)
+            throw new Error(`from the palette the host filter still reads "${await hostFilter.inputValue()}"`);
+          await sleep(200);
+        }
+        const allRows = inspectorView(page).locator('#list tbody tr');
+        await allRows.filter({ hasText: pageHost }).first().waitFor({ timeout: 30_000 });
+        await allRows.filter({ hasText: host }).first().waitFor({ timeout: 30_000 });
+        log('ui: Inspect Requests from the palette, the Inspector open and filtered, shows every host again');
         const wallS = (Date.now() - started) / 1000;
         return { wallS };
       },

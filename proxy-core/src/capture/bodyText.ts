@@ -1,4 +1,5 @@
 import { html as beautifyHtml } from 'js-beautify';
+import { decodeContent } from './contentEncoding';
 import { isTextual } from './har';
 import type { CapturedBody, HeaderMap } from './types';
 
@@ -6,7 +7,13 @@ import type { CapturedBody, HeaderMap } from './types';
  * How the Inspector's detail pane shows a captured body (extension/inspectorPanel.ts computes it,
  * media/inspector.js renders it): a preview, "binary", or text ready to show in a <pre>.
  */
-export type BodyDisplay = { kind: 'image'; mediaType: string } | { kind: 'binary' } | { kind: 'text'; text: string };
+export type BodyDisplay = (
+  { kind: 'image'; mediaType: string; base64: string } | { kind: 'binary' } | { kind: 'text'; text: string }
+) & {
+  /** The Content-Encoding the body came in: decoded for display, or `undecoded` when it could not be. */
+  encoding?: string;
+  undecoded?: true;
+};
 
 // Control characters (other than tab and line ends) tell a binary body from text.
 // eslint-disable-next-line no-control-regex
@@ -25,9 +32,18 @@ export const MAX_HTML_BEAUTIFY = 512 * 1024;
  * parse (JSON cut at the capture limit, say) is shown as it is; nothing here throws on its input.
  */
 export function bodyDisplay(body: CapturedBody, headers: HeaderMap | undefined): BodyDisplay {
+  const encoding = headerValue(headers, 'content-encoding').trim().toLowerCase();
+  if (!encoding || encoding === 'identity') return shown(Buffer.from(body.base64, 'base64'), body, headers);
+  const bytes = decodeContent(Buffer.from(body.base64, 'base64'), encoding);
+  if (!bytes) return { kind: 'binary', encoding, undecoded: true };
+  return { ...shown(bytes, body, headers), encoding };
+}
+
+function shown(bytes: Buffer, body: CapturedBody, headers: HeaderMap | undefined): BodyDisplay {
   const type = mediaType(headers);
-  if (type.startsWith('image/') && !body.truncated) return { kind: 'image', mediaType: type };
-  const text = Buffer.from(body.base64, 'base64').toString('utf8');
+  if (type.startsWith('image/') && !body.truncated)
+    return { kind: 'image', mediaType: type, base64: bytes.toString('base64') };
+  const text = bytes.toString('utf8');
   if (type.endsWith('json')) return { kind: 'text', text: prettyJson(text) };
   if (type === 'text/html' || type === 'application/xhtml+xml') return { kind: 'text', text: prettyHtml(text) };
   if (type === 'application/x-www-form-urlencoded') return { kind: 'text', text: formFields(text) };
@@ -37,9 +53,13 @@ export function bodyDisplay(body: CapturedBody, headers: HeaderMap | undefined):
 
 /** The media type of a Content-Type header, lower case, without its parameters ('' when none). */
 function mediaType(headers: HeaderMap | undefined): string {
-  const value = headers?.['content-type'];
-  const first = Array.isArray(value) ? value[0] : value;
-  return (first ?? '').split(';')[0].trim().toLowerCase();
+  return headerValue(headers, 'content-type').split(';')[0].trim().toLowerCase();
+}
+
+/** A header's value, its first when given twice ('' when absent). */
+function headerValue(headers: HeaderMap | undefined, name: string): string {
+  const value = headers?.[name];
+  return (Array.isArray(value) ? value[0] : value) ?? '';
 }
 
 function prettyJson(text: string): string {

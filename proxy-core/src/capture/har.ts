@@ -1,3 +1,4 @@
+import { decodeContent } from './contentEncoding';
 import { maskRecord } from './mask';
 import type { CaptureRecord, CapturedBody, HeaderMap } from './types';
 
@@ -39,7 +40,14 @@ export interface HarEntry {
     httpVersion: string;
     cookies: NameValue[];
     headers: NameValue[];
-    content: { size: number; mimeType: string; text?: string; encoding?: 'base64'; comment?: string };
+    content: {
+      size: number;
+      compression?: number;
+      mimeType: string;
+      text?: string;
+      encoding?: 'base64';
+      comment?: string;
+    };
     redirectURL: string;
     headersSize: number;
     bodySize: number;
@@ -97,7 +105,11 @@ function harEntry(r: CaptureRecord): HarEntry {
       httpVersion,
       cookies: responseCookies(r.responseHeaders ?? {}),
       headers: headerList(r.responseHeaders ?? {}),
-      content: { size: r.bytesOut, mimeType: resType, ...content(r.responseBody, resType) },
+      content: {
+        size: r.bytesOut,
+        mimeType: resType,
+        ...content(r.responseBody, resType, header(r.responseHeaders ?? {}, 'content-encoding')),
+      },
       redirectURL: header(r.responseHeaders ?? {}, 'location') ?? '',
       headersSize: -1,
       bodySize: r.bytesOut,
@@ -143,18 +155,29 @@ export function isTextual(mimeType: string): boolean {
   );
 }
 
+/**
+ * A body as HAR gives it: text, or base64 when it is not. A response sent compressed is given
+ * decoded, as browsers export it (HAR 1.2: `text` is the decoded body, `size` its length and
+ * `compression` the bytes saved), when it decodes (capture/contentEncoding.ts); otherwise as sent.
+ */
 function content(
   body: CapturedBody | undefined,
   mimeType: string,
-): { text?: string; encoding?: 'base64'; comment?: string } {
+  contentEncoding?: string,
+): { text?: string; encoding?: 'base64'; comment?: string; size?: number; compression?: number } {
   if (!body) return {};
+  let bytes: Buffer = Buffer.from(body.base64, 'base64');
+  const sent = bytes.length;
+  const decoded = contentEncoding ? decodeContent(bytes, contentEncoding) : undefined;
+  if (decoded) bytes = decoded;
   const comment = body.truncated
-    ? `the first ${Buffer.from(body.base64, 'base64').length} of ${body.size} bytes (serve --capture-body-kb)`
+    ? `the first ${sent} of ${body.size} bytes${decoded ? ` as sent (${contentEncoding}), decoded` : ''} (serve --capture-body-kb)`
     : undefined;
   const out = isTextual(mimeType)
-    ? { text: Buffer.from(body.base64, 'base64').toString('utf8') }
-    : { text: body.base64, encoding: 'base64' as const };
-  return comment ? { ...out, comment } : out;
+    ? { text: bytes.toString('utf8') }
+    : { text: bytes.toString('base64'), encoding: 'base64' as const };
+  const sizes = decoded && !body.truncated ? { size: decoded.length, compression: decoded.length - body.size } : {};
+  return { ...out, ...sizes, ...(comment ? { comment } : {}) };
 }
 
 function header(h: HeaderMap, name: string): string | undefined {

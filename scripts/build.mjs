@@ -13,6 +13,7 @@ const common = {
   format: 'cjs',
   sourcemap: 'linked',
   minifySyntax: true,
+  minifyWhitespace: true,
   logLevel: 'warning',
   define: { __VERSION__: JSON.stringify(pkg.version) },
   // Optional native add-ons of dockerode's ssh transport: not used for unix/tcp sockets.
@@ -34,23 +35,33 @@ const splitCommands = {
   },
 };
 
-// Parts of dockerode the daemon never uses (BuildKit sessions over gRPC, the ssh:// transport)
-// are required at the top of its modules; these become functions that load them on first call,
-// which keeps @grpc/grpc-js, protobufjs and ssh2 out of the daemon's idle memory.
+// Parts of dockerode the daemon never uses (BuildKit sessions over gRPC, the ssh:// transport,
+// tar-fs for build contexts) are required at the top of its modules; these become stand-ins that
+// load them on first use, which keeps @grpc/grpc-js, protobufjs, ssh2 and tar-fs out of the
+// daemon's idle memory. A stand-in is a function (`call`: the module is one) or an object whose
+// properties are read from the module (`properties`: tar-fs is used as tar.pack()).
 const lazyParts = [
-  { importer: /node_modules\/dockerode\/lib\/docker\.js$/, path: './session' },
-  { importer: /node_modules\/docker-modem\/lib\/modem\.js$/, path: './ssh' },
+  { importer: /node_modules\/dockerode\/lib\/docker\.js$/, path: './session', use: 'call' },
+  { importer: /node_modules\/docker-modem\/lib\/modem\.js$/, path: './ssh', use: 'call' },
+  { importer: /node_modules\/dockerode\/lib\/util\.js$/, path: 'tar-fs', use: 'properties' },
 ];
+const standIn = {
+  call: (target) => `let m;\nmodule.exports = function (...a) { return (m ??= require(${target})).apply(this, a); };\n`,
+  properties: (target) =>
+    `let m;\nmodule.exports = new Proxy({}, { get: (_, key) => (m ??= require(${target}))[key] });\n`,
+};
 const lazyRequire = {
   name: 'lazy-require',
   setup(build) {
-    build.onResolve({ filter: /^\.\/(session|ssh)$/ }, async (args) => {
-      if (!lazyParts.some((p) => p.path === args.path && p.importer.test(args.importer))) return undefined;
+    const filter = new RegExp(`^(${lazyParts.map((p) => p.path.replace(/[./]/g, (c) => `\\${c}`)).join('|')})$`);
+    build.onResolve({ filter }, async (args) => {
+      const part = lazyParts.find((p) => p.path === args.path && p.importer.test(args.importer));
+      if (!part) return undefined;
       const real = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir });
-      return { path: real.path, namespace: 'lazy-require' };
+      return { path: real.path, namespace: 'lazy-require', pluginData: part.use };
     });
     build.onLoad({ filter: /.*/, namespace: 'lazy-require' }, (args) => ({
-      contents: `let m;\nmodule.exports = function (...a) { return (m ??= require(${JSON.stringify(args.path)})).apply(this, a); };\n`,
+      contents: standIn[args.pluginData](JSON.stringify(args.path)),
       loader: 'js',
       resolveDir: '.',
     }));

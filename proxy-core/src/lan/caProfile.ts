@@ -1,5 +1,13 @@
 import * as crypto from 'node:crypto';
-import * as plist from 'plist';
+import type * as Plist from 'plist';
+
+let plistModule: typeof Plist | undefined;
+/**
+ * plist (and the XML library under it) is loaded the first time a phone asks for a profile, not
+ * with the daemon: ~1 MB of heap that most daemons never use (docs/performance.md, "Footprint").
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const plist = (): typeof Plist => (plistModule ??= require('plist') as typeof Plist);
 
 /** The CA's certificate as a phone wants it: DER bytes (Android's `.crt`, the profile's payload). */
 export function caDer(caPem: string): Buffer {
@@ -28,7 +36,7 @@ export function mobileconfig(caPem: string, suffixes: string[]): string {
   const der = caDer(caPem);
   const fp = crypto.createHash('sha256').update(der).digest('hex');
   const name = new crypto.X509Certificate(caPem).subject.match(/CN=([^\n]+)/)?.[1] ?? 'Container HTTPS local CA';
-  return plist.build({
+  return plist().build({
     PayloadType: 'Configuration',
     PayloadVersion: 1,
     PayloadIdentifier: `dev.container-https.ca.${fp.slice(0, 16)}`,
@@ -49,5 +57,5 @@ export function mobileconfig(caPem: string, suffixes: string[]): string {
         PayloadContent: der,
       },
     ],
-  } as plist.PlistValue);
+  } as Plist.PlistValue);
 }

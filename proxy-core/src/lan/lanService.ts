@@ -10,7 +10,7 @@ import { lanHttpHandler } from './lanHttp';
 import { LanListeners } from './lanListeners';
 import { lanNameFor } from './lanName';
 import { LanShareStore, StoredShare } from './lanShareStore';
-import { MdnsResponder } from './mdnsResponder';
+import type { MdnsResponder } from './mdnsResponder';
 import type { CaShareInfo, LanInterface, LanShareView, LanStatus } from './types';
 
 export interface LanServiceDeps {
@@ -329,6 +329,8 @@ export class LanService {
       await old.responder.close().catch(() => undefined);
     }
     if (names.length && !this.mdns) {
+      // Loaded on first use: most daemons never share anything on the LAN (docs/performance.md, "Footprint").
+      const { MdnsResponder } = await import('./mdnsResponder');
       const responder = new MdnsResponder({ iface: announced, log: this.deps.log, port: this.deps.mdnsPort });
       try {
         await responder.start();

@@ -1,7 +1,7 @@
 // Footprint benchmark (issue 18): what the proxy adds to one request, how fast big bodies flow,
 // and what it weighs while idle — ours against nginx, side by side in one run, ratios printed.
 //
-//   node test/bench/footprint.bench.mjs [--rounds 3] [--seconds 5] [--mb 64] [--conns 2000]
+//   node test/bench/footprint.bench.mjs [--rounds 3] [--seconds 5] [--warmup 1] [--mb 64] [--conns 2000]
 //                                       [--quiet S] [--settle S] [--proxies ours,nginx] [--compare LABEL=PATH/cli.js]
 //                                       [--daemon-env KEY=V,...] [--json FILE]
 //
@@ -30,6 +30,10 @@
 //    open; RSS of the tree before and after per connection, and per process that held them (its
 //    growth over its new sockets, counted in /proc/PID/fd), an on-demand worker that started
 //    meanwhile reported whole beside it.
+//
+// Before its measurements in each round, every front (and direct) gets a warm-up: --warmup S of
+// the same c=1 load and one transfer of each kind, not counted (0: none). Without it the first
+// round measured our JavaScript while V8 was still compiling it, which nginx never does.
 //
 // Every round rotates the order of the fronts; the tables show medians over rounds. The machine
 // is shared, so read the ratios of one run, not absolute numbers.
@@ -66,6 +70,7 @@ import {
 const opts = {
   rounds: 3,
   seconds: 5,
+  warmup: 1,
   mb: 64,
   conns: 2000,
   quiet: 35,
@@ -80,6 +85,7 @@ try {
     numeric: {
       '--rounds': 'rounds',
       '--seconds': 'seconds',
+      '--warmup': 'warmup',
       '--mb': 'mb',
       '--conns': 'conns',
       '--quiet': 'quiet',
@@ -94,7 +100,7 @@ try {
   });
 } catch (err) {
   console.error(
-    `${err.message}. Options: --rounds N --seconds S --mb N --conns N --quiet S --settle S --proxies ours,nginx --compare LABEL=CLI[,KEY=V] --daemon-env KEY=V,... --json FILE`,
+    `${err.message}. Options: --rounds N --seconds S --warmup S --mb N --conns N --quiet S --settle S --proxies ours,nginx --compare LABEL=CLI[,KEY=V] --daemon-env KEY=V,... --json FILE`,
   );
   process.exit(2);
 }
@@ -423,9 +429,20 @@ async function main() {
   };
   for (let round = 0; round < opts.rounds; round++) {
     const order = names.map((_, i) => names[(i + round) % names.length]);
+    if (opts.warmup > 0) await latency(backend.port, false, opts.warmup);
     const direct = await latency(backend.port, false, opts.seconds);
     lat.direct.push(direct);
     for (const n of order) {
+      if (opts.warmup > 0) {
+        await latency(fronts[n].port, true, opts.warmup);
+        for (const [mode, proto] of [
+          ['down', 'h2'],
+          ['up', 'h2'],
+          ['down', 'h1'],
+          ['up', 'h1'],
+        ])
+          curlSpeed(fronts[n].port, certs.caFile, mode, proto);
+      }
       const l = await latency(fronts[n].port, true, opts.seconds);
       l.added = { p50: l.p50 - direct.p50, p99: l.p99 - direct.p99, p999: l.p999 - direct.p999 };
       lat[n].push(l);

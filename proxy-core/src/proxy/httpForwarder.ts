@@ -1,3 +1,4 @@
+import { coalescedBody } from './bodyCoalescer';
 import type * as http from 'node:http';
 import type * as http2 from 'node:http2';
 import * as net from 'node:net';
@@ -88,7 +89,7 @@ export class HttpForwarder {
       path: shape?.url || req.url || '/',
       method: (req.method || 'GET') as Dispatcher.HttpMethod,
       headers,
-      body: hasBody ? (observer ? observer.requestBody(req) : (req as Readable)) : null,
+      body: hasBody ? coalescedBody(observer ? observer.requestBody(req) : (req as Readable)) : null,
       // undici would take the TLS server name from the Host header, which is the public name
       // (app.localhost): an https:// backend is verified against the name in its target instead.
       servername: upstream.protocol === 'https:' ? upstream.hostname : undefined,

@@ -1,7 +1,8 @@
 // Footprint benchmark (issue 18): what the proxy adds to one request, how fast big bodies flow,
 // and what it weighs while idle — ours against nginx, side by side in one run, ratios printed.
 //
-//   node test/bench/footprint.bench.mjs [--rounds 3] [--seconds 5] [--warmup 1] [--mb 64] [--conns 2000]
+//   node test/bench/footprint.bench.mjs [--rounds 3] [--seconds 5] [--warmup 1] [--transfers 3] [--mb 64]
+//                                       [--conns 2000]
 //                                       [--quiet S] [--settle S] [--proxies ours,nginx] [--compare LABEL=PATH/cli.js]
 //                                       [--daemon-env KEY=V,...] [--json FILE]
 //
@@ -20,7 +21,8 @@
 //    direct tail alone is milliseconds (scheduling), so tails are compared as totals (p99 ours ÷
 //    p99 nginx) and only the median as an added figure.
 // 2. Streaming: curl downloads /big and uploads a MB file to /up (HTTPS, verified against our CA),
-//    over HTTP/2 (what curl and browsers pick) and HTTP/1.1; MB/s from curl's own speed figures.
+//    over HTTP/2 (what curl and browsers pick) and HTTP/1.1, --transfers of each a round; MB/s from
+//    curl's own speed figures.
 //    nginx relays with proxy_request_buffering off and proxy_max_temp_file_size 0: streaming
 //    with backpressure through its memory buffers, as ours does, instead of spooling to disk.
 // 3. Idle RSS of the front's whole process tree (from /proc): SETTLE s after start with a few routes
@@ -71,6 +73,7 @@ const opts = {
   rounds: 3,
   seconds: 5,
   warmup: 1,
+  transfers: 3,
   mb: 64,
   conns: 2000,
   quiet: 35,
@@ -86,6 +89,7 @@ try {
       '--rounds': 'rounds',
       '--seconds': 'seconds',
       '--warmup': 'warmup',
+      '--transfers': 'transfers',
       '--mb': 'mb',
       '--conns': 'conns',
       '--quiet': 'quiet',
@@ -100,7 +104,7 @@ try {
   });
 } catch (err) {
   console.error(
-    `${err.message}. Options: --rounds N --seconds S --warmup S --mb N --conns N --quiet S --settle S --proxies ours,nginx --compare LABEL=CLI[,KEY=V] --daemon-env KEY=V,... --json FILE`,
+    `${err.message}. Options: --rounds N --seconds S --warmup S --transfers N --mb N --conns N --quiet S --settle S --proxies ours,nginx --compare LABEL=CLI[,KEY=V] --daemon-env KEY=V,... --json FILE`,
   );
   process.exit(2);
 }
@@ -422,10 +426,13 @@ async function main() {
   const stream = Object.fromEntries(names.map((n) => [n, { down: [], up: [], down1: [], up1: [] }]));
   const streamCpu = Object.fromEntries(names.map((n) => [n, { down: [], up: [], down1: [], up1: [] }]));
   /** MB/s of one transfer, and the CPU ms the front's process tree spent on it (robust to a busy machine). */
+  // --transfers of each kind per round, all kept: the tables' medians are over every transfer.
   const transfer = (n, key, mode, proto) => {
-    const before = cpuSeconds(fronts[n].pid);
-    stream[n][key].push(curlSpeed(fronts[n].port, certs.caFile, mode, proto));
-    streamCpu[n][key].push((cpuSeconds(fronts[n].pid) - before) * 1000);
+    for (let i = 0; i < opts.transfers; i++) {
+      const before = cpuSeconds(fronts[n].pid);
+      stream[n][key].push(curlSpeed(fronts[n].port, certs.caFile, mode, proto));
+      streamCpu[n][key].push((cpuSeconds(fronts[n].pid) - before) * 1000);
+    }
   };
   for (let round = 0; round < opts.rounds; round++) {
     const order = names.map((_, i) => names[(i + round) % names.length]);
@@ -490,7 +497,7 @@ async function main() {
     ]);
   printTable(rows);
   console.log(
-    `\nstreaming ${opts.mb} MB with curl: MB/s, and CPU ms of the front's processes per transfer, median of ${opts.rounds}:`,
+    `\nstreaming ${opts.mb} MB with curl: MB/s, and CPU ms of the front's processes per transfer, median of ${opts.rounds * opts.transfers} (${opts.transfers} a round):`,
   );
   const kinds = ['down', 'up', 'down1', 'up1'];
   const srows = [['front', 'h2 down', 'h2 up', 'h1 down', 'h1 up', 'CPU ms h2 down', 'h2 up', 'h1 down', 'h1 up']];
@@ -553,7 +560,7 @@ async function main() {
   if (opts.json)
     fs.writeFileSync(
       opts.json,
-      JSON.stringify({ at: new Date().toISOString(), opts, lat, stream, idle, perConn }, null, 2),
+      JSON.stringify({ at: new Date().toISOString(), opts, lat, stream, streamCpu, idle, perConn }, null, 2),
     );
 }
 

@@ -77,7 +77,7 @@ const opts = {
   mb: 64,
   conns: 2000,
   quiet: 35,
-  settle: 10,
+  settle: 15,
   proxies: ['ours', 'nginx'],
   compare: [],
   daemonEnv: 'MALLOC_ARENA_MAX=2,MALLOC_TRIM_THRESHOLD_=65536',
@@ -380,7 +380,8 @@ async function main() {
   const names = Object.keys(fronts);
   const idle = {};
   // Idle means idle for a while: V8 shrinks its young generation only after some seconds
-  // without allocation (docs/performance.md, "Footprint").
+  // without allocation, and our daemon compacts its heap once 10 s after start
+  // (daemon/idleCompaction.ts; docs/performance.md, "Footprint").
   await sleep(opts.settle * 1000);
   for (const n of names) idle[n] = { start: treeRss(fronts[n].pid) };
 

@@ -178,9 +178,9 @@ export class Daemon {
   private workerDemand?: WorkerDemand;
   /** Gives the heap a burst grew back once the proxy is quiet (daemon/idleCompaction.ts). */
   private readonly idleCompaction = new IdleCompaction({
-    compacted: (before, after) =>
+    compacted: (before, after, afterStart) =>
       this.log(
-        `quiet for ${this.idleCompaction.quietMs / 1000} s: heap compacted from ${Math.round(before / 1048576)} to ${Math.round(after / 1048576)} MB`,
+        `${afterStart ? 'idle since start' : `quiet for ${this.idleCompaction.quietMs / 1000} s`}: heap compacted from ${Math.round(before / 1048576)} to ${Math.round(after / 1048576)} MB`,
       ),
   });
   /** Set when ACME is configured (--acme-email or --acme-directory). */
@@ -443,6 +443,7 @@ export class Daemon {
     this.closers.push(() => this.lan.close());
     this.idleExit.arm();
     this.closers.push(() => this.idleExit.stop());
+    this.idleCompaction.start();
     this.log(
       `listening on https://${options.bind}:${this.httpsPort}${this.http ? ` and http://${options.bind}:${this.httpPort}` : ''}; control socket ${paths.socket}`,
     );

@@ -7,10 +7,12 @@ export interface IdleCompactionOptions {
   quietMs?: number;
   /** Free space in the heap that is worth a collection (default 8 MB). */
   slackBytes?: number;
+  /** How long after start() an idle daemon is compacted once (default 10 s). */
+  startQuietMs?: number;
   /** The collector (tests pass their own); default V8's full collection. */
   collect?: () => void;
-  /** Told of each compaction: heap sizes before and after, bytes. */
-  compacted?: (before: number, after: number) => void;
+  /** Told of each compaction: heap sizes before and after, bytes; `afterStart` for the one after start. */
+  compacted?: (before: number, after: number, afterStart: boolean) => void;
 }
 
 /**
@@ -20,10 +22,18 @@ export interface IdleCompactionOptions {
  * within minutes. Nothing runs while connections are open, nor while the daemon stays idle: the
  * timer is armed when the last connection closes, and the collection runs only when the heap
  * holds more than `slackBytes` it does not use.
+ *
+ * Once, too, shortly after start: starting (the route table, Docker's container list, the
+ * first certificates) grows V8's young generation to 8 MB, which it kept for as long as the
+ * daemon then stayed idle; one full collection gives back about 7 MB of the idle daemon's 78
+ * (docs/performance.md, "Fourth pass"). It runs whatever the slack, also after connections that
+ * have closed by then (`expose` checks its route with one), and not if one is open then: the
+ * quiet period after the last one takes over.
  */
 export class IdleCompaction {
   private open = 0;
   private timer?: NodeJS.Timeout;
+  private startTimer?: NodeJS.Timeout;
   readonly quietMs: number;
   private readonly slackBytes: number;
   private collector?: () => void;
@@ -32,6 +42,18 @@ export class IdleCompaction {
     this.quietMs = opts.quietMs ?? 30_000;
     this.slackBytes = opts.slackBytes ?? 8 * 1024 * 1024;
     this.collector = opts.collect;
+  }
+
+  /** The daemon is up: compact once after startQuietMs unless a connection is open then. */
+  start(): void {
+    this.startTimer = setTimeout(() => {
+      this.startTimer = undefined;
+      if (this.open > 0) return;
+      const before = v8.getHeapStatistics().total_heap_size;
+      this.collect();
+      this.opts.compacted?.(before, v8.getHeapStatistics().total_heap_size, true);
+    }, this.opts.startQuietMs ?? 10_000);
+    this.startTimer.unref();
   }
 
   /** A connection the daemon serves itself. */
@@ -44,7 +66,9 @@ export class IdleCompaction {
 
   close(): void {
     clearTimeout(this.timer);
+    clearTimeout(this.startTimer);
     this.timer = undefined;
+    this.startTimer = undefined;
   }
 
   private arm(): void {
@@ -61,7 +85,7 @@ export class IdleCompaction {
     const before = v8.getHeapStatistics();
     if (before.total_heap_size - before.used_heap_size < this.slackBytes) return;
     this.collect();
-    this.opts.compacted?.(before.total_heap_size, v8.getHeapStatistics().total_heap_size);
+    this.opts.compacted?.(before.total_heap_size, v8.getHeapStatistics().total_heap_size, false);
   }
 
   private collect(): void {

@@ -171,10 +171,39 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<Pebble> {
   }
 }
 
+/**
+ * Ports that must stay free from the moment they are picked until Pebble and the daemon bind
+ * them, seconds later: below the ephemeral range, where no outgoing connection of a test running
+ * beside this one takes its source port (a port from listen(0) once was, and every test of the
+ * ACME issuance suite failed with "already in use").
+ */
 async function distinctPorts(n: number): Promise<number[]> {
   const ports = new Set<number>();
-  while (ports.size < n) ports.add(await freePort());
+  const ceiling = ephemeralLow() - 1;
+  for (let tries = 0; ports.size < n; tries++) {
+    if (tries > 200) throw new Error(`no ${n} free ports below ${ceiling + 1} on 127.0.0.1`);
+    const port = 10_000 + Math.floor(Math.random() * (ceiling - 10_000));
+    if (!ports.has(port) && (await canListen(port))) ports.add(port);
+  }
   return [...ports];
+}
+
+/** The first port of the kernel's ephemeral range (Linux's default where it cannot be read). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return low > 11_000 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 export function get(

@@ -3,7 +3,7 @@
 //
 //   node test/bench/footprint.bench.mjs [--rounds 3] [--seconds 5] [--warmup 1] [--transfers 3] [--mb 64]
 //                                       [--conns 2000]
-//                                       [--quiet S] [--settle S] [--proxies ours,nginx] [--compare LABEL=PATH/cli.js]
+//                                       [--quiet S] [--settle S] [--proxies ours,nginx,node] [--compare LABEL=PATH/cli.js]
 //                                       [--daemon-env KEY=V,...] [--json FILE]
 //
 // Ours runs with the environment the extension starts its daemon with (DAEMON_ENV in
@@ -32,6 +32,10 @@
 //    open; RSS of the tree before and after per connection, and per process that held them (its
 //    growth over its new sockets, counted in /proc/PID/fd), an on-demand worker that started
 //    meanwhile reported whole beside it.
+//
+// "node" is a bare Node HTTPS proxy (lib/nodeFloorProxy.mjs: Node's HTTP/2+1.1 server and an undici
+// Pool, nothing else) with the daemon's environment: ours ÷ node is what our own code adds, node ÷
+// nginx what Node's TLS, HTTP server and client cost before any of it.
 //
 // Before its measurements in each round, every front (and direct) gets a warm-up: --warmup S of
 // the same c=1 load and one transfer of each kind, not counted (0: none). Without it the first
@@ -78,7 +82,7 @@ const opts = {
   conns: 2000,
   quiet: 35,
   settle: 15,
-  proxies: ['ours', 'nginx'],
+  proxies: ['ours', 'nginx', 'node'],
   compare: [],
   daemonEnv: 'MALLOC_ARENA_MAX=2,MALLOC_TRIM_THRESHOLD_=65536',
   json: undefined,
@@ -104,7 +108,7 @@ try {
   });
 } catch (err) {
   console.error(
-    `${err.message}. Options: --rounds N --seconds S --warmup S --transfers N --mb N --conns N --quiet S --settle S --proxies ours,nginx --compare LABEL=CLI[,KEY=V] --daemon-env KEY=V,... --json FILE`,
+    `${err.message}. Options: --rounds N --seconds S --warmup S --transfers N --mb N --conns N --quiet S --settle S --proxies ours,nginx,node --compare LABEL=CLI[,KEY=V] --daemon-env KEY=V,... --json FILE`,
   );
   process.exit(2);
 }
@@ -318,6 +322,16 @@ async function startOurs(label, cliPath, backendPort, stateDir, { docker, env })
   return { port, pid: child.pid, stateDir, cliPath };
 }
 
+/** The bare Node proxy (lib/nodeFloorProxy.mjs): what Node itself costs, as a reference. */
+async function startNodeFloor(backendPort, certs, env) {
+  const port = await freePort();
+  const script = new URL('./lib/nodeFloorProxy.mjs', import.meta.url).pathname;
+  const args = [script, String(port), certs.cert, certs.key, String(backendPort)];
+  const child = start('node', process.execPath, args, env);
+  await waitFor('the bare Node proxy', 'node', async () => /listening on https:/.test(logOf('node')));
+  return { port, pid: child.pid };
+}
+
 function expose(front, host, backendPort) {
   const r = spawnSync(
     process.execPath,
@@ -373,6 +387,8 @@ async function main() {
       ca: certs.ca,
     });
   }
+  if (opts.proxies.includes('node'))
+    fronts.node = await startNodeFloor(backend.port, certs, envPairs(opts.daemonEnv.split(',')));
   const prints = new Set();
   for (const f of Object.values(fronts)) prints.add((await httpsGet(f.port, certs.ca)).fingerprint);
   if (prints.size !== 1) throw new Error('the fronts do not serve the same certificate');
@@ -533,15 +549,21 @@ async function main() {
   }
   printTable(irows);
 
-  const sr = (n, k) => (median(stream[n][k]) / median(stream.nginx[k])).toFixed(2);
+  const sr = (n, k, ref = 'nginx') => (median(stream[n][k]) / median(stream[ref][k])).toFixed(2);
+  const ratioLine = (n, ref) => {
+    const r = (f) => m(n, f) / m(ref, f);
+    console.log(
+      `${n}/${ref}: added latency p50 ${r((x) => x.added.p50).toFixed(2)}; p99 ${r((x) => x.p99).toFixed(2)}, p99.9 ${r((x) => x.p999).toFixed(2)} (lower is better); h2 download ${sr(n, 'down', ref)}, upload ${sr(n, 'up', ref)}; h1 download ${sr(n, 'down1', ref)}, upload ${sr(n, 'up1', ref)} (higher is better)`,
+    );
+  };
+  // ours ÷ node is what our own code adds on top of what Node's HTTPS server and undici cost.
+  if (fronts.node && fronts.ours) {
+    console.log('');
+    for (const n of names.filter((x) => x !== 'nginx' && x !== 'node')) ratioLine(n, 'node');
+  }
   if (fronts.nginx) {
     console.log('');
-    for (const n of names.filter((x) => x !== 'nginx')) {
-      const r = (f) => m(n, f) / m('nginx', f);
-      console.log(
-        `${n}/nginx: added latency p50 ${r((x) => x.added.p50).toFixed(2)}; p99 ${r((x) => x.p99).toFixed(2)}, p99.9 ${r((x) => x.p999).toFixed(2)} (lower is better); h2 download ${sr(n, 'down')}, upload ${sr(n, 'up')}; h1 download ${sr(n, 'down1')}, upload ${sr(n, 'up1')} (higher is better)`,
-      );
-    }
+    for (const n of names.filter((x) => x !== 'nginx')) ratioLine(n, 'nginx');
     if (fronts.ours) {
       const r = (f) => m('ours', f) / m('nginx', f);
       const checks = [

@@ -182,6 +182,29 @@ const socketCount = (pid) => {
     return NaN;
   }
 };
+/** RSS (KB) and open sockets of each process of a tree, by pid. */
+const perProcess = (pid) => new Map(treePids(pid).map((p) => [p, { rss: rssKb(p), sockets: socketCount(p) }]));
+
+/**
+ * RSS growth per new socket from one perProcess() reading to a later one, over the processes
+ * of the first; processes that started in between are summed whole (MB).
+ */
+function growthPerSocket(from, to) {
+  let grew = 0;
+  let sockets = 0;
+  let startedMb = 0;
+  for (const [p, now] of to) {
+    const was = from.get(p);
+    if (!was) {
+      startedMb += now.rss / 1024;
+      continue;
+    }
+    grew += now.rss - was.rss;
+    sockets += now.sockets - was.sockets;
+  }
+  return { perKb: sockets > 0 ? grew / sockets : NaN, sockets, startedMb };
+}
+
 /** RSS of a process tree, MB, and how many processes it has. */
 const treeRss = (pid) => {
   const pids = treePids(pid);
@@ -411,55 +434,31 @@ async function main() {
   const perConn = {};
   for (const n of names) {
     const before = treeRss(fronts[n].pid);
-    const pidsBefore = treePids(fronts[n].pid);
-    const socketsBefore = new Map(pidsBefore.map((p) => [p, socketCount(p)]));
-    const rssBefore = new Map(pidsBefore.map((p) => [p, rssKb(p)]));
-    // The second half's growth over its connections, per process that was there at half time:
-    // the marginal cost of one more connection, without what starting cost once (a worker's
-    // spawn, its copy of the routes and certificates, the handover channel).
-    let half;
-    const readAll = () => new Map(treePids(fronts[n].pid).map((p) => [p, { rss: rssKb(p), socks: socketCount(p) }]));
+    const atStart = perProcess(fronts[n].pid);
+    let atHalf;
     const sockets = await holdConnections(fronts[n].port, certs.ca, opts.conns, async () => {
       await sleep(1000);
-      half = readAll();
+      atHalf = perProcess(fronts[n].pid);
     });
     await sleep(1000);
     const held = treeRss(fronts[n].pid);
-    let marginal = NaN;
-    if (half) {
-      let grewLate = 0;
-      let heldLate = 0;
-      for (const [p, now] of readAll()) {
-        if (!half.has(p)) continue;
-        grewLate += now.rss - half.get(p).rss;
-        heldLate += now.socks - half.get(p).socks;
-      }
-      if (heldLate > 0) marginal = grewLate / heldLate;
-    }
-    // Per process that existed before: its RSS growth over the connections it holds. A process
-    // that started meanwhile (an on-demand worker) is reported whole: its start is no per-connection cost.
-    let perKb = NaN;
-    let started = 0;
-    let heldBy = 0;
-    let grew = 0;
-    for (const p of treePids(fronts[n].pid)) {
-      if (!rssBefore.has(p)) {
-        started += rssKb(p) / 1024;
-        continue;
-      }
-      heldBy += socketCount(p) - socketsBefore.get(p);
-      grew += rssKb(p) - rssBefore.get(p);
-    }
-    if (heldBy > 0) perKb = grew / heldBy;
+    const atEnd = perProcess(fronts[n].pid);
+    // Over all the connections, per process that existed before: a process that started meanwhile
+    // (an on-demand worker) is reported whole, its start being no per-connection cost.
+    const whole = growthPerSocket(atStart, atEnd);
+    // The second half alone, per process that was there at half time: the marginal cost of one
+    // more connection, without what starting cost once (a worker's spawn, its copy of the routes
+    // and certificates, the handover channel).
+    const late = atHalf ? growthPerSocket(atHalf, atEnd) : { perKb: NaN };
     perConn[n] = {
       before: before.mb,
       held: held.mb,
       procs: held.procs,
       kbPer: ((held.mb - before.mb) * 1024) / opts.conns,
-      perKb,
-      heldBy,
-      started,
-      marginal,
+      perKb: whole.perKb,
+      heldBy: whole.sockets,
+      started: whole.startedMb,
+      marginal: late.perKb,
     };
     for (const s of sockets) s.destroy();
     await sleep(500);

@@ -185,6 +185,12 @@ const socketCount = (pid) => {
 /** RSS (KB) and open sockets of each process of a tree, by pid. */
 const perProcess = (pid) => new Map(treePids(pid).map((p) => [p, { rss: rssKb(p), sockets: socketCount(p) }]));
 
+/** A perProcess() reading as treeRss() gives it: MB of the whole tree, and its process count. */
+const treeOf = (readings) => ({
+  mb: [...readings.values()].reduce((a, r) => a + r.rss, 0) / 1024,
+  procs: readings.size,
+});
+
 /**
  * RSS growth per new socket from one perProcess() reading to a later one, over the processes
  * of the first; processes that started in between are summed whole (MB).
@@ -433,16 +439,16 @@ async function main() {
   // Idle keep-alive connections.
   const perConn = {};
   for (const n of names) {
-    const before = treeRss(fronts[n].pid);
     const atStart = perProcess(fronts[n].pid);
+    const before = treeOf(atStart);
     let atHalf;
     const sockets = await holdConnections(fronts[n].port, certs.ca, opts.conns, async () => {
       await sleep(1000);
       atHalf = perProcess(fronts[n].pid);
     });
     await sleep(1000);
-    const held = treeRss(fronts[n].pid);
     const atEnd = perProcess(fronts[n].pid);
+    const held = treeOf(atEnd);
     // Over all the connections, per process that existed before: a process that started meanwhile
     // (an on-demand worker) is reported whole, its start being no per-connection cost.
     const whole = growthPerSocket(atStart, atEnd);

@@ -7,9 +7,10 @@
 // Scripts: docker.bench.mjs (discovery), proxy.bench.mjs (ours vs nginx and Caddy),
 // routing.bench.mjs (200 routers on 50 hosts vs one, ours and nginx), lan.bench.mjs (a request
 // from the LAN vs one from loopback; root, network namespaces), footprint.bench.mjs (c=1 latency,
-// 64 MB streaming, idle RSS and per-connection memory, ours vs nginx and a bare Node proxy), capture.bench.mjs (request
-// capture on vs --no-capture, daemons alone), captureRecord.bench.mjs (capture's own CPU and heap
-// per record, no network; needs `npx tsc` output in out/); shared code in lib/.
+// 64 MB streaming, idle RSS and per-connection memory, ours vs nginx and a bare Node proxy),
+// capture.bench.mjs (request capture on vs --no-capture, daemons alone), captureRecord.bench.mjs
+// (capture's own CPU and heap per record, no network; needs `npx tsc` output in out/); shared
+// code in lib/.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -303,6 +303,9 @@ async function main() {
     const order = names.map((_, i) => names[(i + round) % names.length]);
     for (const name of order) {
       const { port, pid } = fronts[name];
+      // Two warm-ups: on-demand workers start during the first, whose connections stay in the
+      // process that accepted them (the daemon), so only the second warms the workers' code.
+      await wrk(port, opts.warmup);
       await wrk(port, opts.warmup);
       const h1 = await wrk(port, opts.duration, [pid, backend.pid]);
       const h2 = await h2load(port, opts.duration);

@@ -35,7 +35,7 @@ class Connection {
   }
 }
 
-test('on demand: no worker while idle or on expose; one starts under load, and stops after a quiet period only once its connections closed, dropping none', async () => {
+test('on demand: no worker while idle or on expose; one starts under load and takes every new connection, and stops after a quiet period only once its connections closed, dropping none', async () => {
   const backend = await startEchoBackend('app');
   const { daemon, ca, logs } = await startDaemon({
     workers: 1,
@@ -58,15 +58,15 @@ test('on demand: no worker while idle or on expose; one starts under load, and s
     const worker = pids[0];
     assert.ok(logs.includes('proxy worker: starting one for the load'));
 
-    // New connections are dealt to it in turn; one of the next two lands there.
-    let inWorker: Connection | undefined;
-    for (let i = 0; i < 2 && !inWorker; i++) {
-      const c = new Connection(daemon, ca);
-      await c.get();
-      if (c.owner === worker) inWorker = c;
-      else conns.push(c);
-    }
-    assert.ok(inWorker, 'a connection was dealt to the worker');
+    // While it runs, every new connection goes to it: the daemon takes no turn, so what a load
+    // leaves in memory goes away with the worker.
+    const inWorker = new Connection(daemon, ca);
+    await inWorker.get();
+    assert.equal(inWorker.owner, worker, 'a new connection is dealt to the worker');
+    const second = new Connection(daemon, ca);
+    await second.get();
+    assert.equal(second.owner, worker, 'and the next one too');
+    second.close();
 
     // Quiet for longer than quietMs, but the worker still holds a connection: it stays, and serves it.
     await new Promise((r) => setTimeout(r, 2500));
@@ -93,6 +93,37 @@ test('on demand: no worker while idle or on expose; one starts under load, and s
       conns.push(c);
     }
     await until('a second worker on demand', () => workers(daemon).ready === 1, 10_000);
+  } finally {
+    for (const c of conns) c.close();
+    await daemon.close();
+    await backend.close();
+  }
+});
+
+test('on demand with two workers: load starts both at once, and new connections alternate between them', async () => {
+  const backend = await startEchoBackend('app');
+  const { daemon, ca, logs } = await startDaemon({
+    workers: 2,
+    workerOnDemand: { quietMs: 60_000, connections: 2 },
+  });
+  const conns: Connection[] = [];
+  const open = async () => {
+    const c = new Connection(daemon, ca);
+    await c.get();
+    conns.push(c);
+    return c.owner!;
+  };
+  try {
+    await daemon.routes.expose('app.localhost', { target: backend.url });
+    assert.equal(await open(), process.pid);
+    assert.equal(await open(), process.pid);
+    const { pids } = await until('two workers on demand', () => workers(daemon).ready === 2 && workers(daemon), 10_000);
+    assert.equal(logs.filter((l) => /^proxy worker: starting/.test(l)).length, 1, 'one decision');
+    assert.ok(logs.includes('proxy worker: starting 2 for the load'));
+    const owners = [await open(), await open(), await open(), await open()];
+    assert.ok(!owners.includes(process.pid), `the daemon takes no turn while workers run: ${owners}`);
+    assert.deepEqual(new Set(owners), new Set(pids), 'both workers take connections');
+    assert.notEqual(owners[0], owners[1], 'in turn');
   } finally {
     for (const c of conns) c.close();
     await daemon.close();

@@ -71,17 +71,19 @@ export interface DaemonOptions {
   idleTimeoutMs?: number;
   /**
    * Proxy worker processes beside the daemon's own (0: the daemon serves every connection).
-   * Undefined (serve --workers auto): up to one, on demand (workerOnDemand), when the machine has
-   * two or more cores (defaultWorkerCount). A number: that many, running from the start.
+   * Undefined (serve --workers auto): up to two, on demand (workerOnDemand), when the machine has
+   * two or more cores (defaultWorkerCount). A number: that many, running from the start, each
+   * taking its turn beside the daemon's own proxy.
    */
   workers?: number;
   /** Restart delays of a crashed worker (tests shorten them). */
   workerRestartMs?: { first: number; max: number };
   /**
    * With `workers` undefined (auto), or with this set, workers run on demand (up to `workers` or
-   * the default count): none while idle, one started when the daemon's connections show load
-   * (daemon/workerDemand.ts), stopped once it has served no connection for quietMs (default
-   * 30 s). Tests shorten it and set the load thresholds.
+   * the default count): none while idle, all started when the daemon's connections show load
+   * (daemon/workerDemand.ts), each stopped once it has served no connection for quietMs (default
+   * 30 s). While one is ready, new connections go to the workers only. Tests shorten it and set
+   * the load thresholds.
    */
   workerOnDemand?: { quietMs?: number; connections?: number; busy?: number; sampleMs?: number };
   /** Suffixes for a CA created by this start (an existing CA keeps its own). */
@@ -140,13 +142,15 @@ export const DEFAULT_OPTIONS = {
 export const DEMO_HOST = 'demo.localhost';
 
 /**
- * One worker beside the daemon on a machine with two or more cores. Under load the daemon's
- * single thread is the limit (TLS and HTTP for every request); a second process on a second core
- * raised HTTP/1.1 throughput by about a fifth on the 2-core benchmark machine (docs/performance.md). More than
- * one worker is left to --workers: a dev proxy should not claim every core by default.
+ * Two on-demand workers on a machine with two or more cores. Under load the daemon's single
+ * thread is the limit (TLS and HTTP for every request), and a second process on a second core
+ * raised HTTP/1.1 throughput by about a fifth on the 2-core benchmark machine
+ * (docs/performance.md). While on-demand workers run the daemon takes no new connection, so two
+ * of them keep two proxy processes busy as one worker beside the daemon did. More is left to
+ * --workers: a dev proxy should not claim every core by default.
  */
 export function defaultWorkerCount(): number {
-  return os.availableParallelism() >= 2 ? 1 : 0;
+  return os.availableParallelism() >= 2 ? 2 : 0;
 }
 
 /**
@@ -311,6 +315,7 @@ export class Daemon {
       workers: () => this.workers?.takers() ?? [],
       // The CA's validation connection must meet the challenge certificate, which only we hold.
       keepLocal: () => this.acme?.challenges.tlsAlpnPending ?? false,
+      localTakesTurns: () => !this.workerDemand,
     });
     // Port 0 asks the OS for a free port (tests, benchmarks); from here on the real one counts.
     this.httpsPort = await this.dispatcher.listen().catch((err) => {

@@ -101,13 +101,18 @@ export class WorkerPool {
     for (let i = 0; i < this.opts.count; i++) this.spawn();
   }
 
-  /** On demand: the daemon is busy, start one more worker (no-op at count, while one starts, or after a crash's delay). */
+  /**
+   * On demand: the daemon is busy, start the workers (every one up to count at once: while they
+   * run the daemon takes no connection, so its own load can no longer call for more). No-op at
+   * count, while one starts, or after a crash's delay.
+   */
   grow(): void {
     if (!this.opts.onDemand || this.closed || this.scriptMissing || Date.now() < this.notBefore) return;
     const live = [...this.workers].filter((w) => !w.retiring);
     if (live.length >= this.opts.count || live.some((w) => !w.ready)) return;
-    this.opts.log(`proxy worker: starting one for the load`);
-    this.spawn();
+    const n = this.opts.count - live.length;
+    this.opts.log(`proxy worker: starting ${n === 1 ? 'one' : n} for the load`);
+    for (let i = 0; i < n; i++) this.spawn();
   }
 
   /** The workers that take connections now. */

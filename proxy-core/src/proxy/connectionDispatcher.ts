@@ -13,6 +13,11 @@ export interface DispatcherOptions {
   workers: () => ConnectionTaker[];
   /** True while connections must stay in this process (a TLS-ALPN-01 validation is pending). */
   keepLocal?: () => boolean;
+  /**
+   * False: while any worker is ready, this process takes no turn (on-demand workers, so that what
+   * a load leaves behind in memory goes away with the worker that served it). Default true.
+   */
+  localTakesTurns?: () => boolean;
 }
 
 /**
@@ -44,9 +49,10 @@ export class ConnectionDispatcher {
 
   private dispatch(socket: net.Socket): void {
     const workers = this.opts.keepLocal?.() ? [] : this.opts.workers();
-    const slot = this.turn++ % (workers.length + 1);
+    const local = workers.length === 0 || (this.opts.localTakesTurns?.() ?? true) ? 1 : 0;
+    const slot = this.turn++ % (workers.length + local);
     if (this.turn > 1e9) this.turn = 0;
-    if (slot === 0) this.opts.local(socket);
-    else workers[slot - 1](socket);
+    if (slot < local) this.opts.local(socket);
+    else workers[slot - local](socket);
   }
 }

@@ -24,7 +24,7 @@ async function deal(opts: {
     local: taker('local'),
     workers: () => workers,
     keepLocal: () => opts.keepLocal ?? false,
-    localTakesTurns: opts.localTakesTurns === undefined ? undefined : () => opts.localTakesTurns!,
+    localTakesTurns: opts.localTakesTurns,
   });
   const port = await dispatcher.listen();
   try {

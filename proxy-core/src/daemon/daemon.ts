@@ -141,6 +141,11 @@ export const DEFAULT_OPTIONS = {
 
 export const DEMO_HOST = 'demo.localhost';
 
+/** Whether workers start on demand (and the daemon then takes no turn beside them) or run from the start. */
+function workersOnDemand(options: DaemonOptions): boolean {
+  return options.workers === undefined || options.workerOnDemand !== undefined;
+}
+
 /**
  * Two on-demand workers on a machine with two or more cores. Under load the daemon's single
  * thread is the limit (TLS and HTTP for every request), and a second process on a second core
@@ -315,7 +320,7 @@ export class Daemon {
       workers: () => this.workers?.takers() ?? [],
       // The CA's validation connection must meet the challenge certificate, which only we hold.
       keepLocal: () => this.acme?.challenges.tlsAlpnPending ?? false,
-      localTakesTurns: () => !this.workerDemand,
+      localTakesTurns: !workersOnDemand(options),
     });
     // Port 0 asks the OS for a free port (tests, benchmarks); from here on the real one counts.
     this.httpsPort = await this.dispatcher.listen().catch((err) => {
@@ -571,7 +576,7 @@ export class Daemon {
   private startWorkers(defaultCert: { cert: string; key: string }, fallbackCerts: FallbackCerts): void {
     const count = this.options.workers ?? defaultWorkerCount();
     if (!count) return;
-    const onDemand = this.options.workers === undefined || this.options.workerOnDemand !== undefined;
+    const onDemand = workersOnDemand(this.options);
     const demand = this.options.workerOnDemand ?? {};
     const workers = new WorkerPool({
       count,

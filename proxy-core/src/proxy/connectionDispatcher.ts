@@ -17,7 +17,7 @@ export interface DispatcherOptions {
    * False: while any worker is ready, this process takes no turn (on-demand workers, so that what
    * a load leaves behind in memory goes away with the worker that served it). Default true.
    */
-  localTakesTurns?: () => boolean;
+  localTakesTurns?: boolean;
 }
 
 /**
@@ -49,7 +49,7 @@ export class ConnectionDispatcher {
 
   private dispatch(socket: net.Socket): void {
     const workers = this.opts.keepLocal?.() ? [] : this.opts.workers();
-    const local = workers.length === 0 || (this.opts.localTakesTurns?.() ?? true) ? 1 : 0;
+    const local = workers.length === 0 || (this.opts.localTakesTurns ?? true) ? 1 : 0;
     const slot = this.turn++ % (workers.length + local);
     if (this.turn > 1e9) this.turn = 0;
     if (slot < local) this.opts.local(socket);

@@ -197,6 +197,31 @@ describe('automatic names: derivation (pure)', () => {
     assert.equal(high.domains.get('shop-web-1')!.pending, true);
   });
 
+  it('a lower port that refused and later answers HTTP takes the name; the higher one keeps P.name', () => {
+    const c = container('shop-web-1', { project: 'shop', service: 'web', ports: [9000, 9100] });
+    const at = (r9000: ProbeResult) =>
+      hosts(
+        deriveAutoRoutes(
+          [c],
+          new Map([
+            [
+              c.info.id,
+              new Map([
+                [9000, r9000],
+                [9100, http200],
+              ]),
+            ],
+          ]),
+          OPTS,
+        ).records,
+      );
+    assert.deepEqual(at(silent), ['web.shop.localhost -> container:shop-web-1:9100']);
+    assert.deepEqual(at(http200), [
+      '9100.web.shop.localhost -> container:shop-web-1:9100',
+      'web.shop.localhost -> container:shop-web-1:9000',
+    ]);
+  });
+
   it('no port answers HTTP: no name, and why (yet, while a silent port is asked again)', () => {
     const c = container('shop-q-1', { project: 'shop', service: 'q', ports: [8000, 9000] });
     const tlsAnswer: ProbeResult = { answer: 'tls', detail: 'answered with TLS', final: true };

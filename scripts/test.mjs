@@ -1,15 +1,18 @@
 // `npm test`: build, bring up the services the tests need (Docker engine, ...), run every
 // test with node's test runner, then the editor suites, and stop what was started.
 // Options: --only SUBSTRING (test files whose path contains it), --no-services.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const root = new URL('..', import.meta.url).pathname;
 process.chdir(root);
 const argv = process.argv.slice(2);
 const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+// Set by this script when it runs itself again inside the run's network namespace (below).
+const inNetns = argv.includes('--in-netns');
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
@@ -25,12 +28,12 @@ function findTests(dir) {
 }
 
 // A fresh checkout: install the locked dependencies first, so `npm test` is the only command.
-if (!existsSync('node_modules/.package-lock.json') && run('npm', ['ci'])) process.exit(1);
+if (!inNetns && !existsSync('node_modules/.package-lock.json') && run('npm', ['ci'])) process.exit(1);
 
 // A fresh machine has only the base image's packages: install what the list names, in one step,
 // and stop here, by name, if anything is still missing (with CI=true; locally the suites that
 // need it skip and say so).
-if (!argv.includes('--no-services')) {
+if (!inNetns && !argv.includes('--no-services')) {
   const { describeMissing, ensurePackages } = await import('../test/services/packages.mjs');
   const { isCI } = await import('../test/services/util.mjs');
   const missing = ensurePackages('test');
@@ -41,6 +44,50 @@ if (!argv.includes('--no-services')) {
       process.exit(1);
     }
   }
+}
+
+// dockerd gives the network namespace it runs in a bridge (docker0), firewall rules (FORWARD
+// DROP among them) and ip_forward=1, and leaves them when it stops. So when this run starts its
+// own engine (none answers, and we are root), everything from here on runs in a network
+// namespace of the run's own, with only loopback, deleted at the end: the machine's own network
+// is never touched. What needs a registry (npm ci, Debian packages, code-server's install) is
+// done before, outside it. An engine that already answers is the user's: the run uses it as is.
+if (!inNetns && !argv.includes('--no-services') && process.getuid?.() === 0) {
+  const { engineAnswers } = await import('../test/services/docker.mjs');
+  if (!engineAnswers()) process.exit(await runInNamespace());
+}
+
+async function runInNamespace() {
+  const { addNamespace, deleteNamespace, inNamespace } = await import('../test/services/netns.mjs');
+  if (!only) {
+    const { ensureCodeServer } = await import('../test/e2e/codeServer.mjs');
+    try {
+      ensureCodeServer();
+    } catch (err) {
+      // The editor suites say so again, inside, and fail there.
+      console.error(err instanceof Error ? err.message : err);
+    }
+  }
+  let ns;
+  try {
+    ns = addNamespace('chs-ci-');
+  } catch (err) {
+    console.error(`${err.message}: cannot isolate the Docker engine this run would start; nothing was run`);
+    return 1;
+  }
+  console.log(`[services] running the services and tests in network namespace ${ns}`);
+  const [cmd, ...args] = inNamespace(ns);
+  const child = spawn(cmd, [...args, process.execPath, fileURLToPath(import.meta.url), ...argv, '--in-netns'], {
+    stdio: 'inherit',
+    // The machine's namespace, for test/services/netns.test.ts to check that the tests run elsewhere.
+    env: { ...process.env, CHS_TEST_NETNS: ns, CHS_TEST_MACHINE_NETNS_INO: String(statSync('/proc/self/ns/net').ino) },
+  });
+  // This process stays until the child has stopped its services, to delete the namespace after it:
+  // Ctrl-C reaches the child from the terminal, a SIGTERM is passed on.
+  process.on('SIGINT', () => {}).on('SIGTERM', () => child.kill('SIGTERM'));
+  const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+  if (!deleteNamespace(ns)) console.error(`network namespace ${ns} could not be deleted (ip netns delete ${ns})`);
+  return code;
 }
 
 if (run('node', ['scripts/build.mjs'])) {

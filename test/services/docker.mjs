@@ -10,7 +10,8 @@ import { log, missing, waitFor } from './util.mjs';
 
 export const TEST_IMAGE = 'chs-test/busybox:1';
 
-function engineAnswers() {
+/** Whether a Docker engine answers on DOCKER_HOST (or the default socket). */
+export function engineAnswers() {
   return (
     spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { stdio: 'ignore', timeout: 5000 }).status === 0
   );

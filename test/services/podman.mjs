@@ -8,19 +8,10 @@
 // Env for the tests: CHS_TEST_PODMAN_HOST (unix://…/podman.sock), CHS_TEST_PODMAN_NETNS, and
 // CHS_TEST_PODMAN_DIR (its containers.conf and storage.conf, for the podman CLI that podman-compose runs).
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  mkdtempSync,
-  openSync,
-  closeSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TEST_IMAGE, TEST_IMAGE_CHANGES, makeTestRootfs } from './docker.mjs';
+import { addNamespace, deleteNamespace, inNamespace } from './netns.mjs';
 import { hasPackage } from './packages.mjs';
 import { log, missing, waitFor } from './util.mjs';
 
@@ -87,7 +78,7 @@ export async function setup() {
   // netavark's run dir, the blob-info cache): those that were not there before are removed after.
   const fixedPaths = ['/dev/shm/libpod_lock', '/run/containers', '/var/lib/containers'].filter((p) => !existsSync(p));
   const dir = mkdtempSync('/tmp/chs-pm-');
-  const netns = `chs-pm-${randomBytes(3).toString('hex')}`;
+  let netns;
   const socket = join(dir, 'podman.sock');
   writeConfig(dir);
   const env = {
@@ -106,15 +97,8 @@ export async function setup() {
   const cleanup = () => {
     podman(['rm', '--all', '--force', '--time', '0']);
     if (child && child.exitCode === null) child.kill('SIGTERM');
-    // conmon and anything else the service left in the namespace.
-    const pids = spawnSync('ip', ['netns', 'pids', netns], { encoding: 'utf8' }).stdout ?? '';
-    for (const pid of pids.split('\n').filter(Boolean)) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
+    // conmon and anything else the service left in the namespace go with it.
+    const deleted = deleteNamespace(netns);
     const mounts = readFileSync('/proc/mounts', 'utf8')
       .split('\n')
       .map((l) => l.split(' ')[1])
@@ -123,22 +107,22 @@ export async function setup() {
     for (const m of mounts) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
     rmSync(dir, { recursive: true, force: true });
     for (const p of fixedPaths) rmSync(p, { recursive: true, force: true });
-    spawnSync('ip', ['netns', 'delete', netns], { stdio: 'ignore' });
+    return deleted;
   };
 
-  const add = spawnSync('ip', ['netns', 'add', netns], { encoding: 'utf8' });
-  if (add.status !== 0) {
+  try {
+    netns = addNamespace('chs-pm-');
+  } catch (err) {
     rmSync(dir, { recursive: true, force: true });
-    return missing('podman', `ip netns add ${netns}: ${add.stderr.trim()}`);
+    return missing('podman', err.message);
   }
-  spawnSync('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
   log(`starting podman system service in network namespace ${netns} (${dir})`);
   const out = openSync(join(dir, 'service.log'), 'a');
-  // `nsenter --net` execs podman in the namespace (not `ip netns exec`: that remounts /sys, without the cgroup mounts).
+  const [nsenter, ...nsArgs] = inNamespace(netns);
   child = spawn(
-    'nsenter',
+    nsenter,
     [
-      `--net=/run/netns/${netns}`,
+      ...nsArgs,
       'podman',
       '--root',
       join(dir, 'root'),
@@ -170,13 +154,11 @@ export async function setup() {
     cleanup();
     throw new Error(why);
   }
-  const leftovers = () => (existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n === netns) : []);
   return {
     env: { CHS_TEST_PODMAN_HOST: `unix://${socket}`, CHS_TEST_PODMAN_NETNS: netns, CHS_TEST_PODMAN_DIR: dir },
     stop: async () => {
       log('stopping podman system service');
-      cleanup();
-      if (leftovers().length) log(`network namespace ${netns} is still there`);
+      if (!cleanup()) log(`network namespace ${netns} is still there`);
     },
   };
 }

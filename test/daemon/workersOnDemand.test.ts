@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import type { Daemon } from '../../proxy-core/src/daemon/daemon';
 import { startEchoBackend } from '../support/backends';
 import { startDaemon } from '../support/daemon';
-import { FetchResult, httpsGet } from '../support/https';
+import { FetchResult, h2Get, httpsGet } from '../support/https';
 import { processAlive, serverSocketOwner } from '../support/sockets';
 import { until } from '../support/wait';
 
@@ -79,7 +80,8 @@ test('on demand: no worker while idle or on expose; one starts under load and ta
     assert.ok(logs.some((l) => l === `proxy worker ${worker}: no connections for 1.5 s, stopping it`));
     assert.ok(!logs.some((l) => /exited/.test(l)), 'a planned stop is no crash');
 
-    // The daemon's own connections were kept all along, and new ones are served.
+    // The daemon's own connections, idle while the worker ran, are still open (a request on one
+    // then would have closed it: see the next test), and new ones are served.
     for (const c of conns) await c.get('/after');
     const fresh = new Connection(daemon, ca);
     await fresh.get();
@@ -95,6 +97,54 @@ test('on demand: no worker while idle or on expose; one starts under load and ta
     await until('a second worker on demand', () => workers(daemon).ready === 1, 10_000);
   } finally {
     for (const c of conns) c.close();
+    await daemon.close();
+    await backend.close();
+  }
+});
+
+test("on demand: once a worker serves, the daemon's own keep-alive connections move to it (HTTP/1.1 closes after its next response, HTTP/2 gets GOAWAY), and no request fails", async () => {
+  const backend = await startEchoBackend('app');
+  const { daemon, ca } = await startDaemon({ workers: 1, workerOnDemand: { quietMs: 60_000, connections: 3 } });
+  const port = daemon.httpsPort;
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+  const other = new https.Agent({ keepAlive: true, maxSockets: 1 });
+  const session = http2.connect(`https://127.0.0.1:${port}`, { ca, servername: 'app.localhost' });
+  const goaway = new Promise<void>((resolve) => session.once('goaway', () => resolve()));
+  const h1 = (a: https.Agent) => httpsGet({ host: 'app.localhost', port, ca, agent: a });
+  const h2 = () =>
+    new Promise<number>((resolve, reject) => {
+      const req = session.request({ ':path': '/', ':authority': `app.localhost:${port}` });
+      req.on('response', (h) => resolve(Number(h[':status'])));
+      req.on('error', reject);
+      req.resume();
+      req.end();
+    });
+  const owner = (localPort: number) => serverSocketOwner(port, localPort, [process.pid, ...workers(daemon).pids]);
+  try {
+    await daemon.routes.expose('app.localhost', { target: backend.url });
+    // Before any worker: an HTTP/2 session and two HTTP/1.1 connections in the daemon, which is
+    // load enough (connections: 3).
+    assert.equal(await h2(), 200);
+    const first = await h1(agent);
+    assert.equal(owner(first.localPort!), process.pid);
+    assert.notEqual(first.headers.connection, 'close');
+    await h1(other);
+    const { pids } = await until('a worker on demand', () => workers(daemon).ready === 1 && workers(daemon), 10_000);
+    await goaway;
+    // The daemon's HTTP/1.1 connection answers once more, with Connection: close…
+    const last = await h1(agent);
+    assert.equal(last.localPort, first.localPort, 'the same connection');
+    assert.equal(last.headers.connection, 'close');
+    // …and the client's next request opens a new one, which the worker serves.
+    const next = await h1(agent);
+    assert.notEqual(next.localPort, first.localPort);
+    assert.equal(owner(next.localPort!), pids[0]);
+    // After its GOAWAY the HTTP/2 client opens a new session for new requests.
+    assert.equal((await h2Get({ host: 'app.localhost', port, ca })).status, 200);
+  } finally {
+    session.destroy();
+    agent.destroy();
+    other.destroy();
     await daemon.close();
     await backend.close();
   }

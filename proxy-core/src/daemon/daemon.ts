@@ -306,6 +306,7 @@ export class Daemon {
       log: (l) => this.log(l),
       lanGate: (address, host) => this.lan.gate.admit(address, host),
       capture: capture && { bodyBytes: options.capture!.bodyBytes, publish: (r) => capture.add(r) },
+      closeAfterResponse: workersOnDemand(options) ? () => this.handingOver() : undefined,
     });
     this.closers.push(() => this.https.close());
     this.closers.push(() => this.idleCompaction.close());
@@ -318,8 +319,7 @@ export class Daemon {
         this.https.accept(socket);
       },
       workers: () => this.workers?.takers() ?? [],
-      // The CA's validation connection must meet the challenge certificate, which only we hold.
-      keepLocal: () => this.acme?.challenges.tlsAlpnPending ?? false,
+      keepLocal: () => this.keepsConnections(),
       localTakesTurns: !workersOnDemand(options),
     });
     // Port 0 asks the OS for a free port (tests, benchmarks); from here on the real one counts.
@@ -572,6 +572,19 @@ export class Daemon {
     };
   }
 
+  /** The CA's validation connection must meet the challenge certificate, which only we hold. */
+  private keepsConnections(): boolean {
+    return this.acme?.challenges.tlsAlpnPending ?? false;
+  }
+
+  /**
+   * While an on-demand worker serves, the daemon's own keep-alive connections move to the workers
+   * (see startWorkers): an HTTP/1.1 response it sends then closes its connection.
+   */
+  private handingOver(): boolean {
+    return !!this.workers?.anyReady && !this.keepsConnections();
+  }
+
   /** Proxy workers get the routes as resolved here (container addresses included) and every certificate. */
   private startWorkers(defaultCert: { cert: string; key: string }, fallbackCerts: FallbackCerts): void {
     const count = this.options.workers ?? defaultWorkerCount();
@@ -590,6 +603,16 @@ export class Daemon {
       fallback: (host) => fallbackCerts.pemFor(host),
       log: (l) => this.log(l),
       restartDelayMs: this.options.workerRestartMs,
+      // What the daemon serves during a load stays in its memory after it (glibc's heap, V8's old
+      // space), while a worker's goes when it stops. So once a worker serves, the connections the
+      // daemon accepted before move to the workers: HTTP/2 sessions get GOAWAY, HTTP/1.1
+      // connections close after their next response, and their clients reconnect, to a worker
+      // (docs/performance.md, "Seventh pass").
+      onReady: onDemand
+        ? () => {
+            if (this.handingOver()) this.https.drainSessions();
+          }
+        : undefined,
       capture: this.capture && {
         bodyBytes: this.options.capture!.bodyBytes,
         onRecords: (records) => records.forEach((r) => this.capture?.add(r)),

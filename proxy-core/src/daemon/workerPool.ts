@@ -36,6 +36,8 @@ export interface WorkerPoolOptions {
    * no connection for quietMs is stopped. Without it, count workers run from start() on.
    */
   onDemand?: { quietMs: number };
+  /** Called each time a worker starts serving (it can be handed connections from now on). */
+  onReady?: () => void;
 }
 
 interface Worker {
@@ -116,6 +118,12 @@ export class WorkerPool {
   }
 
   /** The workers that take connections now. */
+  /** Whether any worker can be handed a connection now. */
+  get anyReady(): boolean {
+    for (const w of this.workers) if (w.ready) return true;
+    return false;
+  }
+
   takers(): ConnectionTaker[] {
     const takers: ConnectionTaker[] = [];
     for (const w of this.workers) if (w.ready) takers.push(w.take);
@@ -245,6 +253,7 @@ export class WorkerPool {
           this.restartDelay = this.firstRestartDelay;
           this.opts.log(`proxy worker ${worker.child.pid} serving`);
           this.watchQuiet(worker);
+          this.opts.onReady?.();
         }
         this.settleWaiters();
         return;

@@ -45,6 +45,12 @@ export interface HttpsProxyOptions {
   lanGate?: (remoteAddress: string | undefined, host: string) => LanAdmission | undefined;
   /** The request inspector's sink (capture/); absent: nothing is recorded (serve --no-capture). */
   capture?: CaptureSink;
+  /**
+   * True while this proxy's keep-alive connections should move elsewhere: an HTTP/1.1 response
+   * then closes its connection (`Connection: close`), so the client's next request opens a new
+   * one. The daemon's, while on-demand workers serve (daemon/daemon.ts); see also drainSessions().
+   */
+  closeAfterResponse?: () => boolean;
 }
 
 export type LanAdmission = { host: string; middlewares: Middleware[] } | 'refuse';
@@ -64,6 +70,7 @@ export class HttpsProxy {
   private wsProxy?: httpProxy;
   private readonly forwarder: HttpForwarder;
   private readonly sockets = new Set<net.Socket>();
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly timer: ConnectionTimer;
   /** For the request inspector: each new connection's TLS handshake (absent without capture). */
   private readonly handshakes?: HandshakeTimes;
@@ -106,6 +113,8 @@ export class HttpsProxy {
     this.server.on('session', (session: http2.ServerHttp2Session) => {
       session.setLocalWindowSize(H2_SESSION_WINDOW);
       this.timer.session(session);
+      this.sessions.add(session);
+      session.once('close', () => this.sessions.delete(session));
     });
     this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) =>
       this.onUpgrade(req, socket, head),
@@ -128,6 +137,14 @@ export class HttpsProxy {
     this.server.emit('connection', socket);
   }
 
+  /**
+   * Asks every open HTTP/2 session to finish the streams it has and close (GOAWAY): its client
+   * sends what comes next on a new connection. Nothing in flight is cut.
+   */
+  drainSessions(): void {
+    for (const session of this.sessions) if (!session.closed && !session.destroyed) session.close();
+  }
+
   close(): Promise<void> {
     void this.forwarder.close();
     // Idle HTTP/1 keep-alive connections and HTTP/2 sessions would otherwise stay open.
@@ -142,6 +159,7 @@ export class HttpsProxy {
       const bad = checkHttp1Target(req as http.IncomingMessage);
       // The connection closes after the 400: what follows a malformed request cannot be trusted.
       if (bad) return sendHtml(res, 400, badRequestPage(bad), { connection: 'close' });
+      if (this.opts.closeAfterResponse?.()) (res as http.ServerResponse).shouldKeepAlive = false;
     }
     // A question about this server, not about a resource (RFC 9110 §9.3.7); there is no path to forward.
     if (req.url === '*') {

@@ -65,13 +65,13 @@ test("V8's own full collection is reached without --expose-gc and frees the garb
 
 test('once after start, an idle daemon is compacted whatever the slack (also after connections that closed); not if one is open then', async () => {
   let collections = 0;
-  const told: boolean[] = [];
+  const told: string[] = [];
   const idle = new IdleCompaction({
     startQuietMs: 30,
     quietMs: 10_000,
     slackBytes: 2 ** 40,
     collect: () => collections++,
-    compacted: (_before, _after, afterStart) => told.push(afterStart),
+    compacted: (_before, _after, why) => told.push(why),
   });
   idle.start();
   const probe = socket();
@@ -79,7 +79,7 @@ test('once after start, an idle daemon is compacted whatever the slack (also aft
   probe.emit('close');
   await sleep(80);
   assert.equal(collections, 1, 'compacted once after start, the closed connection no matter');
-  assert.deepEqual(told, [true]);
+  assert.deepEqual(told, ['start']);
   await sleep(80);
   assert.equal(collections, 1, 'and only once');
   idle.close();
@@ -91,4 +91,23 @@ test('once after start, an idle daemon is compacted whatever the slack (also aft
   await sleep(80);
   assert.equal(busy, 0, 'a connection is open: the start compaction does not run');
   open.close();
+});
+
+test('once the on-demand workers that served a load have stopped, the daemon is compacted whatever the slack; not while a connection is open', async () => {
+  const told: string[] = [];
+  const idle = new IdleCompaction({
+    afterLoadMs: 20,
+    slackBytes: 2 ** 40,
+    collect: () => undefined,
+    compacted: (_before, _after, why) => told.push(why),
+  });
+  idle.loadEnded();
+  await sleep(80);
+  assert.deepEqual(told, ['load']);
+  const conn = socket();
+  idle.opened(conn);
+  idle.loadEnded();
+  await sleep(80);
+  assert.deepEqual(told, ['load'], 'a connection is open: not now (its close arms the quiet period)');
+  idle.close();
 });

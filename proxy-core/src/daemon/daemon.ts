@@ -187,9 +187,9 @@ export class Daemon {
   private workerDemand?: WorkerDemand;
   /** Gives the heap a burst grew back once the proxy is quiet (daemon/idleCompaction.ts). */
   private readonly idleCompaction = new IdleCompaction({
-    compacted: (before, after, afterStart) =>
+    compacted: (before, after, why) =>
       this.log(
-        `${afterStart ? 'idle since start' : `quiet for ${this.idleCompaction.quietMs / 1000} s`}: heap compacted from ${Math.round(before / 1048576)} to ${Math.round(after / 1048576)} MB`,
+        `${why === 'start' ? 'idle since start' : why === 'load' ? 'the load is over (workers stopped)' : `quiet for ${this.idleCompaction.quietMs / 1000} s`}: heap compacted from ${Math.round(before / 1048576)} to ${Math.round(after / 1048576)} MB`,
       ),
   });
   /** Set when ACME is configured (--acme-email or --acme-directory). */
@@ -608,6 +608,7 @@ export class Daemon {
       // daemon accepted before move to the workers: HTTP/2 sessions get GOAWAY, HTTP/1.1
       // connections close after their next response, and their clients reconnect, to a worker
       // (docs/performance.md, "Seventh pass").
+      onIdle: () => this.idleCompaction.loadEnded(),
       onReady: onDemand
         ? () => {
             if (this.handingOver()) this.https.drainSessions();

@@ -9,11 +9,15 @@ export interface IdleCompactionOptions {
   slackBytes?: number;
   /** How long after start() an idle daemon is compacted once (default 10 s). */
   startQuietMs?: number;
+  /** How long after loadEnded() the daemon is compacted, unless a connection is open (default 1 s). */
+  afterLoadMs?: number;
   /** The collector (tests pass their own); default V8's full collection. */
   collect?: () => void;
-  /** Told of each compaction: heap sizes before and after, bytes; `afterStart` for the one after start. */
-  compacted?: (before: number, after: number, afterStart: boolean) => void;
+  /** Told of each compaction: heap sizes before and after, bytes, and which occasion it was. */
+  compacted?: (before: number, after: number, why: CompactionReason) => void;
 }
+
+export type CompactionReason = 'start' | 'quiet' | 'load';
 
 /**
  * A full garbage collection once the proxy has gone quiet after serving many connections. V8
@@ -29,11 +33,17 @@ export interface IdleCompactionOptions {
  * (docs/performance.md, "Fourth pass"). It runs whatever the slack, also after connections that
  * have closed by then (`expose` checks its route with one), and not if one is open then: the
  * quiet period after the last one takes over.
+ *
+ * And once the on-demand workers that served a load have stopped (loadEnded()): the daemon served
+ * none of its connections, but received every request's record from the workers for the request
+ * inspector, and kept 9–10 MB of heap it no longer used (docs/performance.md, "Seventh pass").
+ * Whatever the slack, as after start: the workers stop only after their own quiet period.
  */
 export class IdleCompaction {
   private open = 0;
   private timer?: NodeJS.Timeout;
   private startTimer?: NodeJS.Timeout;
+  private loadTimer?: NodeJS.Timeout;
   readonly quietMs: number;
   private readonly slackBytes: number;
   private collector?: () => void;
@@ -49,11 +59,19 @@ export class IdleCompaction {
     this.startTimer = setTimeout(() => {
       this.startTimer = undefined;
       if (this.open > 0) return;
-      const before = v8.getHeapStatistics().total_heap_size;
-      this.collect();
-      this.opts.compacted?.(before, v8.getHeapStatistics().total_heap_size, true);
+      this.compactNow('start');
     }, this.opts.startQuietMs ?? 10_000);
     this.startTimer.unref();
+  }
+
+  /** The workers that served a load have stopped: compact shortly, unless a connection is open then. */
+  loadEnded(): void {
+    clearTimeout(this.loadTimer);
+    this.loadTimer = setTimeout(() => {
+      this.loadTimer = undefined;
+      if (this.open === 0) this.compactNow('load');
+    }, this.opts.afterLoadMs ?? 1000);
+    this.loadTimer.unref();
   }
 
   /** A connection the daemon serves itself. */
@@ -67,8 +85,10 @@ export class IdleCompaction {
   close(): void {
     clearTimeout(this.timer);
     clearTimeout(this.startTimer);
+    clearTimeout(this.loadTimer);
     this.timer = undefined;
     this.startTimer = undefined;
+    this.loadTimer = undefined;
   }
 
   private arm(): void {
@@ -84,8 +104,13 @@ export class IdleCompaction {
     if (this.open > 0) return;
     const before = v8.getHeapStatistics();
     if (before.total_heap_size - before.used_heap_size < this.slackBytes) return;
+    this.compactNow('quiet');
+  }
+
+  private compactNow(why: CompactionReason): void {
+    const before = v8.getHeapStatistics().total_heap_size;
     this.collect();
-    this.opts.compacted?.(before.total_heap_size, v8.getHeapStatistics().total_heap_size, false);
+    this.opts.compacted?.(before, v8.getHeapStatistics().total_heap_size, why);
   }
 
   private collect(): void {

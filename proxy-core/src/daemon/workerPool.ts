@@ -38,6 +38,8 @@ export interface WorkerPoolOptions {
   onDemand?: { quietMs: number };
   /** Called each time a worker starts serving (it can be handed connections from now on). */
   onReady?: () => void;
+  /** On demand: called when the last worker has stopped after its quiet period (the load is over). */
+  onIdle?: () => void;
 }
 
 interface Worker {
@@ -281,6 +283,7 @@ export class WorkerPool {
     this.workers.delete(worker);
     clearTimeout(worker.quietTimer);
     this.settleWaiters();
+    if (worker.retiring && !this.closed && this.workers.size === 0) this.opts.onIdle?.();
     if (this.closed || worker.retiring) return;
     const lived = Date.now() - worker.startedAt;
     const delay = this.restartDelay;

@@ -303,8 +303,9 @@ async function main() {
     const order = names.map((_, i) => names[(i + round) % names.length]);
     for (const name of order) {
       const { port, pid } = fronts[name];
-      // Two warm-ups: on-demand workers start during the first, whose connections stay in the
-      // process that accepted them (the daemon), so only the second warms the workers' code.
+      // Two warm-ups: on-demand workers start during the first, whose connections the daemon
+      // accepted and serves until each one's next response moves it to them, so the second is
+      // the one that warms the workers' code.
       await wrk(port, opts.warmup);
       await wrk(port, opts.warmup);
       const h1 = await wrk(port, opts.duration, [pid, backend.pid]);

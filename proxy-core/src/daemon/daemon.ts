@@ -608,12 +608,13 @@ export class Daemon {
       // daemon accepted before move to the workers: HTTP/2 sessions get GOAWAY, HTTP/1.1
       // connections close after their next response, and their clients reconnect, to a worker
       // (docs/performance.md, "Seventh pass").
-      onIdle: () => this.idleCompaction.loadEnded(),
       onReady: onDemand
         ? () => {
             if (this.handingOver()) this.https.drainSessions();
           }
         : undefined,
+      // The load is over: the daemon's heap holds what the workers' records for the inspector left.
+      onIdle: () => this.idleCompaction.loadEnded(),
       capture: this.capture && {
         bodyBytes: this.options.capture!.bodyBytes,
         onRecords: (records) => records.forEach((r) => this.capture?.add(r)),

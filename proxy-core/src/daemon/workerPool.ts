@@ -119,13 +119,13 @@ export class WorkerPool {
     for (let i = 0; i < n; i++) this.spawn();
   }
 
-  /** The workers that take connections now. */
   /** Whether any worker can be handed a connection now. */
   get anyReady(): boolean {
     for (const w of this.workers) if (w.ready) return true;
     return false;
   }
 
+  /** The workers that take connections now. */
   takers(): ConnectionTaker[] {
     const takers: ConnectionTaker[] = [];
     for (const w of this.workers) if (w.ready) takers.push(w.take);

@@ -2,6 +2,7 @@
  * What the request inspector records about one exchange through the proxy (docs/architecture.md,
  * "Request capture"). Plain data: it crosses the worker IPC channel and the control API as JSON.
  */
+import type { UpstreamFailureKind } from '../proxy/upstreamFailure';
 
 /** The first bytes of a body, base64 (bodies may be binary), and how long the whole body was. */
 export interface CapturedBody {
@@ -14,7 +15,7 @@ export interface CapturedBody {
 
 /** Who ended an exchange that did not complete. */
 export type FailedBy = 'client' | 'upstream' | 'proxy';
-export type FailureKind = 'abort' | 'refused' | 'reset' | 'timeout' | 'tls' | 'other';
+export type FailureKind = UpstreamFailureKind;
 
 export interface CaptureError {
   by: FailedBy;

@@ -20,6 +20,7 @@ import { cleanTarget } from './requestPath';
 import { checkHttp1Target } from './requestTarget';
 import { RoutingRequest } from './routingRequest';
 import { sendHtml } from './sendHtml';
+import { upstreamFailureKind } from './upstreamFailure';
 
 type AnyRequest = http.IncomingMessage | http2.Http2ServerRequest;
 type AnyResponse = http.ServerResponse | http2.Http2ServerResponse;
@@ -430,22 +431,14 @@ export class HttpsProxy {
 
 /** Status and wording for an upstream failure: 504 when it did not answer in time, else 502. */
 function describeFailure(err: NodeJS.ErrnoException, timeoutMs: number): { status: number; reason: string } {
-  switch (err.code) {
-    case 'ECONNREFUSED':
+  switch (upstreamFailureKind(err.code)) {
+    case 'refused':
       return { status: 502, reason: 'connection refused' };
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_CONNECT_TIMEOUT':
-    case 'ETIMEDOUT':
+    case 'timeout':
       return { status: 504, reason: `the backend timed out (no answer within ${timeoutMs / 1000} s)` };
-    case 'ECONNRESET':
-    case 'UND_ERR_SOCKET':
+    case 'reset':
       return { status: 502, reason: 'the backend closed the connection without answering' };
-    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
-    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
-    case 'SELF_SIGNED_CERT_IN_CHAIN':
-    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-    case 'CERT_HAS_EXPIRED':
-    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+    case 'tls':
       // https:// targets are verified like any TLS client would (system CAs + NODE_EXTRA_CA_CERTS).
       return {
         status: 502,

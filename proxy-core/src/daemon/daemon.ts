@@ -187,10 +187,14 @@ export class Daemon {
   private workerDemand?: WorkerDemand;
   /** Gives the heap a burst grew back once the proxy is quiet (daemon/idleCompaction.ts). */
   private readonly idleCompaction = new IdleCompaction({
-    compacted: (before, after, why) =>
-      this.log(
-        `${why === 'start' ? 'idle since start' : why === 'load' ? 'the load is over (workers stopped)' : `quiet for ${this.idleCompaction.quietMs / 1000} s`}: heap compacted from ${Math.round(before / 1048576)} to ${Math.round(after / 1048576)} MB`,
-      ),
+    compacted: (before, after, why) => {
+      const occasion = {
+        start: 'idle since start',
+        load: 'the load is over (workers stopped)',
+        quiet: `quiet for ${this.idleCompaction.quietMs / 1000} s`,
+      }[why];
+      this.log(`${occasion}: heap compacted from ${Math.round(before / 1048576)} to ${Math.round(after / 1048576)} MB`);
+    },
   });
   /** Set when ACME is configured (--acme-email or --acme-directory). */
   acme?: AcmeService;

@@ -108,12 +108,17 @@ const runTmp = mkdtempSync(join(tmpdir(), 'chs-run-'));
 chmodSync(runTmp, 0o1777);
 process.env.TMPDIR = runTmp;
 
+// From here on a SIGINT or SIGTERM stops the run in order: the running suite gets it, nothing
+// after it starts, and the services are stopped below (test/services/interrupt.mjs).
+const { Interruptible } = await import('../test/services/interrupt.mjs');
+const interrupt = new Interruptible();
 const stops = [];
 let code = 0;
 try {
   if (!argv.includes('--no-services')) {
     const { services } = await import('../test/services/index.mjs');
     for (const service of services) {
+      if (interrupt.signal) break;
       const { env, stop } = await service.setup();
       Object.assign(process.env, env);
       stops.push({ name: service.name, stop });
@@ -124,18 +129,20 @@ try {
     .filter((f) => !f.includes('/extension/'))
     .filter((f) => !only || f.includes(only))
     .sort();
-  console.log(`running ${files.length} test files`);
-  code = run(
+  if (!interrupt.signal) console.log(`running ${files.length} test files`);
+  code = await interrupt.run(
     'node',
     ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files.map((f) => relative(root, f))],
     { env: process.env },
   );
   const editorSuites = 'test/e2e/run.mjs';
-  if (!only && existsSync(editorSuites)) code = run('node', [editorSuites], { env: process.env }) || code;
+  if (!only && existsSync(editorSuites))
+    code = (await interrupt.run('node', [editorSuites], { env: process.env })) || code;
 } catch (err) {
   console.error(err instanceof Error ? err.message : err);
   code = 1;
 } finally {
+  if (interrupt.signal) console.error(`${interrupt.signal}: stopping the services this run started`);
   for (const { name, stop } of stops.reverse()) {
     try {
       await stop();
@@ -153,4 +160,4 @@ if (typeErrors || lintErrors) {
   console.error(`${typeErrors ? 'type check' : 'lint'} failed (see its output above)`);
   code ||= 1;
 }
-process.exit(code);
+process.exit(interrupt.exitCode(code));

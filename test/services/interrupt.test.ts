@@ -1,0 +1,58 @@
+// `npm test` told to stop (test/services/interrupt.mjs): a SIGTERM sent to the run alone used to
+// end it on the spot, leaving the dockerd, podman and pebble it had started running.
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { ROOT, tempDir } from '../support/env';
+
+/** Running, not gone nor a zombie waiting for a parent that no longer reaps it. */
+const alive = (pid: number): boolean => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
+test('a SIGTERM to the run reaches the suite and what it started, then the cleanup runs and the run exits 143', async (t) => {
+  const dir = tempDir();
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const grandchildPid = path.join(dir, 'grandchild.pid');
+  const cleaned = path.join(dir, 'cleaned');
+  // The "suite": a node process that starts a sleeper of its own (as node --test starts test files).
+  const suite = `const c = require('child_process').spawn('sleep', ['60'], { stdio: 'ignore' });
+require('fs').writeFileSync(${JSON.stringify(grandchildPid)}, String(c.pid)); setInterval(() => {}, 1000);`;
+  const mod = JSON.stringify(path.join(ROOT, 'test/services/interrupt.mjs'));
+  const run = `const { Interruptible } = await import(${mod});
+const interrupt = new Interruptible();
+const code = await interrupt.run(process.execPath, ['-e', ${JSON.stringify(suite)}]);
+const next = await interrupt.run(process.execPath, ['-e', 'process.exit(0)']);
+require('fs').writeFileSync(${JSON.stringify(cleaned)}, JSON.stringify({ code, next, signal: interrupt.signal }));
+process.exit(interrupt.exitCode(0));`;
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+${run}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  while (!fs.existsSync(grandchildPid) || !fs.readFileSync(grandchildPid, 'utf8')) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const sleeper = Number(fs.readFileSync(grandchildPid, 'utf8'));
+  assert.ok(alive(sleeper));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 143);
+  const r = JSON.parse(fs.readFileSync(cleaned, 'utf8')) as { code: number; next: number; signal: string };
+  assert.deepEqual(r, { code: 1, next: 1, signal: 'SIGTERM' }, 'the suite was ended, the next one not started');
+  // The sleeper was in the suite's process group: the signal reached it too.
+  for (let i = 0; i < 100 && alive(sleeper); i++) await new Promise((res) => setTimeout(res, 50));
+  assert.equal(alive(sleeper), false, `sleep (pid ${sleeper}) is still running`);
+});

@@ -58,7 +58,7 @@ if (!inNetns && !argv.includes('--no-services') && process.getuid?.() === 0) {
 }
 
 async function runInNamespace() {
-  const { addNamespace, deleteNamespace, inNamespace } = await import('../test/services/netns.mjs');
+  const { addNamespace, deleteNamespace, inNamespace } = await import('../test/services/netns.cjs');
   if (!only) {
     const { ensureCodeServer } = await import('../test/e2e/codeServer.mjs');
     try {

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { serviceMissing } from '../support/env';
+import { namespaces } from '../support/netns';
 
 /**
  * The suites that talk to a real engine, again against a real rootful `podman system service`
@@ -37,17 +38,11 @@ describe('the engine suites against a real Podman (podman system service)', { sk
         CHS_TEST_ENGINE: 'podman',
       };
       delete env.NODE_TEST_CONTEXT;
-      const child = spawn(
-        'nsenter',
-        [
-          `--net=/run/netns/${process.env.CHS_TEST_PODMAN_NETNS}`,
-          process.execPath,
-          '--test',
-          '--test-reporter=spec',
-          file,
-        ],
-        { env, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
+      const [nsenter, ...inNs] = namespaces.inNamespace(process.env.CHS_TEST_PODMAN_NETNS!);
+      const child = spawn(nsenter, [...inNs, process.execPath, '--test', '--test-reporter=spec', file], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       child.stdout!.on('data', (d) => (out += d));
       child.stderr!.on('data', (d) => (out += d));

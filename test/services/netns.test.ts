@@ -1,57 +1,49 @@
-// The run's own network namespaces (test/services/netns.mjs): what the harness starts in one
+// The run's own network namespaces (test/services/netns.cjs): what the harness starts in one
 // (dockerd's bridge and firewall rules, podman's) must stay there. A fresh machine once kept
 // docker0, Docker's iptables chains and ip_forward=1 after `npm test`.
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { ROOT } from '../support/env';
+import { namespaces } from '../support/netns';
 
 const isRoot = process.getuid?.() === 0;
 const hasIp = spawnSync('ip', ['-V'], { stdio: 'ignore' }).status === 0;
-
-/** Runs `code` with netns.mjs's exports as `ns`, in a child node (the module is ESM, this file CommonJS). */
-function withNetns(code: string): string {
-  const mod = JSON.stringify(path.join(ROOT, 'test/services/netns.mjs'));
-  const script = `const ns = await import(${mod});\n${code}`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
 
 describe(
   'network namespaces of the run (ip netns, root)',
   { skip: !isRoot || !hasIp ? 'needs root and ip' : undefined },
   () => {
-    test('a new namespace has only loopback, up; deleting it kills what still runs there', () => {
-      const out = withNetns(`
-      import('node:child_process').then(async ({ spawn, spawnSync }) => {
-        const name = ns.addNamespace('chs-nstest-');
-        const [cmd, ...args] = ns.inNamespace(name);
-        const links = spawnSync(cmd, [...args, 'ip', '-o', 'link'], { encoding: 'utf8' }).stdout;
-        const sleeper = spawn(cmd, [...args, 'sleep', '60'], { stdio: 'ignore' });
-        await new Promise((r) => setTimeout(r, 300));
-        const pids = spawnSync('ip', ['netns', 'pids', name], { encoding: 'utf8' }).stdout.trim();
-        const deleted = ns.deleteNamespace(name);
-        const exit = await new Promise((r) => sleeper.on('exit', (c, s) => r(s ?? c)));
-        console.log(JSON.stringify({ name, links, pids, deleted, exit, sleeper: sleeper.pid }));
-      });`);
-      const r = JSON.parse(out) as {
-        name: string;
-        links: string;
-        pids: string;
-        deleted: boolean;
-        exit: string;
-        sleeper: number;
-      };
-      const lines = r.links.split('\n').filter(Boolean);
-      assert.equal(lines.length, 1, r.links);
+    test('a new namespace has only loopback, up; deleting it kills what still runs there, and what that started', async () => {
+      const name = namespaces.addNamespace('chs-nstest-');
+      const [cmd, ...args] = namespaces.inNamespace(name);
+      const links = spawnSync(cmd, [...args, 'ip', '-o', 'link'], { encoding: 'utf8' }).stdout;
+      // A shell in the namespace whose child moves to a namespace of its own, as a container does.
+      const sleeper = spawn(cmd, [...args, 'sh', '-c', 'unshare --net sleep 60 & wait'], { stdio: 'ignore' });
+      let inner: number | undefined;
+      for (let i = 0; i < 100 && !inner; i++) {
+        await new Promise((res) => setTimeout(res, 50));
+        const file = `/proc/${sleeper.pid}/task/${sleeper.pid}/children`;
+        const kids = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : '';
+        inner = kids ? Number(kids.split(' ')[0]) : undefined;
+      }
+      assert.ok(inner, 'the inner sleep started');
+      const pids = namespaces.namespacePids(name);
+      const exited = new Promise<string | number | null>((res) => sleeper.on('exit', (c, sig) => res(sig ?? c)));
+      const deleted = namespaces.deleteNamespace(name);
+      assert.equal(await exited, 'SIGKILL');
+      await new Promise((res) => setTimeout(res, 200));
+      assert.equal(
+        fs.existsSync(`/proc/${inner}/stat`) && !/\) Z/.test(fs.readFileSync(`/proc/${inner}/stat`, 'utf8')),
+        false,
+        `the inner sleep (${inner}, in a namespace of its own) was killed too`,
+      );
+      const lines = links.split('\n').filter(Boolean);
+      assert.equal(lines.length, 1, links);
       assert.match(lines[0], /: lo: <LOOPBACK,UP/);
-      assert.ok(r.pids.split('\n').includes(String(r.sleeper)), `the sleeper runs in ${r.name}: ${r.pids}`);
-      assert.equal(r.deleted, true);
-      assert.equal(r.exit, 'SIGKILL');
-      assert.equal(fs.existsSync(`/run/netns/${r.name}`), false);
+      assert.ok(pids.includes(sleeper.pid!), `the sleeper runs in ${name}: ${pids.join(' ')}`);
+      assert.equal(deleted, true);
+      assert.equal(fs.existsSync(`/run/netns/${name}`), false);
     });
 
     test('when npm test started its own Docker engine, this test process runs in the run namespace, not the machine', (t) => {

@@ -11,7 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TEST_IMAGE, TEST_IMAGE_CHANGES, makeTestRootfs } from './docker.mjs';
-import { addNamespace, deleteNamespace, inNamespace } from './netns.mjs';
+import { addNamespace, deleteNamespace, inNamespace } from './netns.cjs';
 import { hasPackage } from './packages.mjs';
 import { log, missing, waitFor } from './util.mjs';
 

@@ -2,6 +2,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import { NOBODY } from './asUser';
+import { namespaces } from './netns';
 
 /** Why the LAN namespaces cannot be made here (not root, no ip/nsenter/setpriv), or undefined. */
 export function lanNetMissing(): string | undefined {
@@ -36,8 +37,8 @@ export class LanNet {
       if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim()}`);
     };
     process.once('exit', this.onExit);
-    run('netns', 'add', this.laptop);
-    run('netns', 'add', this.phone);
+    namespaces.createNamespace(this.laptop);
+    namespaces.createNamespace(this.phone);
     run(
       'link',
       'add',
@@ -58,7 +59,6 @@ export class LanNet {
     ]) {
       run('-n', ns, 'addr', 'add', `${ip}/24`, 'dev', ifname);
       run('-n', ns, 'link', 'set', ifname, 'up');
-      run('-n', ns, 'link', 'set', 'lo', 'up');
     }
     run('-n', this.laptop, 'route', 'add', 'default', 'via', this.phoneIp);
     run('-n', this.phone, 'route', 'add', '224.0.0.0/4', 'dev', this.phoneIf);
@@ -79,7 +79,7 @@ export class LanNet {
   /** argv for a command in a namespace (nsenter --net: the mount namespace stays ours); as nobody when asked. */
   argv(ns: 'laptop' | 'phone', cmd: string[], asNobody = false): string[] {
     const user = asNobody ? ['setpriv', `--reuid=${NOBODY.uid}`, `--regid=${NOBODY.gid}`, '--clear-groups'] : [];
-    return ['nsenter', `--net=/run/netns/${ns === 'laptop' ? this.laptop : this.phone}`, ...user, ...cmd];
+    return [...namespaces.inNamespace(ns === 'laptop' ? this.laptop : this.phone), ...user, ...cmd];
   }
 
   /** A long-running process in a namespace, stopped by remove() if the test does not. */
@@ -116,17 +116,7 @@ export class LanNet {
   private removeSync(): void {
     process.removeListener('exit', this.onExit);
     for (const child of this.children) child.kill('SIGKILL');
-    for (const ns of [this.laptop, this.phone]) {
-      const pids =
-        spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout?.trim().split('\n').filter(Boolean) ?? [];
-      // Only what this test started runs in its own namespaces.
-      for (const pid of pids)
-        try {
-          process.kill(Number(pid), 'SIGKILL');
-        } catch {
-          // gone already
-        }
-      spawnSync('ip', ['netns', 'delete', ns], { stdio: 'ignore' });
-    }
+    // Only what this test started runs in its own namespaces.
+    for (const ns of [this.laptop, this.phone]) namespaces.deleteNamespace(ns);
   }
 }

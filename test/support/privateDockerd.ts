@@ -5,6 +5,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { serviceMissing } from './env';
+import { namespaces } from './netns';
 import { until } from './wait';
 
 export interface PrivateDockerdOptions {
@@ -106,12 +107,9 @@ export class PrivateDockerd {
   /** The namespace with its loopback up and the bridge dockerd is given, made once. */
   private makeNetns(): void {
     if (this.netnsUp) return;
-    const ns = this.netns;
-    const add = spawnSync('ip', ['netns', 'add', ns], { encoding: 'utf8' });
-    if (add.status !== 0) throw new Error(`ip netns add ${ns}: ${add.stderr}`);
+    const ns = namespaces.createNamespace(this.netns);
     this.netnsUp = true;
     for (const args of [
-      ['link', 'set', 'lo', 'up'],
       ['link', 'add', 'name', this.bridge, 'type', 'bridge'],
       ['addr', 'add', '10.99.0.1/24', 'dev', this.bridge],
       ['link', 'set', this.bridge, 'up'],
@@ -129,10 +127,11 @@ export class PrivateDockerd {
     // `nsenter --net` execs dockerd (the child's pid is dockerd's) in the namespace. Not
     // `ip netns exec`: that also gives it a mount namespace with a new /sys, without the cgroup
     // mounts under it ("Devices cgroup isn't mounted").
+    const [nsenter, ...inNs] = namespaces.inNamespace(this.netns);
     const child = spawn(
-      'nsenter',
+      nsenter,
       [
-        `--net=/run/netns/${this.netns}`,
+        ...inNs,
         'dockerd',
         '--data-root',
         path.join(this.dir, 'data'),
@@ -223,9 +222,8 @@ export class PrivateDockerd {
     const script = path.join(this.dir, 'forward.js');
     fs.writeFileSync(script, FORWARDER);
     const socket = path.join(this.dir, `forward-${port}.sock`);
-    const child = spawn('nsenter', [`--net=/run/netns/${this.netns}`, process.execPath, script, socket, String(port)], {
-      stdio: 'ignore',
-    });
+    const [nsenter, ...inNs] = namespaces.inNamespace(this.netns);
+    const child = spawn(nsenter, [...inNs, process.execPath, script, socket, String(port)], { stdio: 'ignore' });
     child.unref();
     await until(`the forwarder for port ${port}`, () => fs.existsSync(socket), 10_000);
     const server = net.createServer((c) => {
@@ -249,9 +247,7 @@ export class PrivateDockerd {
   }
 
   private netnsPids(): number[] {
-    if (!this.netnsUp) return [];
-    const r = spawnSync('ip', ['netns', 'pids', this.netns], { encoding: 'utf8' });
-    return (r.stdout ?? '').split('\n').filter(Boolean).map(Number);
+    return this.netnsUp ? namespaces.namespacePids(this.netns) : [];
   }
 
   /**
@@ -259,33 +255,7 @@ export class PrivateDockerd {
    * (containers in namespaces of their own): all started by this engine.
    */
   private killNetns(): void {
-    const pids = new Set(this.netnsPids());
-    if (pids.size === 0) return;
-    const parents = new Map<number, number>();
-    for (const name of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(name)) continue;
-      try {
-        const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-        parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-      } catch {
-        // exited meanwhile
-      }
-    }
-    for (let grew = true; grew;) {
-      grew = false;
-      for (const [pid, ppid] of parents)
-        if (pids.has(ppid) && !pids.has(pid)) {
-          pids.add(pid);
-          grew = true;
-        }
-    }
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    if (this.netnsUp) namespaces.killNamespace(this.netns);
   }
 
   /** Everything remove() does, synchronously (for the exit handler): dockerd is killed, not stopped. */
@@ -301,6 +271,6 @@ export class PrivateDockerd {
     // dockerd leaves namespaces bind-mounted under its exec root (netns/default: the namespace).
     for (const m of mountsUnder(this.dir)) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
     fs.rmSync(this.dir, { recursive: true, force: true });
-    if (this.netnsUp) spawnSync('ip', ['netns', 'delete', this.netns], { stdio: 'ignore' });
+    if (this.netnsUp) namespaces.deleteNamespace(this.netns);
   }
 }

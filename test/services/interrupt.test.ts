@@ -22,7 +22,7 @@ test('a SIGTERM to the run reaches the suite and what it started, then the clean
   const grandchildPid = path.join(dir, 'grandchild.pid');
   const cleaned = path.join(dir, 'cleaned');
   // The "suite": a node process that starts a sleeper of its own (as node --test starts test files).
-  const suite = `const c = require('child_process').spawn('sleep', ['60'], { stdio: 'ignore' });
+  const suite = `const c = require('child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
 require('fs').writeFileSync(${JSON.stringify(grandchildPid)}, String(c.pid)); setInterval(() => {}, 1000);`;
   const mod = JSON.stringify(path.join(ROOT, 'test/services/interrupt.mjs'));
   const run = `const { Interruptible } = await import(${mod});
@@ -54,5 +54,5 @@ ${run}`,
   assert.deepEqual(r, { code: 1, next: 1, signal: 'SIGTERM' }, 'the suite was ended, the next one not started');
   // The sleeper was in the suite's process group: the signal reached it too.
   for (let i = 0; i < 100 && alive(sleeper); i++) await new Promise((res) => setTimeout(res, 50));
-  assert.equal(alive(sleeper), false, `sleep (pid ${sleeper}) is still running`);
+  assert.equal(alive(sleeper), false, `the suite's child (pid ${sleeper}) is still running`);
 });

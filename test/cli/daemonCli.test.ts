@@ -235,6 +235,26 @@ describe('container-https serve + CLI, as a user runs them', { timeout: 60_000 }
     }
   });
 
+  test('when nothing reads its log any more (serve | tee, and tee ends), serve stops cleanly and keeps its routes', async () => {
+    const serve = await spawnServe(base);
+    try {
+      const exited = new Promise<number | null>((resolve) => serve.child.once('exit', (code) => resolve(code)));
+      // The read end of serve's stdout goes away: its next log line meets EPIPE. It used to log
+      // that failure to the same stdout, and so on, on one core, deaf to SIGTERM.
+      serve.child.stdout!.destroy();
+      await cliAsync(['expose', 'app.localhost', backend.url, '--state-dir', serve.stateDir]);
+      const code = await Promise.race([
+        exited,
+        new Promise((r) => setTimeout(() => r('still running after 15 s'), 15_000)),
+      ]);
+      assert.equal(code, 0, serve.output());
+      const saved = JSON.parse(fs.readFileSync(path.join(serve.stateDir, 'routes.json'), 'utf8'));
+      assert.match(JSON.stringify(saved), /app\.localhost/);
+    } finally {
+      await serve.stop();
+    }
+  });
+
   test('the control API answers unknown paths and bad bodies with JSON errors', async () => {
     const serve = await spawnServe(base);
     try {

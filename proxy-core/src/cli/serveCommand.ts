@@ -8,6 +8,7 @@ import { resolveStateDir } from '../paths';
 import { ParsedArgs, bool, parseArgs, port, str } from './args';
 import { httpsUrl } from '../routes/hostName';
 import { CAPTURE_BOOLEANS, CAPTURE_STRINGS, captureSettings } from './captureFlags';
+import { daemonLog } from './daemonLog';
 
 export async function serveCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
@@ -60,7 +61,21 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (!AUTO_DOMAINS_MODES.includes(autoDomains as AutoDomainsMode))
     throw new UserError(`--auto-domains must be off, compose or all, not "${autoDomains}".`, 'EUSAGE');
   const traefikDynamic = str(args, 'traefik-dynamic');
-  const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  // A stop asked for before the daemon is up (its log's reader gone while it starts) waits for it.
+  let stop: ((reason: string) => void) | undefined;
+  let stopFirst: string | undefined;
+  const log = daemonLog(process.stdout, (err) => {
+    // EPIPE: nothing reads the log any more, as when a pipeline ends; a program killed by SIGPIPE
+    // stops there too. Anything else (a full disk) leaves the proxy serving without its log.
+    if (err.code !== 'EPIPE') {
+      process.stderr.on('error', () => undefined);
+      process.stderr.write(`container-https: the log (stdout) failed (${err.message}); serving on without it\n`);
+      return;
+    }
+    const reason = 'nothing reads the log (stdout) any more';
+    if (stop) stop(reason);
+    else stopFirst ??= reason;
+  });
   const daemon = await Daemon.start({
     stateDir,
     httpsPort,
@@ -108,12 +123,16 @@ export async function serveCommand(argv: string[]): Promise<number> {
   );
   return new Promise<number>((resolve) => {
     daemon.onExit = resolve;
-    const stop = (signal: string) => {
-      log(`${signal}: stopping`);
+    let stopping = false;
+    stop = (reason: string) => {
+      if (stopping) return;
+      stopping = true;
+      log(`${reason}: stopping`);
       void daemon.close().then(() => resolve(0));
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop!('SIGINT'));
+    process.once('SIGTERM', () => stop!('SIGTERM'));
+    if (stopFirst) stop(stopFirst);
   });
 }
 

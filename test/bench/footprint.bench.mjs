@@ -65,6 +65,7 @@ import {
   sleep,
   start,
   startNginx,
+  startNodeFloor,
   tmp,
   waitFor,
   logOf,
@@ -357,16 +358,6 @@ async function startOurs(label, cliPath, backendPort, stateDir, { docker, env })
   return { port, pid: child.pid, stateDir, cliPath };
 }
 
-/** The bare Node proxy (lib/nodeFloorProxy.mjs): what Node itself costs, as a reference. */
-async function startNodeFloor(backendPort, certs, env) {
-  const port = await freePort();
-  const script = new URL('./lib/nodeFloorProxy.mjs', import.meta.url).pathname;
-  const args = [script, String(port), certs.cert, certs.key, String(backendPort)];
-  const child = start('node', process.execPath, args, env);
-  await waitFor('the bare Node proxy', 'node', async () => /listening on https:/.test(logOf('node')));
-  return { port, pid: child.pid };
-}
-
 function expose(front, host, backendPort) {
   const r = spawnSync(
     process.execPath,
@@ -423,7 +414,7 @@ async function main() {
     });
   }
   if (opts.proxies.includes('node'))
-    fronts.node = await startNodeFloor(backend.port, certs, envPairs(opts.daemonEnv.split(',')));
+    fronts.node = await startNodeFloor('node', backend.port, certs, envPairs(opts.daemonEnv.split(',')));
   const prints = new Set();
   for (const f of Object.values(fronts)) prints.add((await httpsGet(f.port, certs.ca)).fingerprint);
   if (prints.size !== 1) throw new Error('the fronts do not serve the same certificate');

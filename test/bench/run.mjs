@@ -8,7 +8,8 @@
 // routing.bench.mjs (200 routers on 50 hosts vs one, ours and nginx), lan.bench.mjs (a request
 // from the LAN vs one from loopback; root, network namespaces), footprint.bench.mjs (c=1 latency,
 // 64 MB streaming, idle RSS and per-connection memory, ours vs nginx and a bare Node proxy),
-// capture.bench.mjs (request capture on vs --no-capture, daemons alone), captureRecord.bench.mjs
+// connMemory.bench.mjs (what an idle TLS connection holds once collected, ours vs a bare Node
+// proxy), capture.bench.mjs (request capture on vs --no-capture, daemons alone), captureRecord.bench.mjs
 // (capture's own CPU and heap per record, no network; needs `npx tsc` output in out/); shared
 // code in lib/.
 import { spawnSync } from 'node:child_process';

@@ -236,6 +236,18 @@ export async function serve(name, cliPath, stateDir, port, extraArgs = []) {
   return child;
 }
 
+/**
+ * The bare Node proxy (lib/nodeFloorProxy.mjs), what Node itself costs, as a reference: on a free
+ * port, serving `certs` ({ cert, key }: files), in front of the backend on `backendPort`.
+ */
+export async function startNodeFloor(name, backendPort, certs, env = {}) {
+  const port = await freePort();
+  const script = new URL('./nodeFloorProxy.mjs', import.meta.url).pathname;
+  const child = start(name, process.execPath, [script, String(port), certs.cert, certs.key, String(backendPort)], env);
+  await waitFor('the bare Node proxy', name, async () => /listening on https:/.test(logOf(name)));
+  return { port, pid: child.pid };
+}
+
 export function nginxVersion() {
   const out = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr;
   const [maj, min, patch] = (out.match(/nginx\/(\d+)\.(\d+)\.(\d+)/) ?? [0, 0, 0, 0]).slice(1).map(Number);

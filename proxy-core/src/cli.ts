@@ -13,6 +13,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
+  // `requests --follow | head`: once the reader has what it wanted, end quietly, as grep or cat do,
+  // instead of dying on an unhandled EPIPE with a stack. serve's log has its own (cli/daemonLog.ts).
+  if (name !== 'serve')
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      process.exit(0);
+    });
   const command = COMMANDS[name];
   if (!command) {
     process.stderr.write(`container-https: unknown command "${name}". See: container-https help\n`);

@@ -101,6 +101,23 @@ test('requests lists what went through the proxy as a table, as JSON lines and a
     } finally {
       follow.kill('SIGINT');
     }
+
+    // `requests --follow | head -2`: head has its lines and goes; the next row meets EPIPE.
+    const piped = spawn(process.execPath, [CLI, 'requests', '--follow', '--limit', '1', '--state-dir', stateDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let errors = '';
+    piped.stderr.on('data', (d) => (errors += d));
+    const pipedExit = new Promise<number | null>((resolve) => piped.once('exit', (code) => resolve(code)));
+    try {
+      await new Promise((resolve) => piped.stdout.once('data', resolve));
+      piped.stdout.destroy();
+      await send({ port, host: 'app.localhost', ca, path: '/after-head' });
+      assert.equal(await pipedExit, 0, errors);
+      assert.equal(errors, '', 'no EPIPE stack');
+    } finally {
+      piped.kill('SIGKILL');
+    }
   } finally {
     await daemon.close();
     await backend.close();

@@ -2,6 +2,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import { NOBODY } from './asUser';
+import { cleanupOnExit } from './cleanupOnExit';
 import { namespaces } from './netns';
 
 /** Why the LAN namespaces cannot be made here (not root, no ip/nsenter/setpriv), or undefined. */
@@ -29,14 +30,14 @@ export class LanNet {
   readonly laptopIp = `10.${this.subnet}.77.1`;
   readonly phoneIp = `10.${this.subnet}.77.2`;
   private readonly children = new Set<ChildProcess>();
-  private readonly onExit = () => this.removeSync();
+  private disarm?: () => void;
 
   up(): void {
     const run = (...args: string[]) => {
       const r = spawnSync('ip', args, { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim()}`);
     };
-    process.once('exit', this.onExit);
+    this.disarm = cleanupOnExit(() => this.removeSync());
     namespaces.createNamespace(this.laptop);
     namespaces.createNamespace(this.phone);
     run(
@@ -114,7 +115,7 @@ export class LanNet {
   }
 
   private removeSync(): void {
-    process.removeListener('exit', this.onExit);
+    this.disarm?.();
     for (const child of this.children) child.kill('SIGKILL');
     // Only what this test started runs in its own namespaces.
     for (const ns of [this.laptop, this.phone]) namespaces.deleteNamespace(ns);

@@ -5,6 +5,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { serviceMissing } from './env';
+import { cleanupOnExit } from './cleanupOnExit';
 import { namespaces } from './netns';
 import { until } from './wait';
 
@@ -91,17 +92,10 @@ export class PrivateDockerd {
   private netnsUp = false;
   private removed = false;
   private readonly servers: net.Server[] = [];
-  private readonly onExit = () => this.cleanupSync();
-  private readonly onSignal = (signal: NodeJS.Signals) => {
-    this.cleanupSync();
-    process.kill(process.pid, signal);
-  };
+  private readonly disarm = cleanupOnExit(() => this.cleanupSync());
 
   constructor(opts: PrivateDockerdOptions = {}) {
     this.flags = opts.flags ?? DEFAULT_FLAGS;
-    process.on('exit', this.onExit);
-    process.once('SIGINT', this.onSignal);
-    process.once('SIGTERM', this.onSignal);
   }
 
   /** The namespace with its loopback up and the bridge dockerd is given, made once. */
@@ -262,9 +256,7 @@ export class PrivateDockerd {
   private cleanupSync(): void {
     if (this.removed) return;
     this.removed = true;
-    process.off('exit', this.onExit);
-    process.off('SIGINT', this.onSignal);
-    process.off('SIGTERM', this.onSignal);
+    this.disarm();
     for (const s of this.servers) s.close();
     if (this.running) this.child!.kill('SIGKILL');
     this.killNetns();

@@ -7,8 +7,13 @@
 export function cleanupOnExit(cleanup: () => void): () => void {
   const onExit = () => cleanup();
   const onSignal = (signal: NodeJS.Signals) => {
+    // The signal often comes twice (npm test's to the process group, the test runner's to its
+    // child): a second one must not find the default handler back and cut the cleanup short.
+    const ignore = () => undefined;
+    process.on('SIGINT', ignore).on('SIGTERM', ignore);
     disarm();
     cleanup();
+    process.off('SIGINT', ignore).off('SIGTERM', ignore);
     process.kill(process.pid, signal);
   };
   const disarm = () => {

@@ -35,6 +35,7 @@ import {
   startBackend,
   startNodeFloor,
   tmp,
+  treePids,
 } from './lib/harness.mjs';
 
 const opts = { from: 1000, conns: 1000, fronts: ['ours', 'w0', 'node'], objects: 0 };
@@ -59,18 +60,10 @@ const env = {
   CHS_PROBE_DIR: probeDir,
 };
 
-const children = (pid) => {
-  try {
-    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-};
-
 /** Every process of the front reports (memoryProbe.cjs); by pid. `snapshot`: a tag for heap snapshots. */
 async function probe(pid, snapshot) {
   fs.writeFileSync(path.join(probeDir, 'ask'), snapshot ? `snapshot:${snapshot}` : 'stats');
-  const pids = [pid, ...children(pid)];
+  const pids = treePids(pid);
   for (const p of pids) fs.rmSync(path.join(probeDir, `${p}.json`), { force: true });
   for (const p of pids) process.kill(p, 'SIGUSR2');
   const out = new Map();

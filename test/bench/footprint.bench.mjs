@@ -66,6 +66,7 @@ import {
   start,
   startNginx,
   startNodeFloor,
+  treePids,
   tmp,
   waitFor,
   logOf,
@@ -157,18 +158,6 @@ const rssKb = (pid) => {
     return NaN;
   }
 };
-function treePids(pid) {
-  const out = [pid];
-  try {
-    for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
-      const kids = fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
-      for (const c of kids ? kids.split(' ') : []) out.push(...treePids(Number(c)));
-    }
-  } catch {
-    // gone
-  }
-  return out;
-}
 /** Open sockets of a process (its connections, listeners and IPC channels). */
 const socketCount = (pid) => {
   try {

@@ -104,6 +104,20 @@ export async function runBenchmark(main) {
   process.exit(code);
 }
 
+/** A process and all its descendants (from /proc), the process first. */
+export function treePids(pid) {
+  const out = [pid];
+  try {
+    for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+      const kids = fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      for (const c of kids ? kids.split(' ') : []) out.push(...treePids(Number(c)));
+    }
+  } catch {
+    // gone
+  }
+  return out;
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();

@@ -5,6 +5,14 @@ import { COMMANDS, usage } from './cli/commands';
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  // `routes | head -1`: once the reader has gone, what is left to print is dropped, but the command
+  // still finishes its work (a `ports setup` half done would be worse than a lost line) and exits
+  // with its own code, instead of dying on an unhandled EPIPE with a stack. `requests --follow`
+  // ends then too (cli/requestCommands.ts); serve's log has its own handling (cli/daemonLog.ts).
+  if (name !== 'serve')
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    });
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(usage());
     return name ? 0 : 2;
@@ -13,13 +21,6 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  // `requests --follow | head`: once the reader has what it wanted, end quietly, as grep or cat do,
-  // instead of dying on an unhandled EPIPE with a stack. serve's log has its own (cli/daemonLog.ts).
-  if (name !== 'serve')
-    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EPIPE') throw err;
-      process.exit(0);
-    });
   const command = COMMANDS[name];
   if (!command) {
     process.stderr.write(`container-https: unknown command "${name}". See: container-https help\n`);

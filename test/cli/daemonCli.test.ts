@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
 import { ControlClient } from '../../proxy-core/src/control/controlClient';
 import { RoutesResponse } from '../../proxy-core/src/control/apiTypes';
 import { caFile, cli, cliAsync, spawnServe } from '../support/daemon';
 
 // The backends run in this process: CLI calls that reach them must not block its event loop.
-import { tempDir } from '../support/env';
+import { CLI, tempDir } from '../support/env';
 import { NOBODY, cliAsUser } from '../support/asUser';
 import { httpsGet } from '../support/https';
 import { startEchoBackend } from '../support/backends';
@@ -275,6 +276,15 @@ describe('container-https serve + CLI, as a user runs them', { timeout: 60_000 }
 });
 
 describe('clear one-line errors', { timeout: 60_000 }, () => {
+  test('a command whose reader has gone (`container-https help | true`) ends with its own code, without an EPIPE stack', async () => {
+    const child = spawn(process.execPath, [CLI, 'help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    assert.equal(await new Promise((resolve) => child.once('exit', resolve)), 0, stderr);
+    assert.equal(stderr, '');
+  });
+
   test('no daemon running', () => {
     const r = cli(['routes', '--state-dir', tempDir()]);
     assert.equal(r.code, 1);

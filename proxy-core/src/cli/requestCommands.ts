@@ -72,10 +72,13 @@ export async function requestsCommand(argv: string[]): Promise<number> {
       (err) => (err ? reject(err) : resolve(0)),
       { requests: true },
     );
-    process.once('SIGINT', () => {
+    const end = () => {
       stop();
       resolve(0);
-    });
+    };
+    process.once('SIGINT', end);
+    // Nothing reads the rows any more (`requests --follow | head`): following has no one to serve.
+    process.stdout.once('error', end);
   });
 }
 

@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import {
   CLI,
+  DAEMON_ENV,
   HOST,
   cli,
   ensureTools,
@@ -54,8 +55,7 @@ try {
 const probeDir = path.join(tmp, 'probe');
 fs.mkdirSync(probeDir);
 const env = {
-  MALLOC_ARENA_MAX: '2',
-  MALLOC_TRIM_THRESHOLD_: '65536',
+  ...DAEMON_ENV,
   NODE_OPTIONS: `--require ${new URL('./lib/memoryProbe.cjs', import.meta.url).pathname}`,
   CHS_PROBE_DIR: probeDir,
 };
@@ -178,18 +178,21 @@ async function main() {
     ['ours', []],
     ['w0', ['--workers', '0']],
   ]) {
-    if (!opts.fronts.includes(label) && !(label === 'ours' && opts.fronts.includes('node'))) continue;
+    // The bare Node proxy serves a daemon's CA and certificate: ours starts for them if need be.
+    const needed = opts.fronts.includes(label) || (label === 'ours' && !opts.fronts.includes('w0'));
+    if (!needed) continue;
     const stateDir = path.join(tmp, `state-${label}`);
     fs.mkdirSync(stateDir, { mode: 0o700 });
     // One CA for every front: the second daemon starts with the first one's.
     if (certs)
       for (const part of ['ca', 'certs'])
-        fs.cpSync(path.join(tmp, 'state-ours', part), path.join(stateDir, part), { recursive: true });
+        fs.cpSync(path.join(certs.stateDir, part), path.join(stateDir, part), { recursive: true });
     const port = await freePort();
     const child = await serve(label, CLI, stateDir, port, extra);
     const r = cli(['expose', HOST, `http://127.0.0.1:${backend.port}`, '--state-dir', stateDir]);
     if (r.status !== 0) throw new Error(`expose ${HOST} (${label}) failed: ${r.stderr || r.stdout}`);
     certs ??= {
+      stateDir,
       ca: fs.readFileSync(path.join(stateDir, 'ca', 'root.pem')),
       cert: path.join(stateDir, 'certs', `${HOST}.pem`),
       key: path.join(stateDir, 'certs', `${HOST}.key`),

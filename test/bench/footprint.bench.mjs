@@ -51,6 +51,7 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import {
   CLI,
+  DAEMON_ENV,
   HOST,
   ensureTools,
   fmt,
@@ -87,7 +88,9 @@ const opts = {
   settle: 15,
   proxies: ['ours', 'nginx', 'node'],
   compare: [],
-  daemonEnv: 'MALLOC_ARENA_MAX=2,MALLOC_TRIM_THRESHOLD_=65536',
+  daemonEnv: Object.entries(DAEMON_ENV)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(','),
   json: undefined,
 };
 try {

@@ -20,6 +20,13 @@ export const CLI = process.env.CHS_BENCH_CLI ?? path.join(ROOT, 'dist', 'cli.js'
 export const HOST = 'bench.localhost';
 export const BODY = 'hello from the benchmark backend\n';
 
+/**
+ * The environment the extension starts its daemon with (DAEMON_ENV in extension/daemonLauncher.ts:
+ * glibc's malloc settings): the benchmarks that weigh memory start ours, and the bare Node proxy,
+ * with it too.
+ */
+export const DAEMON_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '65536' };
+
 /** This run's scratch dir: configs, logs, state dirs. Removed at the end of a successful run. */
 export const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'chs-bench-'));
 // A script that imports this module but never runs a benchmark in this process (one that re-runs

@@ -112,6 +112,21 @@ process.env.TMPDIR = runTmp;
 // after it starts, and the services are stopped below (test/services/interrupt.mjs).
 const { Interruptible } = await import('../test/services/interrupt.mjs');
 const interrupt = new Interruptible();
+// A test file killed before its own cleanup could run (SIGKILL, or a crash while it wrote to a
+// runner that had gone) leaves its network namespaces behind: their names carry their owner's pid
+// (test/services/netns.cjs), so the run deletes those whose owner has gone, before and after.
+const sweepNamespaces = async (when) => {
+  if (process.getuid?.() !== 0) return;
+  try {
+    const { sweepOrphans } = await import('../test/services/netns.cjs');
+    const swept = sweepOrphans();
+    if (swept.length)
+      console.error(`${when}: deleted network namespaces whose test process had gone: ${swept.join(' ')}`);
+  } catch (err) {
+    console.error(`${when}: could not look for network namespaces left behind: ${err.message}`);
+  }
+};
+await sweepNamespaces('before the tests');
 const stops = [];
 let code = 0;
 try {
@@ -143,6 +158,7 @@ try {
   code = 1;
 } finally {
   if (interrupt.signal) console.error(`${interrupt.signal}: stopping the services this run started`);
+  await sweepNamespaces('after the tests');
   for (const { name, stop } of stops.reverse()) {
     try {
       await stop();

@@ -6,9 +6,9 @@
 // so the terminal needs no sudo; test/ports/standardPorts.test.ts runs the daemon as nobody.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { addNamespace, deleteNamespace } from '../services/netns.cjs';
 import { ROOT, control, log, openContainersView, sleep, statePaths, tempDir, withWorkbench } from './lib.mjs';
 
 /** Why this suite cannot run here, or undefined. */
@@ -21,17 +21,14 @@ export function uiPortsMissing() {
 
 export async function runUiPorts({ bin, vsix }) {
   const started = Date.now();
-  const ns = `chs-uiports-${randomBytes(3).toString('hex')}`;
   const work = tempDir('chs-ui-ports-ns-');
   const configRoot = join(work, 'root');
   mkdirSync(join(configRoot, 'etc'), { recursive: true });
   writeFileSync(join(configRoot, 'etc', 'nftables.conf'), '#!/usr/sbin/nft -f\n\nflush ruleset\n');
+  const ns = addNamespace('chs-uiports-');
   const inNs = ['nsenter', `--net=/run/netns/${ns}`];
-  const add = spawnSync('ip', ['netns', 'add', ns], { encoding: 'utf8' });
-  assert.equal(add.status, 0, add.stderr);
   let backend;
   try {
-    spawnSync(inNs[0], [...inNs.slice(1), 'ip', 'link', 'set', 'lo', 'up']);
     const www = join(work, 'www');
     mkdirSync(www);
     writeFileSync(join(www, 'index.html'), 'hello from behind the standard port\n');
@@ -113,7 +110,7 @@ export async function runUiPorts({ bin, vsix }) {
   } finally {
     backend?.kill('SIGKILL');
     // The namespace takes its ruleset with it; the config root is the suite's own.
-    spawnSync('ip', ['netns', 'delete', ns]);
+    deleteNamespace(ns);
     rmSync(work, { recursive: true, force: true });
   }
 }

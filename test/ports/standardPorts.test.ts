@@ -1,11 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NOBODY, readableCliCopy } from '../support/asUser';
 import { serviceMissing, tempDir } from '../support/env';
+import { namespaces } from '../support/netns';
 import { until } from '../support/wait';
 import { launchChromium } from '../trust/support';
 
@@ -57,7 +57,7 @@ describe(
   'ports setup, check and undo in a network namespace (daemon as nobody, real nft, real Chromium)',
   { skip: !isCI && missing },
   () => {
-    const ns = `chs-ports-${crypto.randomBytes(3).toString('hex')}`;
+    let ns: string;
     const cleanup: Array<() => void> = [];
     let work: string;
     let configRoot: string;
@@ -169,10 +169,8 @@ describe(
       work = tempDir('chs-ports-');
       fs.chmodSync(work, 0o755);
       cleanup.push(() => fs.rmSync(work, { recursive: true, force: true }));
-      const add = spawnSync('ip', ['netns', 'add', ns], { encoding: 'utf8' });
-      assert.equal(add.status, 0, add.stderr);
-      cleanup.push(() => spawnSync('ip', ['netns', 'delete', ns]));
-      assert.equal(inNs(['ip', 'link', 'set', 'lo', 'up']).code, 0);
+      ns = namespaces.addNamespace('chs-ports-');
+      cleanup.push(() => namespaces.deleteNamespace(ns));
 
       configRoot = path.join(work, 'root');
       fs.mkdirSync(path.join(configRoot, 'etc', 'sysctl.d'), { recursive: true });

@@ -1,9 +1,11 @@
 // What `npm test` does when it is told to stop (Ctrl-C, or a SIGTERM from CI or a supervisor)
 // while its services are up: the command running then gets the signal too, with every process
 // it started, nothing after it is started, and the caller's cleanup still runs, so a dockerd,
-// podman or pebble the run started is stopped instead of being left behind. The run then exits
-// as the signal would have (130, 143).
+// podman or pebble the run started is stopped instead of being left behind. The cleanup waits
+// until every process of the command's group has finished (killing what is left after a grace
+// period). The run then exits as the signal would have (130, 143).
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 
 export class Interruptible {
@@ -24,7 +26,14 @@ export class Interruptible {
     }
   };
 
-  constructor() {
+  #graceMs;
+
+  /**
+   * `graceMs`: after a signal, how long the processes of the command's group may take to finish
+   * once the command itself has exited, before they are killed.
+   */
+  constructor({ graceMs = 10_000 } = {}) {
+    this.#graceMs = graceMs;
     for (const name of ['SIGINT', 'SIGTERM']) process.on(name, this.#onSignal);
   }
 
@@ -37,13 +46,54 @@ export class Interruptible {
       child.on('error', () => resolve(1));
       child.on('exit', (code) => {
         this.#child = undefined;
-        resolve(code ?? 1);
+        // node --test exits as soon as it is signalled, but its test files may go on for a while
+        // (a sync step, their own cleanup): the caller's cleanup (stopping the services, sweeping
+        // namespaces) must wait for them, or it runs while they still use what it removes.
+        const drained = this.signal ? this.#drain(child.pid) : Promise.resolve();
+        void drained.then(() => resolve(code ?? 1));
       });
     });
+  }
+
+  async #drain(group) {
+    const deadline = Date.now() + this.#graceMs;
+    while (groupAlive(group) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (!groupAlive(group)) return;
+    try {
+      process.kill(-group, 'SIGKILL');
+    } catch {
+      /* gone meanwhile */
+    }
+    for (let i = 0; i < 20 && groupAlive(group); i++) await new Promise((r) => setTimeout(r, 50));
   }
 
   /** The exit code the run ends with, given the one it would have had. */
   exitCode(code) {
     return this.signal ? 128 + constants.signals[this.signal] : code;
   }
+}
+
+/** Whether a process of the group still runs (a zombie waiting for its reaper does not count). */
+function groupAlive(group) {
+  if (!existsSync('/proc/self/stat')) {
+    try {
+      process.kill(-group, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // After the command name: state, ppid, pgrp.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (state !== 'Z' && Number(pgrp) === group) return true;
+  }
+  return false;
 }

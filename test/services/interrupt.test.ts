@@ -56,3 +56,54 @@ ${run}`,
   for (let i = 0; i < 100 && alive(sleeper); i++) await new Promise((res) => setTimeout(res, 50));
   assert.equal(alive(sleeper), false, `the suite's child (pid ${sleeper}) is still running`);
 });
+
+test('after a SIGTERM the cleanup waits for what the suite started to finish, and kills what outlives the grace period', async (t) => {
+  const dir = tempDir();
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const pids = path.join(dir, 'pids');
+  const lingered = path.join(dir, 'lingered');
+  const cleaned = path.join(dir, 'cleaned');
+  // As a test file of node --test whose runner has gone: one goes on 1.5 s after the signal (its
+  // own cleanup), one ignores it altogether. Both are in the suite's process group.
+  const linger = `process.on('SIGTERM', () => setTimeout(() => { require('fs').writeFileSync(${JSON.stringify(lingered)}, 'x'); process.exit(0); }, 1500)); setInterval(() => {}, 1000);`;
+  const stubborn = `process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);`;
+  const suite = `const { spawn } = require('child_process');
+const a = spawn(process.execPath, ['-e', ${JSON.stringify(linger)}], { stdio: 'ignore' });
+const b = spawn(process.execPath, ['-e', ${JSON.stringify(stubborn)}], { stdio: 'ignore' });
+setTimeout(() => require('fs').writeFileSync(${JSON.stringify(pids)}, a.pid + ' ' + b.pid), 300);
+process.on('SIGTERM', () => process.exit(1)); setInterval(() => {}, 1000);`;
+  const mod = JSON.stringify(path.join(ROOT, 'test/services/interrupt.mjs'));
+  const run = `const { Interruptible } = await import(${mod});
+const interrupt = new Interruptible({ graceMs: 3000 });
+const code = await interrupt.run(process.execPath, ['-e', ${JSON.stringify(suite)}]);
+const [a, b] = require('fs').readFileSync(${JSON.stringify(pids)}, 'utf8').split(' ').map(Number);
+const running = (pid) => { try { return !/^\\d+ \\(.*\\) Z/.test(require('fs').readFileSync('/proc/' + pid + '/stat', 'utf8')); } catch { return false; } };
+require('fs').writeFileSync(${JSON.stringify(cleaned)}, JSON.stringify({ code, lingered: require('fs').existsSync(${JSON.stringify(lingered)}), a: running(a), b: running(b) }));
+process.exit(interrupt.exitCode(0));`;
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+${run}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  while (!fs.existsSync(pids) || !fs.readFileSync(pids, 'utf8')) await new Promise((r) => setTimeout(r, 50));
+  // Should the test fail, the stubborn process must not outlive it.
+  const started = fs.readFileSync(pids, 'utf8').split(' ').map(Number);
+  t.after(() => {
+    for (const pid of started) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  });
+  child.kill('SIGTERM');
+  assert.equal(await exited, 143);
+  const r = JSON.parse(fs.readFileSync(cleaned, 'utf8')) as { code: number; lingered: boolean; a: boolean; b: boolean };
+  assert.deepEqual(
+    r,
+    { code: 1, lingered: true, a: false, b: false },
+    'the cleanup ran after the lingering process had finished and the stubborn one was killed',
+  );
+});

@@ -18,9 +18,18 @@ function createNamespace(name) {
   return name;
 }
 
-/** Creates `<prefix><6 hex>` with loopback up; returns its name, or throws with `ip`'s own words. */
-function addNamespace(prefix) {
-  return createNamespace(`${prefix}${randomBytes(3).toString('hex')}`);
+/**
+ * `<name>-p<pid>`: a name that says which process the namespace belongs to. A test file killed
+ * before its cleanup could run (SIGKILL, or a crash while writing to a runner that had gone) leaves
+ * its namespaces behind; with the owner in the name, sweepOrphans finds them once the owner is gone.
+ */
+function ownedName(name, owner = process.pid) {
+  return `${name}-p${owner}`;
+}
+
+/** Creates `<prefix><6 hex>-p<owner>` with loopback up; returns its name, or throws with `ip`'s own words. */
+function addNamespace(prefix, owner = process.pid) {
+  return createNamespace(ownedName(`${prefix}${randomBytes(3).toString('hex')}`, owner));
 }
 
 /**
@@ -79,4 +88,39 @@ function deleteNamespace(name) {
   return !(existsSync('/run/netns') && readdirSync('/run/netns').includes(name));
 }
 
-module.exports = { createNamespace, addNamespace, inNamespace, namespacePids, killNamespace, deleteNamespace };
+/**
+ * Deletes the namespaces named `<prefix>…-p<pid>` whose owner has gone (deleteNamespace, so what
+ * still ran in them goes too) and returns their names. A namespace with a live owner, or without
+ * an owner in its name, is left alone: another run may be using it.
+ */
+function sweepOrphans(prefix = 'chs-') {
+  if (!existsSync('/run/netns')) return [];
+  const swept = [];
+  for (const name of readdirSync('/run/netns')) {
+    const owner = name.startsWith(prefix) ? /-p(\d+)$/.exec(name) : null;
+    if (!owner || running(Number(owner[1]))) continue;
+    if (deleteNamespace(name)) swept.push(name);
+  }
+  return swept;
+}
+
+/** Whether the process runs: a zombie (exited, its parent not yet told) has gone for this purpose. */
+function running(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+module.exports = {
+  createNamespace,
+  ownedName,
+  addNamespace,
+  inNamespace,
+  namespacePids,
+  killNamespace,
+  deleteNamespace,
+  sweepOrphans,
+};

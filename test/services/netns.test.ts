@@ -4,8 +4,12 @@
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, test } from 'node:test';
+import { ROOT } from '../support/env';
 import { namespaces } from '../support/netns';
+
+const NETNS_CJS = path.join(ROOT, 'test/services/netns.cjs');
 
 const isRoot = process.getuid?.() === 0;
 const hasIp = spawnSync('ip', ['-V'], { stdio: 'ignore' }).status === 0;
@@ -44,6 +48,37 @@ describe(
       assert.ok(pids.includes(sleeper.pid!), `the sleeper runs in ${name}: ${pids.join(' ')}`);
       assert.equal(deleted, true);
       assert.equal(fs.existsSync(`/run/netns/${name}`), false);
+    });
+
+    test('a namespace whose owner was killed before its cleanup is swept; one whose owner lives is kept', async () => {
+      const mine = namespaces.addNamespace('chs-nstest-');
+      // SIGKILL: the owner runs no cleanup at all, the worst a test file can meet.
+      const owner = spawn(
+        process.execPath,
+        [
+          '-e',
+          `console.log(require(${JSON.stringify(NETNS_CJS)}).addNamespace('chs-nstest-')); setInterval(() => {}, 1000);`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      try {
+        const orphan = await new Promise<string>((res, rej) => {
+          owner.stdout!.once('data', (d: Buffer) => res(d.toString().trim()));
+          owner.once('exit', (c) => rej(new Error(`the owner exited (${c}) before it made its namespace`)));
+        });
+        assert.match(orphan, new RegExp(`^chs-nstest-[0-9a-f]{6}-p${owner.pid}$`));
+        assert.deepEqual(namespaces.sweepOrphans('chs-nstest-'), [], 'nothing is swept while its owner lives');
+        const gone = new Promise((res) => owner.once('exit', res));
+        owner.kill('SIGKILL');
+        await gone;
+        assert.equal(fs.existsSync(`/run/netns/${orphan}`), true, 'the killed owner left its namespace');
+        assert.deepEqual(namespaces.sweepOrphans('chs-nstest-'), [orphan]);
+        assert.equal(fs.existsSync(`/run/netns/${orphan}`), false);
+        assert.equal(fs.existsSync(`/run/netns/${mine}`), true, "this process's own namespace is kept");
+      } finally {
+        owner.kill('SIGKILL');
+        namespaces.deleteNamespace(mine);
+      }
     });
 
     test('when npm test started its own Docker engine, this test process runs in the run namespace, not the machine', (t) => {

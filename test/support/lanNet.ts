@@ -22,8 +22,8 @@ export function lanNetMissing(): string | undefined {
  */
 export class LanNet {
   readonly id = crypto.randomBytes(3).toString('hex');
-  readonly laptop = `chs-lan-${this.id}-l`;
-  readonly phone = `chs-lan-${this.id}-p`;
+  readonly laptop = namespaces.ownedName(`chs-lan-${this.id}-l`);
+  readonly phone = namespaces.ownedName(`chs-lan-${this.id}-p`);
   readonly laptopIf = `chl${this.id}`;
   readonly phoneIf = `chp${this.id}`;
   readonly subnet = 100 + (parseInt(this.id.slice(0, 2), 16) % 100);
@@ -38,6 +38,8 @@ export class LanNet {
       if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim()}`);
     };
     this.disarm = cleanupOnExit(() => this.removeSync());
+    // A run of this test that was killed before its cleanup left its namespaces behind.
+    namespaces.sweepOrphans('chs-lan-');
     namespaces.createNamespace(this.laptop);
     namespaces.createNamespace(this.phone);
     run(

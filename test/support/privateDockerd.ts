@@ -82,7 +82,7 @@ net.createServer((c) => {
  */
 export class PrivateDockerd {
   readonly id = randomBytes(4).toString('hex');
-  readonly netns = `chs-${this.id}`;
+  readonly netns = namespaces.ownedName(`chs-${this.id}`);
   readonly bridge = 'chs0';
   readonly dir = fs.mkdtempSync('/tmp/chs-dkr-');
   readonly socket = path.join(this.dir, 'docker.sock');

@@ -45,7 +45,9 @@ export default tseslint.config(
   {
     // The domains sit below the control API and the daemon: control/ re-exports their types as the
     // contract, the daemon wires them. (Rule options do not merge across blocks: hence noVscode again.)
-    files: ['proxy-core/src/{acme,certs,docker,routes,trust,proxy,scaffold,traefik,ports,lan}/**/*.ts'],
+    files: [
+      'proxy-core/src/{acme,capture,certs,docker,routes,trust,probe,proxy,scaffold,traefik,ports,lan,middlewares}/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -14,7 +14,8 @@ export function trustedRoots(extraPem?: string | string[], env: NodeJS.ProcessEn
   return [...tls.rootCertificates, ...nodeExtraCaCerts(env), ...extra];
 }
 
-function nodeExtraCaCerts(env: NodeJS.ProcessEnv): string[] {
+/** The PEM text of NODE_EXTRA_CA_CERTS in `env`, as Node itself reads it (none if unset or unreadable). */
+export function nodeExtraCaCerts(env: NodeJS.ProcessEnv = process.env): string[] {
   const file = env.NODE_EXTRA_CA_CERTS;
   if (!file) return [];
   try {

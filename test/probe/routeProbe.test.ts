@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { LocalCa } from '../../proxy-core/src/certs/localCa';
-import { probeRoute, waitForRoute } from '../../proxy-core/src/cli/probe';
-import { verifyFailureMessage } from '../../proxy-core/src/cli/tlsVerifyError';
+import { probeRoute, waitForRoute } from '../../proxy-core/src/probe/routeProbe';
+import { verifyFailureMessage } from '../../proxy-core/src/probe/tlsVerifyError';
 import { tempDir } from '../support/env';
 
 /** Verification failures are permanent for the probe (issue 11 item 2): it stops at once and names the problem. */

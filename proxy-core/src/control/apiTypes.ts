@@ -12,6 +12,7 @@ export type { AcmeStatus } from '../acme/acmeService';
 export type { CertMeta } from '../certs/certStore';
 export type { AutoDomain, ContainerInfo, ContainersResponse, DockerStatus } from '../docker/types';
 export type { RouteView } from '../routes/types';
+export type { ProbeRequest, ProbeResult } from '../probe/routeProbe';
 export type { CaStatus } from '../trust/types';
 export type { PortHolder, PortsMode, PortsStatus } from '../ports/types';
 export type { CaShareInfo, CaShareRequest, LanInterface, LanShareRequest, LanShareView, LanStatus } from '../lan/types';

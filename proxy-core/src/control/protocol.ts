@@ -19,6 +19,8 @@ import type {
   RequestsResponse,
   RoutesResponse,
   RouteView,
+  ProbeRequest,
+  ProbeResult,
 } from './apiTypes';
 
 /**
@@ -57,6 +59,11 @@ export const Routes = endpoint<undefined, RoutesResponse>('GET', '/v1/routes');
 export const PutRoute = endpoint<ExposeRequest, RouteView, { host: string }>('PUT', '/v1/routes/:host');
 /** Removes a user route (a label route goes with its labels); `?path=/api` names a path route. */
 export const DeleteRoute = endpoint<undefined, { removed: boolean }, { host: string }>('DELETE', '/v1/routes/:host');
+/**
+ * One verified HTTPS request to the route through the proxy, repeated until it answers, the wait
+ * is over, or its certificate fails verification (body: which path route, how long, whose roots).
+ */
+export const ProbeRoute = endpoint<ProbeRequest, ProbeResult, { host: string }>('POST', '/v1/routes/:host/probe');
 export const Certs = endpoint<undefined, CertsResponse>('GET', '/v1/certs');
 /** One host's certificate: its metadata and PEM; 404 while it has none. */
 export const Cert = endpoint<undefined, CertResponse, { host: string }>('GET', '/v1/certs/:host');

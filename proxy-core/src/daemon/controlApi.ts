@@ -16,6 +16,7 @@ import {
   PortsCheck,
   Lan,
   PostCaShare,
+  ProbeRoute,
   PutLanShare,
   PutRoute,
   RenewCert,
@@ -31,6 +32,7 @@ import type { PortsWatch } from '../ports/portsWatch';
 import type { LanService } from '../lan/lanService';
 import type { IdleExit } from './idleExit';
 import type { RouteService } from './routeService';
+import { probeExposedRoute } from './routeProbeApi';
 
 export interface ControlApiDeps {
   routes: RouteService;
@@ -63,6 +65,18 @@ export function registerControlApi(c: ControlServer, deps: ControlApiDeps): () =
   c.handle(Routes, () => routes.view());
   c.handle(PutRoute, (req) => routes.expose(req.params.host, req.body));
   c.handle(DeleteRoute, (req) => routes.unexpose(req.params.host, req.query.get('path') ?? undefined));
+  c.handle(ProbeRoute, (req) =>
+    probeExposedRoute(
+      {
+        routes: () => routes.view().routes,
+        caPem: () => ca.certPem,
+        https: deps.https,
+        acmeTrustFile: () => deps.status().acme.trustFile,
+      },
+      req.params.host,
+      req.body,
+    ),
+  );
   c.handle(Certs, () => ({ certs: store.list() }));
   c.handle(Cert, (req) => {
     const host = normalizeHost(req.params.host);

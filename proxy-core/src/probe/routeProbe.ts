@@ -9,6 +9,22 @@ export interface ProbeResult {
   untrusted?: VerifyFailure;
 }
 
+/** The longest wait a probe may take (`expose --wait` may wait for a container's first start, too). */
+export const MAX_PROBE_WAIT_S = 3600;
+
+/** POST /v1/routes/:host/probe's body (daemon/routeProbeApi.ts); every field may be left out. */
+export interface ProbeRequest {
+  /** The path route to probe (`/api`); absent: the host's own route. */
+  path?: string;
+  /** Seconds to keep probing until the route answers (default 10). */
+  wait?: number;
+  /**
+   * An ACME route is verified as the caller's own tools would: the public roots plus the PEM of the
+   * caller's NODE_EXTRA_CA_CERTS (the daemon's may differ: it was read when the daemon started).
+   */
+  extraCaPem?: string;
+}
+
 export interface ProbeOptions {
   host: string;
   port: number;

@@ -16,6 +16,17 @@ const alive = (pid: number): boolean => {
   }
 };
 
+/** A stand-in for scripts/test.mjs: `body` runs as an ES module with Interruptible and require in scope. */
+function startRunner(body: string): { child: ReturnType<typeof spawn>; exited: Promise<number | null> } {
+  const mod = JSON.stringify(path.join(ROOT, 'test/services/interrupt.mjs'));
+  const script = `import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+const { Interruptible } = await import(${mod});
+${body}`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+  return { child, exited: new Promise((resolve) => child.on('exit', (c) => resolve(c))) };
+}
+
 test('a SIGTERM to the run reaches the suite and what it started, then the cleanup runs and the run exits 143', async (t) => {
   const dir = tempDir();
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -24,25 +35,11 @@ test('a SIGTERM to the run reaches the suite and what it started, then the clean
   // The "suite": a node process that starts a sleeper of its own (as node --test starts test files).
   const suite = `const c = require('child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
 require('fs').writeFileSync(${JSON.stringify(grandchildPid)}, String(c.pid)); setInterval(() => {}, 1000);`;
-  const mod = JSON.stringify(path.join(ROOT, 'test/services/interrupt.mjs'));
-  const run = `const { Interruptible } = await import(${mod});
-const interrupt = new Interruptible();
+  const { child, exited } = startRunner(`const interrupt = new Interruptible();
 const code = await interrupt.run(process.execPath, ['-e', ${JSON.stringify(suite)}]);
 const next = await interrupt.run(process.execPath, ['-e', 'process.exit(0)']);
 require('fs').writeFileSync(${JSON.stringify(cleaned)}, JSON.stringify({ code, next, signal: interrupt.signal }));
-process.exit(interrupt.exitCode(0));`;
-  const child = spawn(
-    process.execPath,
-    [
-      '--input-type=module',
-      '-e',
-      `import { createRequire } from 'node:module';
-const require = createRequire(import.meta.url);
-${run}`,
-    ],
-    { stdio: 'ignore' },
-  );
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+process.exit(interrupt.exitCode(0));`);
   while (!fs.existsSync(grandchildPid) || !fs.readFileSync(grandchildPid, 'utf8')) {
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -72,26 +69,12 @@ const a = spawn(process.execPath, ['-e', ${JSON.stringify(linger)}], { stdio: 'i
 const b = spawn(process.execPath, ['-e', ${JSON.stringify(stubborn)}], { stdio: 'ignore' });
 setTimeout(() => require('fs').writeFileSync(${JSON.stringify(pids)}, a.pid + ' ' + b.pid), 300);
 process.on('SIGTERM', () => process.exit(1)); setInterval(() => {}, 1000);`;
-  const mod = JSON.stringify(path.join(ROOT, 'test/services/interrupt.mjs'));
-  const run = `const { Interruptible } = await import(${mod});
-const interrupt = new Interruptible({ graceMs: 3000 });
+  const { child, exited } = startRunner(`const interrupt = new Interruptible({ graceMs: 3000 });
 const code = await interrupt.run(process.execPath, ['-e', ${JSON.stringify(suite)}]);
 const [a, b] = require('fs').readFileSync(${JSON.stringify(pids)}, 'utf8').split(' ').map(Number);
 const running = (pid) => { try { return !/^\\d+ \\(.*\\) Z/.test(require('fs').readFileSync('/proc/' + pid + '/stat', 'utf8')); } catch { return false; } };
 require('fs').writeFileSync(${JSON.stringify(cleaned)}, JSON.stringify({ code, lingered: require('fs').existsSync(${JSON.stringify(lingered)}), a: running(a), b: running(b) }));
-process.exit(interrupt.exitCode(0));`;
-  const child = spawn(
-    process.execPath,
-    [
-      '--input-type=module',
-      '-e',
-      `import { createRequire } from 'node:module';
-const require = createRequire(import.meta.url);
-${run}`,
-    ],
-    { stdio: 'ignore' },
-  );
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+process.exit(interrupt.exitCode(0));`);
   while (!fs.existsSync(pids) || !fs.readFileSync(pids, 'utf8')) await new Promise((r) => setTimeout(r, 50));
   // Should the test fail, the stubborn process must not outlive it.
   const started = fs.readFileSync(pids, 'utf8').split(' ').map(Number);

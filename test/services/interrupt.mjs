@@ -5,8 +5,9 @@
 // until every process of the command's group has finished (killing what is left after a grace
 // period). The run then exits as the signal would have (130, 143).
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
+import { allPids, procStat } from './procStat.cjs';
 
 export class Interruptible {
   /** The first SIGINT or SIGTERM received, once one has been. */
@@ -83,17 +84,8 @@ function groupAlive(group) {
       return false;
     }
   }
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    // After the command name: state, ppid, pgrp.
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (state !== 'Z' && Number(pgrp) === group) return true;
-  }
-  return false;
+  return allPids().some((pid) => {
+    const stat = procStat(pid); // undefined: exited meanwhile
+    return stat !== undefined && stat.state !== 'Z' && stat.pgrp === group;
+  });
 }

@@ -6,15 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { ROOT, tempDir } from '../support/env';
-
-/** Running, not gone nor a zombie waiting for a parent that no longer reaps it. */
-const alive = (pid: number): boolean => {
-  try {
-    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
+import { processAlive } from '../support/sockets';
 
 /** A stand-in for scripts/test.mjs: `body` runs as an ES module with Interruptible and require in scope. */
 function startRunner(body: string): { child: ReturnType<typeof spawn>; exited: Promise<number | null> } {
@@ -44,14 +36,14 @@ process.exit(interrupt.exitCode(0));`);
     await new Promise((r) => setTimeout(r, 50));
   }
   const sleeper = Number(fs.readFileSync(grandchildPid, 'utf8'));
-  assert.ok(alive(sleeper));
+  assert.ok(processAlive(sleeper));
   child.kill('SIGTERM');
   assert.equal(await exited, 143);
   const r = JSON.parse(fs.readFileSync(cleaned, 'utf8')) as { code: number; next: number; signal: string };
   assert.deepEqual(r, { code: 1, next: 1, signal: 'SIGTERM' }, 'the suite was ended, the next one not started');
   // The sleeper was in the suite's process group: the signal reached it too.
-  for (let i = 0; i < 100 && alive(sleeper); i++) await new Promise((res) => setTimeout(res, 50));
-  assert.equal(alive(sleeper), false, `the suite's child (pid ${sleeper}) is still running`);
+  for (let i = 0; i < 100 && processAlive(sleeper); i++) await new Promise((res) => setTimeout(res, 50));
+  assert.equal(processAlive(sleeper), false, `the suite's child (pid ${sleeper}) is still running`);
 });
 
 test('after a SIGTERM the cleanup waits for what the suite started to finish, and kills what outlives the grace period', async (t) => {
@@ -72,14 +64,14 @@ process.on('SIGTERM', () => process.exit(1)); setInterval(() => {}, 1000);`;
   const { child, exited } = startRunner(`const interrupt = new Interruptible({ graceMs: 3000 });
 const code = await interrupt.run(process.execPath, ['-e', ${JSON.stringify(suite)}]);
 const [a, b] = require('fs').readFileSync(${JSON.stringify(pids)}, 'utf8').split(' ').map(Number);
-const running = (pid) => { try { return !/^\\d+ \\(.*\\) Z/.test(require('fs').readFileSync('/proc/' + pid + '/stat', 'utf8')); } catch { return false; } };
+const { running } = require(${JSON.stringify(path.join(ROOT, 'test/services/procStat.cjs'))});
 require('fs').writeFileSync(${JSON.stringify(cleaned)}, JSON.stringify({ code, lingered: require('fs').existsSync(${JSON.stringify(lingered)}), a: running(a), b: running(b) }));
 process.exit(interrupt.exitCode(0));`);
   while (!fs.existsSync(pids) || !fs.readFileSync(pids, 'utf8')) await new Promise((r) => setTimeout(r, 50));
   // Should the test fail, the stubborn process must not outlive it.
   const started = fs.readFileSync(pids, 'utf8').split(' ').map(Number);
   t.after(() => {
-    for (const pid of started) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of started) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
   });
   child.kill('SIGTERM');
   assert.equal(await exited, 143);

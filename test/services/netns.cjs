@@ -8,7 +8,8 @@
 'use strict';
 const { spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { existsSync, readdirSync, readFileSync } = require('node:fs');
+const { existsSync, readdirSync } = require('node:fs');
+const { allPids, procStat, running } = require('./procStat.cjs');
 
 /** Creates the namespace `name` with loopback up, or throws with `ip`'s own words. */
 function createNamespace(name) {
@@ -54,14 +55,9 @@ function killNamespace(name) {
   const pids = new Set(namespacePids(name));
   if (pids.size === 0) return 0;
   const parents = new Map();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // exited meanwhile
-    }
+  for (const pid of allPids()) {
+    const stat = procStat(pid); // undefined: exited meanwhile
+    if (stat) parents.set(pid, stat.ppid);
   }
   for (let grew = true; grew;) {
     grew = false;
@@ -102,16 +98,6 @@ function sweepOrphans(prefix = 'chs-') {
     if (deleteNamespace(name)) swept.push(name);
   }
   return swept;
-}
-
-/** Whether the process runs: a zombie (exited, its parent not yet told) has gone for this purpose. */
-function running(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 module.exports = {

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { ROOT } from '../support/env';
 import { namespaces } from '../support/netns';
+import { processAlive } from '../support/sockets';
 
 const NETNS_CJS = path.join(ROOT, 'test/services/netns.cjs');
 
@@ -37,11 +38,7 @@ describe(
       const deleted = namespaces.deleteNamespace(name);
       assert.equal(await exited, 'SIGKILL');
       await new Promise((res) => setTimeout(res, 200));
-      assert.equal(
-        fs.existsSync(`/proc/${inner}/stat`) && !/\) Z/.test(fs.readFileSync(`/proc/${inner}/stat`, 'utf8')),
-        false,
-        `the inner sleep (${inner}, in a namespace of its own) was killed too`,
-      );
+      assert.equal(processAlive(inner!), false, `the inner sleep (${inner}, in a namespace of its own) was killed too`);
       const lines = links.split('\n').filter(Boolean);
       assert.equal(lines.length, 1, links);
       assert.match(lines[0], /: lo: <LOOPBACK,UP/);

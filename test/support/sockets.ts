@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ROOT } from './env';
 
 /**
  * Which of `pids` holds the server end of a loopback TCP connection (server port, client port),
@@ -34,11 +36,11 @@ export function serverSocketOwner(serverPort: number, clientPort: number, pids: 
   return undefined;
 }
 
+// Loaded from the source tree, as test/support/netns.ts loads netns.cjs.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const proc = require(path.join(ROOT, 'test/services/procStat.cjs')) as { running(pid: number): boolean };
+
 /** Whether a process exists (and is not a zombie). */
 export function processAlive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
+  return proc.running(pid);
 }

@@ -17,6 +17,12 @@ export interface WorkerDemandOptions {
  * at once, or a busy event loop while at least two are open (a worker serves other connections,
  * never the same one, so one busy connection gains nothing from it). Nothing runs while fewer
  * than two connections are open: an idle daemon has no timer for this.
+ *
+ * "Two are open" must hold for at least half of the sample. A client that opens its next
+ * connection a moment before the last one closes (a benchmark's second run, a browser's reload)
+ * has two open for a few milliseconds; counting that started a worker for one busy connection,
+ * and the start, on a second core, landed in that connection's latency (docs/performance.md,
+ * "Tenth pass").
  */
 export class WorkerDemand {
   private open = 0;
@@ -25,6 +31,10 @@ export class WorkerDemand {
   private readonly connections: number;
   private readonly busy: number;
   private readonly sampleMs: number;
+  /** When `open` last reached two, while it is two or more. */
+  private manySince?: number;
+  /** Time with two or more open in the current sample, ms (up to `manySince`). */
+  private manyMs = 0;
 
   constructor(private readonly opts: WorkerDemandOptions) {
     this.connections = opts.connections ?? 16;
@@ -35,10 +45,18 @@ export class WorkerDemand {
   /** A connection the daemon serves itself (not one handed to a worker). */
   opened(socket: net.Socket): void {
     this.open++;
-    socket.once('close', () => this.open--);
+    socket.once('close', () => {
+      this.open--;
+      if (this.open === 1 && this.manySince !== undefined) {
+        this.manyMs += performance.now() - this.manySince;
+        this.manySince = undefined;
+      }
+    });
     if (this.open >= this.connections) this.opts.grow();
+    if (this.open === 2) this.manySince = performance.now();
     if (this.open >= 2 && !this.timer) {
       this.last = performance.eventLoopUtilization();
+      this.manyMs = 0;
       this.timer = setInterval(() => this.sample(), this.sampleMs);
       this.timer.unref();
     }
@@ -53,7 +71,14 @@ export class WorkerDemand {
     const now = performance.eventLoopUtilization();
     const { utilization } = performance.eventLoopUtilization(now, this.last);
     this.last = now;
-    if (utilization >= this.busy) this.opts.grow();
+    const at = performance.now();
+    let many = this.manyMs;
+    if (this.manySince !== undefined) {
+      many += at - this.manySince;
+      this.manySince = at;
+    }
+    this.manyMs = 0;
+    if (utilization >= this.busy && many * 2 >= this.sampleMs) this.opts.grow();
     if (this.open < 2) this.close();
   }
 }

@@ -1,5 +1,14 @@
 import { EventEmitter } from 'node:events';
-import { alignedEnd, decodeId, decodeRecord, encodedBound, encodeRecord, Slab } from './recordCodec';
+import {
+  alignedEnd,
+  decodeComplete,
+  decodeId,
+  decodeRecord,
+  encodedBound,
+  encodeRecord,
+  type EncodedRecords,
+  Slab,
+} from './recordCodec';
 import type { CaptureSettings, StoredRecord } from './types';
 
 /** Records are written one after another into Buffers of this size (a bigger record gets one of its own). */
@@ -42,32 +51,25 @@ export class CaptureBuffer extends EventEmitter {
   }
 
   add(record: StoredRecord): void {
-    const bound = encodedBound(record);
-    let last = this.slabs.length - 1;
-    if (last < 0 || this.used + bound > this.slabs[last].length) last = this.newSlab(bound);
+    const last = this.room(encodedBound(record));
     const offset = this.used;
     const length = encodeRecord(record, this.slabs[last], offset);
-    this.used = alignedEnd(offset, length);
-    this.slabRecords[last]++;
-    const slab = this.slabBase + last;
-    const earlier = this.incomplete.size ? this.incomplete.get(record.id) : undefined;
-    if (earlier !== undefined) {
-      const i = earlier - this.entryBase;
-      this.release(this.slabOf[i]);
-      this.bytes += length - this.lengthOf[i];
-      this.slabOf[i] = slab;
-      this.offsetOf[i] = offset;
-      this.lengthOf[i] = length;
-      if (record.complete) this.incomplete.delete(record.id);
-    } else {
-      if (!record.complete) this.incomplete.set(record.id, this.entryBase + this.slabOf.length);
-      this.slabOf.push(slab);
-      this.offsetOf.push(offset);
-      this.lengthOf.push(length);
-      this.bytes += length;
-    }
-    this.trim();
+    this.place(last, offset, length, record.id, record.complete);
     this.emit('added', record);
+  }
+
+  /** Records a worker encoded (captureBatcher.ts): their bytes copied in, decoded only for an 'added' listener. */
+  addEncoded({ bytes, lengths }: EncodedRecords): void {
+    let from = 0;
+    for (const length of lengths) {
+      const last = this.room(length);
+      const slab = this.slabs[last];
+      const offset = this.used;
+      slab.buf.set(bytes.subarray(from, from + length), offset);
+      from = alignedEnd(from, length);
+      this.place(last, offset, length, decodeId(slab, offset), decodeComplete(slab, offset));
+      if (this.listenerCount('added')) this.emit('added', decodeRecord(slab, offset));
+    }
   }
 
   get(id: string): StoredRecord | undefined {
@@ -126,6 +128,36 @@ export class CaptureBuffer extends EventEmitter {
   private forgetIncomplete(i: number): void {
     const entry = this.entryBase + i;
     for (const [id, at] of this.incomplete) if (at === entry) this.incomplete.delete(id);
+  }
+
+  /** The position in `slabs` of the slab the next record of up to `bound` bytes goes in, at `used`. */
+  private room(bound: number): number {
+    const last = this.slabs.length - 1;
+    return last < 0 || this.used + bound > this.slabs[last].length ? this.newSlab(bound) : last;
+  }
+
+  /** Enters the record just written at `offset` of slab `last`, in place of an earlier one of the same id if that was incomplete. */
+  private place(last: number, offset: number, length: number, id: string, complete: boolean): void {
+    this.used = alignedEnd(offset, length);
+    this.slabRecords[last]++;
+    const slab = this.slabBase + last;
+    const earlier = this.incomplete.size ? this.incomplete.get(id) : undefined;
+    if (earlier !== undefined) {
+      const i = earlier - this.entryBase;
+      this.release(this.slabOf[i]);
+      this.bytes += length - this.lengthOf[i];
+      this.slabOf[i] = slab;
+      this.offsetOf[i] = offset;
+      this.lengthOf[i] = length;
+      if (complete) this.incomplete.delete(id);
+    } else {
+      if (!complete) this.incomplete.set(id, this.entryBase + this.slabOf.length);
+      this.slabOf.push(slab);
+      this.offsetOf.push(offset);
+      this.lengthOf.push(length);
+      this.bytes += length;
+    }
+    this.trim();
   }
 
   /** Starts a slab that fits `bound` bytes; returns its position in `slabs`. */

@@ -136,6 +136,23 @@ export function encodeRecord(r: StoredRecord, slab: Slab, at: number): number {
   return p - at;
 }
 
+/**
+ * Records one after another in one Buffer, each at a multiple of 8, as they cross from a worker to
+ * the daemon (capture/captureBatcher.ts): the daemon copies the bytes into its capture buffer as
+ * they are (CaptureBuffer.addEncoded), where a record sent as JSON was stringified, parsed and
+ * encoded again (docs/performance.md, "Tenth pass").
+ */
+export interface EncodedRecords {
+  bytes: Buffer;
+  /** Each record's length in `bytes`; the next starts at alignedEnd() of the one before. */
+  lengths: number[];
+}
+
+/** Whether the record at `at` is final, without decoding it. */
+export function decodeComplete(slab: Slab, at: number): boolean {
+  return (slab.u32[(at >> 2) + U_STATUS_FLAGS] & COMPLETE) !== 0;
+}
+
 /** The id alone (the text's first part, ASCII: one byte a char), without decoding the rest. */
 export function decodeId(slab: Slab, at: number): string {
   const n = slab.u32[(at >> 2) + U_LENGTHS];

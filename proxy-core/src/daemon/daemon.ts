@@ -621,7 +621,7 @@ export class Daemon {
       onIdle: () => this.idleCompaction.loadEnded(),
       capture: this.capture && {
         bodyBytes: this.options.capture!.bodyBytes,
-        onRecords: (records) => records.forEach((r) => this.capture?.add(r)),
+        onRecords: (records) => this.capture?.addEncoded(records),
       },
     });
     this.workers = workers;

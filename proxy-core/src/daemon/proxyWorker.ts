@@ -12,7 +12,7 @@ import { FallbackCerts } from '../certs/fallbackCerts';
 import { errorMessage } from '../errors';
 import { HttpsProxy } from '../proxy/httpsProxy';
 import { SnapshotLookup } from '../routes/routeSnapshot';
-import type { CertPem, FromWorker, ToWorker } from './workerProtocol';
+import { type CertPem, type FromWorker, recordsToWire, type ToWorker } from './workerProtocol';
 
 const send = (msg: FromWorker): void => {
   if (process.connected) process.send?.(msg);
@@ -26,7 +26,7 @@ let nextFallbackId = 1;
 let proxy: HttpsProxy | undefined;
 let open = 0;
 let accepted = 0;
-const captured = new CaptureBatcher((records) => send({ t: 'capture', records }));
+const captured = new CaptureBatcher((records) => send({ t: 'capture', records: recordsToWire(records) }));
 
 /** Certificates for names without a route come from the daemon, which holds the CA key. */
 const fallbacks = new FallbackCerts(

@@ -4,10 +4,10 @@ import type * as net from 'node:net';
 import * as path from 'node:path';
 import { errorMessage } from '../errors';
 import type { ConnectionTaker } from '../proxy/connectionDispatcher';
-import type { StoredRecord } from '../capture/types';
+import type { EncodedRecords } from '../capture/recordCodec';
 import type { ConnectionTimeouts } from '../proxy/connectionTimer';
 import type { RouteSnapshot } from '../routes/routeSnapshot';
-import type { CertPem, FromWorker, ToWorker } from './workerProtocol';
+import { type CertPem, type FromWorker, recordsFromWire, type ToWorker } from './workerProtocol';
 
 export interface WorkerPoolOptions {
   count: number;
@@ -28,7 +28,7 @@ export interface WorkerPoolOptions {
   /** Restart delays after a crash (tests shorten them). */
   restartDelayMs?: { first: number; max: number };
   /** The request inspector: the workers record with these settings and hand their records here. */
-  capture?: { bodyBytes: number; onRecords: (records: StoredRecord[]) => void };
+  capture?: { bodyBytes: number; onRecords: (records: EncodedRecords) => void };
   /** How long sync() waits for a worker before it counts as wedged and is replaced (default 5 s). */
   ackTimeoutMs?: number;
   /**
@@ -268,7 +268,7 @@ export class WorkerPool {
         this.watchQuiet(worker);
         return;
       case 'capture':
-        this.opts.capture?.onRecords(msg.records);
+        this.opts.capture?.onRecords(recordsFromWire(msg.records));
         return;
       case 'fallback':
         this.opts.fallback(msg.host).then(

@@ -1,4 +1,4 @@
-import type { StoredRecord } from '../capture/types';
+import type { EncodedRecords } from '../capture/recordCodec';
 import type { ConnectionTimeouts } from '../proxy/connectionTimer';
 import type { RouteSnapshot } from '../routes/routeSnapshot';
 
@@ -39,11 +39,30 @@ export type ToWorker =
  * Worker → daemon. `conns` is sent whenever the worker's last open connection closed: `accepted`
  * counts every connection it was ever handed, so the daemon can tell that none is still on its
  * way (an on-demand worker is stopped only when it serves nothing and nothing is in flight).
- * `capture`: finished requests, batched (capture/captureBatcher.ts).
+ * `capture`: finished requests, batched (capture/captureBatcher.ts) and sent as their bytes
+ * (capture/recordCodec.ts EncodedRecords) in base64. The channel stays JSON: V8's serialization
+ * (`serialization: 'advanced'`) doubled the p99 of a 32-connection load through the workers
+ * (docs/performance.md, "Tenth pass").
  */
 export type FromWorker =
   | { t: 'ack'; seq: number }
   | { t: 'log'; line: string }
   | { t: 'fallback'; id: number; host: string }
   | { t: 'conns'; open: number; accepted: number }
-  | { t: 'capture'; records: StoredRecord[] };
+  | { t: 'capture'; records: WireRecords };
+
+/** Encoded request records as they cross the JSON channel. */
+export interface WireRecords {
+  base64: string;
+  lengths: number[];
+}
+
+export const recordsToWire = ({ bytes, lengths }: EncodedRecords): WireRecords => ({
+  base64: bytes.toString('base64'),
+  lengths,
+});
+
+export const recordsFromWire = ({ base64, lengths }: WireRecords): EncodedRecords => ({
+  bytes: Buffer.from(base64, 'base64'),
+  lengths,
+});

@@ -4,25 +4,7 @@ import { BATCH_BYTES, CaptureBatcher } from '../../proxy-core/src/capture/captur
 import { CaptureBuffer } from '../../proxy-core/src/capture/captureBuffer';
 import type { EncodedRecords } from '../../proxy-core/src/capture/recordCodec';
 import type { StoredRecord } from '../../proxy-core/src/capture/types';
-
-function record(id: string, over: Partial<StoredRecord> = {}): StoredRecord {
-  return {
-    id,
-    startedAtMs: Date.now(),
-    host: 'a.localhost',
-    clientAddress: '127.0.0.1',
-    method: 'GET',
-    url: `/${id}`,
-    httpVersion: '1.1',
-    reqHead: 'host\na.localhost',
-    status: 200,
-    totalUs: 1000,
-    bytesIn: 0,
-    bytesOut: 0,
-    complete: true,
-    ...over,
-  };
-}
+import { storedRecord as record } from './storedRecord';
 
 /** A batch as the daemon receives it: a copy of the bytes (the wire form is test/daemon/workerProtocol.test.ts's). */
 const overTheChannel = (batch: EncodedRecords): EncodedRecords => ({

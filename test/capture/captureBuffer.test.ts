@@ -12,25 +12,7 @@ import {
   summarize,
   unpackRecord,
 } from '../../proxy-core/src/capture/types';
-
-function record(id: string, over: Partial<StoredRecord> = {}): StoredRecord {
-  return {
-    id,
-    startedAtMs: Date.now(),
-    host: 'a.localhost',
-    clientAddress: '127.0.0.1',
-    method: 'GET',
-    url: `/${id}`,
-    httpVersion: '1.1',
-    reqHead: '',
-    status: 200,
-    totalUs: 1000,
-    bytesIn: 0,
-    bytesOut: 0,
-    complete: true,
-    ...over,
-  };
-}
+import { storedRecord as record } from './storedRecord';
 
 const ids = (b: CaptureBuffer) => b.list(() => true, 1000).map((r) => r.id);
 

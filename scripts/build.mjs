@@ -1,7 +1,10 @@
 // Bundles the CLI/daemon and the extension into dist/ with esbuild. Type checking is separate
 // (npm run typecheck) so builds stay fast.
 import * as esbuild from 'esbuild';
-import { readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const watch = process.argv.includes('--watch');
@@ -116,8 +119,35 @@ const asciiOnly = {
 };
 for (const b of builds) b.plugins = [...(b.plugins ?? []), asciiOnly];
 
+/**
+ * dist/heapTrim.node, the daemon's one native part (proxy-core/native/heapTrim.c): on Linux only,
+ * where glibc's malloc keeps what a big transfer freed. Node-API headers come from the pinned
+ * node-api-headers package, the compiler from the system (cc, or $CC). Without one the build
+ * goes on and says so: the daemon then runs as before, only without giving that memory back.
+ */
+function buildHeapTrim() {
+  if (process.platform !== 'linux') return;
+  const source = 'proxy-core/native/heapTrim.c';
+  const out = 'dist/heapTrim.node';
+  if (existsSync(out) && statSync(out).mtimeMs >= statSync(source).mtimeMs) return;
+  const headers = path.join(
+    path.dirname(createRequire(import.meta.url).resolve('node-api-headers/package.json')),
+    'include',
+  );
+  mkdirSync('dist', { recursive: true });
+  const cc = process.env.CC || 'cc';
+  const flags = ['-shared', '-fPIC', '-O2', '-Wall', '-Wextra', '-Werror'];
+  const r = spawnSync(cc, [...flags, '-I', headers, '-o', out, source], { encoding: 'utf8' });
+  if (r.error || r.status !== 0)
+    console.warn(
+      `warning: ${out} was not built (${r.error ? `${cc}: ${r.error.message}` : r.stderr.trim()}); install a C compiler (Debian: build-essential) for the daemon to give back the memory of big transfers.`,
+    );
+}
+
 if (watch) {
+  buildHeapTrim();
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {
+  buildHeapTrim();
   await Promise.all(builds.map((b) => esbuild.build(b)));
 }

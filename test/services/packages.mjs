@@ -101,6 +101,20 @@ export const DEBIAN_PACKAGES = [
     why: 'HTTP/2 load generator of the benchmark (h2load)',
   },
   {
+    pkg: 'gcc',
+    provides: ['/usr/bin/cc'],
+    for: ['test', 'bench'],
+    base: true,
+    why: "scripts/build.mjs compiles the daemon's dist/heapTrim.node (proxy-core/native/heapTrim.c), which test/daemon/nativeHeap.test.ts and quietTrim.test.ts load",
+  },
+  {
+    pkg: 'libc6-dev',
+    provides: ['/usr/include/malloc.h'],
+    for: ['test', 'bench'],
+    base: true,
+    why: "the C library's headers that heapTrim.c includes (malloc_trim)",
+  },
+  {
     pkg: 'openssl',
     provides: ['/usr/bin/openssl'],
     for: ['test'],

@@ -71,7 +71,7 @@ test('once after start, an idle daemon is compacted whatever the slack (also aft
     quietMs: 10_000,
     slackBytes: 2 ** 40,
     collect: () => collections++,
-    compacted: (_before, _after, why) => told.push(why),
+    compacted: (c) => told.push(c.why),
   });
   idle.start();
   const probe = socket();
@@ -99,7 +99,7 @@ test('once the on-demand workers that served a load have stopped, the daemon is 
     afterLoadMs: 20,
     slackBytes: 2 ** 40,
     collect: () => undefined,
-    compacted: (_before, _after, why) => told.push(why),
+    compacted: (c) => told.push(c.why),
   });
   idle.loadEnded();
   await sleep(80);
@@ -110,4 +110,47 @@ test('once the on-demand workers that served a load have stopped, the daemon is 
   await sleep(80);
   assert.deepEqual(told, ['load'], 'a connection is open: not now (its close arms the quiet period)');
   idle.close();
+});
+
+test('after each compaction the native heap is trimmed, after the collection; a quiet period with little free heap only trims', async () => {
+  const steps: string[] = [];
+  const told: Array<{ why: string; collected: boolean; trimmed?: boolean }> = [];
+  const idle = new IdleCompaction({
+    startQuietMs: 20,
+    afterLoadMs: 20,
+    quietMs: 20,
+    slackBytes: 2 ** 40,
+    collect: () => steps.push('collect'),
+    trimNative: () => (steps.push('trim'), true),
+    compacted: ({ why, collected, trimmed, rssBefore, rssAfter }) => {
+      assert.ok(rssBefore > 0 && rssAfter > 0);
+      told.push({ why, collected, trimmed });
+    },
+  });
+  idle.start();
+  await sleep(60);
+  assert.deepEqual(steps, ['collect', 'trim']);
+  idle.loadEnded();
+  await sleep(60);
+  const s = socket();
+  idle.opened(s);
+  s.emit('close');
+  await sleep(60);
+  assert.deepEqual(steps, ['collect', 'trim', 'collect', 'trim', 'trim']);
+  assert.deepEqual(told, [
+    { why: 'start', collected: true, trimmed: true },
+    { why: 'load', collected: true, trimmed: true },
+    { why: 'quiet', collected: false, trimmed: true },
+  ]);
+  idle.close();
+});
+
+test('without a native trim, a quiet period with little free heap does nothing, as before', async () => {
+  const told: string[] = [];
+  const idle = new IdleCompaction({ quietMs: 10, slackBytes: 2 ** 40, compacted: (c) => told.push(c.why) });
+  const s = socket();
+  idle.opened(s);
+  s.emit('close');
+  await sleep(50);
+  assert.deepEqual(told, []);
 });

@@ -30,6 +30,7 @@ export async function startDaemon(
 export async function spawnServe(
   args: string[],
   stateDir = tempDir(),
+  env: NodeJS.ProcessEnv = {},
 ): Promise<{
   child: ChildProcess;
   stateDir: string;
@@ -40,6 +41,7 @@ export async function spawnServe(
   let output = '';
   const child = spawn(process.execPath, [CLI, 'serve', '--state-dir', stateDir, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));

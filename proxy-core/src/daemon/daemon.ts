@@ -45,6 +45,7 @@ import { RouteService } from './routeService';
 import { watchStateDir } from './stateDirWatch';
 import { listenError } from './listenErrors';
 import { IdleCompaction } from './idleCompaction';
+import { loadNativeHeapTrim, type NativeHeapTrim, type TrimNativeHeap } from './nativeHeap';
 import { WorkerDemand } from './workerDemand';
 import { WorkerPool } from './workerPool';
 import type { CertPem } from './workerProtocol';
@@ -187,13 +188,20 @@ export class Daemon {
   private workerDemand?: WorkerDemand;
   /** Gives the heap a burst grew back once the proxy is quiet (daemon/idleCompaction.ts). */
   private readonly idleCompaction = new IdleCompaction({
-    compacted: (before, after, why) => {
+    trimNative: this.nativeHeapTrim(),
+    compacted: (c) => {
       const occasion = {
         start: 'idle since start',
         load: 'the load is over (workers stopped)',
         quiet: `quiet for ${this.idleCompaction.quietMs / 1000} s`,
-      }[why];
-      this.log(`${occasion}: heap compacted from ${Math.round(before / 1048576)} to ${Math.round(after / 1048576)} MB`);
+      }[c.why];
+      const mb = (bytes: number) => Math.round(bytes / 1048576);
+      const parts = [
+        ...(c.collected ? [`heap compacted from ${mb(c.heapBefore)} to ${mb(c.heapAfter)} MB`] : []),
+        ...(c.trimmed ? ['free native memory given back'] : []),
+      ];
+      if (parts.length)
+        this.log(`${occasion}: ${parts.join(', ')}; resident ${mb(c.rssBefore)} → ${mb(c.rssAfter)} MB`);
     },
   });
   /** Set when ACME is configured (--acme-email or --acme-directory). */
@@ -253,6 +261,23 @@ export class Daemon {
   log(line: string): void {
     this.options.log(line);
     this.control.broadcast('log', { line, at: new Date().toISOString() });
+  }
+
+  /**
+   * The compactions' native-heap trim (daemon/nativeHeap.ts): on Linux, loaded at the first
+   * compaction, and if it cannot be, that is said once and compactions go on without it.
+   */
+  private nativeHeapTrim(): TrimNativeHeap | undefined {
+    if (process.platform !== 'linux') return undefined;
+    let loaded: NativeHeapTrim | undefined;
+    let told = false;
+    return () => {
+      loaded ??= loadNativeHeapTrim();
+      if ('trim' in loaded) return loaded.trim();
+      if (!told) this.log(`free native memory is not given back: ${loaded.unavailable}`);
+      told = true;
+      return false;
+    };
   }
 
   private async boot(): Promise<void> {

@@ -1,6 +1,7 @@
 import type * as net from 'node:net';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
+import type { TrimNativeHeap } from './nativeHeap';
 
 export interface IdleCompactionOptions {
   /** How long the daemon must have had no connection before its heap is compacted (default 30 s, as a worker's stop). */
@@ -13,11 +14,27 @@ export interface IdleCompactionOptions {
   afterLoadMs?: number;
   /** The collector (tests pass their own); default V8's full collection. */
   collect?: () => void;
-  /** Told of each compaction: heap sizes before and after, bytes, and which occasion it was. */
-  compacted?: (before: number, after: number, why: CompactionReason) => void;
+  /** Gives glibc's free pages back after each compaction (daemon/nativeHeap.ts); none: not done. */
+  trimNative?: TrimNativeHeap;
+  /** Told of each compaction. */
+  compacted?: (c: Compaction) => void;
 }
 
 export type CompactionReason = 'start' | 'quiet' | 'load';
+
+export interface Compaction {
+  why: CompactionReason;
+  /** Whether V8's heap was collected (a quiet period with little free heap only trims). */
+  collected: boolean;
+  /** V8's heap, bytes, before and after. */
+  heapBefore: number;
+  heapAfter: number;
+  /** Whether the native heap had free pages to give back (undefined: no trim here). */
+  trimmed?: boolean;
+  /** The process's resident memory, bytes, before and after. */
+  rssBefore: number;
+  rssAfter: number;
+}
 
 /**
  * A full garbage collection once the proxy has gone quiet after serving many connections. V8
@@ -38,6 +55,11 @@ export type CompactionReason = 'start' | 'quiet' | 'load';
  * none of its connections, but received every request's record from the workers for the request
  * inspector, and kept 9–10 MB of heap it no longer used (docs/performance.md, "Seventh pass").
  * Whatever the slack, as after start: the workers stop only after their own quiet period.
+ *
+ * Each time, and at every quiet period even with little free heap, glibc's malloc is then made
+ * to give back the pages it holds free (`trimNative`): what V8 frees goes back to malloc, not to
+ * the system, and a 64 MB transfer left 20-35 MB there that free() never returned
+ * (docs/performance.md, "Eleventh pass").
  */
 export class IdleCompaction {
   private open = 0;
@@ -102,15 +124,25 @@ export class IdleCompaction {
   private quiet(): void {
     this.timer = undefined;
     if (this.open > 0) return;
-    const before = v8.getHeapStatistics();
-    if (before.total_heap_size - before.used_heap_size < this.slackBytes) return;
-    this.compactNow('quiet');
+    const heap = v8.getHeapStatistics();
+    const collect = heap.total_heap_size - heap.used_heap_size >= this.slackBytes;
+    if (collect || this.opts.trimNative) this.compactNow('quiet', collect);
   }
 
-  private compactNow(why: CompactionReason): void {
-    const before = v8.getHeapStatistics().total_heap_size;
-    this.collect();
-    this.opts.compacted?.(before, v8.getHeapStatistics().total_heap_size, why);
+  private compactNow(why: CompactionReason, collect = true): void {
+    const rssBefore = process.memoryUsage.rss();
+    const heapBefore = v8.getHeapStatistics().total_heap_size;
+    if (collect) this.collect();
+    const trimmed = this.opts.trimNative?.();
+    this.opts.compacted?.({
+      why,
+      collected: collect,
+      heapBefore,
+      heapAfter: v8.getHeapStatistics().total_heap_size,
+      trimmed,
+      rssBefore,
+      rssAfter: process.memoryUsage.rss(),
+    });
   }
 
   private collect(): void {

@@ -96,5 +96,6 @@ test('a quiet daemon gives back the memory its 64 MB transfers left in the nativ
   } finally {
     await serve.stop();
     backend.close();
+    fs.rmSync(serve.stateDir, { recursive: true, force: true });
   }
 });

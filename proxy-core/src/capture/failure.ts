@@ -8,6 +8,12 @@ export function classifyUpstreamError(err: NodeJS.ErrnoException): CaptureError 
   return { by: 'upstream', kind, message: err.message };
 }
 
+export const UPLOAD_ABORT: CaptureError = {
+  by: 'client',
+  kind: 'abort',
+  message: 'the client went away before its request body ended',
+};
+
 export const CLIENT_ABORT: CaptureError = {
   by: 'client',
   kind: 'abort',

@@ -1,4 +1,3 @@
-import { coalescedBody } from './bodyCoalescer';
 import type * as http from 'node:http';
 import type * as http2 from 'node:http2';
 import * as net from 'node:net';
@@ -37,8 +36,8 @@ export interface ForwardOptions {
  * each step, it never holds a chunk back or changes when the upstream is read.
  */
 export interface ForwardObserver {
-  /** The request body as the upstream should read it (the same bytes, watched on their way). */
-  requestBody(req: AnyRequest): Readable;
+  /** The request has a body: watch its chunks on their way upstream (never hold one back). */
+  watchRequestBody(req: AnyRequest): void;
   onDispatch(): void;
   /** undici wrote the request on a connection (after a connect, or a wait for a free one). */
   onConnect(): void;
@@ -84,12 +83,22 @@ export class HttpForwarder {
     shape?: ForwardOptions,
     observer?: ForwardObserver,
   ): void {
+    if (hasBody) {
+      observer?.watchRequestBody(req);
+      // A client that resets an HTTP/2 stream before its body ended: Node's compatibility layer
+      // then ends the request as if the body were whole, and undici would send the backend a
+      // truncated body as a complete one (chunked, when no length was declared). As an error
+      // instead, undici aborts the upstream request. Over HTTP/1.1 the request errors by itself.
+      req.on('aborted', () => req.destroy(uploadAborted()));
+    }
     // `servername` is a request option undici reads (core/request.js) but its types do not list.
     const options: Dispatcher.DispatchOptions & { servername?: string } = {
       path: shape?.url || req.url || '/',
       method: (req.method || 'GET') as Dispatcher.HttpMethod,
       headers,
-      body: hasBody ? coalescedBody(observer ? observer.requestBody(req) : (req as Readable)) : null,
+      // As it comes: merging its 16 KB chunks into fewer upstream writes cost an upload more CPU
+      // than the writes it saved (docs/performance.md, "Eleventh pass").
+      body: hasBody ? (req as Readable) : null,
       // undici would take the TLS server name from the Host header, which is the public name
       // (app.localhost): an https:// backend is verified against the name in its target instead.
       servername: upstream.protocol === 'https:' ? upstream.hostname : undefined,
@@ -149,6 +158,9 @@ export class HttpForwarder {
 }
 
 const CONNECT_TIMEOUT_MS = 5000;
+
+const uploadAborted = () =>
+  Object.assign(new Error('the client went away before its request body ended'), { code: 'ECONNRESET' });
 
 /**
  * TLS to an https:// backend, verified against its target's host name or IP (with the system CAs

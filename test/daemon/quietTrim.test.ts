@@ -56,7 +56,7 @@ function transfer(session: http2.ClientHttp2Session, path: string, upload: boole
   });
 }
 
-test('a quiet daemon gives back the memory its 64 MB transfers left in the native heap (serve from dist/, as users run it)', async (t) => {
+test('after 64 MB transfers, the quiet daemon (serve from dist/, as users run it) loads dist/heapTrim.node and trims its native heap', async (t) => {
   const backend = await bigBackend();
   const serve = await spawnServe(['--https-port', '0', '--no-http', '--no-docker'], undefined, DAEMON_ENV);
   try {
@@ -87,12 +87,15 @@ test('a quiet daemon gives back the memory its 64 MB transfers left in the nativ
     // The quiet period (30 s, daemon/idleCompaction.ts) runs from the connection's close.
     const line = await until(
       'the quiet compaction',
-      () => /quiet for 30 s: .*free native memory given back; resident (\d+) → (\d+) MB/.exec(serve.output()),
+      () => /quiet for 30 s: (.*); resident (\d+) → (\d+) MB/.exec(serve.output()),
       45_000,
     );
-    const [before, after] = [Number(line![1]), Number(line![2])];
-    t.diagnostic(`quiet compaction: resident ${before} → ${after} MB`);
-    assert.ok(before - after >= 10, `resident ${before} → ${after} MB:\n${serve.output()}`);
+    const [what, before, after] = [line![1], Number(line![2]), Number(line![3])];
+    t.diagnostic(`quiet compaction: ${what}; resident ${before} → ${after} MB`);
+    // The trim ran. How much the transfers leave for it varies with where their buffers fell (3–16
+    // MB in three runs here); that it gives back what is there is test/daemon/nativeHeap.test.ts's.
+    assert.match(what, /native memory/, serve.output());
+    assert.doesNotMatch(serve.output(), /free native memory is not given back/);
   } finally {
     await serve.stop();
     backend.close();

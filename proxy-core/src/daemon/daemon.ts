@@ -198,7 +198,9 @@ export class Daemon {
       const mb = (bytes: number) => Math.round(bytes / 1048576);
       const parts = [
         ...(c.collected ? [`heap compacted from ${mb(c.heapBefore)} to ${mb(c.heapAfter)} MB`] : []),
-        ...(c.trimmed ? ['free native memory given back'] : []),
+        ...(c.trimmed === undefined
+          ? []
+          : [c.trimmed ? 'free native memory given back' : 'no free native memory to give back']),
       ];
       if (parts.length)
         this.log(`${occasion}: ${parts.join(', ')}; resident ${mb(c.rssBefore)} → ${mb(c.rssAfter)} MB`);

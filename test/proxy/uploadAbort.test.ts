@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { DEFAULT_CAPTURE } from '../../proxy-core/src/capture/types';
 import { ControlClient } from '../../proxy-core/src/control/controlClient';
 import { startDaemon } from '../support/daemon';
+import { httpsGet } from '../support/https';
 import { until } from '../support/wait';
 import { detail, recorded } from '../capture/support';
 
@@ -111,28 +112,15 @@ for (const capture of [true, false])
         }
 
       // The pool and the proxy go on: a whole upload, byte-exact.
-      const whole = await new Promise<string>((resolve, reject) => {
-        const req = https.request(
-          {
-            host: '127.0.0.1',
-            port,
-            servername: 'up.localhost',
-            method: 'POST',
-            path: '/whole',
-            ca,
-            agent: false,
-            headers: { host: `up.localhost:${port}` },
-          },
-          (res) => {
-            let body = '';
-            res.on('data', (d) => (body += d));
-            res.on('end', () => resolve(body));
-          },
-        );
-        req.on('error', reject);
-        req.end(Buffer.alloc(3 * MB + 5, 3));
+      const whole = await httpsGet({
+        host: 'up.localhost',
+        port,
+        ca,
+        method: 'POST',
+        path: '/whole',
+        body: Buffer.alloc(3 * MB + 5, 3),
       });
-      assert.equal(whole, String(3 * MB + 5));
+      assert.equal(whole.body, String(3 * MB + 5));
     } finally {
       await daemon.close();
       backend.close();

@@ -26,6 +26,8 @@ export function httpsGet(opts: {
   headers?: Record<string, string>;
   method?: string;
   agent?: https.Agent | false;
+  /** A request body, sent whole. */
+  body?: Buffer | string;
 }): Promise<FetchResult> {
   return new Promise((resolve, reject) => {
     const req = https.request(
@@ -53,7 +55,7 @@ export function httpsGet(opts: {
       },
     );
     req.on('error', reject);
-    req.end();
+    req.end(opts.body);
   });
 }
 

@@ -154,3 +154,18 @@ test('without a native trim, a quiet period with little free heap does nothing, 
   await sleep(50);
   assert.deepEqual(told, []);
 });
+
+test('a trim that cannot run (no addon) is reported as not done, not as nothing to give back', async () => {
+  const told: Array<{ collected: boolean; trimmed?: boolean }> = [];
+  const idle = new IdleCompaction({
+    quietMs: 10,
+    slackBytes: 2 ** 40,
+    trimNative: () => undefined,
+    compacted: ({ collected, trimmed }) => told.push({ collected, trimmed }),
+  });
+  const s = socket();
+  idle.opened(s);
+  s.emit('close');
+  await sleep(50);
+  assert.deepEqual(told, [{ collected: false, trimmed: undefined }]);
+});

@@ -45,7 +45,7 @@ import { RouteService } from './routeService';
 import { watchStateDir } from './stateDirWatch';
 import { listenError } from './listenErrors';
 import { IdleCompaction } from './idleCompaction';
-import { loadNativeHeapTrim, type NativeHeapTrim, type TrimNativeHeap } from './nativeHeap';
+import { loadNativeHeapTrim, type NativeHeapTrim } from './nativeHeap';
 import { WorkerDemand } from './workerDemand';
 import { WorkerPool } from './workerPool';
 import type { CertPem } from './workerProtocol';
@@ -269,16 +269,15 @@ export class Daemon {
    * The compactions' native-heap trim (daemon/nativeHeap.ts): on Linux, loaded at the first
    * compaction, and if it cannot be, that is said once and compactions go on without it.
    */
-  private nativeHeapTrim(): TrimNativeHeap | undefined {
+  private nativeHeapTrim(): (() => boolean | undefined) | undefined {
     if (process.platform !== 'linux') return undefined;
     let loaded: NativeHeapTrim | undefined;
-    let told = false;
     return () => {
-      loaded ??= loadNativeHeapTrim();
-      if ('trim' in loaded) return loaded.trim();
-      if (!told) this.log(`free native memory is not given back: ${loaded.unavailable}`);
-      told = true;
-      return false;
+      if (!loaded) {
+        loaded = loadNativeHeapTrim();
+        if ('unavailable' in loaded) this.log(`free native memory is not given back: ${loaded.unavailable}`);
+      }
+      return 'trim' in loaded ? loaded.trim() : undefined;
     };
   }
 

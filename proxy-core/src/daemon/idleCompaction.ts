@@ -1,7 +1,6 @@
 import type * as net from 'node:net';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import type { TrimNativeHeap } from './nativeHeap';
 
 export interface IdleCompactionOptions {
   /** How long the daemon must have had no connection before its heap is compacted (default 30 s, as a worker's stop). */
@@ -14,8 +13,11 @@ export interface IdleCompactionOptions {
   afterLoadMs?: number;
   /** The collector (tests pass their own); default V8's full collection. */
   collect?: () => void;
-  /** Gives glibc's free pages back after each compaction (daemon/nativeHeap.ts); none: not done. */
-  trimNative?: TrimNativeHeap;
+  /**
+   * Gives glibc's free pages back after each compaction (daemon/nativeHeap.ts): whether there
+   * were any, undefined when it could not run. None: not done.
+   */
+  trimNative?: () => boolean | undefined;
   /** Told of each compaction. */
   compacted?: (c: Compaction) => void;
 }
@@ -29,7 +31,7 @@ export interface Compaction {
   /** V8's heap, bytes, before and after. */
   heapBefore: number;
   heapAfter: number;
-  /** Whether the native heap had free pages to give back (undefined: no trim here). */
+  /** Whether the native heap had free pages to give back (undefined: it was not trimmed). */
   trimmed?: boolean;
   /** The process's resident memory, bytes, before and after. */
   rssBefore: number;

@@ -144,10 +144,9 @@ function buildHeapTrim() {
     );
 }
 
+buildHeapTrim();
 if (watch) {
-  buildHeapTrim();
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {
-  buildHeapTrim();
   await Promise.all(builds.map((b) => esbuild.build(b)));
 }

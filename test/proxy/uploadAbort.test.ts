@@ -40,7 +40,7 @@ async function uploadBackend(): Promise<{ url: string; ended: number[]; cut: num
   };
 }
 
-/** Sends `total` bytes declared, `sendBytes` of them, then waits for `cut()` to be told to stop. */
+/** An HTTP/1.1 upload that declares `total` bytes and sends 1 MB of them; `abort` cuts it there. */
 function h1Upload(port: number, ca: string, total: number): { sent: Promise<void>; abort: () => void } {
   const req = https.request({
     host: '127.0.0.1',
@@ -56,6 +56,7 @@ function h1Upload(port: number, ca: string, total: number): { sent: Promise<void
   return { sent: new Promise((r) => req.write(Buffer.alloc(MB, 1), () => r())), abort: () => req.destroy() };
 }
 
+/** An HTTP/2 upload of no declared length that sends 1 MB; `abort` resets its stream there. */
 function h2Upload(
   port: number,
   ca: string,

@@ -2,12 +2,14 @@
 // (npm run typecheck) so builds stay fast.
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const watch = process.argv.includes('--watch');
+/** Building what `npm run package` ships: every native part must be there. */
+const release = process.argv.includes('--release');
 
 const common = {
   bundle: true,
@@ -120,28 +122,47 @@ const asciiOnly = {
 for (const b of builds) b.plugins = [...(b.plugins ?? []), asciiOnly];
 
 /**
- * dist/heapTrim.node, the daemon's one native part (proxy-core/native/heapTrim.c): on Linux only,
- * where glibc's malloc keeps what a big transfer freed. Node-API headers come from the pinned
- * node-api-headers package, the compiler from the system (cc, or $CC). Without one the build
- * goes on and says so: the daemon then runs as before, only without giving that memory back.
+ * The daemon's one native part (proxy-core/native/heapTrim.c), for Linux only, where glibc's
+ * malloc keeps what a big transfer freed: dist/heapTrim-linux-<arch>.node for every Linux the
+ * .vsix serves (proxy-core/src/daemon/nativeHeap.ts loads the one of its process.arch). The
+ * machine's own arch is built with its compiler (cc, or $CC); the other with Debian's cross
+ * compiler. Node-API headers come from the pinned node-api-headers package. A missing compiler is
+ * a warning, and the daemon then runs as before, only without giving that memory back; with
+ * --release (npm run package) it is an error on Linux, where it can be installed.
  */
+const LINUX_NATIVE = [
+  { arch: 'x64', cross: 'x86_64-linux-gnu-gcc', debian: 'gcc-x86-64-linux-gnu' },
+  { arch: 'arm64', cross: 'aarch64-linux-gnu-gcc', debian: 'gcc-aarch64-linux-gnu libc6-dev-arm64-cross' },
+];
+
 function buildHeapTrim() {
-  if (process.platform !== 'linux') return;
+  if (process.platform !== 'linux') {
+    if (release) console.warn('warning: a .vsix built here has no heapTrim-linux-*.node: package on Linux.');
+    return;
+  }
   const source = 'proxy-core/native/heapTrim.c';
-  const out = 'dist/heapTrim.node';
-  if (existsSync(out) && statSync(out).mtimeMs >= statSync(source).mtimeMs) return;
   const headers = path.join(
     path.dirname(createRequire(import.meta.url).resolve('node-api-headers/package.json')),
     'include',
   );
   mkdirSync('dist', { recursive: true });
-  const cc = process.env.CC || 'cc';
-  const flags = ['-shared', '-fPIC', '-O2', '-Wall', '-Wextra', '-Werror'];
-  const r = spawnSync(cc, [...flags, '-I', headers, '-o', out, source], { encoding: 'utf8' });
-  if (r.error || r.status !== 0)
+  // The name before builds for each arch: a stale one would be packaged.
+  rmSync('dist/heapTrim.node', { force: true });
+  let missing = 0;
+  for (const { arch, cross, debian } of LINUX_NATIVE) {
+    const out = `dist/heapTrim-linux-${arch}.node`;
+    if (existsSync(out) && statSync(out).mtimeMs >= statSync(source).mtimeMs) continue;
+    const cc = arch === process.arch ? process.env.CC || 'cc' : cross;
+    const flags = ['-shared', '-fPIC', '-O2', '-Wall', '-Wextra', '-Werror'];
+    const r = spawnSync(cc, [...flags, '-I', headers, '-o', out, source], { encoding: 'utf8' });
+    if (!r.error && r.status === 0) continue;
+    missing++;
+    const install = arch === process.arch ? 'gcc libc6-dev' : debian;
     console.warn(
-      `warning: ${out} was not built (${r.error ? `${cc}: ${r.error.message}` : r.stderr.trim()}); install a C compiler (Debian: build-essential) for the daemon to give back the memory of big transfers.`,
+      `${release ? 'error' : 'warning'}: ${out} was not built (${r.error ? `${cc}: ${r.error.message}` : r.stderr.trim()}); install a C compiler (Debian: ${install}) for the daemon on Linux ${arch} to give back the memory of big transfers.`,
     );
+  }
+  if (release && missing) process.exit(1);
 }
 
 buildHeapTrim();

@@ -5,14 +5,14 @@ import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadNativeHeapTrim } from '../../proxy-core/src/daemon/nativeHeap';
+import { heapTrimFile, loadNativeHeapTrim } from '../../proxy-core/src/daemon/nativeHeap';
 import { ROOT, tempDir } from '../support/env';
 
 const DIST = path.join(ROOT, 'dist');
 const MB = 1048576;
 
 test(
-  'the built dist/heapTrim.node gives back the memory a transfer’s freed 16 KB buffers left in glibc’s heap',
+  'the built dist/heapTrim-linux-<arch>.node gives back the memory a transfer’s freed 16 KB buffers left in glibc’s heap',
   { skip: process.platform !== 'linux' && 'Linux only' },
   async () => {
     const loaded = loadNativeHeapTrim(DIST);
@@ -48,16 +48,16 @@ test(
   },
 );
 
-test('a missing or foreign heapTrim.node is reported, not thrown', () => {
+test('a missing or foreign heapTrim-linux-<arch>.node is reported, not thrown', () => {
   const dir = tempDir();
   try {
     const missing = loadNativeHeapTrim(dir);
     if (process.platform !== 'linux') return assert.deepEqual(missing, { unavailable: 'only Linux needs it' });
     assert.ok(
-      'unavailable' in missing && missing.unavailable.includes('heapTrim.node did not load'),
+      'unavailable' in missing && missing.unavailable.includes(`${heapTrimFile(process.arch)} did not load`),
       JSON.stringify(missing),
     );
-    fs.writeFileSync(path.join(dir, 'heapTrim.node'), 'not a shared object');
+    fs.writeFileSync(path.join(dir, heapTrimFile(process.arch)), 'not a shared object');
     const foreign = loadNativeHeapTrim(dir);
     assert.ok(
       'unavailable' in foreign && /did not load: .*(invalid ELF|too short)/.test(foreign.unavailable),

@@ -56,7 +56,7 @@ function transfer(session: http2.ClientHttp2Session, path: string, upload: boole
   });
 }
 
-test('after 64 MB transfers, the quiet daemon (serve from dist/, as users run it) loads dist/heapTrim.node and trims its native heap', async (t) => {
+test('after 64 MB transfers, the quiet daemon (serve from dist/, as users run it) loads dist/heapTrim-linux-<arch>.node and trims its native heap', async (t) => {
   const backend = await bigBackend();
   const serve = await spawnServe(['--https-port', '0', '--no-http', '--no-docker'], undefined, DAEMON_ENV);
   try {

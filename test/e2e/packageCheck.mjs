@@ -1,6 +1,6 @@
 // Package check: `vsce package` works offline and the .vsix holds the bundles, media, README,
-// CHANGELOG, LICENSE and the manifest, and on Linux the daemon's heapTrim.node — no sources,
-// tests, maps or node_modules.
+// CHANGELOG, LICENSE and the manifest, and (built on Linux) the daemon's heapTrim for Linux x64
+// and arm64 — no sources, tests, maps or node_modules.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
@@ -17,8 +17,8 @@ const ALLOWED = [
   // The CLI is split: cli.js loads serve.js (the daemon), ca.js, ports.js and scaffold.js on demand; the
   // daemon forks proxyWorker.js.
   /^extension\/dist\/(cli|serve|ca|ports|scaffold|proxyWorker|extension)\.js$/,
-  // The daemon's native heap trim (proxy-core/native/heapTrim.c), built on Linux.
-  /^extension\/dist\/heapTrim\.node$/,
+  // The daemon's native heap trim (proxy-core/native/heapTrim.c), built on Linux for each arch.
+  /^extension\/dist\/heapTrim-linux-(x64|arm64)\.node$/,
   /^extension\/media\/[\w.-]+\.(svg|png|js|css)$/,
 ];
 const REQUIRED = [
@@ -34,7 +34,10 @@ const REQUIRED = [
   'extension/dist/scaffold.js',
   'extension/dist/proxyWorker.js',
   'extension/media/container-https.svg',
-  ...(process.platform === 'linux' ? ['extension/dist/heapTrim.node'] : []),
+  // One universal .vsix: a package built on x64 serves arm64 machines too (scripts/build.mjs).
+  ...(process.platform === 'linux'
+    ? ['extension/dist/heapTrim-linux-x64.node', 'extension/dist/heapTrim-linux-arm64.node']
+    : []),
 ];
 
 /** Builds the .vsix into `dir`; returns its path and the problems found (empty = pass). */

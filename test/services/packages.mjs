@@ -108,6 +108,24 @@ export const DEBIAN_PACKAGES = [
     why: "scripts/build.mjs compiles the daemon's dist/heapTrim.node (proxy-core/native/heapTrim.c), which test/daemon/nativeHeap.test.ts and quietTrim.test.ts load",
   },
   {
+    pkg: 'gcc-aarch64-linux-gnu',
+    provides: ['/usr/bin/aarch64-linux-gnu-gcc'],
+    for: ['test'],
+    why: 'scripts/build.mjs cross-compiles dist/heapTrim-linux-arm64.node, which the one .vsix carries for Linux arm64 (test/e2e/packageCheck.mjs requires it); test/native/heapTrimArm64.test.ts also builds its Node-API stand-in with it',
+  },
+  {
+    pkg: 'libc6-dev-arm64-cross',
+    provides: ['/usr/aarch64-linux-gnu/include/malloc.h', '/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1'],
+    for: ['test'],
+    why: 'the arm64 C library: its headers for the cross build, its loader and libc for running it under qemu',
+  },
+  {
+    pkg: 'qemu-user',
+    provides: ['/usr/bin/qemu-aarch64'],
+    for: ['test'],
+    why: 'runs the arm64 heapTrim (through a Node-API stand-in) on this x64 machine: test/native/heapTrimArm64.test.ts',
+  },
+  {
     pkg: 'libc6-dev',
     provides: ['/usr/include/malloc.h'],
     for: ['test', 'bench'],

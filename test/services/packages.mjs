@@ -105,7 +105,7 @@ export const DEBIAN_PACKAGES = [
     provides: ['/usr/bin/cc'],
     for: ['test', 'bench'],
     base: true,
-    why: "scripts/build.mjs compiles the daemon's dist/heapTrim.node (proxy-core/native/heapTrim.c), which test/daemon/nativeHeap.test.ts and quietTrim.test.ts load",
+    why: "scripts/build.mjs compiles the daemon's dist/heapTrim-linux-<arch>.node (proxy-core/native/heapTrim.c) for this machine's arch, which test/daemon/nativeHeap.test.ts and quietTrim.test.ts load",
   },
   {
     pkg: 'gcc-aarch64-linux-gnu',

@@ -3,7 +3,7 @@
 //
 //   node test/bench/footprint.bench.mjs [--rounds 3] [--seconds 5] [--warmup 1] [--transfers 3] [--mb 64]
 //                                       [--conns 2000]
-//                                       [--quiet S] [--settle S] [--proxies ours,nginx,node] [--compare LABEL=PATH/cli.js]
+//                                       [--quiet S] [--settle S] [--proxies ours,nginx,node,caddy] [--compare LABEL=PATH/cli.js]
 //                                       [--daemon-env KEY=V,...] [--json FILE]
 //
 // Ours runs with the environment the extension starts its daemon with (DAEMON_ENV in
@@ -36,7 +36,8 @@
 //
 // "node" is a bare Node HTTPS proxy (lib/nodeFloorProxy.mjs: Node's HTTP/2+1.1 server and an undici
 // Pool, nothing else) with the daemon's environment: ours ÷ node is what our own code adds, node ÷
-// nginx what Node's TLS, HTTP server and client cost before any of it.
+// nginx what Node's TLS, HTTP server and client cost before any of it. "caddy" (Debian's, Go,
+// `reverse_proxy`) is what a proxy in a compiled, garbage-collected language reaches beside both.
 //
 // Before its measurements in each round, every front (and direct) gets a warm-up: --warmup S of
 // the same c=1 load and one transfer of each kind, not counted (0: none). Without it the first
@@ -67,6 +68,7 @@ import {
   start,
   startNginx,
   startNodeFloor,
+  startCaddy,
   treePids,
   tmp,
   waitFor,
@@ -86,7 +88,7 @@ const opts = {
   conns: 2000,
   quiet: 35,
   settle: 15,
-  proxies: ['ours', 'nginx', 'node'],
+  proxies: ['ours', 'nginx', 'node', 'caddy'],
   compare: [],
   daemonEnv: Object.entries(DAEMON_ENV)
     .map(([k, v]) => `${k}=${v}`)
@@ -114,7 +116,7 @@ try {
   });
 } catch (err) {
   console.error(
-    `${err.message}. Options: --rounds N --seconds S --warmup S --transfers N --mb N --conns N --quiet S --settle S --proxies ours,nginx,node --compare LABEL=CLI[,KEY=V] --daemon-env KEY=V,... --json FILE`,
+    `${err.message}. Options: --rounds N --seconds S --warmup S --transfers N --mb N --conns N --quiet S --settle S --proxies ours,nginx,node,caddy --compare LABEL=CLI[,KEY=V] --daemon-env KEY=V,... --json FILE`,
   );
   process.exit(2);
 }
@@ -407,6 +409,7 @@ async function main() {
   }
   if (opts.proxies.includes('node'))
     fronts.node = await startNodeFloor('node', backend.port, certs, envPairs(opts.daemonEnv.split(',')));
+  if (opts.proxies.includes('caddy')) fronts.caddy = await startCaddy('caddy', backend.port, certs);
   const prints = new Set();
   for (const f of Object.values(fronts)) prints.add((await httpsGet(f.port, certs.ca)).fingerprint);
   if (prints.size !== 1) throw new Error('the fronts do not serve the same certificate');
@@ -575,7 +578,7 @@ async function main() {
   // ours ÷ node is what our own code adds on top of what Node's HTTPS server and undici cost.
   if (fronts.node && fronts.ours) {
     console.log('');
-    for (const n of names.filter((x) => x !== 'nginx' && x !== 'node')) ratioLine(n, 'node');
+    for (const n of names.filter((x) => !['nginx', 'node', 'caddy'].includes(x))) ratioLine(n, 'node');
   }
   if (fronts.nginx) {
     console.log('');

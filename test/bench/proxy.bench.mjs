@@ -44,11 +44,10 @@ import {
   printTable as printRows,
   runBenchmark,
   serve,
-  start,
   startBackend,
+  startCaddy,
   startNginx as startNginxFront,
   tmp,
-  waitFor,
   wrk as wrkRun,
 } from './lib/harness.mjs';
 
@@ -138,39 +137,6 @@ async function startOtherBuild(name, cliPath, ours, extraArgs) {
 
 const startNginx = (backendPort, { cert, key, ca }) =>
   startNginxFront('nginx', backendPort, [{ name: HOST, cert, key, body: NGINX_ROOT_LOCATION }], { ca });
-
-async function startCaddy(backendPort, certs) {
-  const port = await freePort();
-  const conf = path.join(tmp, 'Caddyfile');
-  fs.writeFileSync(
-    conf,
-    `{
-	admin off
-	auto_https off
-	storage file_system ${tmp}/caddy-data
-	servers {
-		protocols h1 h2
-	}
-}
-https://${HOST}:${port} {
-	bind 127.0.0.1
-	tls ${certs.cert} ${certs.key} {
-		protocols tls1.3
-	}
-	reverse_proxy 127.0.0.1:${backendPort}
-}
-`,
-  );
-  const home = path.join(tmp, 'caddy-home');
-  fs.mkdirSync(home, { recursive: true });
-  const { pid } = start('caddy', 'caddy', ['run', '--config', conf, '--adapter', 'caddyfile'], {
-    HOME: home,
-    XDG_DATA_HOME: home,
-    XDG_CONFIG_HOME: home,
-  });
-  await waitFor('caddy', 'caddy', async () => (await httpsGet(port, certs.ca)).status === 200);
-  return { port, pid };
-}
 
 const wrk = (port, seconds, pids = []) => wrkRun({ port, seconds, pids, connections: opts.connections });
 const h2load = (port, seconds) =>
@@ -316,7 +282,7 @@ async function main() {
   const certs = { cert: ours.cert, key: ours.key, ca: ours.ca };
   const fronts = { ours: { port: ours.port, pid: ours.pid } };
   if (opts.proxies.includes('nginx')) fronts.nginx = await startNginx(backendPort, certs);
-  if (opts.proxies.includes('caddy')) fronts.caddy = await startCaddy(backendPort, certs);
+  if (opts.proxies.includes('caddy')) fronts.caddy = await startCaddy('caddy', backendPort, certs);
   for (const [name, cliPath, extraArgs] of opts.compare)
     fronts[name] = await startOtherBuild(name, cliPath, ours, extraArgs);
   if (!opts.proxies.includes('ours')) delete fronts.ours;

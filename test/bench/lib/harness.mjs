@@ -269,6 +269,43 @@ export async function startNodeFloor(name, backendPort, certs, env = {}) {
   return { port, pid: child.pid };
 }
 
+/**
+ * A Caddy front (Debian's): TLS 1.3 with our certificate (`certs`: { cert, key } files, `ca` to
+ * check it by), HTTP/2 and 1.1, `reverse_proxy` to the backend, which streams bodies both ways.
+ */
+export async function startCaddy(name, backendPort, certs) {
+  const port = await freePort();
+  const conf = path.join(tmp, `${name}.Caddyfile`);
+  fs.writeFileSync(
+    conf,
+    `{
+	admin off
+	auto_https off
+	storage file_system ${tmp}/${name}-data
+	servers {
+		protocols h1 h2
+	}
+}
+https://${HOST}:${port} {
+	bind 127.0.0.1
+	tls ${certs.cert} ${certs.key} {
+		protocols tls1.3
+	}
+	reverse_proxy 127.0.0.1:${backendPort}
+}
+`,
+  );
+  const home = path.join(tmp, `${name}-home`);
+  fs.mkdirSync(home, { recursive: true });
+  const { pid } = start(name, 'caddy', ['run', '--config', conf, '--adapter', 'caddyfile'], {
+    HOME: home,
+    XDG_DATA_HOME: home,
+    XDG_CONFIG_HOME: home,
+  });
+  await waitFor(name, name, async () => (await httpsGet(port, certs.ca)).status === 200);
+  return { port, pid };
+}
+
 export function nginxVersion() {
   const out = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr;
   const [maj, min, patch] = (out.match(/nginx\/(\d+)\.(\d+)\.(\d+)/) ?? [0, 0, 0, 0]).slice(1).map(Number);

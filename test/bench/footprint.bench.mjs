@@ -484,6 +484,8 @@ async function main() {
         ])
           curlSpeed(fronts[n].port, certs.caFile, mode, proto);
       }
+      // Which processes serve it: after the idle-connection step, on-demand workers may still be up.
+      const procs = treePids(fronts[n].pid).length;
       const l = await latency(fronts[n].port, true, opts.seconds);
       l.added = { p50: l.p50 - direct.p50, p99: l.p99 - direct.p99, p999: l.p999 - direct.p999 };
       lat[n].push(l);
@@ -492,7 +494,7 @@ async function main() {
       transfer(n, 'down1', 'down', 'h1');
       transfer(n, 'up1', 'up', 'h1');
       console.log(
-        `round ${round + 1} ${n.padEnd(8)} c=1 p50 ${fmt(l.p50)} µs p99 ${fmt(l.p99)} p99.9 ${fmt(l.p999)} (direct ${fmt(direct.p50)}/${fmt(direct.p99)}/${fmt(direct.p999)}) | MB/s h2 down ${fmt(stream[n].down.at(-1))} up ${fmt(stream[n].up.at(-1))}, h1 down ${fmt(stream[n].down1.at(-1))} up ${fmt(stream[n].up1.at(-1))} | load ${load()}`,
+        `round ${round + 1} ${n.padEnd(8)} (${procs} proc${procs > 1 ? 's' : ''}) c=1 p50 ${fmt(l.p50)} µs p99 ${fmt(l.p99)} p99.9 ${fmt(l.p999)} (direct ${fmt(direct.p50)}/${fmt(direct.p99)}/${fmt(direct.p999)}) | MB/s h2 down ${fmt(stream[n].down.at(-1))} up ${fmt(stream[n].up.at(-1))}, h1 down ${fmt(stream[n].down1.at(-1))} up ${fmt(stream[n].up1.at(-1))} | load ${load()}`,
       );
     }
   }

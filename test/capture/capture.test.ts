@@ -11,85 +11,89 @@ import { h2Get } from '../support/https';
 import { until } from '../support/wait';
 import { detail, recorded, send, startScriptedBackend } from './support';
 
-test('HTTP/1.1 and HTTP/2 requests through the daemon and its worker are recorded with their route, headers, bodies and timings', async () => {
-  const backend = await startEchoBackend('cap');
-  const { daemon, ca, stateDir } = await startDaemon({ workers: 1, capture: DEFAULT_CAPTURE });
-  const client = new ControlClient(stateDir);
-  try {
-    await until('the worker', () => daemon.status().https.workers?.ready === 1, 10_000);
-    await daemon.routes.expose('cap.localhost', { target: backend.url });
-    const port = daemon.httpsPort;
-    // Each request on a new connection: round robin sends every other one to the worker.
-    for (let i = 0; i < 4; i++) {
-      const res = await send({
-        port,
-        host: 'cap.localhost',
-        ca,
-        method: 'POST',
-        path: `/h1/${i}?q=1`,
-        headers: { 'content-type': 'text/plain', 'x-test': String(i) },
-        body: `hello ${i}`,
-      });
-      assert.equal(res.status, 200);
-    }
-    for (let i = 0; i < 2; i++)
-      assert.equal((await h2Get({ host: 'cap.localhost', port, ca, path: `/h2/${i}` })).status, 200);
-    const list = await recorded(client, 6);
-    assert.equal(list.length, 6);
-    const h1 = list.filter((r) => r.httpVersion === '1.1');
-    const h2 = list.filter((r) => r.httpVersion === '2');
-    assert.equal(h1.length, 4);
-    assert.equal(h2.length, 2);
-    // The daemon's and the worker's records in one timeline: two id prefixes (capture/captureId.ts).
-    const prefixes = new Set(list.map((r) => r.id.split('.')[0]));
-    assert.equal(prefixes.size, 2, `ids ${list.map((r) => r.id).join(' ')}`);
-    for (const s of list) {
-      assert.equal(s.host, 'cap.localhost');
-      assert.equal(s.router, 'cap.localhost');
-      assert.equal(s.status, 200);
-      assert.equal(s.complete, true);
-      assert.equal(s.error, undefined);
-      const r = await detail(client, s.id);
-      const echoed = JSON.parse(Buffer.from(r.responseBody!.base64, 'base64').toString('utf8'));
-      assert.equal(r.responseBody!.truncated, false);
-      assert.equal(r.bytesOut, r.responseBody!.size);
-      assert.equal(r.responseHeaders!['x-backend'], 'cap');
-      assert.equal(r.upstream, backend.url);
-      assert.equal(r.target, backend.url);
-      assert.equal(r.client.address, '127.0.0.1');
-      // Every request here came on a new connection: each has its TLS handshake.
-      assert.ok(r.timings.tlsMs! > 0, `tls ${r.timings.tlsMs}`);
-      assert.ok(r.timings.connectWaitMs! >= 0 && r.timings.ttfbMs! > 0, JSON.stringify(r.timings));
-      assert.ok(r.timings.totalMs >= r.timings.ttfbMs!, JSON.stringify(r.timings));
-      if (r.httpVersion === '1.1') {
-        assert.equal(r.method, 'POST');
-        assert.match(r.url, /^\/h1\/\d\?q=1$/);
-        assert.equal(r.requestHeaders['x-test'], r.url[4]);
-        assert.equal(Buffer.from(r.requestBody!.base64, 'base64').toString(), `hello ${r.url[4]}`);
-        assert.equal(r.bytesIn, 7);
-        assert.equal(echoed.url, r.url);
-      } else {
-        assert.equal(r.method, 'GET');
-        assert.match(r.url, /^\/h2\/\d$/);
-        assert.equal(r.requestBody, undefined);
-        assert.equal(r.bytesIn, 0);
+for (const [channel, workerRecordPipe] of [
+  ['the record pipe', undefined],
+  ["the JSON channel (Windows')", false],
+] as const)
+  test(`HTTP/1.1 and HTTP/2 requests through the daemon and its worker are recorded with their route, headers, bodies and timings (worker records over ${channel})`, async () => {
+    const backend = await startEchoBackend('cap');
+    const { daemon, ca, stateDir } = await startDaemon({ workers: 1, capture: DEFAULT_CAPTURE, workerRecordPipe });
+    const client = new ControlClient(stateDir);
+    try {
+      await until('the worker', () => daemon.status().https.workers?.ready === 1, 10_000);
+      await daemon.routes.expose('cap.localhost', { target: backend.url });
+      const port = daemon.httpsPort;
+      // Each request on a new connection: round robin sends every other one to the worker.
+      for (let i = 0; i < 4; i++) {
+        const res = await send({
+          port,
+          host: 'cap.localhost',
+          ca,
+          method: 'POST',
+          path: `/h1/${i}?q=1`,
+          headers: { 'content-type': 'text/plain', 'x-test': String(i) },
+          body: `hello ${i}`,
+        });
+        assert.equal(res.status, 200);
       }
+      for (let i = 0; i < 2; i++)
+        assert.equal((await h2Get({ host: 'cap.localhost', port, ca, path: `/h2/${i}` })).status, 200);
+      const list = await recorded(client, 6);
+      assert.equal(list.length, 6);
+      const h1 = list.filter((r) => r.httpVersion === '1.1');
+      const h2 = list.filter((r) => r.httpVersion === '2');
+      assert.equal(h1.length, 4);
+      assert.equal(h2.length, 2);
+      // The daemon's and the worker's records in one timeline: two id prefixes (capture/captureId.ts).
+      const prefixes = new Set(list.map((r) => r.id.split('.')[0]));
+      assert.equal(prefixes.size, 2, `ids ${list.map((r) => r.id).join(' ')}`);
+      for (const s of list) {
+        assert.equal(s.host, 'cap.localhost');
+        assert.equal(s.router, 'cap.localhost');
+        assert.equal(s.status, 200);
+        assert.equal(s.complete, true);
+        assert.equal(s.error, undefined);
+        const r = await detail(client, s.id);
+        const echoed = JSON.parse(Buffer.from(r.responseBody!.base64, 'base64').toString('utf8'));
+        assert.equal(r.responseBody!.truncated, false);
+        assert.equal(r.bytesOut, r.responseBody!.size);
+        assert.equal(r.responseHeaders!['x-backend'], 'cap');
+        assert.equal(r.upstream, backend.url);
+        assert.equal(r.target, backend.url);
+        assert.equal(r.client.address, '127.0.0.1');
+        // Every request here came on a new connection: each has its TLS handshake.
+        assert.ok(r.timings.tlsMs! > 0, `tls ${r.timings.tlsMs}`);
+        assert.ok(r.timings.connectWaitMs! >= 0 && r.timings.ttfbMs! > 0, JSON.stringify(r.timings));
+        assert.ok(r.timings.totalMs >= r.timings.ttfbMs!, JSON.stringify(r.timings));
+        if (r.httpVersion === '1.1') {
+          assert.equal(r.method, 'POST');
+          assert.match(r.url, /^\/h1\/\d\?q=1$/);
+          assert.equal(r.requestHeaders['x-test'], r.url[4]);
+          assert.equal(Buffer.from(r.requestBody!.base64, 'base64').toString(), `hello ${r.url[4]}`);
+          assert.equal(r.bytesIn, 7);
+          assert.equal(echoed.url, r.url);
+        } else {
+          assert.equal(r.method, 'GET');
+          assert.match(r.url, /^\/h2\/\d$/);
+          assert.equal(r.requestBody, undefined);
+          assert.equal(r.bytesIn, 0);
+        }
+      }
+      // Filters: method, status class, free text, paging back with `before`.
+      assert.equal((await recorded(client, 2, { method: 'get' })).length, 2);
+      assert.equal((await recorded(client, 6, { status: '2xx' })).length, 6);
+      assert.equal((await client.call(Requests, { query: { status: '5xx' } })).requests.length, 0);
+      assert.equal((await recorded(client, 1, { q: '/h1/3' })).length, 1);
+      const older = await recorded(client, 1, { before: list[1].id });
+      assert.deepEqual(
+        older.map((r) => r.id),
+        list.slice(2).map((r) => r.id),
+      );
+    } finally {
+      await daemon.close();
+      await backend.close();
     }
-    // Filters: method, status class, free text, paging back with `before`.
-    assert.equal((await recorded(client, 2, { method: 'get' })).length, 2);
-    assert.equal((await recorded(client, 6, { status: '2xx' })).length, 6);
-    assert.equal((await client.call(Requests, { query: { status: '5xx' } })).requests.length, 0);
-    assert.equal((await recorded(client, 1, { q: '/h1/3' })).length, 1);
-    const older = await recorded(client, 1, { before: list[1].id });
-    assert.deepEqual(
-      older.map((r) => r.id),
-      list.slice(2).map((r) => r.id),
-    );
-  } finally {
-    await daemon.close();
-    await backend.close();
-  }
-});
+  });
 
 test('bodies are kept up to --capture-body-kb, and a failed upstream is recorded with who failed', async () => {
   const backend = await startEchoBackend('cap');

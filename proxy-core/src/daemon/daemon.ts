@@ -80,6 +80,11 @@ export interface DaemonOptions {
   /** Restart delays of a crashed worker (tests shorten them). */
   workerRestartMs?: { first: number; max: number };
   /**
+   * False: the workers send their request records over the JSON channel, as on Windows, instead
+   * of the record pipe (daemon/recordPipe.ts); tests set it to cover that path here.
+   */
+  workerRecordPipe?: boolean;
+  /**
    * With `workers` undefined (auto), or with this set, workers run on demand (up to `workers` or
    * the default count): none while idle, all started when the daemon's connections show load
    * (daemon/workerDemand.ts), each stopped once it has served no connection for quietMs (default
@@ -648,6 +653,7 @@ export class Daemon {
       capture: this.capture && {
         bodyBytes: this.options.capture!.bodyBytes,
         onRecords: (records) => this.capture?.addEncoded(records),
+        pipe: this.options.workerRecordPipe,
       },
     });
     this.workers = workers;

@@ -4,7 +4,7 @@
  * container addresses) and certificates arrive from the daemon over the IPC channel, and it
  * exits when that channel closes, whatever way the daemon ended.
  */
-import type * as net from 'node:net';
+import * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { CaptureBatcher } from '../capture/captureBatcher';
 import { makeContext } from '../certs/certStore';
@@ -12,6 +12,7 @@ import { FallbackCerts } from '../certs/fallbackCerts';
 import { errorMessage } from '../errors';
 import { HttpsProxy } from '../proxy/httpsProxy';
 import { SnapshotLookup } from '../routes/routeSnapshot';
+import { RECORD_PIPE_FD, writeRecords } from './recordPipe';
 import { type CertPem, type FromWorker, recordsToWire, type ToWorker } from './workerProtocol';
 
 const send = (msg: FromWorker): void => {
@@ -26,7 +27,11 @@ let nextFallbackId = 1;
 let proxy: HttpsProxy | undefined;
 let open = 0;
 let accepted = 0;
-const captured = new CaptureBatcher((records) => send({ t: 'capture', records: recordsToWire(records) }));
+/** The record pipe (recordPipe.ts), opened at init when the daemon forked this worker with one. */
+let recordPipe: net.Socket | undefined;
+const captured = new CaptureBatcher((records) =>
+  recordPipe ? writeRecords(recordPipe, records) : send({ t: 'capture', records: recordsToWire(records) }),
+);
 
 /** Certificates for names without a route come from the daemon, which holds the CA key. */
 const fallbacks = new FallbackCerts(
@@ -69,6 +74,11 @@ function onMessage(msg: ToWorker, handle: unknown): void {
       }
       return;
     case 'init':
+      if (msg.capture?.pipe) {
+        recordPipe = new net.Socket({ fd: RECORD_PIPE_FD, readable: false, writable: true });
+        // Broken only when the daemon is gone, and then so is this worker (see 'disconnect').
+        recordPipe.on('error', () => undefined);
+      }
       routes.replace(msg.routes);
       setCerts(msg.certs);
       proxy = new HttpsProxy({
@@ -110,7 +120,11 @@ process.on('message', onMessage);
 process.on('disconnect', () => {
   captured.flush();
   void proxy?.close();
-  process.exit(0);
+  if (!recordPipe) process.exit(0);
+  // The last records are still in the pipe's queue: out, then exit (a daemon that stopped reading
+  // does not hold the worker up for long).
+  recordPipe.end(() => process.exit(0));
+  setTimeout(() => process.exit(0), 2000).unref();
 });
 // One bad request must not take the worker's connections down with it (the daemon does the same).
 process.on('uncaughtException', (err) =>

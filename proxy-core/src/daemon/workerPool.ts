@@ -2,11 +2,13 @@ import { ChildProcess, fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import type * as net from 'node:net';
 import * as path from 'node:path';
+import type { Readable } from 'node:stream';
 import { errorMessage } from '../errors';
 import type { ConnectionTaker } from '../proxy/connectionDispatcher';
 import type { EncodedRecords } from '../capture/recordCodec';
 import type { ConnectionTimeouts } from '../proxy/connectionTimer';
 import type { RouteSnapshot } from '../routes/routeSnapshot';
+import { RECORD_PIPE_FD, RecordFrameReader, recordPipeSupported } from './recordPipe';
 import { type CertPem, type FromWorker, recordsFromWire, type ToWorker } from './workerProtocol';
 
 export interface WorkerPoolOptions {
@@ -27,8 +29,12 @@ export interface WorkerPoolOptions {
   log: (line: string) => void;
   /** Restart delays after a crash (tests shorten them). */
   restartDelayMs?: { first: number; max: number };
-  /** The request inspector: the workers record with these settings and hand their records here. */
-  capture?: { bodyBytes: number; onRecords: (records: EncodedRecords) => void };
+  /**
+   * The request inspector: the workers record with these settings and hand their records here,
+   * over the record pipe (recordPipe.ts) unless `pipe` is false (default: where it is supported;
+   * tests set it to cover the JSON channel, which Windows uses).
+   */
+  capture?: { bodyBytes: number; onRecords: (records: EncodedRecords) => void; pipe?: boolean };
   /** How long sync() waits for a worker before it counts as wedged and is replaced (default 5 s). */
   ackTimeoutMs?: number;
   /**
@@ -207,10 +213,14 @@ export class WorkerPool {
 
   private spawn(): void {
     const certs = this.opts.certs();
+    const capture = this.opts.capture;
+    const pipe = !!capture && (capture.pipe ?? recordPipeSupported());
     const child = fork(this.script, [], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // fd 4: the record pipe (recordPipe.ts), when the inspector records through it.
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc', ...(pipe ? (['pipe'] as const) : [])],
       execArgv: workerExecArgv(process.execArgv),
     });
+    if (pipe) this.readRecords(child);
     const worker: Worker = {
       child,
       ready: false,
@@ -242,8 +252,22 @@ export class WorkerPool {
       defaultCert: this.opts.defaultCert,
       routes: this.opts.routes(),
       certs,
-      capture: this.opts.capture && { bodyBytes: this.opts.capture.bodyBytes },
+      capture: capture && { bodyBytes: capture.bodyBytes, pipe },
     });
+  }
+
+  private readRecords(child: ChildProcess): void {
+    const records = child.stdio[RECORD_PIPE_FD] as Readable;
+    const reader = new RecordFrameReader(
+      (r) => this.opts.capture?.onRecords(r),
+      (why) => {
+        this.opts.log(`proxy worker ${child.pid}: ${why} on its record pipe; its records are no longer read`);
+        records.destroy();
+      },
+    );
+    records.on('data', (chunk: Buffer) => reader.push(chunk));
+    // Closed with the worker; an error here leaves the worker serving, only without records.
+    records.on('error', (err) => this.opts.log(`proxy worker ${child.pid}: record pipe: ${errorMessage(err)}`));
   }
 
   private onMessage(worker: Worker, msg: FromWorker, initSeq: number): void {

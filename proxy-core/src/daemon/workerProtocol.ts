@@ -23,8 +23,11 @@ export type ToWorker =
       defaultCert: { cert: string; key: string };
       routes: RouteSnapshot;
       certs: CertPem[];
-      /** The request inspector: bytes of each body to keep; absent: record nothing. */
-      capture?: { bodyBytes: number };
+      /**
+       * The request inspector: bytes of each body to keep, and whether the records go over the
+       * record pipe (recordPipe.ts) or this channel; absent: record nothing.
+       */
+      capture?: { bodyBytes: number; pipe: boolean };
     }
   | { t: 'routes'; seq: number; routes: RouteSnapshot }
   /** The public HTTPS port changed (ports setup / undo): pages and X-Forwarded-Port follow it. */
@@ -39,10 +42,10 @@ export type ToWorker =
  * Worker → daemon. `conns` is sent whenever the worker's last open connection closed: `accepted`
  * counts every connection it was ever handed, so the daemon can tell that none is still on its
  * way (an on-demand worker is stopped only when it serves nothing and nothing is in flight).
- * `capture`: finished requests, batched (capture/captureBatcher.ts) and sent as their bytes
- * (capture/recordCodec.ts EncodedRecords) in base64. The channel stays JSON: V8's serialization
- * (`serialization: 'advanced'`) doubled the p99 of a 32-connection load through the workers
- * (docs/performance.md, "Tenth pass").
+ * `capture`: finished requests, batched (capture/captureBatcher.ts), as their bytes
+ * (capture/recordCodec.ts EncodedRecords) in base64, where the record pipe (recordPipe.ts) is not
+ * used. The channel stays JSON: V8's serialization (`serialization: 'advanced'`) doubled the p99
+ * of a 32-connection load through the workers (docs/performance.md, "Tenth pass").
  */
 export type FromWorker =
   | { t: 'ack'; seq: number }

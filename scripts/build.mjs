@@ -131,7 +131,7 @@ for (const b of builds) b.plugins = [...(b.plugins ?? []), asciiOnly];
  * --release (npm run package) it is an error on Linux, where it can be installed.
  */
 const LINUX_NATIVE = [
-  { arch: 'x64', cross: 'x86_64-linux-gnu-gcc', debian: 'gcc-x86-64-linux-gnu' },
+  { arch: 'x64', cross: 'x86_64-linux-gnu-gcc', debian: 'gcc-x86-64-linux-gnu libc6-dev-amd64-cross' },
   { arch: 'arm64', cross: 'aarch64-linux-gnu-gcc', debian: 'gcc-aarch64-linux-gnu libc6-dev-arm64-cross' },
 ];
 
@@ -148,13 +148,13 @@ function buildHeapTrim() {
   mkdirSync('dist', { recursive: true });
   // The name before builds for each arch: a stale one would be packaged.
   rmSync('dist/heapTrim.node', { force: true });
+  const flags = ['-shared', '-fPIC', '-O2', '-Wall', '-Wextra', '-Werror', '-I', headers];
   let missing = 0;
   for (const { arch, cross, debian } of LINUX_NATIVE) {
     const out = `dist/heapTrim-linux-${arch}.node`;
     if (existsSync(out) && statSync(out).mtimeMs >= statSync(source).mtimeMs) continue;
     const cc = arch === process.arch ? process.env.CC || 'cc' : cross;
-    const flags = ['-shared', '-fPIC', '-O2', '-Wall', '-Wextra', '-Werror'];
-    const r = spawnSync(cc, [...flags, '-I', headers, '-o', out, source], { encoding: 'utf8' });
+    const r = spawnSync(cc, [...flags, '-o', out, source], { encoding: 'utf8' });
     if (!r.error && r.status === 0) continue;
     missing++;
     const install = arch === process.arch ? 'gcc libc6-dev' : debian;

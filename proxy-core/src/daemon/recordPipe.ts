@@ -16,7 +16,7 @@ import type { EncodedRecords } from '../capture/recordCodec';
  */
 export const RECORD_PIPE_FD = 4;
 
-export const recordPipeSupported = (platform: NodeJS.Platform = process.platform): boolean => platform !== 'win32';
+export const recordPipeSupported = (): boolean => process.platform !== 'win32';
 
 /** Frames bigger than this are no frames of ours: a batch is 512 KB, a record at most ~1.2 MB. */
 const MAX_FRAME_BYTES = 64 * 1024 * 1024;
